@@ -1,0 +1,119 @@
+"""The named cast every test can use (STYLE.md): 李窗口 the clerk, 王审批 the reviewer, 赵公开 the officer,
+孙其他 of another department, 钱监察 the supervisor, 周管理 the administrator."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+import pytest
+from django.contrib.auth.hashers import make_password
+
+from yimen.core import calendar
+from yimen.org import permissions
+from yimen.org.models import (
+    Organisation,
+    OrganisationKind,
+    Region,
+    RegionLevel,
+    Role,
+    Staff,
+    StaffRole,
+    Window,
+)
+
+PASSWORD = "Yimen@2026-test"
+
+
+@cache
+def _password_hash() -> str:
+    return make_password(PASSWORD)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_caches() -> Iterator[None]:
+    calendar.invalidate()
+    permissions.forget_tree()
+    yield
+    calendar.invalidate()
+    permissions.forget_tree()
+
+
+@dataclass
+class Cast:
+    city: Region
+    government: Organisation
+    centre: Organisation
+    market: Organisation
+    police: Organisation
+    window: Window
+    clerk: Staff
+    reviewer: Staff
+    officer: Staff
+    other: Staff
+    supervisor: Staff
+    admin: Staff
+
+
+def make_staff(
+    username: str, full_name: str, organisation: Organisation, *roles: tuple[str, Organisation], **extra: Any
+) -> Staff:
+    staff = Staff.objects.create(
+        username=username, full_name=full_name, organisation=organisation, password=_password_hash(), **extra
+    )
+    for role, org in roles:
+        StaffRole.objects.create(staff=staff, role=role, organisation=org)
+    return staff
+
+
+@pytest.fixture
+def cast(db: None) -> Cast:
+    city = Region.objects.create(code="421200", name="咸宁市", level=RegionLevel.CITY)
+    government = Organisation.objects.create(
+        code="GOV", name="咸宁市人民政府", kind=OrganisationKind.GOVERNMENT, region=city
+    )
+    centre = Organisation.objects.create(
+        code="ZWFW",
+        name="咸宁市政务服务中心",
+        kind=OrganisationKind.CENTRE,
+        region=city,
+        parent=government,
+        address="咸宁市咸安区金桂路 99 号",
+        office_hours="周一至周五 8:30–17:30",
+        contact_phone="0715-8126517",
+        supervision_phone="0715-12345",
+    )
+    market = Organisation.objects.create(
+        code="SJJ",
+        name="咸宁市市场监督管理局",
+        kind=OrganisationKind.DEPARTMENT,
+        region=city,
+        parent=government,
+    )
+    police = Organisation.objects.create(
+        code="GAJ", name="咸宁市公安局", kind=OrganisationKind.DEPARTMENT, region=city, parent=government
+    )
+    window = Window.objects.create(number="B012", name="市场监管窗口", supervision_phone="0715-8212345")
+    window.organisations.add(market)
+    return Cast(
+        city=city,
+        government=government,
+        centre=centre,
+        market=market,
+        police=police,
+        window=window,
+        clerk=make_staff("clerk", "李窗口", market, (Role.CLERK, market), window=window),
+        reviewer=make_staff("reviewer", "王审批", market, (Role.REVIEWER, market)),
+        officer=make_staff("officer", "赵公开", centre, (Role.OFFICER, centre)),
+        other=make_staff("other", "孙其他", police, (Role.CLERK, police)),
+        supervisor=make_staff("supervisor", "钱监察", centre, (Role.SUPERVISOR, government)),
+        admin=make_staff("admin", "周管理", centre, (Role.ADMIN, government), is_staff=True),
+    )
+
+
+def chromium_path() -> str | None:
+    return os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")

@@ -1,0 +1,46 @@
+"""Supervisors and administrators read the audit log and check its integrity from the office."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test import Client
+
+from yimen.core import audit
+
+pytestmark = pytest.mark.django_db
+
+
+def test_supervisor_sees_entries_and_a_passing_check(client: Client, cast) -> None:
+    audit.record("org.window_renamed", cast.window, actor=cast.admin, organisation_id=cast.market.pk)
+    client.force_login(cast.supervisor)
+    page = client.get("/office/audit/?verify=1").content.decode()
+    assert "org.window_renamed" in page and "周管理" in page
+    assert "完整性校验通过：共 1 条" in page
+
+
+def test_a_tampered_log_fails_the_check_on_the_page(client: Client, cast) -> None:
+    audit.record("a", cast.clerk, actor=cast.admin)
+    audit.record("b", cast.clerk, actor=cast.admin)
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE core_auditentry SET action = 'c' WHERE seq = 1")
+    client.force_login(cast.admin)
+    assert "审计日志第 1 条的内容已被篡改" in client.get("/office/audit/?verify=1").content.decode()
+
+
+def test_entries_of_other_organisations_are_not_listed(client: Client, cast) -> None:
+    """An administrator of the market bureau alone sees the market bureau's entries only."""
+    from yimen.org.models import Role, StaffRole
+
+    StaffRole.objects.create(staff=cast.reviewer, role=Role.ADMIN, organisation=cast.market)
+    audit.record("market.thing", cast.clerk, actor=cast.admin)
+    audit.record("police.thing", cast.other, actor=cast.admin)
+    client.force_login(cast.reviewer)
+    page = client.get("/office/audit/").content.decode()
+    assert "market.thing" in page and "police.thing" not in page
+
+
+def test_a_clerk_may_not_read_the_audit_log(client: Client, cast) -> None:
+    client.force_login(cast.clerk)
+    response = client.get("/office/audit/")
+    assert response.status_code == 403 and "无权访问" in response.content.decode()

@@ -1,0 +1,100 @@
+"""Office sign-in: argon2 hashes, a lockout after repeated failures, logout, password change."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from tests.conftest import PASSWORD
+from yimen.core.models import AuditEntry
+from yimen.org.models import Staff
+
+pytestmark = pytest.mark.django_db
+
+
+def _login(client: Client, username: str, password: str):
+    return client.post("/office/login/", {"username": username, "password": password})
+
+
+def test_passwords_are_stored_as_argon2(cast) -> None:
+    assert cast.clerk.password.startswith("argon2")
+
+
+def test_staff_signs_in_and_sees_their_organisation_and_role(client: Client, cast) -> None:
+    response = _login(client, "clerk", PASSWORD)
+    assert response.status_code == 302 and response["Location"] == "/office/"
+    page = client.get("/office/").content.decode()
+    assert "李窗口" in page and "咸宁市市场监督管理局" in page and "窗口人员" in page
+    assert AuditEntry.objects.filter(action="auth.login", object_id=str(cast.clerk.pk)).exists()
+
+
+def test_a_wrong_password_is_refused_in_chinese(client: Client, cast) -> None:
+    response = _login(client, "clerk", "wrong")
+    assert response.status_code == 200
+    assert "用户名或密码错误。" in response.content.decode()
+    assert client.get("/office/").status_code == 302  # still signed out
+
+
+def test_five_failures_lock_the_account_even_for_the_right_password(client: Client, cast, settings) -> None:
+    for _ in range(settings.YIMEN["LOGIN_MAX_FAILURES"]):
+        _login(client, "clerk", "wrong")
+    response = _login(client, "clerk", PASSWORD)
+    assert "已被锁定" in response.content.decode()
+    assert client.get("/office/").status_code == 302
+    staff = Staff.objects.get(username="clerk")
+    assert staff.locked_until is not None
+    assert AuditEntry.objects.filter(action="auth.locked").count() == 1
+
+
+def test_the_lock_expires(client: Client, cast, settings) -> None:
+    for _ in range(settings.YIMEN["LOGIN_MAX_FAILURES"]):
+        _login(client, "clerk", "wrong")
+    Staff.objects.filter(username="clerk").update(locked_until=timezone.now() - timedelta(seconds=1))
+    assert _login(client, "clerk", PASSWORD).status_code == 302
+    staff = Staff.objects.get(username="clerk")
+    assert staff.failed_logins == 0 and staff.locked_until is None
+
+
+def test_a_success_resets_the_failure_count(client: Client, cast) -> None:
+    _login(client, "clerk", "wrong")
+    _login(client, "clerk", PASSWORD)
+    assert Staff.objects.get(username="clerk").failed_logins == 0
+
+
+def test_an_unknown_username_gets_the_same_message(client: Client, cast) -> None:
+    assert "用户名或密码错误。" in _login(client, "nobody", "x").content.decode()
+
+
+def test_logout_is_a_post_and_ends_the_session(client: Client, cast) -> None:
+    _login(client, "clerk", PASSWORD)
+    assert client.get("/office/logout/").status_code == 405
+    response = client.post("/office/logout/", follow=True)
+    assert "已安全退出。" in response.content.decode()
+    assert client.get("/office/").status_code == 302
+
+
+def test_password_change(client: Client, cast) -> None:
+    _login(client, "clerk", PASSWORD)
+    short = client.post(
+        "/office/password/", {"old_password": PASSWORD, "new_password1": "abc", "new_password2": "abc"}
+    )
+    assert short.status_code == 200 and "密码太短" in short.content.decode()
+    response = client.post(
+        "/office/password/",
+        {"old_password": PASSWORD, "new_password1": "Xianning-2027!", "new_password2": "Xianning-2027!"},
+    )
+    assert response.status_code == 302
+    assert client.get("/office/").status_code == 200  # the session survives its own password change
+    client.post("/office/logout/")
+    assert _login(client, "clerk", "Xianning-2027!").status_code == 302
+    assert AuditEntry.objects.filter(action="auth.password_changed").exists()
+
+
+def test_a_redirect_after_login_stays_on_this_site(client: Client, cast) -> None:
+    response = client.post(
+        "/office/login/", {"username": "clerk", "password": PASSWORD, "next": "https://evil.example/"}
+    )
+    assert response["Location"] == "/office/"

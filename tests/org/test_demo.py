@@ -1,0 +1,67 @@
+"""`yimen loaddemo`: the demo city modelled on the seed's centre."""
+
+from __future__ import annotations
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+
+from yimen.core import audit
+from yimen.core.identity import is_valid_uscc
+from yimen.org.demo import DEMO_PASSWORD
+from yimen.org.models import (
+    Organisation,
+    OrganisationKind,
+    Region,
+    RegionLevel,
+    Role,
+    Staff,
+    StaffRole,
+    Window,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def demo() -> str:
+    out = StringIO()
+    call_command("loaddemo", scale="small", stdout=out)
+    return out.getvalue()
+
+
+def test_the_demo_city_has_the_seeds_shape(demo: str) -> None:
+    assert Region.objects.filter(level=RegionLevel.COUNTY, parent__code="421200").count() == 6
+    assert (
+        Region.objects.filter(level=RegionLevel.TOWNSHIP).exists()
+        and Region.objects.filter(level=RegionLevel.VILLAGE).exists()
+    )
+    # 66 window units: the departments seated in the hall plus the centre's own 综合窗口.
+    assert Organisation.objects.filter(windows__isnull=False).distinct().count() == 66
+    assert StaffRole.objects.filter(role=Role.CLERK, staff__username__startswith="w").count() == 220
+    assert Window.objects.filter(is_comprehensive=True).count() == 6
+    assert not Window.objects.filter(supervision_phone="").exists()
+    assert "66 个窗口单位" in demo and "220 名窗口人员" in demo
+
+
+def test_every_organisation_has_a_valid_credit_code(demo: str) -> None:
+    codes = list(Organisation.objects.values_list("uscc", flat=True))
+    assert codes and all(is_valid_uscc(code) for code in codes)
+
+
+def test_loading_twice_changes_nothing(demo: str) -> None:
+    count = Staff.objects.count()
+    out = StringIO()
+    call_command("loaddemo", stdout=out)
+    assert "已存在" in out.getvalue() and Staff.objects.count() == count
+
+
+def test_demo_logins_work_and_land_in_the_right_place(demo: str, client: Client) -> None:
+    response = client.post("/office/login/", {"username": "clerk", "password": DEMO_PASSWORD}, follow=True)
+    page = response.content.decode()
+    assert "李窗口" in page and "咸宁市市场监督管理局" in page
+    centre = Organisation.objects.get(kind=OrganisationKind.CENTRE)
+    assert centre.name == "咸宁市政务服务中心"
+    assert audit.verify()[1] is None

@@ -1,0 +1,42 @@
+"""`yimen worker`: deliver outbox events to their handlers, at least once, until stopped."""
+
+from __future__ import annotations
+
+import signal
+import time
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+from django.db import close_old_connections
+
+from yimen.core import events
+
+
+class Command(BaseCommand):
+    help = "后台投递事件（短信、推送、索引更新、期限重算等）"
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--once", action="store_true", help="投递一轮后退出")
+        parser.add_argument("--interval", type=float, default=1.0, help="空闲时的轮询间隔（秒）")
+        parser.add_argument("--batch", type=int, default=50)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        stopping = False
+
+        def stop(signum: int, frame: object) -> None:
+            nonlocal stopping
+            stopping = True
+
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+        self.stdout.write("事件投递进程已启动")
+        while not stopping:
+            close_old_connections()
+            delivered, failed = events.run_once(options["batch"])
+            if delivered or failed:
+                self.stdout.write(f"投递 {delivered} 条，失败 {failed} 条")
+            if options["once"]:
+                break
+            if not delivered and not failed:
+                time.sleep(options["interval"])
+        self.stdout.write("事件投递进程已停止")

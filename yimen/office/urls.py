@@ -1,0 +1,15 @@
+from django.urls import path
+
+from yimen.office import views
+
+app_name = "office"
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("login/", views.login_view, name="login"),
+    path("logout/", views.logout_view, name="logout"),
+    path("password/", views.password_change, name="password_change"),
+    path("calendar/", views.calendar_year, name="calendar"),
+    path("calendar/notice/", views.calendar_notice, name="calendar_notice"),
+    path("calendar/day/", views.calendar_day, name="calendar_day"),
+    path("audit/", views.audit_log, name="audit"),
+]

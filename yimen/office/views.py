@@ -1,0 +1,208 @@
+"""The staff back office: sign-in, the home page, the calendar administrator's pages, the audit log."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth import login, logout, update_session_auth_hash
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import PasswordChangeForm
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from yimen.core import audit, calendar
+from yimen.core import services as core_services
+from yimen.core.errors import ApplicationError
+from yimen.core.queries import audit_trail, loaded_notice, year_months
+from yimen.office.forms import DayForm, LoginForm, NoticeForm
+from yimen.org import services as org_services
+from yimen.org.models import Staff, StaffRole
+from yimen.org.permissions import can, organisations_for
+
+View = Callable[..., HttpResponse]
+
+
+def signed_in(request: HttpRequest) -> Staff:
+    """The staff member behind a request that `login_required` has let through."""
+    user = request.user
+    assert isinstance(user, Staff)
+    return user
+
+
+def requires(action: str) -> Callable[[View], View]:
+    """Signed in, and holding a role that grants `action`; otherwise 403 with a Chinese page."""
+
+    def decorate(view: View) -> View:
+        @login_required
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not can(request.user, action):
+                return render(request, "office/forbidden.html", status=403)
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorate
+
+
+def login_view(request: HttpRequest) -> HttpResponse:
+    target = request.POST.get("next") or request.GET.get("next") or reverse("office:home")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = reverse("office:home")
+    form = LoginForm(request, data=request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        staff = form.get_user()
+        login(request, staff)
+        org_services.record_login_success(staff=staff)
+        return HttpResponseRedirect(target)
+    return render(request, "office/login.html", {"form": form, "next": target})
+
+
+@require_POST
+def logout_view(request: HttpRequest) -> HttpResponse:
+    logout(request)
+    messages.success(request, "已安全退出。")
+    return redirect("office:login")
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    grants = (
+        StaffRole.objects.filter(staff=signed_in(request))
+        .select_related("organisation")
+        .order_by("organisation__code")
+    )
+    tools = [
+        (label, reverse(url))
+        for label, url, action in [
+            ("工作日历", "office:calendar", "calendar.manage"),
+            ("审计日志", "office:audit", "audit.view"),
+        ]
+        if can(request.user, action)
+    ]
+    if request.user.is_staff:
+        tools.append(("系统管理（机构、窗口、人员）", reverse("admin:index")))
+    return render(request, "office/home.html", {"grants": grants, "tools": tools})
+
+
+@login_required
+def password_change(request: HttpRequest) -> HttpResponse:
+    staff = signed_in(request)
+    form = PasswordChangeForm(staff, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        org_services.change_password(staff=staff, new_password=form.cleaned_data["new_password1"])
+        update_session_auth_hash(request, staff)
+        messages.success(request, "密码已修改。")
+        return redirect("office:home")
+    return render(request, "office/password_change.html", {"form": form})
+
+
+def _year(request: HttpRequest) -> int:
+    try:
+        year = int(request.GET.get("year") or request.POST.get("year") or timezone.localdate().year)
+    except ValueError:
+        year = timezone.localdate().year
+    return min(max(year, 2000), 2099)
+
+
+def _calendar_page(
+    request: HttpRequest,
+    year: int,
+    *,
+    notice_form: NoticeForm | None = None,
+    day_form: DayForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    info, holidays, workdays = loaded_notice(year)
+    if notice_form is None:
+        notice_form = NoticeForm(
+            initial={
+                "year": year,
+                "title": info.notice_title if info else f"国务院办公厅关于{year}年部分节假日安排的通知",
+                "holidays": "\n".join(f"{h.start} 至 {h.end} {h.name}" for h in holidays),
+                "workdays": "\n".join(f"{w.date} {w.name}" for w in workdays),
+            }
+        )
+    context = {
+        "year": year,
+        "info": info,
+        "provisional": calendar.is_provisional(year),
+        "months": year_months(year),
+        "notice_form": notice_form,
+        "day_form": day_form or DayForm(initial={"is_workday": "0"}),
+        "weekdays": "一二三四五六日",
+    }
+    return render(request, "office/calendar.html", context, status=status)
+
+
+@requires("calendar.manage")
+def calendar_year(request: HttpRequest) -> HttpResponse:
+    return _calendar_page(request, _year(request))
+
+
+@require_POST
+@requires("calendar.manage")
+def calendar_notice(request: HttpRequest) -> HttpResponse:
+    form = NoticeForm(request.POST)
+    year = _year(request)
+    if form.is_valid():
+        try:
+            changed = core_services.load_holiday_notice(
+                year=form.cleaned_data["year"],
+                holidays=form.cleaned_data["holidays"],
+                workdays=form.cleaned_data["workdays"],
+                title=form.cleaned_data["title"],
+                by=request.user,
+            )
+        except ApplicationError as exc:
+            for field, errors in exc.fields.items():
+                for error in errors:
+                    form.add_error(field if field in form.fields else None, error)
+        else:
+            messages.success(
+                request,
+                f"{form.cleaned_data['year']}年放假通知已载入，{len(changed)} 天的工作日状态有变化，相关期限将重新计算。",
+            )
+            return redirect(f"{reverse('office:calendar')}?year={form.cleaned_data['year']}")
+    return _calendar_page(request, year, notice_form=form, status=422)
+
+
+@require_POST
+@requires("calendar.manage")
+def calendar_day(request: HttpRequest) -> HttpResponse:
+    form = DayForm(request.POST)
+    if form.is_valid():
+        day = form.cleaned_data["day"]
+        try:
+            core_services.set_day(
+                day=day,
+                is_workday=form.cleaned_data["is_workday"],
+                note=form.cleaned_data["note"],
+                by=request.user,
+            )
+        except (ApplicationError, calendar.CalendarError) as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(
+                request, f"{day} 已调整为{'工作日' if form.cleaned_data['is_workday'] else '休息日'}。"
+            )
+            return redirect(f"{reverse('office:calendar')}?year={day.year}")
+    return _calendar_page(request, _year(request), day_form=form, status=422)
+
+
+@requires("audit.view")
+def audit_log(request: HttpRequest) -> HttpResponse:
+    entries = audit_trail(organisations_for(request.user, "audit.view"))
+    page = Paginator(entries.select_related(None), 50).get_page(request.GET.get("page"))
+    verified = None
+    if request.GET.get("verify") == "1":
+        verified = audit.verify()
+    return render(request, "office/audit.html", {"page": page, "verified": verified})

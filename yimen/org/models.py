@@ -1,0 +1,170 @@
+"""Regions, organisations, windows and staff: who works where, and in what role."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.core.validators import RegexValidator
+from django.db import models
+
+
+class RegionLevel(models.TextChoices):
+    PROVINCE = "province", "省"
+    CITY = "city", "市"
+    COUNTY = "county", "县（市、区）"
+    TOWNSHIP = "township", "乡（镇、街道）"
+    VILLAGE = "village", "村（社区）"
+
+
+class Region(models.Model):
+    """A 行政区划: 6-digit county-level codes, 9 digits for a township, 12 for a village."""
+
+    code = models.CharField(
+        "区划代码",
+        max_length=12,
+        unique=True,
+        validators=[RegexValidator(r"^\d{6}(\d{3}(\d{3})?)?$", "区划代码应为6、9或12位数字")],
+    )
+    name = models.CharField("名称", max_length=60)
+    level = models.CharField("层级", max_length=10, choices=RegionLevel.choices)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name="上级区划",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+
+    class Meta:
+        verbose_name = verbose_name_plural = "行政区划"
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class OrganisationKind(models.TextChoices):
+    CENTRE = "centre", "政务服务管理机构"
+    GOVERNMENT = "government", "人民政府"
+    DEPARTMENT = "department", "政府工作部门"
+    INSTITUTION = "institution", "事业单位"
+    ENTERPRISE = "enterprise", "公共企事业单位"
+    INTERMEDIARY = "intermediary", "中介服务机构"
+
+
+class Organisation(models.Model):
+    """A 机关、部门 or unit that has staff, windows and (later) items, cases and publications."""
+
+    code = models.CharField(
+        "机构代码",
+        max_length=30,
+        unique=True,
+        validators=[RegexValidator(r"^[A-Za-z0-9_-]+$", "机构代码只能含字母、数字、下划线和连字符")],
+    )
+    name = models.CharField("名称", max_length=100)
+    short_name = models.CharField("简称", max_length=30, blank=True)
+    uscc = models.CharField("统一社会信用代码", max_length=18, unique=True, null=True, blank=True)
+    region = models.ForeignKey(
+        Region, verbose_name="所在区划", on_delete=models.PROTECT, related_name="organisations"
+    )
+    kind = models.CharField("机构类型", max_length=20, choices=OrganisationKind.choices)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name="上级机构",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    contact_phone = models.CharField("联系电话", max_length=40, blank=True)
+    supervision_phone = models.CharField("监督电话", max_length=40, blank=True)
+    address = models.CharField("地址", max_length=200, blank=True)
+    office_hours = models.CharField("办公时间", max_length=200, blank=True)
+    is_active = models.BooleanField("在用", default=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "机构"
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Window(models.Model):
+    """A service window in the hall; a 综合窗口 takes any item (一窗受理) and routes it on."""
+
+    number = models.CharField("窗口号", max_length=20, unique=True)
+    name = models.CharField("窗口名称", max_length=100)
+    organisations = models.ManyToManyField(
+        Organisation, verbose_name="服务机构", related_name="windows", blank=True
+    )
+    is_comprehensive = models.BooleanField("综合窗口", default=False)
+    supervision_phone = models.CharField("监督电话", max_length=40)
+    location = models.CharField("位置", max_length=100, blank=True)
+    is_active = models.BooleanField("在用", default=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "窗口"
+        ordering = ["number"]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.name}"
+
+
+class Role(models.TextChoices):
+    CLERK = "clerk", "窗口人员"
+    REVIEWER = "reviewer", "审批人员"
+    OFFICER = "officer", "公开专员"
+    SUPERVISOR = "supervisor", "监察人员"
+    ADMIN = "admin", "管理员"
+
+
+class Staff(AbstractUser):
+    """An office account. Roles are granted per organisation (StaffRole)."""
+
+    full_name = models.CharField("姓名", max_length=50)
+    phone = models.CharField("手机号码", max_length=20, blank=True)
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name="所属机构",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="staff",
+    )
+    window = models.ForeignKey(
+        Window,
+        verbose_name="所在窗口",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="staff",
+    )
+    failed_logins = models.PositiveSmallIntegerField("连续登录失败次数", default=0)
+    locked_until = models.DateTimeField("锁定至", null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "工作人员"
+        ordering = ["username"]
+
+    def __str__(self) -> str:
+        return self.full_name or self.username
+
+
+class StaffRole(models.Model):
+    """A role held in an organisation; it reaches that organisation and the ones below it."""
+
+    staff = models.ForeignKey(Staff, verbose_name="工作人员", on_delete=models.CASCADE, related_name="roles")
+    role = models.CharField("角色", max_length=20, choices=Role.choices)
+    organisation = models.ForeignKey(
+        Organisation, verbose_name="机构", on_delete=models.CASCADE, related_name="staff_roles"
+    )
+
+    class Meta:
+        verbose_name = verbose_name_plural = "角色授权"
+        constraints = [
+            models.UniqueConstraint(fields=["staff", "role", "organisation"], name="one_role_per_org")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.staff} · {self.organisation} · {self.get_role_display()}"

@@ -1,0 +1,114 @@
+"""The one permission helper: may this staff member see, or act on, this object?
+
+A role is held in an organisation and reaches that organisation and every organisation below it
+(a 市政务办 supervisor sees the departments seated in the centre). Objects name their organisation
+through an `organisation_id` attribute, or are organisations themselves.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from yimen.org.models import Organisation, Role, StaffRole
+
+VIEW = "view"
+
+# What each role may do. Later capabilities add their actions here, in one table.
+ROLE_ACTIONS: dict[str, frozenset[str]] = {
+    Role.CLERK: frozenset({VIEW, "case.intake"}),
+    Role.REVIEWER: frozenset({VIEW, "case.review"}),
+    Role.OFFICER: frozenset({VIEW, "publication.edit", "disclosure.handle", "report.edit"}),
+    Role.SUPERVISOR: frozenset({VIEW, "supervision.view", "audit.view"}),
+    Role.ADMIN: frozenset({VIEW, "org.manage", "calendar.manage", "audit.view", "item.edit"}),
+}
+
+_TREE_TTL = 30.0
+_tree: tuple[float, dict[int, int | None]] = (0.0, {})
+
+
+def _parents() -> dict[int, int | None]:
+    global _tree
+    loaded_at, parents = _tree
+    if time.monotonic() - loaded_at > _TREE_TTL:
+        parents = dict(Organisation.objects.values_list("id", "parent_id"))
+        _tree = (time.monotonic(), parents)
+    return parents
+
+
+def forget_tree() -> None:
+    global _tree
+    _tree = (0.0, {})
+
+
+def ancestors_and_self(org_id: int) -> list[int]:
+    parents = _parents()
+    if org_id not in parents:
+        forget_tree()
+        parents = _parents()
+    chain: list[int] = []
+    current: int | None = org_id
+    while current is not None and current not in chain:
+        chain.append(current)
+        current = parents.get(current)
+    return chain
+
+
+def subtree(org_id: int) -> set[int]:
+    parents = _parents()
+    found = {org_id}
+    grew = True
+    while grew:
+        grew = False
+        for child, parent in parents.items():
+            if parent in found and child not in found:
+                found.add(child)
+                grew = True
+    return found
+
+
+def organisation_of(obj: Any) -> int | None:
+    if isinstance(obj, Organisation):
+        return obj.pk
+    return getattr(obj, "organisation_id", None)
+
+
+def _grants(staff: Any) -> list[tuple[str, int]]:
+    cached = getattr(staff, "_yimen_grants", None)
+    if cached is None:
+        cached = list(StaffRole.objects.filter(staff_id=staff.pk).values_list("role", "organisation_id"))
+        staff._yimen_grants = cached
+    return cached
+
+
+def roles_of(staff: Any) -> set[str]:
+    return {role for role, _ in _grants(staff)}
+
+
+def can(staff: Any, action: str, obj: Any = None) -> bool:
+    """True when `staff` holds a role granting `action` over `obj`'s organisation (or anywhere, if no obj)."""
+    if staff is None or not getattr(staff, "is_authenticated", False) or not staff.is_active:
+        return False
+    if staff.is_superuser:
+        return True
+    grants = [org for role, org in _grants(staff) if action in ROLE_ACTIONS.get(role, ())]
+    if not grants:
+        return False
+    if obj is None:
+        return True
+    target = organisation_of(obj)
+    if target is None:
+        return False
+    reach = set(ancestors_and_self(target))
+    return any(org in reach for org in grants)
+
+
+def organisations_for(staff: Any, action: str = VIEW) -> set[int] | None:
+    """The organisations whose records `staff` may `action`; None means all (a superuser)."""
+    if staff.is_superuser:
+        return None
+    found: set[int] = set()
+    for role, org in _grants(staff):
+        if action in ROLE_ACTIONS.get(role, ()):
+            found |= subtree(org)
+    return found

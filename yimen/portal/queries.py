@@ -1,0 +1,29 @@
+"""What the portal reads about the centre and its units."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from yimen.org.models import Organisation, OrganisationKind, Window
+
+
+def centre() -> Organisation | None:
+    """The service centre whose address, hours and phones head and foot every page."""
+    return (
+        Organisation.objects.filter(kind=OrganisationKind.CENTRE, is_active=True)
+        .select_related("region")
+        .order_by("region__code", "id")
+        .first()
+    )
+
+
+def units_with_windows() -> QuerySet[Organisation]:
+    """Organisations seated in the hall, each with its active windows (one query each, not per row)."""
+    windows = Window.objects.filter(is_active=True).order_by("number")
+    return (
+        Organisation.objects.filter(is_active=True)
+        .annotate(window_count=Count("windows", filter=Q(windows__is_active=True)))
+        .filter(window_count__gt=0)
+        .prefetch_related(Prefetch("windows", queryset=windows, to_attr="active_windows"))
+        .order_by("code")
+    )

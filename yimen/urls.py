@@ -1,0 +1,15 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from yimen.api import api
+
+admin.site.site_header = "一门 · 系统管理"
+admin.site.site_title = "一门"
+admin.site.index_title = "基础数据"
+
+urlpatterns = [
+    path("api/v1/", api.urls),
+    path("office/", include("yimen.office.urls")),
+    path("admin/", admin.site.urls),
+    path("", include("yimen.portal.urls")),
+]
