@@ -52,8 +52,9 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 def _routers() -> list[tuple[str, Any]]:
     from yimen.core.api import router as calendar_router
+    from yimen.core.identity_api import router as identity_router
 
-    return [("/calendar", calendar_router)]
+    return [("/calendar", calendar_router), ("/identity", identity_router)]
 
 
 for prefix, router in _routers():

@@ -192,6 +192,8 @@ YIMEN = {
     "OUTBOX_BACKOFF_SECONDS": env_int("YIMEN_OUTBOX_BACKOFF_SECONDS", 5),
     "OUTBOX_BACKOFF_MAX_SECONDS": env_int("YIMEN_OUTBOX_BACKOFF_MAX_SECONDS", 3600),
     "OUTBOX_LEASE_SECONDS": env_int("YIMEN_OUTBOX_LEASE_SECONDS", 300),
+    # Extra modules whose @handles functions the worker should load (integrations, site plugins).
+    "EVENT_HANDLER_MODULES": env_list("YIMEN_EVENT_HANDLER_MODULES"),
     # Working-day calendar: the span of the in-memory index (years outside it are refused).
     "CALENDAR_FIRST_YEAR": 1990,
     "CALENDAR_LAST_YEAR": 2100,

@@ -119,3 +119,15 @@ def test_backoff_is_capped() -> None:
 def test_a_message_without_handlers_is_simply_delivered() -> None:
     events.emit("nobody.listens", {})
     assert events.run_once() == (1, 0)
+
+
+def test_a_message_that_keeps_killing_its_worker_ends_in_the_dead_letter(settings) -> None:
+    settings.YIMEN = {**settings.YIMEN, "OUTBOX_MAX_ATTEMPTS": 2}
+    events.emit("test.poison", {})
+    now = timezone.now()
+    assert len(events.claim(now=now)) == 1  # worker dies
+    assert len(events.claim(now=now + timedelta(minutes=10))) == 1  # and again
+    assert events.claim(now=now + timedelta(minutes=20)) == []
+    message = OutboxMessage.objects.get()
+    assert message.status == OutboxStatus.DEAD and message.attempts == 2
+    assert "多次中止" in message.last_error

@@ -20,6 +20,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from yimen.core.models import HandledMessage, OutboxMessage, OutboxStatus
@@ -95,9 +96,14 @@ def backoff(attempt: int) -> timedelta:
 
 
 def claim(limit: int = 50, *, now: datetime | None = None) -> list[Message]:
-    """Take up to `limit` due messages under a lease: pending ones, and claimed ones whose lease ran out."""
+    """Take up to `limit` due messages under a lease: pending ones, and claimed ones whose lease ran out.
+
+    The attempt is counted at claim time, so a message whose handler kills the worker every time
+    still reaches the dead letter instead of taking the worker down forever.
+    """
     now = now or timezone.now()
     lease = timedelta(seconds=settings.YIMEN["OUTBOX_LEASE_SECONDS"])
+    max_attempts = settings.YIMEN["OUTBOX_MAX_ATTEMPTS"]
     with transaction.atomic():
         due = OutboxMessage.objects.filter(
             status=OutboxStatus.PENDING, available_at__lte=now
@@ -106,9 +112,13 @@ def claim(limit: int = 50, *, now: datetime | None = None) -> list[Message]:
         if connection.features.has_select_for_update_skip_locked:
             due = due.select_for_update(skip_locked=True)
         rows = list(due.values("id", "name", "payload", "key", "attempts")[:limit])
-        ids = [row["id"] for row in rows]
-        OutboxMessage.objects.filter(id__in=ids).update(
-            status=OutboxStatus.CLAIMED, claimed_until=now + lease
+        spent = [row["id"] for row in rows if row["attempts"] >= max_attempts]
+        rows = [row for row in rows if row["attempts"] < max_attempts]
+        OutboxMessage.objects.filter(id__in=spent).update(
+            status=OutboxStatus.DEAD, claimed_until=None, last_error="投递过程中工作进程多次中止"
+        )
+        OutboxMessage.objects.filter(id__in=[row["id"] for row in rows]).update(
+            status=OutboxStatus.CLAIMED, claimed_until=now + lease, attempts=F("attempts") + 1
         )
     return [Message(r["id"], r["name"], r["payload"], r["key"], r["attempts"] + 1) for r in rows]
 
@@ -135,7 +145,6 @@ def _fail(message: Message, exc: Exception, *, now: datetime) -> None:
     log.warning("outbox %s #%s attempt %s failed: %r", message.name, message.id, message.attempt, exc)
     OutboxMessage.objects.filter(id=message.id).update(
         status=OutboxStatus.DEAD if dead else OutboxStatus.PENDING,
-        attempts=message.attempt,
         available_at=now + backoff(message.attempt),
         claimed_until=None,
         last_error=f"{type(exc).__name__}: {exc}"[:2000],

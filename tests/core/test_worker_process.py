@@ -1,0 +1,67 @@
+"""A real `yimen worker` process killed between claim and acknowledgement: the event is delivered again
+by the next worker and its effect is applied once."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _yimen(env: dict[str, str], *args: str, timeout: float = 60) -> str:
+    result = subprocess.run(
+        [sys.executable, "-m", "yimen.cli", *args], env=env, cwd=ROOT, capture_output=True, text=True, timeout=timeout
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def _shell(env: dict[str, str], code: str) -> str:
+    return _yimen(env, "shell", "--no-imports", "-c", code).strip()
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    environment = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    environment.update(
+        YIMEN_VAR=str(tmp_path),
+        YIMEN_EVENT_HANDLER_MODULES="tests.core.kill_handlers",
+        YIMEN_TEST_MARKER=str(tmp_path / "deliveries.log"),
+        YIMEN_OUTBOX_LEASE_SECONDS="2",
+        PYTHONPATH=str(ROOT),
+    )
+    _yimen(environment, "migrate", "--verbosity", "0")
+    return environment
+
+
+def test_killed_worker_loses_nothing_and_the_effect_happens_once(env: dict[str, str], tmp_path: Path) -> None:
+    _shell(env, "from yimen.core import events; events.emit('test.kill', {'case': 'X1'}, key='case-X1:concluded')")
+    marker = tmp_path / "deliveries.log"
+
+    worker = subprocess.Popen([sys.executable, "-m", "yimen.cli", "worker"], env=env, cwd=ROOT, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 30
+        while not marker.exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert marker.exists(), "the worker never picked the event up"
+    finally:
+        os.killpg(worker.pid, signal.SIGKILL)
+        worker.wait(timeout=10)
+
+    status = "from yimen.core.models import OutboxMessage as M; m = M.objects.get(); print(m.status, m.attempts)"
+    assert _shell(env, status) == "claimed 1"  # claimed, never acknowledged
+
+    time.sleep(2.1)  # the dead worker's lease runs out
+    _yimen(env, "worker", "--once")
+
+    assert _shell(env, status) == "done 2"
+    assert marker.read_text().splitlines() == ["case-X1:concluded attempt 1", "case-X1:concluded attempt 2"]
+    effects = "from yimen.core.models import AuditEntry as A; print(A.objects.filter(action='test.effect').count())"
+    assert _shell(env, effects) == "1"
