@@ -12,7 +12,9 @@ from yimen.core import audit, events
 @events.handles("test.kill")
 def apply_then_hang(message: events.Message) -> None:
     marker = Path(os.environ["YIMEN_TEST_MARKER"])
-    events.handle_once(message, "tests.kill", lambda: audit.record("test.effect", actor="系统", object_id=message.key))
+    events.handle_once(
+        message, "tests.kill", lambda: audit.record("test.effect", actor="系统", object_id=message.key)
+    )
     with marker.open("a") as log:
         log.write(f"{message.key} attempt {message.attempt}\n")
     if message.attempt == 1:

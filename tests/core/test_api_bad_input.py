@@ -11,7 +11,9 @@ pytestmark = pytest.mark.django_db
 
 
 def test_identity_check_returns_the_normalised_number_with_birth_date_and_sex(client: Client) -> None:
-    response = client.get("/api/v1/identity/check", {"kind": "id_number", "value": " １１０１０５１９４９１２３１００２x "})
+    response = client.get(
+        "/api/v1/identity/check", {"kind": "id_number", "value": " １１０１０５１９４９１２３１００２x "}
+    )
     assert response.status_code == 200
     assert response.json() == {"normalized": "11010519491231002X", "birth_date": "1949-12-31", "sex": "女"}
 
@@ -23,9 +25,12 @@ def test_identity_check_names_the_failed_rule(client: Client) -> None:
 
 
 def test_credit_code_check(client: Client) -> None:
-    assert client.get("/api/v1/identity/check", {"kind": "uscc", "value": "91350100M000100Y43"}).json()[
-        "normalized"
-    ] == "91350100M000100Y43"
+    assert (
+        client.get("/api/v1/identity/check", {"kind": "uscc", "value": "91350100M000100Y43"}).json()[
+            "normalized"
+        ]
+        == "91350100M000100Y43"
+    )
     response = client.get("/api/v1/identity/check", {"kind": "uscc", "value": "91350100M000100Y44"})
     assert response.status_code == 422 and "应为 3" in response.json()["message"]
 

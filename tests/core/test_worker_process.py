@@ -17,7 +17,12 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def _yimen(env: dict[str, str], *args: str, timeout: float = 60) -> str:
     result = subprocess.run(
-        [sys.executable, "-m", "yimen.cli", *args], env=env, cwd=ROOT, capture_output=True, text=True, timeout=timeout
+        [sys.executable, "-m", "yimen.cli", *args],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
     )
     assert result.returncode == 0, result.stderr
     return result.stdout
@@ -42,10 +47,15 @@ def env(tmp_path: Path) -> dict[str, str]:
 
 
 def test_killed_worker_loses_nothing_and_the_effect_happens_once(env: dict[str, str], tmp_path: Path) -> None:
-    _shell(env, "from yimen.core import events; events.emit('test.kill', {'case': 'X1'}, key='case-X1:concluded')")
+    _shell(
+        env,
+        "from yimen.core import events; events.emit('test.kill', {'case': 'X1'}, key='case-X1:concluded')",
+    )
     marker = tmp_path / "deliveries.log"
 
-    worker = subprocess.Popen([sys.executable, "-m", "yimen.cli", "worker"], env=env, cwd=ROOT, start_new_session=True)
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "yimen.cli", "worker"], env=env, cwd=ROOT, start_new_session=True
+    )
     try:
         deadline = time.monotonic() + 30
         while not marker.exists() and time.monotonic() < deadline:
@@ -55,7 +65,9 @@ def test_killed_worker_loses_nothing_and_the_effect_happens_once(env: dict[str, 
         os.killpg(worker.pid, signal.SIGKILL)
         worker.wait(timeout=10)
 
-    status = "from yimen.core.models import OutboxMessage as M; m = M.objects.get(); print(m.status, m.attempts)"
+    status = (
+        "from yimen.core.models import OutboxMessage as M; m = M.objects.get(); print(m.status, m.attempts)"
+    )
     assert _shell(env, status) == "claimed 1"  # claimed, never acknowledged
 
     time.sleep(2.1)  # the dead worker's lease runs out
@@ -63,5 +75,7 @@ def test_killed_worker_loses_nothing_and_the_effect_happens_once(env: dict[str, 
 
     assert _shell(env, status) == "done 2"
     assert marker.read_text().splitlines() == ["case-X1:concluded attempt 1", "case-X1:concluded attempt 2"]
-    effects = "from yimen.core.models import AuditEntry as A; print(A.objects.filter(action='test.effect').count())"
+    effects = (
+        "from yimen.core.models import AuditEntry as A; print(A.objects.filter(action='test.effect').count())"
+    )
     assert _shell(env, effects) == "1"

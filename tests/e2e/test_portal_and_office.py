@@ -113,3 +113,12 @@ def test_portal_is_usable_on_a_phone(transactional_db, live_server, cast, phone_
         expect(page.get_by_test_id("large-text-toggle")).to_be_visible()
 
     page_log.assert_clean(live_server.url)
+
+
+def test_api_docs_work_offline_under_the_content_security_policy(
+    transactional_db, live_server, page, page_log
+) -> None:
+    page.goto(f"{live_server.url}/api/v1/docs")
+    expect(page.locator(".opblock").first).to_be_visible()
+    expect(page.locator(".opblock-summary-path").filter(has_text="/api/v1/calendar/add")).to_be_visible()
+    page_log.assert_clean(live_server.url)

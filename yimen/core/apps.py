@@ -25,7 +25,9 @@ def _import_handlers() -> None:
     from django.apps import apps
     from django.conf import settings
 
-    modules = [f"{config.name}.handlers" for config in apps.get_app_configs() if config.name.startswith("yimen.")]
+    modules = [
+        f"{config.name}.handlers" for config in apps.get_app_configs() if config.name.startswith("yimen.")
+    ]
     for name in modules + list(settings.YIMEN["EVENT_HANDLER_MODULES"]):
         try:
             importlib.import_module(name)
