@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -183,7 +184,7 @@ LOGGING = {
 }
 
 # --- Yimen's own settings -------------------------------------------------------------------------
-YIMEN = {
+YIMEN: dict[str, Any] = {
     # Office login: lock an account for LOCKOUT_MINUTES after this many consecutive failures.
     "LOGIN_MAX_FAILURES": env_int("YIMEN_LOGIN_MAX_FAILURES", 5),
     "LOGIN_LOCKOUT_MINUTES": env_int("YIMEN_LOGIN_LOCKOUT_MINUTES", 15),

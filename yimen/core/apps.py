@@ -1,4 +1,5 @@
 import importlib
+from typing import cast
 
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
@@ -28,7 +29,7 @@ def _import_handlers() -> None:
     modules = [
         f"{config.name}.handlers" for config in apps.get_app_configs() if config.name.startswith("yimen.")
     ]
-    for name in modules + list(settings.YIMEN["EVENT_HANDLER_MODULES"]):
+    for name in modules + cast(list[str], settings.YIMEN["EVENT_HANDLER_MODULES"]):
         try:
             importlib.import_module(name)
         except ModuleNotFoundError as exc:
