@@ -119,3 +119,18 @@ def test_other_processes_see_a_change_after_the_recheck_interval(monkeypatch: py
     assert calendar.is_workday(date(2024, 11, 5))  # still trusting its index
     monkeypatch.setattr(calendar, "RECHECK_SECONDS", 0.0)
     assert not calendar.is_workday(date(2024, 11, 5))
+
+
+def test_a_closure_longer_than_the_search_window_still_finds_the_next_working_day() -> None:
+    """The bisection looks a few weeks ahead first; a 120-day closure must not fool it."""
+    from datetime import timedelta
+
+    from yimen.core.models import CalendarRevision
+
+    first = date(2025, 3, 3)
+    CalendarDay.objects.filter(date__gte=first, date__lt=first + timedelta(days=120)).update(is_workday=False)
+    CalendarRevision.bump()
+    calendar.invalidate()
+    reopened = first + timedelta(days=120)  # 2025-07-01, a Tuesday
+    assert calendar.add_workdays(date(2025, 2, 28), 1).date == reopened
+    assert calendar.workdays_between(date(2025, 2, 28), reopened).workdays == 1

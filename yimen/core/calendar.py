@@ -14,11 +14,10 @@ from __future__ import annotations
 
 import threading
 import time
-from array import array
 from bisect import bisect_left
-from dataclasses import dataclass
 from datetime import date, timedelta
 from itertools import accumulate
+from typing import NamedTuple
 
 from django.conf import settings
 
@@ -30,14 +29,12 @@ class CalendarError(ValueError):
     """A date outside the calendar, or a negative count: a Chinese message for the user."""
 
 
-@dataclass(frozen=True)
-class WorkdayDate:
+class WorkdayDate(NamedTuple):
     date: date
     provisional: bool
 
 
-@dataclass(frozen=True)
-class WorkdayCount:
+class WorkdayCount(NamedTuple):
     workdays: int
     provisional: bool
 
@@ -49,9 +46,12 @@ class _Index:
         self.workdays = workdays
         self.loaded_years = loaded_years
         self.revision = revision
-        # counts[i] = number of working days among days[0..i], inclusive.
-        self.counts = array("l", accumulate(workdays))
+        # counts[i] = number of working days among days[0..i], inclusive. A list, not an array:
+        # bisect reads a list's ints without boxing them again.
+        self.counts = list(accumulate(workdays))
         self.last = date.fromordinal(self.first_ordinal + len(workdays) - 1)
+        # unloaded[y - first.year] = 1 where year y has no notice (its results are provisional).
+        self.unloaded = bytes(0 if y in loaded_years else 1 for y in range(first.year, self.last.year + 1))
 
     def position(self, day: date) -> int:
         i = day.toordinal() - self.first_ordinal
@@ -62,7 +62,10 @@ class _Index:
         return i
 
     def provisional(self, first_year: int, last_year: int) -> bool:
-        return any(y not in self.loaded_years for y in range(first_year, last_year + 1))
+        base = self.first.year
+        if first_year == last_year:
+            return self.unloaded[first_year - base] == 1
+        return 1 in self.unloaded[first_year - base : last_year - base + 1]
 
 
 _lock = threading.Lock()
@@ -130,9 +133,14 @@ def add_workdays(start: date, days: int) -> WorkdayDate:
         raise CalendarError("工作日天数不能为负数")
     index = _current()
     i = index.position(start)
-    target = index.counts[i] + days
-    j = bisect_left(index.counts, target, lo=i)
-    if j >= len(index.counts):
+    counts = index.counts
+    target = counts[i] + days
+    # The answer lies within a few weeks per 5 working days; search there first, everywhere if not.
+    hi = min(len(counts), i + 2 * days + 60)
+    j = bisect_left(counts, target, i, hi)
+    if j == hi:
+        j = bisect_left(counts, target, hi)
+    if j >= len(counts):
         raise CalendarError(
             f"从 {start.isoformat()} 起 {days} 个工作日超出日历范围（至 {index.last.year} 年）"
         )
