@@ -3,8 +3,19 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
+
+from yimen.core import identity
+
+
+def validate_uscc(value: str) -> None:
+    """统一社会信用代码 GB 32100-2015: the charset and the check character."""
+    try:
+        identity.validate_uscc(value)
+    except identity.IdentityError as exc:
+        raise ValidationError(str(exc), code=exc.rule) from exc
 
 
 class RegionLevel(models.TextChoices):
@@ -63,7 +74,9 @@ class Organisation(models.Model):
     )
     name = models.CharField("名称", max_length=100)
     short_name = models.CharField("简称", max_length=30, blank=True)
-    uscc = models.CharField("统一社会信用代码", max_length=18, unique=True, null=True, blank=True)
+    uscc = models.CharField(
+        "统一社会信用代码", max_length=40, unique=True, null=True, blank=True, validators=[validate_uscc]
+    )
     region = models.ForeignKey(
         Region, verbose_name="所在区划", on_delete=models.PROTECT, related_name="organisations"
     )
@@ -88,6 +101,9 @@ class Organisation(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        self.uscc = identity.normalize(self.uscc) if self.uscc else None
 
 
 class Window(models.Model):
