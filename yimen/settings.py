@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "ninja",
     "yimen.core",
     "yimen.org",
+    "yimen.catalog",
     "yimen.portal",
     "yimen.office",
 ]
@@ -195,6 +196,8 @@ YIMEN: dict[str, Any] = {
     "OUTBOX_LEASE_SECONDS": env_int("YIMEN_OUTBOX_LEASE_SECONDS", 300),
     # Extra modules whose @handles functions the worker should load (integrations, site plugins).
     "EVENT_HANDLER_MODULES": env_list("YIMEN_EVENT_HANDLER_MODULES"),
+    # 实施编码 of a new item (the national layout is not confirmed): credit code, type, 5-digit serial, sub-item.
+    "IMPL_CODE_LAYOUT": env_str("YIMEN_IMPL_CODE_LAYOUT", "{uscc}{type}{serial:05d}{sub:03d}000"),
     # Working-day calendar: the span of the in-memory index (years outside it are refused).
     "CALENDAR_FIRST_YEAR": 1990,
     "CALENDAR_LAST_YEAR": 2100,

@@ -133,6 +133,9 @@ class Role(models.TextChoices):
     OFFICER = "officer", "公开专员"
     SUPERVISOR = "supervisor", "监察人员"
     ADMIN = "admin", "管理员"
+    ITEM_EDITOR = "item_editor", "事项编辑"
+    LEGAL_REVIEWER = "legal_reviewer", "法制审核"
+    REFORM_REVIEWER = "reform_reviewer", "审改审核"
 
 
 class Staff(AbstractUser):

@@ -21,6 +21,9 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
     Role.OFFICER: frozenset({VIEW, "publication.edit", "disclosure.handle", "report.edit"}),
     Role.SUPERVISOR: frozenset({VIEW, "supervision.view", "audit.view"}),
     Role.ADMIN: frozenset({VIEW, "org.manage", "calendar.manage", "audit.view", "item.edit"}),
+    Role.ITEM_EDITOR: frozenset({VIEW, "item.edit"}),
+    Role.LEGAL_REVIEWER: frozenset({VIEW, "item.legal_review"}),
+    Role.REFORM_REVIEWER: frozenset({VIEW, "item.reform_review"}),
 }
 
 _TREE_TTL = 30.0

@@ -1,0 +1,71 @@
+"""The catalogue's search index: one row per public item, rebuilt from its current version."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from yimen.catalog.models import ItemType, ItemVersion, ServiceItem
+from yimen.core import search, text
+from yimen.org.models import Organisation
+
+INDEX = "catalog_item"
+_known_organisations: set[str] = set()
+
+
+def _teach_organisation_names() -> None:
+    """Keep organisation names and short names whole, in the index and in queries alike."""
+    names = set()
+    for name, short in Organisation.objects.values_list("name", "short_name"):
+        names.update(n for n in (name, short, name.removeprefix("咸宁").removeprefix("市")) if n)
+    new = names - _known_organisations
+    if new:
+        text.add_words(new)
+        _known_organisations.update(new)
+
+
+def document(item: ServiceItem, version: ItemVersion) -> tuple[str, str]:
+    """(title, body) of the item as searched: the name first, then what a citizen would type."""
+    organisation = item.organisation
+    parts = [
+        organisation.name,
+        organisation.short_name,
+        ItemType(version.item_type).label,
+        " ".join(version.themes.values_list("name", flat=True)),
+        " ".join(version.business_types or []),
+        version.conditions,
+        " ".join(version.materials.values_list("name", flat=True)),
+        " ".join((b or {}).get("law", "") for b in version.legal_basis or []),
+        " ".join((f or {}).get("q", "") for f in version.faq or []),
+        item.impl_code,
+        item.basic_code,
+    ]
+    return version.name, " ".join(p for p in parts if p)
+
+
+def index_item(item: ServiceItem, version: ItemVersion) -> None:
+    _teach_organisation_names()
+    search.upsert(INDEX, item.pk, *document(item, version))
+
+
+def remove_item(item: ServiceItem) -> None:
+    search.delete(INDEX, item.pk)
+
+
+def matching_ids(query: str, *, limit: int = 2000) -> list[int]:
+    _teach_organisation_names()
+    return search.match(INDEX, query, limit=limit)
+
+
+def public_items() -> QuerySet[ServiceItem]:
+    return ServiceItem.objects.filter(current__isnull=False, retired_at__isnull=True)
+
+
+def reindex() -> tuple[int, int]:
+    """Rebuild the whole index from the current versions: (items indexed, rows in the index)."""
+    search.clear(INDEX)
+    count = 0
+    for item in public_items().select_related("organisation", "current").iterator(chunk_size=500):
+        assert item.current is not None
+        index_item(item, item.current)
+        count += 1
+    return count, search.count(INDEX)
