@@ -6,7 +6,11 @@ from decimal import Decimal
 
 from yimen.catalog.models import TimeUnit
 
-UNIT_WORDS = {TimeUnit.WORKDAY: "个工作日", TimeUnit.NATURAL_DAY: "个自然日", TimeUnit.HOUR: "小时"}
+UNIT_WORDS: dict[str, str] = {
+    TimeUnit.WORKDAY: "个工作日",
+    TimeUnit.NATURAL_DAY: "个自然日",
+    TimeUnit.HOUR: "小时",
+}
 
 
 def workday_equivalent(limit: Decimal | None, unit: str) -> Decimal:

@@ -158,10 +158,14 @@ def _display(version: ItemVersion, name: str) -> str:
     return "" if value is None else str(value)
 
 
+def _label(name: str) -> str:
+    return str(getattr(ItemVersion._meta.get_field(name), "verbose_name", name))
+
+
 def diff(old: ItemVersion, new: ItemVersion) -> list[Change]:
     """Field by field, then the materials and steps that were added or removed."""
     changes = [
-        Change(str(ItemVersion._meta.get_field(name).verbose_name), _display(old, name), _display(new, name))
+        Change(_label(name), _display(old, name), _display(new, name))
         for name in DIFF_FIELDS
         if _display(old, name) != _display(new, name)
     ]

@@ -14,7 +14,7 @@ _known_organisations: set[str] = set()
 
 def _teach_organisation_names() -> None:
     """Keep organisation names and short names whole, in the index and in queries alike."""
-    names = set()
+    names: set[str] = set()
     for name, short in Organisation.objects.values_list("name", "short_name"):
         names.update(n for n in (name, short, name.removeprefix("咸宁").removeprefix("市")) if n)
     new = names - _known_organisations

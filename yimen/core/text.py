@@ -13,6 +13,7 @@ import threading
 import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 USER_DICT = Path(__file__).with_name("userdict.txt")
 _TOKEN = re.compile(r"\w", re.UNICODE)
@@ -20,7 +21,7 @@ _lock = threading.Lock()
 _ready = False
 
 
-def _jieba():  # type: ignore[no-untyped-def]
+def _jieba() -> Any:
     global _ready
     import jieba
 
