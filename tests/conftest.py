@@ -117,3 +117,7 @@ def cast(db: None) -> Cast:
 
 def chromium_path() -> str | None:
     return os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+# The catalogue's people are wanted by portal and office tests too.
+from tests.catalog.conftest import people  # noqa: E402, F401

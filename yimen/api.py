@@ -51,10 +51,11 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 
 def _routers() -> list[tuple[str, Any]]:
+    from yimen.catalog.api import router as items_router
     from yimen.core.api import router as calendar_router
     from yimen.core.identity_api import router as identity_router
 
-    return [("/calendar", calendar_router), ("/identity", identity_router)]
+    return [("/calendar", calendar_router), ("/identity", identity_router), ("/items", items_router)]
 
 
 for prefix, router in _routers():

@@ -11,5 +11,6 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("office/", include("yimen.office.urls")),
     path("admin/", admin.site.urls),
+    path("guide/", include("yimen.portal.catalog_urls")),
     path("", include("yimen.portal.urls")),
 ]

@@ -16,19 +16,25 @@ def _teach_organisation_names() -> None:
     """Keep organisation names and short names whole, in the index and in queries alike."""
     names: set[str] = set()
     for name, short in Organisation.objects.values_list("name", "short_name"):
-        names.update(n for n in (name, short, name.removeprefix("咸宁").removeprefix("市")) if n)
+        names.update(organisation_names(name, short))
     new = names - _known_organisations
     if new:
         text.add_words(new)
         _known_organisations.update(new)
 
 
+def organisation_names(name: str, short_name: str) -> list[str]:
+    """The names people use for an organisation: full, short, and without the city prefix."""
+    city = name.split("市", 1)[0] + "市" if "市" in name[:4] else ""
+    bare = name.removeprefix(city) if city else name
+    return [n for n in dict.fromkeys((name, short_name, bare, "市" + bare if city else "")) if n]
+
+
 def document(item: ServiceItem, version: ItemVersion) -> tuple[str, str]:
     """(title, body) of the item as searched: the name first, then what a citizen would type."""
     organisation = item.organisation
     parts = [
-        organisation.name,
-        organisation.short_name,
+        *organisation_names(organisation.name, organisation.short_name),
         ItemType(version.item_type).label,
         " ".join(version.themes.values_list("name", flat=True)),
         " ".join(version.business_types or []),

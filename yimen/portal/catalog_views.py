@@ -1,0 +1,137 @@
+"""办事指南 on the portal: browse and search items, read a guide, download its forms, print it."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+
+from yimen.catalog import queries
+from yimen.catalog.models import FormFile, ItemType, ItemVersion, Level, Material, ServiceItem, VersionState
+
+
+def _filter(request: HttpRequest) -> queries.ItemFilter:
+    get = request.GET
+    return queries.ItemFilter(
+        organisation=get.get("org", "")[:30],
+        item_type=get.get("type", "") if get.get("type", "") in ItemType.values else "",
+        theme=get.get("theme", "")[:30],
+        level=get.get("level", "") if get.get("level", "") in Level.values else "",
+        audience=get.get("for", "") if get.get("for", "") in ("person", "legal") else "",
+        q=get.get("q", "").strip()[:50],
+    )
+
+
+def index(request: HttpRequest) -> HttpResponse:
+    f = _filter(request)
+    filtered = any([f.organisation, f.item_type, f.theme, f.level, f.audience, f.q])
+    context: dict[str, object] = {
+        "f": f,
+        "filtered": filtered,
+        "themes": queries.themes_by_audience(),
+        "organisations": queries.organisations_with_items(),
+        "types": ItemType.choices,
+        "levels": Level.choices,
+    }
+    if filtered:
+        page = Paginator(queries.public_items(f), 20).get_page(request.GET.get("page"))
+        query = request.GET.copy()
+        query.pop("page", None)
+        context |= {"page": page, "query": query.urlencode()}
+    return render(request, "portal/catalog/index.html", context)
+
+
+def _public_item(code: str) -> ServiceItem:
+    item = queries.item_by_code(code)
+    if item is None or not item.is_public:
+        raise Http404("没有这个事项，或该事项已废止")
+    return item
+
+
+def _guide_page(request: HttpRequest, item: ServiceItem, version: ItemVersion) -> HttpResponse:
+    return render(
+        request,
+        "portal/catalog/item.html",
+        {
+            "item": item,
+            "v": queries.guide(version),
+            "history": queries.history(item),
+            "is_current": version.pk == item.current_id,
+        },
+    )
+
+
+def item(request: HttpRequest, code: str) -> HttpResponse:
+    found = _public_item(code)
+    assert found.current is not None
+    return _guide_page(request, found, found.current)
+
+
+def item_version(request: HttpRequest, code: str, number: int) -> HttpResponse:
+    """An earlier published version, as it read then (变更记录)."""
+    found = _public_item(code)
+    version = get_object_or_404(
+        ItemVersion, item=found, number=number, state__in=[VersionState.PUBLISHED, VersionState.SUPERSEDED]
+    )
+    return _guide_page(request, found, version)
+
+
+def item_pdf(request: HttpRequest, code: str) -> HttpResponse:
+    from yimen.catalog.documents import guide_pdf
+
+    found = _public_item(code)
+    assert found.current is not None
+    url = request.build_absolute_uri(f"/guide/{found.impl_code}/")
+    pdf = guide_pdf(found.current, url=url)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    filename = f"{found.current.name}-办事指南.pdf"
+    response["Content-Disposition"] = f"inline; filename*=UTF-8''{quote(filename)}"
+    return response
+
+
+def form_file(request: HttpRequest, file_id: int) -> FileResponse:
+    """A blank form or sample, only while a public guide offers it."""
+    form = get_object_or_404(FormFile, pk=file_id)
+    offered = Material.objects.filter(
+        Q(blank_form=form) | Q(sample=form),
+        version__state=VersionState.PUBLISHED,
+        version__item__retired_at__isnull=True,
+    ).exists()
+    if not offered:
+        raise Http404("该表格不存在或已停用")
+    response = FileResponse(
+        form.file.open("rb"), content_type=form.content_type, as_attachment=True, filename=form.name
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def reforms(request: HttpRequest) -> HttpResponse:
+    """流程再造成效: what each organisation cut in a year, summed from the published versions."""
+    years = list(range(timezone.localdate().year, 2014, -1))
+    try:
+        year = int(request.GET.get("year", ""))
+    except ValueError:
+        year = 0
+    rows = queries.reform_summary(year or None)
+    totals = {
+        key: sum(row[key] for row in rows)
+        for key in (
+            "items",
+            "steps_before",
+            "steps_after",
+            "materials_before",
+            "materials_after",
+            "visits_before",
+            "visits_after",
+            "days_before",
+            "days_after",
+        )
+    }
+    return render(
+        request, "portal/catalog/reforms.html", {"rows": rows, "year": year, "years": years, "totals": totals}
+    )
