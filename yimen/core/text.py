@@ -35,6 +35,11 @@ def _jieba() -> Any:
     return jieba
 
 
+def warm_up() -> None:
+    """Load the dictionary now: in gunicorn's master with --preload, every worker then shares it."""
+    _jieba()
+
+
 def normalize(text: str) -> str:
     """Full-width to half-width (NFKC), lower-case Latin letters."""
     return unicodedata.normalize("NFKC", text or "").lower()

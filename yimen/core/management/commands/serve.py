@@ -25,6 +25,8 @@ def gunicorn_argv(host: str, port: int, workers: int) -> list[str]:
         "10",
         "--timeout",
         "60",
+        # Load the app and jieba's dictionary once in the master; the workers share them copy-on-write.
+        "--preload",
     ]
 
 
