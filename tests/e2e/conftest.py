@@ -44,10 +44,12 @@ class PageLog:
         page.on("request", lambda request: self.requests.append(request.url))
         page.on("console", self._console)
         page.on("pageerror", lambda error: self.errors.append(f"uncaught: {error}"))
-        page.on(
-            "requestfailed",
-            lambda request: self.errors.append(f"request failed: {request.url} ({request.failure})"),
-        )
+        page.on("requestfailed", self._failed)
+
+    def _failed(self, request: Any) -> None:
+        # A download ends its navigation with ERR_ABORTED: the file arrived, nothing failed.
+        if request.failure != "net::ERR_ABORTED":
+            self.errors.append(f"request failed: {request.url} ({request.failure})")
 
     def _console(self, message: Any) -> None:
         if message.type != "error":
