@@ -9,6 +9,7 @@ admin.site.index_title = "基础数据"
 
 urlpatterns = [
     path("api/v1/", api.urls),
+    path("office/catalog/", include("yimen.office.catalog_urls")),
     path("office/", include("yimen.office.urls")),
     path("admin/", admin.site.urls),
     path("guide/", include("yimen.portal.catalog_urls")),

@@ -9,4 +9,3 @@ if os.environ.get("YIMEN_PRELOAD_SEGMENTER", "1") == "1":
     from yimen.core.text import warm_up
 
     warm_up()
-

@@ -32,6 +32,7 @@ from yimen.core.errors import ApplicationError, NotPermitted, TransitionError
 from yimen.org.models import Organisation, Staff
 from yimen.org.permissions import can
 
+OPEN_STATES = [VersionState.DRAFT, VersionState.LEGAL_REVIEW, VersionState.REFORM_REVIEW]
 ITEM_PUBLISHED = "catalog.item_published"
 ITEM_RETIRED = "catalog.item_retired"
 
@@ -119,12 +120,25 @@ def impl_code_for(organisation: Organisation, item_type: str, serial: int) -> st
     )
 
 
+def guide_of(version: ItemVersion) -> Guide:
+    """The Guide a saved version holds (reads prefetched relations when there are any)."""
+    return Guide(
+        fields={name: getattr(version, name) for name in SCALAR_FIELDS},
+        materials=[{k: getattr(m, k) for k in MATERIAL_FIELDS} for m in version.materials.all()],
+        steps=[{k: getattr(s, k) for k in STEP_FIELDS} for s in version.steps.all()],
+        fees=[{k: getattr(f, k) for k in FEE_FIELDS} for f in version.fees.all()],
+        theme_ids=[t.pk for t in version.themes.all()],
+        window_ids=[w.pk for w in version.windows.all()],
+    )
+
+
 def _require(by: Staff, action: str, version: ItemVersion) -> None:
     if not can(by, action, version):
         raise NotPermitted("您没有此事项的该项权限")
 
 
-def _apply(version: ItemVersion, guide: Guide) -> None:
+def apply_guide(version: ItemVersion, guide: Guide) -> None:
+    """Copy a guide's scalar fields onto a version and keep its derived figures in step."""
     for name in SCALAR_FIELDS:
         if name in guide.fields:
             setattr(version, name, guide.fields[name])
@@ -187,7 +201,7 @@ def create_item(
         impl_code=impl_code, basic_code=basic_code, handle_code=handle_code, organisation=organisation
     )
     version = ItemVersion(item=item, number=1, created_by=by)
-    _apply(version, guide)
+    apply_guide(version, guide)
     _check(version, guide)
     item.save()
     version.item = item
@@ -206,7 +220,7 @@ def update_draft(*, version: ItemVersion, guide: Guide, by: Staff) -> ItemVersio
     before = {
         name: getattr(version, name) for name in ("name", "promised_limit", "step_count", "material_count")
     }
-    _apply(version, guide)
+    apply_guide(version, guide)
     _check(version, guide)
     version.save()
     _write_children(version, guide)
@@ -237,20 +251,11 @@ def start_revision(*, item: ServiceItem, by: Staff, change_note: str = "") -> It
     source = item.current
     if source is None:
         raise TransitionError("该事项还没有已发布的版本")
-    materials = [{k: getattr(m, k) for k in MATERIAL_FIELDS} for m in source.materials.all()]
-    steps = [{k: getattr(s, k) for k in STEP_FIELDS} for s in source.steps.all()]
-    fees = [{k: getattr(f, k) for k in FEE_FIELDS} for f in source.fees.all()]
-    guide = Guide(
-        fields={name: getattr(source, name) for name in SCALAR_FIELDS} | {"change_note": change_note},
-        materials=materials,
-        steps=steps,
-        fees=fees,
-        theme_ids=list(source.themes.values_list("id", flat=True)),
-        window_ids=list(source.windows.values_list("id", flat=True)),
-    )
+    guide = guide_of(source)
+    guide.fields["change_note"] = change_note
     number = (item.versions.order_by("-number").values_list("number", flat=True).first() or 0) + 1
     draft = ItemVersion(item=item, number=number, created_by=by)
-    _apply(draft, guide)
+    apply_guide(draft, guide)
     draft.save()
     _write_children(draft, guide)
     audit.record(
@@ -284,12 +289,7 @@ def _locked(version: ItemVersion) -> ItemVersion:
 def submit(*, version: ItemVersion, by: Staff) -> ItemVersion:
     version = _locked(version)
     target = _transition(version, "submit", by)
-    guide = Guide(
-        fields={},
-        materials=[{k: getattr(m, k) for k in MATERIAL_FIELDS} for m in version.materials.all()],
-        steps=[{k: getattr(s, k) for k in STEP_FIELDS} for s in version.steps.all()],
-        fees=[{k: getattr(f, k) for k in FEE_FIELDS} for f in version.fees.all()],
-    )
+    guide = guide_of(version)
     _check(version, guide)
     version.state, version.submitted_at, version.review_comment = target, timezone.now(), ""
     version.save(update_fields=["state", "submitted_at", "review_comment"])
@@ -333,24 +333,34 @@ def reject(*, version: ItemVersion, by: Staff, comment: str) -> ItemVersion:
     return version
 
 
+def _make_current(item: ServiceItem, version: ItemVersion, *, update_fields: list[str]) -> ItemVersion | None:
+    """The version becomes the item's guide: the old one is superseded, search and subscribers told."""
+    old = item.current
+    if old is not None:
+        ItemVersion.objects.filter(pk=old.pk).update(state=VersionState.SUPERSEDED)
+    version.state, version.previous = VersionState.PUBLISHED, old
+    version.published_at = version.published_at or timezone.now()
+    version.save(update_fields=["state", "previous", "published_at", *update_fields])
+    item.current = version
+    item.save(update_fields=["current"])
+    search.index_item(item, version)
+    events.emit(
+        ITEM_PUBLISHED,
+        {"impl_code": item.impl_code, "version": version.number},
+        key=f"{ITEM_PUBLISHED}:{version.pk}",
+    )
+    return old
+
+
 @transaction.atomic
 def reform_approve(*, version: ItemVersion, by: Staff) -> ItemVersion:
     """Publish: the version becomes the item's current guide and the old one is kept as superseded."""
     version = _locked(version)
-    version.state = _transition(version, "reform_approve", by)
+    _transition(version, "reform_approve", by)
     item = ServiceItem.objects.select_for_update().get(pk=version.item_id)
-    now = timezone.now()
-    old = item.current
-    if old is not None:
-        ItemVersion.objects.filter(pk=old.pk).update(state=VersionState.SUPERSEDED)
-    version.previous = old
-    version.reform_reviewed_by, version.reform_reviewed_at, version.published_at = by, now, now
-    version.save(
-        update_fields=["state", "previous", "reform_reviewed_by", "reform_reviewed_at", "published_at"]
-    )
-    item.current = version
-    item.save(update_fields=["current"])
-    search.index_item(item, version)
+    version.reform_reviewed_by, version.reform_reviewed_at = by, timezone.now()
+    version.published_at = version.reform_reviewed_at
+    old = _make_current(item, version, update_fields=["reform_reviewed_by", "reform_reviewed_at"])
     audit.record(
         "catalog.published",
         version,
@@ -358,11 +368,6 @@ def reform_approve(*, version: ItemVersion, by: Staff) -> ItemVersion:
         before={"version": old.number if old else None},
         after={"version": version.number},
         organisation_id=item.organisation_id,
-    )
-    events.emit(
-        ITEM_PUBLISHED,
-        {"impl_code": item.impl_code, "version": version.number},
-        key=f"{ITEM_PUBLISHED}:{version.pk}",
     )
     return version
 
@@ -385,18 +390,38 @@ def retire_item(*, item: ServiceItem, by: Staff, reason: str) -> ServiceItem:
 
 
 def publish_directly(version: ItemVersion) -> None:
-    """Publish without review: for imports of an already-approved catalogue and the demo data only."""
-    item = version.item
-    now = timezone.now()
+    """Publish without review: for imports of an already-approved catalogue and the demo data only.
+
+    A `published_at` already set on the version (a historical date) is kept.
+    """
+    _make_current(version.item, version, update_fields=[])
+
+
+@transaction.atomic
+def import_new_version(*, item: ServiceItem, guide: Guide, by: Staff | None) -> ItemVersion:
+    """A new current version of an existing item from an approved catalogue, published without review
+    (the catalogue was approved before it was imported); the old version is kept as superseded."""
+    item = ServiceItem.objects.select_for_update().get(pk=item.pk)
+    if by is not None and not can(by, "item.edit", item):
+        raise NotPermitted("您没有此事项的编辑权限")
+    if item.retired_at is not None:
+        raise TransitionError("该事项已废止，不能再导入")
+    if item.versions.filter(state__in=OPEN_STATES).exists():
+        raise TransitionError("该事项有未发布的修订版本，请先完成或退回后再导入")
     old = item.current
-    if old is not None:
-        ItemVersion.objects.filter(pk=old.pk).update(state=VersionState.SUPERSEDED)
-    version.state, version.previous, version.published_at = (
-        VersionState.PUBLISHED,
-        old,
-        version.published_at or now,
+    number = (item.versions.order_by("-number").values_list("number", flat=True).first() or 0) + 1
+    version = ItemVersion(item=item, number=number, created_by=by)
+    apply_guide(version, guide)
+    _check(version, guide)
+    version.save()
+    _write_children(version, guide)
+    publish_directly(version)
+    audit.record(
+        "catalog.version_imported",
+        version,
+        actor=by,
+        before={"version": old.number if old else None},
+        after={"version": number, "name": version.name},
+        organisation_id=item.organisation_id,
     )
-    version.save(update_fields=["state", "previous", "published_at"])
-    item.current = version
-    item.save(update_fields=["current"])
-    search.index_item(item, version)
+    return version

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from yimen.office import views
+from yimen.office import catalog_excel_views, views
 
 app_name = "office"
 urlpatterns = [
@@ -12,4 +12,6 @@ urlpatterns = [
     path("calendar/notice/", views.calendar_notice, name="calendar_notice"),
     path("calendar/day/", views.calendar_day, name="calendar_day"),
     path("audit/", views.audit_log, name="audit"),
+    path("catalog/import/", catalog_excel_views.import_view, name="catalog_import"),
+    path("catalog/export/", catalog_excel_views.export_view, name="catalog_export"),
 ]

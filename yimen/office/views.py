@@ -83,6 +83,10 @@ def home(request: HttpRequest) -> HttpResponse:
     tools = [
         (label, reverse(url))
         for label, url, action in [
+            ("事项管理", "office_catalog:items", "item.edit"),
+            ("法制审核", "office_catalog:queue_legal", "item.legal_review"),
+            ("审改审核", "office_catalog:queue_reform", "item.reform_review"),
+            ("事项目录导入导出", "office:catalog_import", "item.edit"),
             ("工作日历", "office:calendar", "calendar.manage"),
             ("审计日志", "office:audit", "audit.view"),
         ]

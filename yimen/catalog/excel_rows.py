@@ -1,0 +1,562 @@
+"""Reading the catalogue workbook: every cell checked, every row turned into a Guide or RowErrors."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db import models
+
+from yimen.catalog import services
+from yimen.catalog.models import (
+    BUSINESS_TYPES,
+    Fee,
+    ItemType,
+    ItemVersion,
+    Level,
+    Material,
+    MaterialForm,
+    MaterialSource,
+    OnlineDepth,
+    Scope,
+    ServiceItem,
+    Step,
+    Theme,
+    TimeUnit,
+)
+from yimen.catalog.services import Guide
+from yimen.catalog.validation import validate_version
+from yimen.org.models import Organisation, Staff
+from yimen.org.permissions import can
+
+ITEM_SHEET, MATERIAL_SHEET = "事项", "材料"
+ITEM_HEADERS = [
+    "实施编码", "基本编码", "业务办理项编码", "实施机构代码", "事项名称", "事项类型", "行使层级", "服务对象",
+    "主题", "业务类型", "设定依据", "申请条件", "法定时限", "法定时限单位", "承诺时限", "承诺时限单位", "收费",
+    "办理地点", "办理时间", "咨询电话", "监督投诉电话", "网办深度", "到现场次数", "通办范围", "办理环节", "变更说明",
+]  # fmt: skip
+MATERIAL_HEADERS = [
+    "实施编码", "序号", "材料名称", "材料形式", "份数", "来源渠道", "是否必要", "适用情形", "关联证照类型", "备注",
+]  # fmt: skip
+# Without these columns a sheet cannot be read at all; the others fall back to the model's defaults.
+REQUIRED_HEADERS = {
+    ITEM_SHEET: [
+        "实施编码",
+        "基本编码",
+        "实施机构代码",
+        "事项名称",
+        "事项类型",
+        "服务对象",
+        "承诺时限",
+        "办理环节",
+    ],
+    MATERIAL_SHEET: ["实施编码", "材料名称"],
+}
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+XLSX_SIGNATURE = b"PK\x03\x04"
+NOT_XLSX = "文件不是有效的 Excel 工作簿（.xlsx），请用 Excel 或 WPS 另存为 .xlsx 后再导入"
+OPEN_REVISION = "该事项有未发布的修订版本，请先完成或退回后再导入"
+RETIRED = "该事项已废止，不能再导入"
+
+TEXT_COLUMNS = {
+    "事项名称": "name", "申请条件": "conditions", "办理地点": "location", "办理时间": "hours",
+    "咨询电话": "consult_phone", "监督投诉电话": "supervise_phone", "变更说明": "change_note",
+}  # fmt: skip
+CHOICE_COLUMNS: dict[str, tuple[str, type[models.TextChoices], str | None]] = {
+    "事项类型": ("item_type", ItemType, None),
+    "行使层级": ("level", Level, Level.CITY),
+    "法定时限单位": ("legal_unit", TimeUnit, TimeUnit.WORKDAY),
+    "承诺时限单位": ("promised_unit", TimeUnit, TimeUnit.WORKDAY),
+    "网办深度": ("online_depth", OnlineDepth, OnlineDepth.PRE_REVIEW),
+    "通办范围": ("scope", Scope, Scope.NONE),
+}
+# Where each rule of validation.py points on the 事项 sheet.
+FIELD_COLUMNS = (
+    {name: column for column, name in TEXT_COLUMNS.items()}
+    | {name: column for column, (name, _, _) in CHOICE_COLUMNS.items()}
+    | {"for_person": "服务对象", "for_legal": "服务对象", "business_types": "业务类型", "legal_basis": "设定依据",
+       "legal_limit": "法定时限", "promised_limit": "承诺时限", "is_free": "收费", "fees": "收费",
+       "visits": "到现场次数", "steps": "办理环节"}
+)  # fmt: skip
+# Fields the layout does not hold: an imported version keeps them from the version it replaces.
+CARRIED_FIELDS = ["special_procedures", "online_url", "faq"]
+
+
+@dataclass(frozen=True)
+class RowError:
+    sheet: str
+    row: int  # as Excel numbers it; 0 when the whole sheet is at fault
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.sheet}表" + (f" 第{self.row}行" if self.row else "")
+        return f"{where} 〔{self.column}〕：{self.message}" if self.column else f"{where}：{self.message}"
+
+
+# --- reading cells ----------------------------------------------------------------------------------
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _split(text: str) -> list[str]:
+    return [word for word in re.split(r"[、,，;；\s]+", text) if word]
+
+
+def _lines(text: str, separators: str = r"[\r\n]+") -> list[str]:
+    return [line.strip() for line in re.split(separators, text) if line.strip()]
+
+
+def _choice_keys(choices: type[models.TextChoices]) -> dict[str, str]:
+    """A choice by its value, its label, or its label's short form (“三级” for “三级：网上预审”)."""
+    keys: dict[str, str] = {}
+    for value, label in choices.choices:
+        keys.update({str(value).lower(): value, str(label): value, str(label).split("：")[0]: value})
+    return keys
+
+
+def _decimal(text: str) -> Decimal | None:
+    """A time limit: a number with at most one decimal place; 即办 is 0 and 半天 is 0.5."""
+    if not text:
+        return None
+    text = {"即办": "0", "半天": "0.5"}.get(text, text)
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        raise ValueError(f"“{text}”不是数字") from None
+    if not number.is_finite() or abs(number) >= 100000:
+        raise ValueError(f"“{text}”超出范围")
+    if number != number.quantize(Decimal("0.1")):
+        raise ValueError("最多保留一位小数（半天填 0.5）")
+    return number
+
+
+def _max_length(model: type[models.Model], name: str) -> int | None:
+    return getattr(model._meta.get_field(name), "max_length", None)
+
+
+def _too_long(model: type[models.Model], fields: dict[str, str]) -> list[str]:
+    """What in `fields` ({name: value}) is longer than the model's column allows, as messages."""
+    found = []
+    for name, value in fields.items():
+        limit = _max_length(model, name)
+        if limit and len(value) > limit:
+            label = getattr(model._meta.get_field(name), "verbose_name", name)
+            found.append(f"{label}不能超过 {limit} 个字（现有 {len(value)} 个字）")
+    return found
+
+
+class _Cells:
+    """One data row: its values by header, read into model values; each problem found is noted."""
+
+    def __init__(self, sheet: str, row: int, values: dict[str, Any], errors: list[RowError]):
+        self.sheet, self.row, self.values, self.errors = sheet, row, values, errors
+
+    def __getitem__(self, column: str) -> str:
+        return _text(self.values.get(column))
+
+    def error(self, column: str, message: str) -> None:
+        self.errors.append(RowError(self.sheet, self.row, column, message))
+
+    def text(self, column: str, model: type[models.Model], name: str, *, required: bool = False) -> str:
+        value = self[column]
+        if required and not value:
+            self.error(column, f"{column}必填")
+        for message in _too_long(model, {name: value}):
+            self.error(column, message)
+        return value
+
+    def choice(self, column: str, choices: type[models.TextChoices], default: str | None) -> str:
+        value = self[column]
+        if not value and default is not None:
+            return default
+        found = _choice_keys(choices).get(value.lower()) if value else None
+        if found is None:
+            allowed = "、".join(str(label) for label in choices.labels)
+            self.error(column, f"{column}“{value}”不是可选值，可选：{allowed}" if value else f"{column}必填")
+        return found or default or ""
+
+    def flag(self, column: str, words: dict[str, bool], default: bool) -> bool:
+        value = self[column]
+        if value and value not in words:
+            self.error(column, f"{column}应填“{'”或“'.join(list(words)[:2])}”")
+        return words.get(value, default)
+
+    def decimal(self, column: str) -> Decimal | None:
+        try:
+            return _decimal(self[column])
+        except ValueError as exc:
+            self.error(column, f"{column}{exc}")
+            return None
+
+    def integer(self, column: str, default: int) -> int:
+        value = self[column]
+        if not value:
+            return default
+        if not re.fullmatch(r"\d{1,5}", value) or int(value) > 32767:
+            self.error(column, f"{column}应为整数（现为“{value}”）")
+            return default
+        return int(value)
+
+
+# --- one item, one material -------------------------------------------------------------------------
+
+
+@dataclass
+class ParsedItem:
+    row: int
+    impl_code: str
+    basic_code: str
+    handle_code: str
+    organisation: Organisation | None
+    guide: Guide
+    errors: list[RowError]
+    material_rows: list[int] = field(default_factory=list)
+    existing: ServiceItem | None = None
+    unchanged: bool = False
+
+
+@dataclass
+class _Context:
+    by: Staff | None
+    organisations: dict[str, Organisation]
+    themes: list[Theme]
+    existing: dict[str, ServiceItem]
+    open_ids: set[int]
+
+
+def _themes(cells: _Cells, for_person: bool, for_legal: bool, themes: list[Theme]) -> list[int]:
+    """主题 by name; a name both audiences use (社会保障) is taken for the item's audience, or “个人·社会保障”."""
+    ids = []
+    for word in _split(cells["主题"]):
+        audience, dot, name = word.rpartition("·")
+        matches = [t for t in themes if t.name == name and (not dot or t.get_audience_display() == audience)]
+        served = [
+            t
+            for t in matches
+            if (t.audience == "person" and for_person) or (t.audience == "legal" and for_legal)
+        ]
+        matches = served if len(matches) > 1 and served else matches
+        if len(matches) == 1:
+            ids.append(matches[0].pk)
+        elif not matches:
+            cells.error("主题", f"主题“{word}”不存在")
+        else:
+            cells.error("主题", f"主题“{name}”个人和法人都有，请写作“个人·{name}”或“法人·{name}”")
+    return ids
+
+
+def _basis(line: str) -> dict[str, str]:
+    law, bracket, article = line.rpartition("》")
+    if bracket:
+        return {"law": law + bracket, "article": article.strip()}
+    found = re.fullmatch(r"(.+?)(第\S+条.*)", line)
+    return {"law": found[1], "article": found[2]} if found else {"law": line, "article": ""}
+
+
+def _fees(cells: _Cells) -> tuple[bool, list[dict[str, Any]]]:
+    text = cells["收费"]
+    if text in ("", "不收费", "免费"):
+        return True, []
+    fees = []
+    for i, line in enumerate(_lines(text), start=1):
+        parts = [part.strip() for part in re.split(r"[|｜]", line)]
+        fee = dict(zip(services.FEE_FIELDS, [*parts, "", ""][:3], strict=True))
+        problems = _too_long(Fee, fee) if len(parts) == 3 else ["应写作“项目|标准|依据”，或整格填“不收费”"]
+        for problem in problems:
+            cells.error("收费", f"收费第 {i} 行：{problem}")
+        fees.append(fee)
+    return False, fees
+
+
+def _steps(cells: _Cells) -> list[dict[str, Any]]:
+    steps, units = [], _choice_keys(TimeUnit)
+    for i, line in enumerate(_lines(cells["办理环节"]), start=1):
+        parts = [part.strip() for part in re.split(r"[|｜]", line)]
+        name, limit, unit, counts = [*parts, "", "", ""][:4]
+        problems = [] if len(parts) <= 4 else ["应写作“环节名称|时限|单位|是否计时”"]
+        try:
+            value = _decimal(limit) or Decimal(0)
+        except ValueError as exc:
+            value, problems = Decimal(0), [*problems, f"时限{exc}"]
+        if unit and unit.lower() not in units:
+            problems.append(f"单位“{unit}”应为工作日、自然日或小时")
+        if counts not in ("", "是", "否"):
+            problems.append("是否计时应填“是”或“否”")
+        problems += _too_long(Step, {"name": name})
+        for problem in problems:
+            cells.error("办理环节", f"办理环节第 {i} 行：{problem}")
+        steps.append(
+            {"name": name, "limit": value, "unit": units.get(unit.lower(), TimeUnit.WORKDAY),
+             "counts_toward_limit": counts != "否", "note": ""}
+        )  # fmt: skip
+    return steps
+
+
+def _parse_item(cells: _Cells, ctx: _Context) -> ParsedItem:
+    org_code = cells["实施机构代码"]
+    organisation = ctx.organisations.get(org_code)
+    if not org_code:
+        cells.error("实施机构代码", "实施机构代码必填")
+    elif organisation is None:
+        cells.error("实施机构代码", f"实施机构代码“{org_code}”不存在，请先登记该机构")
+    elif ctx.by is not None and not can(ctx.by, "item.edit", organisation):
+        cells.error("实施机构代码", f"您没有维护“{organisation.name}”事项的权限")
+    fields: dict[str, Any] = {
+        name: cells.text(column, ItemVersion, name) for column, name in TEXT_COLUMNS.items()
+    }
+    fields |= {name: cells.choice(column, choices, default) for column, (name, choices, default) in CHOICE_COLUMNS.items()}  # fmt: skip
+    audiences = _split(cells["服务对象"])
+    if set(audiences) - {"个人", "法人"}:
+        cells.error("服务对象", f"服务对象“{cells['服务对象']}”应为个人、法人或“个人、法人”")
+    fields["for_person"], fields["for_legal"] = "个人" in audiences, "法人" in audiences
+    fields["business_types"] = _split(cells["业务类型"])
+    for word in fields["business_types"]:
+        if word not in BUSINESS_TYPES:
+            cells.error("业务类型", f"业务类型“{word}”不在目录中，可选：{'、'.join(BUSINESS_TYPES)}")
+    fields["legal_basis"] = [_basis(line) for line in _lines(cells["设定依据"], r"[\r\n；;]+")]
+    fields["legal_limit"], fields["promised_limit"] = cells.decimal("法定时限"), cells.decimal("承诺时限")
+    fields["visits"] = cells.integer("到现场次数", default=1)
+    fields["is_free"], fees = _fees(cells)
+    guide = Guide(fields=fields, steps=_steps(cells), fees=fees)
+    guide.theme_ids = _themes(cells, fields["for_person"], fields["for_legal"], ctx.themes)
+    return ParsedItem(
+        row=cells.row,
+        impl_code=cells.text("实施编码", ServiceItem, "impl_code", required=True),
+        basic_code=cells.text("基本编码", ServiceItem, "basic_code", required=True),
+        handle_code=cells.text("业务办理项编码", ServiceItem, "handle_code"),
+        organisation=organisation,
+        guide=guide,
+        errors=cells.errors,
+    )
+
+
+def _parse_material(cells: _Cells) -> dict[str, Any]:
+    return {
+        "name": cells.text("材料名称", Material, "name"),
+        "form": cells.choice("材料形式", MaterialForm, MaterialForm.ORIGINAL),
+        "copies": cells.integer("份数", default=1),
+        "source": cells.choice("来源渠道", MaterialSource, MaterialSource.APPLICANT),
+        "required": cells.flag("是否必要", {"必要": True, "非必要": False, "是": True, "否": False}, True),
+        "condition": cells.text("适用情形", Material, "condition"),
+        "certificate_type": cells.text("关联证照类型", Material, "certificate_type"),
+        "note": cells.text("备注", Material, "note"),
+    }
+
+
+# --- the checks that need the whole file or the database ------------------------------------------
+
+
+def _rows(workbook: Any, sheet: str, errors: list[RowError]) -> list[tuple[int, dict[str, Any]]]:
+    """The sheet's non-blank data rows as (row number, {header: value})."""
+    if sheet not in workbook.sheetnames:
+        errors.append(RowError(sheet, 0, "", f"缺少工作表“{sheet}”"))
+        return []
+    worksheet = workbook[sheet]
+    worksheet.reset_dimensions()  # files from other tools often state a wrong size; read every row
+    rows = worksheet.iter_rows(values_only=True)
+    header = [_text(value) for value in next(rows, ())]
+    missing = [column for column in REQUIRED_HEADERS[sheet] if column not in header]
+    errors.extend(RowError(sheet, 1, column, f"缺少“{column}”列（第 1 行应为表头）") for column in missing)
+    if missing:
+        return []
+    index = {column: header.index(column) for column in header if column}
+    found = []
+    for number, row in enumerate(rows, start=2):
+        values = {column: row[i] if i < len(row) else None for column, i in index.items()}
+        if any(_text(value) for value in values.values()):
+            found.append((number, values))
+    return found
+
+
+def _locate(item: ParsedItem, name: str, message: str) -> RowError:
+    """Point a message of validate_version at its cell: materials at their row on the 材料 sheet."""
+    found = re.fullmatch(r"申请材料第 (\d+) 行：(.+)", message)
+    if name == "materials" and found and int(found[1]) <= len(item.material_rows):
+        column = next((c for c in MATERIAL_HEADERS if c in found[2]), "材料名称")
+        return RowError(MATERIAL_SHEET, item.material_rows[int(found[1]) - 1], column, found[2])
+    column = FIELD_COLUMNS.get(name, "事项名称")
+    label, colon, rest = message.partition("：")
+    if colon and label == column:  # “承诺时限：不能超过法定时限” reads “承诺时限不能超过法定时限”
+        message = rest if rest.startswith(label) else label + rest
+    return RowError(ITEM_SHEET, item.row, column, message)
+
+
+def _check_rules(item: ParsedItem) -> None:
+    """The catalogue's own rules, as create_item applies them; a cell already at fault is not reported twice."""
+    version = ItemVersion()
+    services.apply_guide(version, item.guide)
+    guide = item.guide
+    taken = {(e.sheet, e.row, e.column) for e in item.errors}
+    for name, messages in validate_version(version, guide.materials, guide.steps, guide.fees).items():
+        for message in messages:
+            error = _locate(item, name, message)
+            if (error.sheet, error.row, error.column) not in taken:
+                item.errors.append(error)
+
+
+def _check_existing(item: ParsedItem, ctx: _Context) -> None:
+    """An 实施编码 already in the catalogue: the same item, not retired, and free of an open revision."""
+    existing = item.existing = ctx.existing.get(item.impl_code)
+    if existing is None:
+        return
+    cells = _Cells(ITEM_SHEET, item.row, {}, item.errors)
+    if item.organisation is not None and existing.organisation_id != item.organisation.pk:
+        cells.error(
+            "实施机构代码",
+            f"实施编码 {item.impl_code} 属于“{existing.organisation.name}”的事项，不能改由其他机构实施",
+        )
+    for column, ours, theirs in [
+        ("基本编码", item.basic_code, existing.basic_code),
+        ("业务办理项编码", item.handle_code, existing.handle_code),
+    ]:
+        if ours != theirs:
+            cells.error(column, f"{column}与系统中的同一事项不一致（系统中为“{theirs}”）")
+    if existing.retired_at is not None:
+        cells.error("实施编码", RETIRED)
+    if existing.current is not None:
+        current = services.guide_of(existing.current)
+        item.guide.fields |= {name: current.fields[name] for name in CARRIED_FIELDS}
+        item.guide.window_ids = current.window_ids
+        forms = {m["name"]: m for m in current.materials}
+        for material in item.guide.materials:
+            kept = forms.get(material["name"], {})
+            material |= {"blank_form_id": kept.get("blank_form_id"), "sample_id": kept.get("sample_id")}
+        notes = {s["name"]: s["note"] for s in current.steps}
+        for step in item.guide.steps:
+            step["note"] = notes.get(step["name"], "")
+        if not item.errors:
+            item.unchanged = _same(item, current, existing, ctx.themes)
+    if not item.unchanged and existing.pk in ctx.open_ids:
+        cells.error("实施编码", OPEN_REVISION)
+
+
+def _same(item: ParsedItem, current: Guide, existing: ServiceItem, themes: list[Theme]) -> bool:
+    theme_map = {t.pk: t for t in themes}
+    ours = item_values(existing, item.guide, theme_map)
+    theirs = item_values(existing, current, theme_map)
+    ours.pop("变更说明"), theirs.pop("变更说明")
+    return ours == theirs and material_rows(existing.impl_code, item.guide) == material_rows(
+        existing.impl_code, current
+    )
+
+
+def parse_workbook(workbook: Any, by: Staff | None) -> tuple[list[ParsedItem], list[RowError]]:
+    stray: list[RowError] = []  # errors of rows that belong to no item
+    item_rows, material_rows = _rows(workbook, ITEM_SHEET, stray), _rows(workbook, MATERIAL_SHEET, stray)
+    if not item_rows and not stray:
+        stray.append(RowError(ITEM_SHEET, 2, "", "事项表没有数据（第 1 行为表头，从第 2 行起每行一个事项）"))
+    codes = [_text(values.get("实施编码")) for _, values in item_rows]
+    existing = ServiceItem.objects.filter(impl_code__in=codes).select_related("organisation", "current")
+    ctx = _Context(
+        by=by,
+        organisations={o.code: o for o in Organisation.objects.all()},
+        themes=list(Theme.objects.all()),
+        existing={i.impl_code: i for i in existing.prefetch_related(*CURRENT_RELATIONS)},
+        open_ids=set(
+            ItemVersion.objects.filter(item__impl_code__in=codes, state__in=services.OPEN_STATES).values_list(
+                "item_id", flat=True
+            )
+        ),
+    )
+    items: dict[str, ParsedItem] = {}
+    for number, values in item_rows:
+        item = _parse_item(_Cells(ITEM_SHEET, number, values, []), ctx)
+        if item.impl_code in items:
+            item.errors.append(
+                RowError(ITEM_SHEET, number, "实施编码", f"实施编码与第 {items[item.impl_code].row} 行重复")
+            )
+            stray.extend(item.errors)
+        elif item.impl_code:
+            items[item.impl_code] = item
+        else:
+            stray.extend(item.errors)
+    materials: dict[str, list[tuple[int, int, dict[str, Any]]]] = {}
+    for number, values in material_rows:
+        code = _text(values.get("实施编码"))
+        owner = items.get(code)
+        cells = _Cells(MATERIAL_SHEET, number, values, owner.errors if owner else stray)
+        if owner is None:
+            cells.error("实施编码", f"实施编码“{code}”在事项表中没有" if code else "实施编码必填")
+        material = _parse_material(cells)
+        materials.setdefault(code, []).append((cells.integer("序号", default=32767), number, material))
+    for code, item in items.items():
+        ordered = sorted(materials.get(code, []), key=lambda entry: entry[:2])
+        item.guide.materials = [material for _, _, material in ordered]
+        item.material_rows = [number for _, number, _ in ordered]
+        _check_existing(item, ctx)
+        _check_rules(item)
+    return list(items.values()), stray
+
+
+# --- an item as rows: what export writes, and what import compares to find unchanged items ------------
+
+CURRENT_RELATIONS = [
+    "current__materials",
+    "current__steps",
+    "current__fees",
+    "current__themes",
+    "current__windows",
+]
+
+
+def _number(value: Decimal | None) -> int | float | None:
+    return None if value is None else int(value) if value == int(value) else float(value)
+
+
+def _theme_word(theme: Theme, themes: dict[int, Theme]) -> str:
+    shared = sum(1 for t in themes.values() if t.name == theme.name) > 1
+    return f"{theme.get_audience_display()}·{theme.name}" if shared else theme.name
+
+
+def item_values(item: ServiceItem, guide: Guide, themes: dict[int, Theme]) -> dict[str, Any]:
+    f = guide.fields
+    chosen = sorted((themes[pk] for pk in guide.theme_ids), key=lambda t: (t.audience, t.order))
+    values = {
+        "实施编码": item.impl_code,
+        "基本编码": item.basic_code,
+        "业务办理项编码": item.handle_code,
+        "实施机构代码": item.organisation.code,
+        "服务对象": "、".join(w for w, on in [("个人", f["for_person"]), ("法人", f["for_legal"])] if on),
+        "主题": "、".join(_theme_word(t, themes) for t in chosen),
+        "业务类型": "、".join(f["business_types"]),
+        "设定依据": "\n".join(f"{b.get('law', '')}{b.get('article', '')}" for b in f["legal_basis"]),
+        "法定时限": _number(f["legal_limit"]),
+        "承诺时限": _number(f["promised_limit"]),
+        "收费": "\n".join("|".join(fee[k] for k in services.FEE_FIELDS) for fee in guide.fees) or "不收费",
+        "到现场次数": f["visits"],
+        "办理环节": "\n".join(
+            f"{s['name']}|{Decimal(s['limit']).normalize():f}|{TimeUnit(s['unit']).label}|"
+            + ("是" if s["counts_toward_limit"] else "否")
+            for s in guide.steps
+        ),
+    }
+    values |= {column: f[name] for column, name in TEXT_COLUMNS.items()}
+    values |= {column: str(choices(f[name]).label) for column, (name, choices, _) in CHOICE_COLUMNS.items()}
+    return values
+
+
+def material_rows(impl_code: str, guide: Guide) -> list[list[Any]]:
+    return [
+        [
+            impl_code,
+            order,
+            m["name"],
+            MaterialForm(m["form"]).label,
+            m["copies"],
+            MaterialSource(m["source"]).label,
+            "必要" if m["required"] else "非必要",
+            m["condition"],
+            m["certificate_type"],
+            m["note"],
+        ]
+        for order, m in enumerate(guide.materials, start=1)
+    ]
