@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from django.contrib.auth.hashers import make_password
 
+from yimen.catalog import search as catalog_search
 from yimen.core import calendar
 from yimen.org import permissions
 from yimen.org.models import (
@@ -38,6 +39,7 @@ def _password_hash() -> str:
 def _fresh_caches() -> Iterator[None]:
     calendar.invalidate()
     permissions.forget_tree()
+    catalog_search.forget_organisations()
     yield
     calendar.invalidate()
     permissions.forget_tree()

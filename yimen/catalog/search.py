@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Count, Max, QuerySet
 
 from yimen.catalog.models import ItemType, ItemVersion, ServiceItem
 from yimen.core import search, text
@@ -10,10 +10,20 @@ from yimen.org.models import Organisation
 
 INDEX = "catalog_item"
 _known_organisations: set[str] = set()
+_seen_signature: tuple[int, int | None] | None = None
 
 
 def _teach_organisation_names() -> None:
-    """Keep organisation names and short names whole, in the index and in queries alike."""
+    """Keep organisation names and short names whole, in the index and in queries alike.
+
+    The names are read again only when organisations were added (a cheap count and max id first).
+    """
+    global _seen_signature
+    counted = Organisation.objects.aggregate(n=Count("id"), top=Max("id"))
+    signature = (counted["n"], counted["top"])
+    if signature == _seen_signature:
+        return
+    _seen_signature = signature
     names: set[str] = set()
     for name, short in Organisation.objects.values_list("name", "short_name"):
         names.update(organisation_names(name, short))
@@ -21,6 +31,11 @@ def _teach_organisation_names() -> None:
     if new:
         text.add_words(new)
         _known_organisations.update(new)
+
+
+def forget_organisations() -> None:
+    global _seen_signature
+    _seen_signature = None
 
 
 def organisation_names(name: str, short_name: str) -> list[str]:
