@@ -38,6 +38,7 @@ def make_guide(**fields: Any) -> services.Guide:
     steps = fields.pop("steps", None)
     fees = fields.pop("fees", [])
     themes = fields.pop("themes", ["l01"])
+    window_ids = fields.pop("window_ids", [])
     base = {
         "name": "食品经营许可证核发",
         "item_type": ItemType.LICENSING,
@@ -101,6 +102,7 @@ def make_guide(**fields: Any) -> services.Guide:
         ],
         fees=fees,
         theme_ids=list(Theme.objects.filter(code__in=themes).values_list("id", flat=True)),
+        window_ids=window_ids,
     )
 
 

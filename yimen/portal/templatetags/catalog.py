@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from django import template
 
@@ -10,6 +10,11 @@ register = template.Library()
 
 
 @register.simple_tag
-def limit(value: Decimal | None, unit: str, immediate_word: str = "即办") -> str:
-    """{% limit v.promised_limit v.promised_unit %} → 半天 / 3个工作日 / 即办."""
+def limit(value: Decimal | str | None, unit: str, immediate_word: str = "即办") -> str:
+    """{% limit v.promised_limit v.promised_unit %} → 半天 / 3个工作日 / 即办 (JSON limits arrive as text)."""
+    if isinstance(value, str):
+        try:
+            value = Decimal(value)
+        except InvalidOperation:
+            return value
     return format_limit(value, unit, immediate_word=immediate_word)
