@@ -48,18 +48,6 @@ def pdf_fonts(pdf: bytes) -> str:
     return _run("/usr/bin/pdffonts", pdf)
 
 
-def published_at_window(people: CatalogCast, **fields: Any) -> ItemVersion:
-    """Like `published`, with the item handled at the cast's window B012."""
-    guide = make_guide(**fields)
-    guide.window_ids = [people.base.window.pk]
-    draft = services.create_item(
-        organisation=people.base.market, basic_code="XK-00002", guide=guide, by=people.editor
-    )
-    services.submit(version=draft, by=people.editor)
-    services.legal_approve(version=draft, by=people.legal)
-    return services.reform_approve(version=draft, by=people.reform)
-
-
 class _Images(HTMLParser):
     def __init__(self) -> None:
         super().__init__()
@@ -92,7 +80,14 @@ def drawn_modules(data_uri: str) -> list[list[bool]]:
 
 @pytest.fixture
 def half_day_paid(people: CatalogCast) -> ItemVersion:
-    return published_at_window(people, promised_limit=Decimal("0.5"), is_free=False, fees=[FEE])
+    return published(
+        people,
+        basic_code="XK-00002",
+        window_ids=[people.base.window.pk],
+        promised_limit=Decimal("0.5"),
+        is_free=False,
+        fees=[FEE],
+    )
 
 
 def test_printed_guide_shows_what_the_citizen_needs(half_day_paid: ItemVersion) -> None:
