@@ -35,6 +35,7 @@ pytest: $(VENV)/.dev
 
 bench: $(VENV)/.dev
 	$(BIN)/python bench/calendar.py
+	$(BIN)/python bench/catalog.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .hypothesis
