@@ -65,3 +65,8 @@ def test_demo_logins_work_and_land_in_the_right_place(demo: str, client: Client)
     centre = Organisation.objects.get(kind=OrganisationKind.CENTRE)
     assert centre.name == "咸宁市政务服务中心"
     assert audit.verify()[1] is None
+
+
+def test_the_catalogue_reviewers_have_demo_logins(demo: str, client: Client) -> None:
+    client.post("/office/login/", {"username": "legal", "password": DEMO_PASSWORD})
+    assert "法制审核" in client.get("/office/").content.decode()

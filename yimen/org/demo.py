@@ -32,6 +32,9 @@ DEMO_LOGINS = [
     ("officer", DEMO_PASSWORD, "公开专员 赵公开"),
     ("supervisor", DEMO_PASSWORD, "监察人员 钱监察"),
     ("other", DEMO_PASSWORD, "其他部门 孙其他"),
+    ("editor", DEMO_PASSWORD, "事项编辑 吴编辑"),
+    ("legal", DEMO_PASSWORD, "法制审核 郑法制"),
+    ("reform", DEMO_PASSWORD, "审改审核 冯审改"),
 ]
 
 CITY = ("421200", "咸宁市")
@@ -354,6 +357,9 @@ def load(*, scale: str = "small") -> str:
         Staff(
             username="other", full_name="孙其他", organisation=police, window=police_window, password=password
         ),
+        Staff(username="editor", full_name="吴编辑", organisation=market, password=password),
+        Staff(username="legal", full_name="郑法制", organisation=government, password=password),
+        Staff(username="reform", full_name="冯审改", organisation=government, password=password),
     ]
     Staff.objects.bulk_create(staff + reviewers + cast)
     by_name = {s.username: s for s in Staff.objects.all()}
@@ -371,6 +377,9 @@ def load(*, scale: str = "small") -> str:
         StaffRole(staff=by_name["officer"], role=Role.OFFICER, organisation=centre),
         StaffRole(staff=by_name["supervisor"], role=Role.SUPERVISOR, organisation=government),
         StaffRole(staff=by_name["other"], role=Role.CLERK, organisation=police),
+        StaffRole(staff=by_name["editor"], role=Role.ITEM_EDITOR, organisation=market),
+        StaffRole(staff=by_name["legal"], role=Role.LEGAL_REVIEWER, organisation=government),
+        StaffRole(staff=by_name["reform"], role=Role.REFORM_REVIEWER, organisation=government),
     ]
     StaffRole.objects.bulk_create(grants)
     summary = (
