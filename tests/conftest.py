@@ -35,6 +35,20 @@ def _password_hash() -> str:
     return make_password(PASSWORD)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _private_files(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Files the tests store (forms, uploads) go to a temporary folder, never into var/."""
+    from django.conf import settings
+    from django.test import override_settings
+
+    files = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(tmp_path_factory.mktemp("files"))},
+    }
+    with override_settings(STORAGES={**settings.STORAGES, "default": files}):
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _fresh_caches() -> Iterator[None]:
     calendar.invalidate()

@@ -3,6 +3,7 @@ and the reforms of 2018 (房屋交易 6→3 环节, 14 个工作日→半天, 25
 
 from __future__ import annotations
 
+import hashlib
 import io
 from collections.abc import Iterator
 from io import StringIO
@@ -90,7 +91,8 @@ def test_277_forms_open_as_spreadsheets_and_hang_on_the_application_materials(de
         assert form.pk in blanks | samples
         with form.file.open("rb") as handle:
             data = handle.read()
-        assert len(data) == form.size and form.name.endswith(".xlsx")
+        assert len(data) == form.size and hashlib.sha256(data).hexdigest() == form.sha256
+        assert form.content_type == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         title = openpyxl.load_workbook(io.BytesIO(data)).active["A1"].value
         assert title == Path(form.name).stem
     assert len(blanks - {None}) == 189 and len(samples - {None}) == 88

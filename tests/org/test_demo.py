@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from io import StringIO
-
 import pytest
-from django.core.management import call_command
 from django.test import Client
 
 from yimen.core import audit
 from yimen.core.identity import is_valid_uscc
+from yimen.org import demo as org_demo
 from yimen.org.demo import DEMO_PASSWORD
 from yimen.org.models import (
     Organisation,
@@ -27,9 +25,8 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def demo() -> str:
-    out = StringIO()
-    call_command("loaddemo", scale="small", stdout=out)
-    return out.getvalue()
+    """The organisations only: the catalogue's demo has its own tests (tests/catalog/test_demo.py)."""
+    return org_demo.load(scale="small")
 
 
 def test_the_demo_city_has_the_seeds_shape(demo: str) -> None:
@@ -53,9 +50,7 @@ def test_every_organisation_has_a_valid_credit_code(demo: str) -> None:
 
 def test_loading_twice_changes_nothing(demo: str) -> None:
     count = Staff.objects.count()
-    out = StringIO()
-    call_command("loaddemo", stdout=out)
-    assert "已存在" in out.getvalue() and Staff.objects.count() == count
+    assert "已存在" in org_demo.load(scale="small") and Staff.objects.count() == count
 
 
 def test_demo_logins_work_and_land_in_the_right_place(demo: str, client: Client) -> None:
