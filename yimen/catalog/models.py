@@ -65,6 +65,34 @@ class Audience(models.TextChoices):
     LEGAL = "legal", "法人"
 
 
+# The fields of a version an editor sets (besides its materials, steps, fees, themes and windows).
+GUIDE_FIELDS = [
+    "name",
+    "item_type",
+    "level",
+    "for_person",
+    "for_legal",
+    "business_types",
+    "legal_basis",
+    "conditions",
+    "legal_limit",
+    "legal_unit",
+    "promised_limit",
+    "promised_unit",
+    "is_free",
+    "special_procedures",
+    "location",
+    "hours",
+    "consult_phone",
+    "supervise_phone",
+    "online_depth",
+    "online_url",
+    "visits",
+    "scope",
+    "faq",
+    "change_note",
+]
+
 BUSINESS_TYPES = ["初次申领", "变更", "补办", "年检", "延续", "注销", "换发", "其他"]
 
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from yimen.catalog import search
 from yimen.catalog.limits import format_limit
-from yimen.catalog.models import ItemVersion, Material, ServiceItem, Theme, VersionState
+from yimen.catalog.models import GUIDE_FIELDS, ItemVersion, Material, ServiceItem, Theme, VersionState
 
 
 @dataclass(frozen=True)
@@ -109,31 +109,8 @@ def organisations_with_items() -> list[dict[str, Any]]:
 
 # --- what changed between versions ------------------------------------------------------------
 
-DIFF_FIELDS = [
-    "name",
-    "item_type",
-    "level",
-    "for_person",
-    "for_legal",
-    "business_types",
-    "legal_basis",
-    "conditions",
-    "legal_limit",
-    "legal_unit",
-    "promised_limit",
-    "promised_unit",
-    "is_free",
-    "special_procedures",
-    "location",
-    "hours",
-    "consult_phone",
-    "supervise_phone",
-    "online_depth",
-    "online_url",
-    "visits",
-    "scope",
-    "faq",
-]
+# Every field a guide shows; 变更说明 describes a change rather than being one.
+DIFF_FIELDS = [name for name in GUIDE_FIELDS if name != "change_note"]
 
 
 @dataclass(frozen=True)

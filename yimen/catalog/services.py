@@ -17,6 +17,7 @@ from django.utils import timezone
 from yimen.catalog import search
 from yimen.catalog.limits import workday_equivalent
 from yimen.catalog.models import (
+    GUIDE_FIELDS,
     Fee,
     ItemType,
     ItemVersion,
@@ -58,32 +59,7 @@ ACTION_PERMISSIONS = {
     "reject": None,  # whoever reviews the stage the version is in
 }
 
-SCALAR_FIELDS = [
-    "name",
-    "item_type",
-    "level",
-    "for_person",
-    "for_legal",
-    "business_types",
-    "legal_basis",
-    "conditions",
-    "legal_limit",
-    "legal_unit",
-    "promised_limit",
-    "promised_unit",
-    "is_free",
-    "special_procedures",
-    "location",
-    "hours",
-    "consult_phone",
-    "supervise_phone",
-    "online_depth",
-    "online_url",
-    "visits",
-    "scope",
-    "faq",
-    "change_note",
-]
+SCALAR_FIELDS = GUIDE_FIELDS
 MATERIAL_FIELDS = [
     "name",
     "form",
