@@ -7,11 +7,12 @@ import os
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import cache
+from functools import cache as memoise
 from typing import Any
 
 import pytest
 from django.contrib.auth.hashers import make_password
+from django.core.cache import cache
 
 from yimen.catalog import search as catalog_search
 from yimen.core import calendar
@@ -30,14 +31,15 @@ from yimen.org.models import (
 PASSWORD = "Yimen@2026-test"
 
 
-@cache
+@memoise
 def _password_hash() -> str:
     return make_password(PASSWORD)
 
 
 @pytest.fixture(scope="session", autouse=True)
 def _private_files(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """Files the tests store (forms, uploads) go to a temporary folder, never into var/."""
+    """Files the tests store (forms, uploads) go to a temporary folder, never into var/; the cache is
+    in memory and emptied before each test (ids repeat across tests, so cached pages would not fit)."""
     from django.conf import settings
     from django.test import override_settings
 
@@ -45,7 +47,8 @@ def _private_files(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
         "BACKEND": "django.core.files.storage.FileSystemStorage",
         "OPTIONS": {"location": str(tmp_path_factory.mktemp("files"))},
     }
-    with override_settings(STORAGES={**settings.STORAGES, "default": files}):
+    memory = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    with override_settings(STORAGES={**settings.STORAGES, "default": files}, CACHES=memory):
         yield
 
 
@@ -54,6 +57,7 @@ def _fresh_caches() -> Iterator[None]:
     calendar.invalidate()
     permissions.forget_tree()
     catalog_search.forget_organisations()
+    cache.clear()
     yield
     calendar.invalidate()
     permissions.forget_tree()

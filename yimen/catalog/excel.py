@@ -86,7 +86,7 @@ def _append(sheet: WriteOnlyWorksheet, values: list[Any], *, header: bool = Fals
 
 def export_workbook(items: QuerySet[ServiceItem] | None = None) -> bytes:
     """The public catalogue (or `items`) as an .xlsx in the import layout."""
-    items = queries.public_items() if items is None else items
+    items = queries.published() if items is None else items
     themes = {t.pk: t for t in Theme.objects.all()}
     workbook = Workbook(write_only=True)
     item_sheet, material_sheet = workbook.create_sheet(ITEM_SHEET), workbook.create_sheet(MATERIAL_SHEET)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, overload
 
-from django.db.models import Count, F, IntegerField, Prefetch, Q, QuerySet, Sum, Value
+from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce, ExtractYear
 from django.utils import timezone
 
@@ -25,44 +26,73 @@ class ItemFilter:
     q: str = ""
 
 
-def public_items(f: ItemFilter | None = None) -> QuerySet[ServiceItem]:
+class RankedItems:
+    """Search results in relevance order: counted from the index's ids, fetched a page at a time.
+
+    Works wherever a QuerySet page is taken (Paginator, slicing, iteration, count()).
+    """
+
+    def __init__(self, base: QuerySet[ServiceItem], ids: list[int]):
+        self.base, self.ids = base, ids
+
+    def count(self) -> int:
+        return len(self.ids)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def __iter__(self) -> Iterator[ServiceItem]:
+        return iter(self[:])
+
+    @overload
+    def __getitem__(self, key: int) -> ServiceItem: ...
+    @overload
+    def __getitem__(self, key: slice) -> list[ServiceItem]: ...
+    def __getitem__(self, key: int | slice) -> ServiceItem | list[ServiceItem]:
+        if isinstance(key, int):
+            return self[key : key + 1][0]
+        page = self.ids[key]
+        found = self.base.in_bulk(page)
+        return [found[pk] for pk in page if pk in found]
+
+
+def published() -> QuerySet[ServiceItem]:
+    """Every published, not retired item, in catalogue order."""
+    return (
+        ServiceItem.objects.filter(current__isnull=False, retired_at__isnull=True)
+        .select_related("organisation", "current")
+        .order_by("organisation__code", "impl_code")
+    )
+
+
+def public_items(f: ItemFilter | None = None) -> QuerySet[ServiceItem] | RankedItems:
     """Published, not retired items matching the filter; a query `q` orders by relevance."""
     f = f or ItemFilter()
-    items = ServiceItem.objects.filter(current__isnull=False, retired_at__isnull=True).select_related(
-        "organisation", "current"
-    )
+    items = published()
+    filtered = False
     if f.organisation:
-        items = items.filter(organisation__code=f.organisation)
+        items, filtered = items.filter(organisation__code=f.organisation), True
     if f.item_type:
-        items = items.filter(current__item_type=f.item_type)
+        items, filtered = items.filter(current__item_type=f.item_type), True
     if f.level:
-        items = items.filter(current__level=f.level)
+        items, filtered = items.filter(current__level=f.level), True
     if f.theme:
-        items = items.filter(current__themes__code=f.theme)
+        items, filtered = items.filter(current__themes__code=f.theme), True
     if f.audience == "person":
-        items = items.filter(current__for_person=True)
+        items, filtered = items.filter(current__for_person=True), True
     elif f.audience == "legal":
-        items = items.filter(current__for_legal=True)
-    if f.q.strip():
-        ids = search.matching_ids(f.q)
-        if not ids and len(f.q.strip()) <= 2:
-            # A one- or two-character query the segmenter keeps inside longer words: match the name.
-            return items.filter(current__name__icontains=f.q.strip()).order_by("impl_code")
-        rank = {item_id: position for position, item_id in enumerate(ids)}
-        matched = list(items.filter(pk__in=ids))
-        matched.sort(key=lambda item: rank[item.pk])
-        return _ordered(items, [item.pk for item in matched])
-    return items.order_by("organisation__code", "impl_code")
-
-
-def _ordered(items: QuerySet[ServiceItem], ids: list[int]) -> QuerySet[ServiceItem]:
-    from django.db.models import Case, When
-
-    if not ids:
-        return items.none()
-    return items.filter(pk__in=ids).order_by(
-        Case(*[When(pk=pk, then=Value(i)) for i, pk in enumerate(ids)], output_field=IntegerField())
-    )
+        items, filtered = items.filter(current__for_legal=True), True
+    if not f.q.strip():
+        return items.order_by("organisation__code", "impl_code")
+    ids = search.matching_ids(f.q)
+    if not ids and len(f.q.strip()) <= 2:
+        # A one- or two-character query the segmenter keeps inside longer words: match the name.
+        return items.filter(current__name__icontains=f.q.strip()).order_by("impl_code")
+    if filtered and ids:
+        # The index holds exactly the public items; other filters narrow its ranked ids in one query.
+        allowed = set(items.filter(pk__in=ids).values_list("pk", flat=True))
+        ids = [pk for pk in ids if pk in allowed]
+    return RankedItems(items, ids)
 
 
 def item_by_code(impl_code: str) -> ServiceItem | None:

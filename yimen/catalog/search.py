@@ -72,7 +72,7 @@ def remove_item(item: ServiceItem) -> None:
     search.delete(INDEX, item.pk)
 
 
-def matching_ids(query: str, *, limit: int = 2000) -> list[int]:
+def matching_ids(query: str, *, limit: int = 5000) -> list[int]:
     _teach_organisation_names()
     return search.match(INDEX, query, limit=limit)
 

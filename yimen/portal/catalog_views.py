@@ -4,14 +4,20 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 
 from yimen.catalog import queries
 from yimen.catalog.models import FormFile, ItemType, ItemVersion, Level, Material, ServiceItem, VersionState
+
+# Organisation and window names inside a cached guide may lag this long behind an edit.
+GUIDE_CACHE_SECONDS = 600
 
 
 def _filter(request: HttpRequest) -> queries.ItemFilter:
@@ -53,15 +59,19 @@ def _public_item(code: str) -> ServiceItem:
 
 
 def _guide_page(request: HttpRequest, item: ServiceItem, version: ItemVersion) -> HttpResponse:
+    """A published version never changes, so its rendered guide is kept until the item gets a new one."""
+    key = f"guide:{version.pk}:{item.current_id}"
+    body = cache.get(key)
+    if body is None:
+        body = render_to_string(
+            "portal/catalog/guide_body.html",
+            {"item": item, "v": queries.guide(version), "history": queries.history(item)},
+        )
+        cache.set(key, body, GUIDE_CACHE_SECONDS)
     return render(
         request,
         "portal/catalog/item.html",
-        {
-            "item": item,
-            "v": queries.guide(version),
-            "history": queries.history(item),
-            "is_current": version.pk == item.current_id,
-        },
+        {"item": item, "v": version, "is_current": version.pk == item.current_id, "body": mark_safe(body)},
     )
 
 

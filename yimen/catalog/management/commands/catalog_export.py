@@ -19,7 +19,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         path = Path(options["file"])
-        items = queries.public_items()
+        items = queries.published()
         try:
             path.write_bytes(excel.export_workbook(items))
         except OSError as exc:
