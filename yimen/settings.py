@@ -99,6 +99,7 @@ INSTALLED_APPS = [
     "yimen.core",
     "yimen.org",
     "yimen.catalog",
+    "yimen.cases",
     "yimen.portal",
     "yimen.office",
 ]
@@ -211,6 +212,8 @@ YIMEN: dict[str, Any] = {
     "EVENT_HANDLER_MODULES": env_list("YIMEN_EVENT_HANDLER_MODULES"),
     # 实施编码 of a new item (the national layout is not confirmed): credit code, type, 5-digit serial, sub-item.
     "IMPL_CODE_LAYOUT": env_str("YIMEN_IMPL_CODE_LAYOUT", "{uscc}{type}{serial:05d}{sub:03d}000"),
+    # 办件编号 (the national rule is not confirmed): 实施编码 + yyyyMMdd + 4-digit serial, as Guangdong does.
+    "CASE_NUMBER_LAYOUT": env_str("YIMEN_CASE_NUMBER_LAYOUT", "{impl_code}{date:%Y%m%d}{serial:04d}"),
     # Working-day calendar: the span of the in-memory index (years outside it are refused).
     "CALENDAR_FIRST_YEAR": 1990,
     "CALENDAR_LAST_YEAR": 2100,

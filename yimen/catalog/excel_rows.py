@@ -505,6 +505,7 @@ CURRENT_RELATIONS = [
     "current__fees",
     "current__themes",
     "current__windows",
+    "current__joint_organisations",
 ]
 
 

@@ -194,6 +194,9 @@ class ItemVersion(models.Model):
     windows = models.ManyToManyField(
         Window, verbose_name="办理窗口", blank=True, related_name="item_versions"
     )
+    joint_organisations = models.ManyToManyField(
+        Organisation, verbose_name="联办机构（并联审批）", blank=True, related_name="joint_item_versions"
+    )
     consult_phone = models.CharField("咨询电话", max_length=40, blank=True)
     supervise_phone = models.CharField("监督投诉电话", max_length=40, blank=True)
     online_depth = models.CharField(

@@ -86,6 +86,7 @@ class Guide:
     fees: list[dict[str, Any]] = field(default_factory=list)
     theme_ids: list[int] = field(default_factory=list)
     window_ids: list[int] = field(default_factory=list)
+    joint_ids: list[int] = field(default_factory=list)  # 联办: organisations that review in parallel
 
 
 def impl_code_for(organisation: Organisation, item_type: str, serial: int) -> str:
@@ -105,6 +106,7 @@ def guide_of(version: ItemVersion) -> Guide:
         fees=[{k: getattr(f, k) for k in FEE_FIELDS} for f in version.fees.all()],
         theme_ids=[t.pk for t in version.themes.all()],
         window_ids=[w.pk for w in version.windows.all()],
+        joint_ids=[o.pk for o in version.joint_organisations.all()],
     )
 
 
@@ -143,6 +145,7 @@ def _write_children(version: ItemVersion, guide: Guide) -> None:
     )
     version.themes.set(guide.theme_ids)
     version.windows.set(guide.window_ids)
+    version.joint_organisations.set(guide.joint_ids)
 
 
 def _check(version: ItemVersion, guide: Guide) -> None:

@@ -1,0 +1,67 @@
+"""When a case is due: 承诺 and 法定 limits counted from acceptance on the working-day calendar.
+
+行政许可法 第四十二条: a licence is decided within its limit from acceptance; 第八十二条: limits are counted
+in working days, holidays excluded; 第四十五条: time for 听证、招标、拍卖、检验、检测、检疫、鉴定、专家评审
+is not counted. 民法典 第二百零一条: the start day is not counted. A case is due at the end of its last day.
+Half a working day (半天): accepted in the morning of a working day, due at the end of that day;
+otherwise at noon of the next working day. Hours are counted on the clock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+from django.utils import timezone
+
+from yimen.catalog.models import TimeUnit
+from yimen.core import calendar
+
+END_OF_DAY = time(23, 59, 59)
+NOON = time(12, 0)
+
+
+@dataclass(frozen=True)
+class Pause:
+    start: date
+    end: date  # inclusive
+
+
+@dataclass(frozen=True)
+class Due:
+    at: datetime | None
+    provisional: bool
+
+
+def _local(day: date, at: time) -> datetime:
+    return timezone.make_aware(datetime.combine(day, at))
+
+
+def paused_workdays(pauses: Sequence[Pause]) -> int:
+    return sum(calendar.workdays_between(p.start - timedelta(days=1), p.end).workdays for p in pauses)
+
+
+def due(accepted_at: datetime, limit: Decimal | None, unit: str, pauses: Sequence[Pause] = ()) -> Due:
+    """The moment a case accepted at `accepted_at` is due, or None when the law sets no limit."""
+    if limit is None:
+        return Due(None, False)
+    local = timezone.localtime(accepted_at)
+    if limit == 0:
+        return Due(accepted_at, calendar.is_provisional(local.year))
+    if unit == TimeUnit.HOUR:
+        paused = sum((p.end - p.start).days + 1 for p in pauses)
+        return Due(accepted_at + timedelta(hours=float(limit), days=paused), False)
+    if unit == TimeUnit.NATURAL_DAY:
+        paused = sum((p.end - p.start).days + 1 for p in pauses)
+        return Due(_local(local.date() + timedelta(days=int(limit) + paused), END_OF_DAY), False)
+    whole = int(limit)
+    half = limit - whole >= Decimal("0.5")
+    extra = paused_workdays(pauses)
+    start = local.date()
+    if half and not (local.time() < NOON and calendar.is_workday(start)):
+        day = calendar.add_workdays(start, whole + extra + 1)
+        return Due(_local(day.date, NOON), day.provisional)
+    day = calendar.add_workdays(start, whole + extra)
+    return Due(_local(day.date, END_OF_DAY), day.provisional)

@@ -1,0 +1,204 @@
+"""Cases (办件): an application for an item, from intake to delivery, with its deadlines and reviews.
+
+A case pins the item version it was filed under. Its deadlines (承诺 and 法定) are computed at
+acceptance from the working-day calendar, stored and indexed, and pushed out by 特别程序 periods;
+supervision reads them with a query, never by scanning.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from yimen.catalog.models import ItemVersion, ServiceItem
+from yimen.org.models import Organisation, Window
+
+
+class Channel(models.TextChoices):
+    WINDOW = "window", "窗口受理"
+    ONLINE = "online", "网上申报"
+
+
+class ApplicantKind(models.TextChoices):
+    PERSON = "person", "自然人"
+    LEGAL = "legal", "法人或其他组织"
+
+
+class CaseState(models.TextChoices):
+    SUBMITTED = "submitted", "已申报，待受理"
+    SUPPLEMENT = "supplement", "待补齐补正"
+    HANDLING = "handling", "办理中"
+    SPECIAL = "special", "特别程序中"
+    CONCLUDED = "concluded", "已办结"
+    DELIVERED = "delivered", "已送达"
+    REFUSED = "refused", "不予受理"
+    WITHDRAWN = "withdrawn", "已撤件"
+
+
+class Result(models.TextChoices):
+    """办结结果 (电子监察 doneresult): 出证办结 needs no reason; every other result does."""
+
+    ISSUED = "issued", "出证办结"
+    DENIED = "denied", "不予许可"
+    RETURNED = "returned", "退件"
+    VOIDED = "voided", "作废"
+    FORWARDED = "forwarded", "转报"
+
+
+class DeliveryMethod(models.TextChoices):
+    PICKUP = "pickup", "窗口领取"
+    COURIER = "courier", "邮寄送达"
+    ELECTRONIC = "electronic", "电子送达"
+
+
+class CaseCounter(models.Model):
+    """The last serial used for a number prefix (实施编码 + date): numbers never repeat or collide."""
+
+    prefix = models.CharField(max_length=70, unique=True)
+    last = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.prefix}:{self.last}"
+
+
+class Case(models.Model):
+    number = models.CharField("办件编号", max_length=80, unique=True)
+    query_code = models.CharField("查询码", max_length=6)
+    item = models.ForeignKey(ServiceItem, verbose_name="事项", on_delete=models.PROTECT, related_name="cases")
+    version = models.ForeignKey(
+        ItemVersion, verbose_name="办事指南版本", on_delete=models.PROTECT, related_name="cases"
+    )
+    organisation = models.ForeignKey(
+        Organisation, verbose_name="办理机构", on_delete=models.PROTECT, related_name="cases"
+    )
+    window = models.ForeignKey(
+        Window, verbose_name="受理窗口", null=True, blank=True, on_delete=models.PROTECT, related_name="cases"
+    )
+    channel = models.CharField("申报渠道", max_length=10, choices=Channel.choices)
+    state = models.CharField("状态", max_length=12, choices=CaseState.choices, default=CaseState.SUBMITTED)
+    lock_version = models.PositiveIntegerField("版本", default=0)
+
+    applicant_kind = models.CharField("申请人类型", max_length=10, choices=ApplicantKind.choices)
+    applicant_name = models.CharField("申请人", max_length=100)
+    id_number = models.CharField("公民身份号码", max_length=18, blank=True)
+    uscc = models.CharField("统一社会信用代码", max_length=18, blank=True)
+    legal_representative = models.CharField("法定代表人", max_length=50, blank=True)
+    phone = models.CharField("手机号码", max_length=20)
+    address = models.CharField("联系地址", max_length=200, blank=True)
+
+    submitted_at = models.DateTimeField("申报时间", default=timezone.now)
+    accepted_at = models.DateTimeField("受理时间", null=True, blank=True)
+    promised_due = models.DateTimeField("承诺办结时间", null=True, blank=True)
+    legal_due = models.DateTimeField("法定办结时间", null=True, blank=True)
+    due_provisional = models.BooleanField("期限暂按周末规则", default=False)
+    paused_workdays = models.PositiveIntegerField("特别程序工作日", default=0)
+    step = models.CharField("当前环节", max_length=60, blank=True)
+    step_index = models.PositiveSmallIntegerField("环节序号", default=0)
+    concluded_at = models.DateTimeField("办结时间", null=True, blank=True)
+    result = models.CharField("办结结果", max_length=12, choices=Result.choices, blank=True)
+    result_reason = models.CharField("办结或不予受理原因", max_length=300, blank=True)
+    certificate_no = models.CharField("证照编号", max_length=60, blank=True)
+    delivered_at = models.DateTimeField("送达时间", null=True, blank=True)
+    delivery_method = models.CharField("送达方式", max_length=12, choices=DeliveryMethod.choices, blank=True)
+    tracking_no = models.CharField("快递单号", max_length=40, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "办件"
+        indexes = [
+            # Supervision: open cases by deadline; statistics: by organisation and time.
+            models.Index(fields=["state", "promised_due"], name="case_open_due"),
+            models.Index(fields=["organisation", "accepted_at"], name="case_org_accepted"),
+            models.Index(fields=["organisation", "concluded_at"], name="case_org_concluded"),
+            models.Index(fields=["window", "concluded_at"], name="case_window_concluded"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN_STATES
+
+
+OPEN_STATES = [CaseState.SUBMITTED, CaseState.SUPPLEMENT, CaseState.HANDLING, CaseState.SPECIAL]
+
+
+class CaseEvent(models.Model):
+    """One step in a case's history, as the applicant's timeline and the supervision record show it."""
+
+    case = models.ForeignKey(Case, verbose_name="办件", on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField("时间", default=timezone.now)
+    action = models.CharField("动作", max_length=30)
+    label = models.CharField("说明", max_length=60)
+    state = models.CharField("办理后状态", max_length=12, choices=CaseState.choices)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="经办人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    note = models.CharField("意见或说明", max_length=500, blank=True)
+    data = models.JSONField("附加信息", default=dict, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "办件过程"
+        ordering = ["case", "at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.label}"
+
+
+class SpecialProcedure(models.Model):
+    """特别程序 (听证、检测、专家评审 …): its working days do not count toward the deadlines."""
+
+    case = models.ForeignKey(
+        Case, verbose_name="办件", on_delete=models.CASCADE, related_name="special_procedures"
+    )
+    reason = models.CharField("事由", max_length=200)
+    started_on = models.DateField("开始日期")
+    ended_on = models.DateField("结束日期", null=True, blank=True)
+    workdays = models.PositiveIntegerField("占用工作日", default=0)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "特别程序"
+        ordering = ["case", "started_on"]
+
+    def __str__(self) -> str:
+        return self.reason
+
+
+class ReviewState(models.TextChoices):
+    PENDING = "pending", "待审查"
+    APPROVED = "approved", "同意"
+    REJECTED = "rejected", "不同意"
+
+
+class Review(models.Model):
+    """并联审批: one organisation's review of a joint case; all must agree for the case to go on."""
+
+    case = models.ForeignKey(Case, verbose_name="办件", on_delete=models.CASCADE, related_name="reviews")
+    organisation = models.ForeignKey(
+        Organisation, verbose_name="审查机构", on_delete=models.PROTECT, related_name="reviews"
+    )
+    state = models.CharField("结论", max_length=10, choices=ReviewState.choices, default=ReviewState.PENDING)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="审查人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField("审查时间", null=True, blank=True)
+    opinion = models.CharField("意见", max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "并联审查"
+        constraints = [models.UniqueConstraint(fields=["case", "organisation"], name="one_review_per_org")]
+        indexes = [models.Index(fields=["organisation", "state"], name="review_queue")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} · {self.organisation_id} · {self.get_state_display()}"

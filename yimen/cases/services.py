@@ -1,0 +1,502 @@
+"""Write paths of a case, one transition table and one service per step.
+
+Every service locks the case row, checks the transition and the person's role, writes the case,
+a CaseEvent for the applicant's timeline, an audit entry and its outbox events in one transaction.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from yimen.cases.deadlines import Pause, due
+from yimen.cases.models import (
+    ApplicantKind,
+    Case,
+    CaseCounter,
+    CaseEvent,
+    CaseState,
+    Channel,
+    DeliveryMethod,
+    Result,
+    Review,
+    ReviewState,
+    SpecialProcedure,
+)
+from yimen.catalog.models import ServiceItem
+from yimen.core import audit, events, identity
+from yimen.core.errors import ApplicationError, NotPermitted, TransitionError
+from yimen.org.models import Staff, Window
+from yimen.org.permissions import can
+
+S = CaseState
+# (state, action) → next state. Anything else is refused with HTTP 409.
+TRANSITIONS: dict[tuple[str, str], str] = {
+    (S.SUBMITTED, "accept"): S.HANDLING,
+    (S.SUBMITTED, "refuse"): S.REFUSED,
+    (S.SUBMITTED, "request_supplement"): S.SUPPLEMENT,
+    (S.SUPPLEMENT, "supplement_received"): S.SUBMITTED,
+    (S.SUBMITTED, "withdraw"): S.WITHDRAWN,
+    (S.SUPPLEMENT, "withdraw"): S.WITHDRAWN,
+    (S.HANDLING, "withdraw"): S.WITHDRAWN,
+    (S.HANDLING, "advance"): S.HANDLING,
+    (S.HANDLING, "review"): S.HANDLING,
+    (S.HANDLING, "start_special"): S.SPECIAL,
+    (S.SPECIAL, "end_special"): S.HANDLING,
+    (S.HANDLING, "conclude"): S.CONCLUDED,
+    (S.CONCLUDED, "deliver"): S.DELIVERED,
+}
+LABELS = {
+    "submit": "申报",
+    "accept": "受理",
+    "refuse": "不予受理",
+    "request_supplement": "一次性告知补齐补正",
+    "supplement_received": "补齐补正材料",
+    "withdraw": "撤件",
+    "advance": "环节办理",
+    "review": "并联审查",
+    "start_special": "特别程序开始",
+    "end_special": "特别程序结束",
+    "conclude": "办结",
+    "deliver": "送达",
+}
+# The role an action needs over the case's organisation (withdrawal is the applicant's own act).
+ACTION_PERMISSIONS = {
+    "accept": "case.intake",
+    "refuse": "case.intake",
+    "request_supplement": "case.intake",
+    "supplement_received": "case.intake",
+    "advance": "case.review",
+    "start_special": "case.review",
+    "end_special": "case.review",
+    "conclude": "case.review",
+    "deliver": "case.intake",
+}
+DEFAULT_STEPS = ["承办", "审核", "批准"]
+
+
+@dataclass(frozen=True)
+class Applicant:
+    kind: str
+    name: str
+    phone: str
+    id_number: str = ""
+    uscc: str = ""
+    legal_representative: str = ""
+    address: str = ""
+
+
+def _checked_applicant(applicant: Applicant) -> dict[str, str]:
+    """The applicant's fields, normalised, or every problem at once in Chinese."""
+    errors: dict[str, list[str]] = {}
+    values = {
+        "applicant_kind": applicant.kind,
+        "applicant_name": applicant.name.strip(),
+        "address": applicant.address.strip(),
+    }
+    if applicant.kind not in ApplicantKind.values:
+        errors["kind"] = ["申请人类型：只能是自然人或法人"]
+    if not values["applicant_name"]:
+        errors["name"] = ["申请人：必填"]
+    phone = identity.normalize(applicant.phone)
+    if not (len(phone) == 11 and phone.isdigit() and phone[0] == "1" and phone[1] in "3456789"):
+        errors["phone"] = ["手机号码：应为11位手机号码，用于接收办理进度短信"]
+    values["phone"] = phone
+    try:
+        if applicant.kind == ApplicantKind.PERSON:
+            values["id_number"] = identity.validate_id_number(applicant.id_number)
+        elif applicant.kind == ApplicantKind.LEGAL:
+            values["uscc"] = identity.validate_uscc(applicant.uscc)
+            values["legal_representative"] = applicant.legal_representative.strip()
+            if not values["legal_representative"]:
+                errors["legal_representative"] = ["法定代表人：法人申请必填"]
+    except identity.IdentityError as exc:
+        errors["id_number" if applicant.kind == ApplicantKind.PERSON else "uscc"] = [str(exc)]
+    if errors:
+        raise ApplicationError("申请人信息有误", fields=errors)
+    return values
+
+
+def _number(item: ServiceItem, on: date) -> str:
+    """办件编号: 实施编码 + yyyyMMdd + a 4-digit serial (the layout is configurable), never reused."""
+    prefix = f"{item.impl_code}:{on:%Y%m%d}"
+    CaseCounter.objects.get_or_create(prefix=prefix)
+    CaseCounter.objects.filter(prefix=prefix).update(last=F("last") + 1)
+    serial = CaseCounter.objects.get(prefix=prefix).last
+    layout: str = settings.YIMEN["CASE_NUMBER_LAYOUT"]
+    return layout.format(impl_code=item.impl_code, date=on, serial=serial)
+
+
+def _event(case: Case, action: str, by: Staff | None, note: str = "", **data: Any) -> CaseEvent:
+    return CaseEvent.objects.create(
+        case=case, action=action, label=LABELS[action], state=case.state, by=by, note=note[:500], data=data
+    )
+
+
+def _emit(case: Case, name: str, **payload: Any) -> None:
+    events.emit(
+        f"case.{name}",
+        {"case": case.pk, "number": case.number, "state": case.state, **payload},
+        key=f"case.{name}:{case.pk}:{case.lock_version}",
+    )
+
+
+@transaction.atomic
+def submit(
+    *,
+    item: ServiceItem,
+    applicant: Applicant,
+    channel: str,
+    by: Staff | None = None,
+    window: Window | None = None,
+) -> Case:
+    """A new application against the item's current guide: online by the applicant, or at a window."""
+    if not item.is_public:
+        raise ApplicationError("该事项已停止办理", fields={"item": ["事项：已废止或尚未发布，不能申报"]})
+    if channel == Channel.WINDOW:
+        if by is None or window is None:
+            raise ApplicationError("窗口受理需要经办人和窗口", fields={"window": ["窗口：必填"]})
+        if not (window.is_comprehensive or can(by, "case.intake", item)):
+            raise NotPermitted("本窗口不能受理该事项（非综合窗口，且不属于本单位）")
+    values = _checked_applicant(applicant)
+    now = timezone.now()
+    assert item.current is not None
+    case = Case.objects.create(
+        number=_number(item, timezone.localdate(now)),
+        query_code=f"{secrets.randbelow(10**6):06d}",
+        item=item,
+        version=item.current,
+        organisation_id=item.organisation_id,
+        window=window,
+        channel=channel,
+        submitted_at=now,
+        **values,
+    )
+    _event(case, "submit", by, note=Channel(channel).label)
+    audit.record(
+        "cases.submitted", case, actor=by or "申请人", after={"item": item.impl_code, "channel": channel}
+    )
+    _emit(case, "submitted")
+    return case
+
+
+def _locked(case: Case, action: str, by: Staff | None, expected_version: int | None) -> tuple[Case, str]:
+    """The case locked for update, the state it moves to, after the role and the state are checked."""
+    locked = (
+        Case.objects.select_for_update(of=("self",))
+        .select_related("version", "item", "window")
+        .get(pk=case.pk)
+    )
+    if expected_version is not None and locked.lock_version != expected_version:
+        raise TransitionError("办件已被他人更新，请刷新后重试")
+    target = TRANSITIONS.get((locked.state, action))
+    if target is None:
+        raise TransitionError(f"办件当前为“{locked.get_state_display()}”，不能{LABELS[action]}")
+    needed = ACTION_PERMISSIONS.get(action)
+    if needed and by is not None and not _may(by, needed, locked):
+        # A 即办件 is concluded on the spot by the window that accepted it.
+        on_the_spot = action == "conclude" and locked.version.is_immediate and _may(by, "case.intake", locked)
+        if not on_the_spot:
+            raise NotPermitted("您无权办理该办件")
+    return locked, target
+
+
+def _may(by: Staff, action: str, case: Case) -> bool:
+    """A role over the case's organisation; or, for intake, the 综合窗口 that took the case (一窗受理)."""
+    if can(by, action, case):
+        return True
+    window = by.window
+    return (
+        action == "case.intake"
+        and window is not None
+        and window.is_comprehensive
+        and case.window_id == window.pk
+    )
+
+
+def _save(case: Case, target: str, *fields: str) -> None:
+    case.state = target
+    case.lock_version += 1
+    case.save(update_fields=["state", "lock_version", *fields])
+
+
+def _pauses(case: Case) -> list[Pause]:
+    today = timezone.localdate()
+    return [Pause(p.started_on, p.ended_on or today) for p in case.special_procedures.all()]
+
+
+def compute_deadlines(case: Case) -> None:
+    """Set 承诺办结时间 and 法定办结时间 from acceptance, the pinned guide and the special procedures."""
+    assert case.accepted_at is not None
+    version = case.version
+    pauses = _pauses(case)
+    promised = due(case.accepted_at, version.promised_limit, version.promised_unit, pauses)
+    legal = due(case.accepted_at, version.legal_limit, version.legal_unit, pauses)
+    case.promised_due, case.legal_due = promised.at, legal.at
+    case.due_provisional = promised.provisional or legal.provisional
+
+
+@transaction.atomic
+def accept(*, case: Case, by: Staff, expected_version: int | None = None, at: datetime | None = None) -> Case:
+    """受理: the clock starts; deadlines are set; a joint item gets one review per participating organisation."""
+    case, target = _locked(case, "accept", by, expected_version)
+    case.accepted_at = at or timezone.now()
+    compute_deadlines(case)
+    steps = [s.name for s in case.version.steps.all()] or DEFAULT_STEPS
+    case.step, case.step_index = steps[0], 0
+    _save(case, target, "accepted_at", "promised_due", "legal_due", "due_provisional", "step", "step_index")
+    Review.objects.bulk_create(
+        Review(case=case, organisation=org) for org in case.version.joint_organisations.all()
+    )
+    _event(case, "accept", by, promised_due=case.promised_due.isoformat() if case.promised_due else None)
+    audit.record("cases.accepted", case, actor=by, after={"promised_due": case.promised_due})
+    _emit(case, "accepted")
+    return case
+
+
+def _reason(reason: str, field: str = "reason") -> str:
+    if not reason.strip():
+        raise ApplicationError("请写明理由", fields={field: ["理由：必填，将告知申请人"]})
+    return reason.strip()[:300]
+
+
+@transaction.atomic
+def refuse(*, case: Case, by: Staff, reason: str, expected_version: int | None = None) -> Case:
+    """不予受理, with the reason the notice gives the applicant."""
+    reason = _reason(reason)
+    case, target = _locked(case, "refuse", by, expected_version)
+    case.result_reason, case.concluded_at = reason, timezone.now()
+    _save(case, target, "result_reason", "concluded_at")
+    _event(case, "refuse", by, note=reason)
+    audit.record("cases.refused", case, actor=by, after={"reason": reason})
+    _emit(case, "refused", reason=reason)
+    return case
+
+
+@transaction.atomic
+def request_supplement(
+    *, case: Case, by: Staff, materials: list[str], note: str = "", expected_version: int | None = None
+) -> Case:
+    """补齐补正, told once (一次性告知, 行政许可法 第三十二条): every missing material in one notice."""
+    missing = [m.strip() for m in materials if m.strip()]
+    if not missing:
+        raise ApplicationError(
+            "请列出需要补正的材料", fields={"materials": ["补正材料：至少列出一项，一次性告知"]}
+        )
+    case, target = _locked(case, "request_supplement", by, expected_version)
+    _save(case, target)
+    _event(case, "request_supplement", by, note=note, materials=missing)
+    audit.record("cases.supplement_requested", case, actor=by, after={"materials": missing})
+    _emit(case, "supplement_requested", materials=missing)
+    return case
+
+
+@transaction.atomic
+def supplement_received(*, case: Case, by: Staff, expected_version: int | None = None) -> Case:
+    case, target = _locked(case, "supplement_received", by, expected_version)
+    _save(case, target)
+    _event(case, "supplement_received", by)
+    audit.record("cases.supplement_received", case, actor=by)
+    return case
+
+
+@transaction.atomic
+def withdraw(
+    *, case: Case, reason: str, by: Staff | None = None, expected_version: int | None = None
+) -> Case:
+    """撤件 by the applicant; after acceptance it closes the case as 退件 (申请人主动放弃)."""
+    reason = _reason(reason)
+    case, target = _locked(case, "withdraw", None, expected_version)
+    was_accepted = case.accepted_at is not None
+    case.concluded_at, case.result_reason = timezone.now(), reason
+    case.result = Result.RETURNED if was_accepted else ""
+    _save(case, target, "concluded_at", "result_reason", "result")
+    _event(case, "withdraw", by, note=reason)
+    audit.record("cases.withdrawn", case, actor=by or "申请人", after={"reason": reason})
+    _emit(case, "withdrawn")
+    return case
+
+
+@transaction.atomic
+def advance(*, case: Case, by: Staff, opinion: str = "", expected_version: int | None = None) -> Case:
+    """The current step (承办 → 审核 → 批准, or the item's own steps) is done; the next one starts."""
+    case, target = _locked(case, "advance", by, expected_version)
+    steps = [s.name for s in case.version.steps.all()] or DEFAULT_STEPS
+    if case.step_index + 1 >= len(steps):
+        raise TransitionError(f"“{case.step}”已是最后一个环节，请作出办结决定")
+    done = case.step
+    case.step_index += 1
+    case.step = steps[case.step_index]
+    _save(case, target, "step", "step_index")
+    _event(case, "advance", by, note=opinion, done=done, next=case.step)
+    audit.record("cases.advanced", case, actor=by, after={"done": done, "next": case.step})
+    return case
+
+
+@transaction.atomic
+def start_special(
+    *, case: Case, by: Staff, reason: str, on: date | None = None, expected_version: int | None = None
+) -> Case:
+    """特别程序 begins (行政许可法 第四十五条): its working days will not count toward the deadlines."""
+    reason = _reason(reason)
+    case, target = _locked(case, "start_special", by, expected_version)
+    SpecialProcedure.objects.create(case=case, reason=reason, started_on=on or timezone.localdate())
+    _save(case, target)
+    _event(case, "start_special", by, note=reason)
+    audit.record("cases.special_started", case, actor=by, after={"reason": reason})
+    return case
+
+
+@transaction.atomic
+def end_special(
+    *, case: Case, by: Staff, on: date | None = None, expected_version: int | None = None
+) -> Case:
+    """特别程序 ends: the deadlines move out by the working days it took."""
+    case, target = _locked(case, "end_special", by, expected_version)
+    procedure = case.special_procedures.filter(ended_on__isnull=True).order_by("-started_on").first()
+    assert procedure is not None
+    end = on or timezone.localdate()
+    if end < procedure.started_on:
+        raise ApplicationError("结束日期早于开始日期", fields={"on": ["结束日期：不能早于特别程序开始日期"]})
+    procedure.ended_on = end
+    from yimen.cases.deadlines import paused_workdays
+
+    procedure.workdays = paused_workdays([Pause(procedure.started_on, end)])
+    procedure.save(update_fields=["ended_on", "workdays"])
+    case.paused_workdays = sum(case.special_procedures.values_list("workdays", flat=True))
+    compute_deadlines(case)
+    _save(case, target, "paused_workdays", "promised_due", "legal_due", "due_provisional")
+    _event(case, "end_special", by, workdays=procedure.workdays)
+    audit.record(
+        "cases.special_ended",
+        case,
+        actor=by,
+        after={"workdays": procedure.workdays, "promised_due": case.promised_due},
+    )
+    return case
+
+
+@transaction.atomic
+def decide_review(*, review: Review, by: Staff, approve: bool, opinion: str = "") -> Review:
+    """One organisation's 并联审查 conclusion. Reviews of one case are decided one at a time (row lock);
+    a review already decided refuses a second decision with HTTP 409."""
+    case = Case.objects.select_for_update().get(pk=review.case_id)
+    review = Review.objects.select_for_update(of=("self",)).select_related("organisation").get(pk=review.pk)
+    if (case.state, "review") not in TRANSITIONS:
+        raise TransitionError(f"办件当前为“{case.get_state_display()}”，不能并联审查")
+    if not can(by, "case.review", review.organisation):
+        raise NotPermitted("您不是该审查机构的审批人员")
+    if review.state != ReviewState.PENDING:
+        raise TransitionError(
+            f"{review.organisation.name}已作出审查结论（{review.get_state_display()}），不能重复审查"
+        )
+    if not approve and not opinion.strip():
+        raise ApplicationError("不同意时请写明理由", fields={"opinion": ["审查意见：不同意时必须写明理由"]})
+    review.state = ReviewState.APPROVED if approve else ReviewState.REJECTED
+    review.by, review.decided_at, review.opinion = by, timezone.now(), opinion.strip()[:500]
+    review.save(update_fields=["state", "by", "decided_at", "opinion"])
+    _save(case, case.state)
+    _event(
+        case, "review", by, note=f"{review.organisation.name}：{review.get_state_display()}。{review.opinion}"
+    )
+    audit.record(
+        "cases.reviewed",
+        case,
+        actor=by,
+        after={"organisation": review.organisation.name, "state": review.state},
+    )
+    return review
+
+
+@transaction.atomic
+def conclude(
+    *,
+    case: Case,
+    by: Staff,
+    result: str,
+    reason: str = "",
+    certificate_no: str = "",
+    expected_version: int | None = None,
+    at: datetime | None = None,
+) -> Case:
+    """办结: 出证办结 with its certificate number; 不予许可, 退件, 作废 or 转报 with a reason."""
+    if result not in Result.values:
+        raise ApplicationError("办结结果不正确", fields={"result": ["办结结果：取值不在目录中"]})
+    if result == Result.ISSUED:
+        if not certificate_no.strip():
+            raise ApplicationError(
+                "出证办结须填写证照编号", fields={"certificate_no": ["证照编号：出证办结必填"]}
+            )
+    else:
+        reason = _reason(reason)
+    case, target = _locked(case, "conclude", by, expected_version)
+    pending = case.reviews.filter(state=ReviewState.PENDING).exists()
+    if pending:
+        raise TransitionError("还有联办机构未作出审查结论，不能办结")
+    if result == Result.ISSUED and case.reviews.filter(state=ReviewState.REJECTED).exists():
+        raise TransitionError("有联办机构不同意，不能出证办结")
+    case.result, case.result_reason, case.certificate_no = result, reason, certificate_no.strip()
+    case.concluded_at = at or timezone.now()
+    _save(case, target, "result", "result_reason", "certificate_no", "concluded_at")
+    _event(case, "conclude", by, note=reason, result=result)
+    audit.record("cases.concluded", case, actor=by, after={"result": result, "reason": reason})
+    _emit(case, "concluded", result=result)
+    return case
+
+
+@transaction.atomic
+def accept_immediately(*, case: Case, by: Staff, certificate_no: str) -> Case:
+    """即办件: accepted and concluded (出证办结) at the window in one step."""
+    if not case.version.is_immediate:
+        raise TransitionError("该事项不是即办件")
+    case = accept(case=case, by=by)
+    return conclude(
+        case=case, by=by, result=Result.ISSUED, certificate_no=certificate_no, at=case.accepted_at
+    )
+
+
+@transaction.atomic
+def deliver(
+    *, case: Case, by: Staff, method: str, tracking_no: str = "", expected_version: int | None = None
+) -> Case:
+    if method not in DeliveryMethod.values:
+        raise ApplicationError(
+            "送达方式不正确", fields={"method": ["送达方式：窗口领取、邮寄送达或电子送达"]}
+        )
+    if method == DeliveryMethod.COURIER and not tracking_no.strip():
+        raise ApplicationError("邮寄送达须填写快递单号", fields={"tracking_no": ["快递单号：邮寄送达必填"]})
+    case, target = _locked(case, "deliver", by, expected_version)
+    case.delivery_method, case.tracking_no, case.delivered_at = method, tracking_no.strip(), timezone.now()
+    _save(case, target, "delivery_method", "tracking_no", "delivered_at")
+    _event(case, "deliver", by, method=method, tracking_no=case.tracking_no)
+    audit.record("cases.delivered", case, actor=by, after={"method": method})
+    _emit(case, "delivered", method=method)
+    return case
+
+
+def recompute_open_deadlines(since: date) -> int:
+    """After a calendar change: open, accepted cases due on or after `since` get their deadlines again
+    (a case due before the first changed day cannot move)."""
+    start = timezone.make_aware(datetime.combine(since, datetime.min.time()))
+    changed = 0
+    for case in (
+        Case.objects.filter(state__in=[S.HANDLING, S.SPECIAL])
+        .filter(Q(promised_due__gte=start) | Q(legal_due__gte=start))
+        .select_related("version")
+        .iterator(chunk_size=500)
+    ):
+        before = (case.promised_due, case.legal_due)
+        compute_deadlines(case)
+        if (case.promised_due, case.legal_due) != before:
+            Case.objects.filter(pk=case.pk).update(
+                promised_due=case.promised_due, legal_due=case.legal_due, due_provisional=case.due_provisional
+            )
+            changed += 1
+    return changed
