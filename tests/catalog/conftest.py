@@ -39,6 +39,7 @@ def make_guide(**fields: Any) -> services.Guide:
     fees = fields.pop("fees", [])
     themes = fields.pop("themes", ["l01"])
     window_ids = fields.pop("window_ids", [])
+    joint_ids = fields.pop("joint_ids", [])
     base = {
         "name": "食品经营许可证核发",
         "item_type": ItemType.LICENSING,
@@ -103,6 +104,7 @@ def make_guide(**fields: Any) -> services.Guide:
         fees=fees,
         theme_ids=list(Theme.objects.filter(code__in=themes).values_list("id", flat=True)),
         window_ids=window_ids,
+        joint_ids=joint_ids,
     )
 
 

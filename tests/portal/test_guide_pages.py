@@ -158,7 +158,9 @@ def test_the_reform_page_sums_cuts_per_organisation(client: Client, food, people
     assert "4 → 1" in page and "3 → 1" in page and "0.5 → 0" in page
 
 
-def test_a_guide_is_rendered_once_then_served_from_the_cache(client: Client, food, django_assert_max_num_queries) -> None:
+def test_a_guide_is_rendered_once_then_served_from_the_cache(
+    client: Client, food, django_assert_max_num_queries
+) -> None:
     url = f"/guide/{food.item.impl_code}/"
     first = client.get(url).content.decode()
     with django_assert_max_num_queries(1):  # only the item's lookup by its code
