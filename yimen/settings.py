@@ -214,6 +214,14 @@ YIMEN: dict[str, Any] = {
     "IMPL_CODE_LAYOUT": env_str("YIMEN_IMPL_CODE_LAYOUT", "{uscc}{type}{serial:05d}{sub:03d}000"),
     # 办件编号 (the national rule is not confirmed): 实施编码 + yyyyMMdd + 4-digit serial, as Guangdong does.
     "CASE_NUMBER_LAYOUT": env_str("YIMEN_CASE_NUMBER_LAYOUT", "{impl_code}{date:%Y%m%d}{serial:04d}"),
+    # 电子监察 (thresholds are not set by any national rule): yellow when an open case has at most this
+    # many working days left, or has used at least this share of its time; red when overdue.
+    "YELLOW_DAYS_LEFT": env_int("YIMEN_YELLOW_DAYS_LEFT", 1),
+    "YELLOW_PERCENT_USED": env_int("YIMEN_YELLOW_PERCENT_USED", 80),
+    # 好差评: a 差评 opens a rectification work order due in this many working days.
+    "WORK_ORDER_DAYS": env_int("YIMEN_WORK_ORDER_DAYS", 15),
+    # Uploaded materials.
+    "UPLOAD_MAX_BYTES": env_int("YIMEN_UPLOAD_MAX_BYTES", 20 * 1024 * 1024),
     # Working-day calendar: the span of the in-memory index (years outside it are refused).
     "CALENDAR_FIRST_YEAR": 1990,
     "CALENDAR_LAST_YEAR": 2100,

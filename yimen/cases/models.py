@@ -202,3 +202,117 @@ class Review(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} · {self.organisation_id} · {self.get_state_display()}"
+
+
+class CaseFile(models.Model):
+    """An uploaded material: checked by its content, stored outside the web root, served through a
+    permission check only."""
+
+    case = models.ForeignKey(Case, verbose_name="办件", on_delete=models.CASCADE, related_name="files")
+    material = models.CharField("材料名称", max_length=200)
+    name = models.CharField("文件名", max_length=200)
+    file = models.FileField("文件", upload_to="cases/%Y/%m/")
+    content_type = models.CharField("类型", max_length=100)
+    size = models.PositiveIntegerField("大小（字节）")
+    sha256 = models.CharField("SHA-256", max_length=64)
+    uploaded_at = models.DateTimeField("上传时间", default=timezone.now)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="上传人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = verbose_name_plural = "申请材料文件"
+        ordering = ["case", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def organisation_id(self) -> int:
+        return self.case.organisation_id
+
+
+class Level(models.IntegerChoices):
+    """好差评 five levels (国办发〔2019〕51号): 不满意 and 非常不满意 are 差评."""
+
+    VERY_SATISFIED = 5, "非常满意"
+    SATISFIED = 4, "满意"
+    BASIC = 3, "基本满意"
+    DISSATISFIED = 2, "不满意"
+    VERY_DISSATISFIED = 1, "非常不满意"
+
+
+class Evaluation(models.Model):
+    """一事一评: one evaluation per case, by the applicant."""
+
+    case = models.OneToOneField(
+        Case, verbose_name="办件", on_delete=models.CASCADE, related_name="evaluation"
+    )
+    level = models.PositiveSmallIntegerField("评价等级", choices=Level.choices)
+    channel = models.CharField("评价渠道", max_length=10, choices=Channel.choices)
+    indicators = models.JSONField("评价指标", default=dict, blank=True)
+    comment = models.CharField("意见建议", max_length=500, blank=True)
+    at = models.DateTimeField("评价时间", default=timezone.now)
+    organisation = models.ForeignKey(
+        Organisation, verbose_name="被评价机构", on_delete=models.PROTECT, related_name="+"
+    )
+    window = models.ForeignKey(
+        Window, verbose_name="被评价窗口", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = verbose_name_plural = "好差评"
+        indexes = [models.Index(fields=["organisation", "at"], name="evaluation_org_at")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.get_level_display()}"
+
+    @property
+    def is_bad(self) -> bool:
+        return self.level <= Level.DISSATISFIED
+
+
+class WorkOrderState(models.TextChoices):
+    OPEN = "open", "整改中"
+    REPLIED = "replied", "已回复申请人"
+    CLOSED = "closed", "已办结"
+
+
+class WorkOrder(models.Model):
+    """差评整改工单: an owner, a deadline in working days, a reply to the applicant, closure."""
+
+    evaluation = models.OneToOneField(
+        Evaluation, verbose_name="评价", on_delete=models.CASCADE, related_name="work_order"
+    )
+    organisation = models.ForeignKey(
+        Organisation, verbose_name="整改机构", on_delete=models.PROTECT, related_name="work_orders"
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="责任人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    state = models.CharField(
+        "状态", max_length=10, choices=WorkOrderState.choices, default=WorkOrderState.OPEN
+    )
+    opened_at = models.DateTimeField("派单时间", default=timezone.now)
+    due = models.DateTimeField("整改期限", db_index=True)
+    due_provisional = models.BooleanField("期限暂按周末规则", default=False)
+    findings = models.TextField("核实情况", blank=True)
+    reply = models.TextField("答复申请人", blank=True)
+    replied_at = models.DateTimeField("答复时间", null=True, blank=True)
+    closed_at = models.DateTimeField("办结时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "差评整改工单"
+
+    def __str__(self) -> str:
+        return f"工单 {self.pk}"

@@ -133,6 +133,9 @@ class ServiceItem(models.Model):
     created_at = models.DateTimeField("创建时间", default=timezone.now)
     retired_at = models.DateTimeField("废止时间", null=True, blank=True)
     retired_reason = models.CharField("废止原因", max_length=200, blank=True)
+    # 电子监察 thresholds for this item's cases; empty means the centre's defaults (settings).
+    yellow_days_left = models.PositiveSmallIntegerField("黄牌：剩余工作日不超过", null=True, blank=True)
+    yellow_percent_used = models.PositiveSmallIntegerField("黄牌：已用时限不低于（%）", null=True, blank=True)
 
     class Meta:
         verbose_name = verbose_name_plural = "事项"

@@ -17,10 +17,12 @@ VIEW = "view"
 # What each role may do. Later capabilities add their actions here, in one table.
 ROLE_ACTIONS: dict[str, frozenset[str]] = {
     Role.CLERK: frozenset({VIEW, "case.intake"}),
-    Role.REVIEWER: frozenset({VIEW, "case.review"}),
+    Role.REVIEWER: frozenset({VIEW, "case.review", "workorder.handle", "stats.view"}),
     Role.OFFICER: frozenset({VIEW, "publication.edit", "disclosure.handle", "report.edit"}),
-    Role.SUPERVISOR: frozenset({VIEW, "supervision.view", "audit.view"}),
-    Role.ADMIN: frozenset({VIEW, "org.manage", "calendar.manage", "audit.view", "item.edit"}),
+    Role.SUPERVISOR: frozenset({VIEW, "supervision.view", "audit.view", "stats.view", "workorder.handle"}),
+    Role.ADMIN: frozenset(
+        {VIEW, "org.manage", "calendar.manage", "audit.view", "item.edit", "supervision.view", "stats.view"}
+    ),
     Role.ITEM_EDITOR: frozenset({VIEW, "item.edit"}),
     Role.LEGAL_REVIEWER: frozenset({VIEW, "item.legal_review"}),
     Role.REFORM_REVIEWER: frozenset({VIEW, "item.reform_review"}),
