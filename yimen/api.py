@@ -54,8 +54,14 @@ def _routers() -> list[tuple[str, Any]]:
     from yimen.catalog.api import router as items_router
     from yimen.core.api import router as calendar_router
     from yimen.core.identity_api import router as identity_router
+    from yimen.core.sms_api import router as sms_router
 
-    return [("/calendar", calendar_router), ("/identity", identity_router), ("/items", items_router)]
+    return [
+        ("/calendar", calendar_router),
+        ("/identity", identity_router),
+        ("/items", items_router),
+        ("/sms", sms_router),
+    ]
 
 
 for prefix, router in _routers():

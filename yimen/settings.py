@@ -222,6 +222,13 @@ YIMEN: dict[str, Any] = {
     "WORK_ORDER_DAYS": env_int("YIMEN_WORK_ORDER_DAYS", 15),
     # Uploaded materials.
     "UPLOAD_MAX_BYTES": env_int("YIMEN_UPLOAD_MAX_BYTES", 20 * 1024 * 1024),
+    # SMS: channel (console | file | http), per-phone monthly quota, the file channel's path, the HTTP gateway.
+    "SMS_TRANSPORT": env_str("YIMEN_SMS_TRANSPORT", "console"),
+    "SMS_MONTHLY_QUOTA": env_int("YIMEN_SMS_MONTHLY_QUOTA", 50),
+    "SMS_FILE_PATH": env_str("YIMEN_SMS_FILE", str(VAR_DIR / "sms.log")),
+    "SMS_GATEWAY_URL": env_str("YIMEN_SMS_GATEWAY_URL"),
+    "SMS_GATEWAY_SECRET": env_str("YIMEN_SMS_GATEWAY_SECRET"),
+    "SMS_GATEWAY_TIMEOUT_SECONDS": env_int("YIMEN_SMS_GATEWAY_TIMEOUT_SECONDS", 5),
     # Working-day calendar: the span of the in-memory index (years outside it are refused).
     "CALENDAR_FIRST_YEAR": 1990,
     "CALENDAR_LAST_YEAR": 2100,

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.http import HttpRequest
 
+from yimen.core import admin_sms  # noqa: F401  (registers the SMS pages)
 from yimen.core.models import AuditEntry, OutboxMessage
 
 

@@ -155,3 +155,6 @@ class HandledMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.handler} ← {self.key}"
+
+
+from yimen.core.notify_models import *  # noqa: E402, F403  (SMS templates and messages)

@@ -1,0 +1,232 @@
+"""Notifications to applicants: an SMS is queued in the caller's transaction and sent by the worker.
+
+`queue_sms()` writes an "sms.send" event to the outbox; nothing leaves the machine inside the request.
+The worker's handler (core/handlers.py) calls `send_queued()`, which renders the administrator's
+template, applies the per-phone monthly quota, and sends through the configured channel
+(sms_transports.py). Its SmsMessage row is keyed by the event's key, so a redelivered event sends
+nothing twice; a channel that is down raises, and the outbox retries with backoff.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import string
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from yimen.core import events
+from yimen.core.errors import ApplicationError
+from yimen.core.identity import normalize
+from yimen.core.models import SmsMessage, SmsStatus, SmsTemplate
+from yimen.core.sms_transports import OutgoingSms, SmsRejected, configured, setting
+
+log = logging.getLogger(__name__)
+
+SMS_SEND = "sms.send"
+PHONE_FIELD = "手机号码"
+_MOBILE = re.compile(r"^1[3-9]\d{9}$")
+
+# The values each template's sender passes: an administrator's text may use these and no others.
+ALLOWED_PLACEHOLDERS: dict[str, tuple[str, ...]] = {
+    "case.accepted": ("centre", "item", "number", "code", "due"),
+    "case.supplement": ("centre", "item", "number", "materials", "due"),
+    "case.concluded": ("centre", "item", "number", "result", "evaluate_url"),
+    "case.delivered": ("centre", "item", "number", "method", "tracking"),
+}
+
+_COUNTED = [SmsStatus.SENT, SmsStatus.DELIVERED]
+
+
+class SmsNotFound(ApplicationError):
+    """A delivery report names an SMS this system never sent (HTTP 404)."""
+
+    status = 404
+
+
+def validate_phone(value: str) -> str:
+    """An 11-digit mainland mobile number (1, then 3–9, then nine digits), returned without spaces."""
+    phone = normalize(value)
+    if not _MOBILE.match(phone):
+        message = f"{PHONE_FIELD}格式不正确：应为11位中国大陆手机号码（以1开头，第二位为3至9）"
+        raise ApplicationError(message, fields={"phone": [message]})
+    return phone
+
+
+def queue_sms(*, phone: str, template: str, context: dict[str, str], key: str) -> None:
+    """Queue one SMS in the caller's transaction; `key` (e.g. "case:42:accepted") makes a repeat a no-op."""
+    phone = validate_phone(phone)
+    if template not in ALLOWED_PLACEHOLDERS:
+        raise ValueError(f"unknown SMS template {template!r}; add it to notify.ALLOWED_PLACEHOLDERS")
+    missing = [name for name in ALLOWED_PLACEHOLDERS[template] if name not in context]
+    if missing:
+        raise ValueError(f"SMS template {template!r} needs values for {', '.join(missing)}")
+    events.emit(
+        SMS_SEND,
+        {
+            "phone": phone,
+            "template": template,
+            "context": {name: str(value) for name, value in context.items()},
+            "queued_at": timezone.now().isoformat(),
+        },
+        key=key,
+    )
+
+
+# --- Templates -------------------------------------------------------------------------------------
+
+
+def _fields(body: str) -> list[tuple[str, str | None, str | None, str | None]]:
+    return list(string.Formatter().parse(body))
+
+
+def template_errors(*, code: str, body: str) -> dict[str, list[str]]:
+    """Why a template could not be filled in for `code`, per field (code, body); {} when it can."""
+    allowed = ALLOWED_PLACEHOLDERS.get(code)
+    if allowed is None:
+        return {
+            "code": [f"模板编号 {code} 不是系统使用的短信模板（可用：{'、'.join(ALLOWED_PLACEHOLDERS)}）"]
+        }
+    try:
+        fields = _fields(body)
+    except ValueError:
+        return {"body": ["短信内容的花括号不成对：占位符写作 {名称}，要显示花括号本身请写 {{ 或 }}"]}
+    available = "、".join(f"{{{name}}}" for name in allowed)
+    errors = []
+    for _, name, spec, conversion in fields:
+        if name is None:
+            continue
+        if not name.isidentifier() or spec or conversion:
+            written = (
+                "{" + name + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "") + "}"
+            )
+            errors.append(f"短信内容中的 {written} 不是有效的占位符：应写作 {{名称}}，不带格式")
+        elif name not in allowed:
+            errors.append(f"短信内容中的占位符 {{{name}}} 不能用于模板 {code}（可用：{available}）")
+    return {"body": errors} if errors else {}
+
+
+def render(body: str, context: dict[str, str]) -> str:
+    """Fill the {placeholders} of a template body; raises SmsRejected naming what cannot be filled."""
+    try:
+        fields = _fields(body)
+    except ValueError as exc:
+        raise SmsRejected("短信模板的花括号不成对") from exc
+    missing = sorted({name for _, name, _, _ in fields if name is not None and name not in context})
+    if missing:
+        raise SmsRejected(f"短信模板中的占位符没有对应的值：{'、'.join(missing)}")
+    return "".join(literal + (context[name] if name is not None else "") for literal, name, _, _ in fields)
+
+
+def _text_for(code: str, context: dict[str, str]) -> str:
+    template = SmsTemplate.objects.filter(code=code).first()
+    if template is None:
+        raise SmsRejected(f"短信模板 {code} 不存在")
+    if not template.is_active:
+        raise SmsRejected(f"短信模板 {code} 已停用，未发送")
+    return render(template.body, context)
+
+
+# --- Quota -----------------------------------------------------------------------------------------
+
+
+def _month(at: datetime) -> tuple[datetime, datetime]:
+    start = timezone.localtime(at).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    return start, (start + timedelta(days=32)).replace(day=1)
+
+
+def sent_in_month(phone: str, *, at: datetime) -> int:
+    """SMS sent to `phone` in the calendar month (local time) of `at`: what the monthly quota counts."""
+    start, end = _month(at)
+    return SmsMessage.objects.filter(
+        phone=phone, created_at__gte=start, created_at__lt=end, status__in=_COUNTED
+    ).count()
+
+
+# --- Sending (the worker) --------------------------------------------------------------------------
+
+
+def _new_message(key: str, payload: dict[str, Any]) -> SmsMessage:
+    """The row for a first delivery: rendered and within quota (queued), or refused for good."""
+    created_at = parse_datetime(payload.get("queued_at") or "") or timezone.now()
+    sms = SmsMessage(key=key, phone=payload["phone"], template=payload["template"], created_at=created_at)
+    try:
+        sms.text = _text_for(sms.template, payload.get("context") or {})
+    except SmsRejected as exc:
+        sms.status, sms.error = SmsStatus.FAILED, str(exc)
+        return sms
+    quota = int(setting("SMS_MONTHLY_QUOTA"))
+    if sent_in_month(sms.phone, at=created_at) >= quota:
+        sms.status = SmsStatus.OVER_QUOTA
+        sms.error = f"本月已向该号码发送 {quota} 条短信，达到每月限额，未发送"
+        log.warning("短信 %s 超出每月限额（%s 条），未发送", key, quota)
+    return sms
+
+
+def _take(key: str, payload: dict[str, Any]) -> SmsMessage:
+    """Create or lock the row for `key` and count one attempt if it is still to be sent."""
+    with transaction.atomic():
+        sms = SmsMessage.objects.select_for_update().filter(key=key).first()
+        if sms is None:
+            sms = _new_message(key, payload)
+            sms.attempts = 1 if sms.status == SmsStatus.QUEUED else 0
+            sms.save()
+        elif sms.status == SmsStatus.QUEUED:
+            sms.attempts += 1
+            sms.save(update_fields=["attempts"])
+    return sms
+
+
+def send_queued(*, key: str, payload: dict[str, Any]) -> SmsMessage:
+    """Send the SMS of one "sms.send" event, once. Raises when the channel fails, so the outbox retries."""
+    sms = _take(key, payload)
+    if sms.status != SmsStatus.QUEUED:
+        return sms  # already sent, or refused for good: a redelivered event changes nothing
+    fields = ["status", "channel", "error", "provider_id", "sent_at"]
+    try:
+        transport = configured()
+        sms.channel = transport.name
+        sms.provider_id = transport.send(OutgoingSms(sms.key, sms.phone, sms.template, sms.text))
+    except SmsRejected as exc:
+        sms.status, sms.error = SmsStatus.FAILED, str(exc)
+        sms.save(update_fields=fields)
+        return sms
+    except Exception as exc:
+        sms.error = f"第 {sms.attempts} 次发送失败：{exc}"[:2000]
+        sms.save(update_fields=fields)
+        raise
+    sms.status, sms.error, sms.sent_at = SmsStatus.SENT, "", timezone.now()
+    sms.save(update_fields=fields)
+    return sms
+
+
+# --- Delivery reports ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def record_delivery(
+    *, provider_id: str, delivered: bool, error: str = "", at: datetime | None = None
+) -> SmsMessage:
+    """The gateway reports an SMS reached the phone, or finally did not; a repeated report changes nothing."""
+    sms = (
+        SmsMessage.objects.select_for_update()
+        .filter(provider_id=provider_id)
+        .exclude(provider_id="")
+        .order_by("-created_at")
+        .first()
+    )
+    if sms is None:
+        message = f"短信编号 {provider_id} 不存在"
+        raise SmsNotFound(message, fields={"id": [message]})
+    if sms.status == SmsStatus.DELIVERED:
+        return sms
+    if delivered:
+        sms.status, sms.delivered_at, sms.error = SmsStatus.DELIVERED, at or timezone.now(), ""
+    else:
+        sms.status, sms.error = SmsStatus.FAILED, error or "短信网关报告未能送达"
+    sms.save(update_fields=["status", "delivered_at", "error"])
+    return sms
