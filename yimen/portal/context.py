@@ -7,8 +7,8 @@ from typing import Any
 from django.core.cache import cache
 from django.http import HttpRequest
 
+from yimen.org.queries import centre
 from yimen.portal.nav import available_sections
-from yimen.portal.queries import centre
 
 LARGE_TEXT_COOKIE = "yimen_large_text"
 

@@ -5,8 +5,8 @@ from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from yimen.org.models import Window
+from yimen.org.queries import units_with_windows
 from yimen.portal.context import LARGE_TEXT_COOKIE
-from yimen.portal.queries import units_with_windows
 
 
 def home(request: HttpRequest) -> HttpResponse:

@@ -1,4 +1,4 @@
-"""What the portal reads about the centre and its units."""
+"""Reads about organisations that pages, notices and messages share: the centre, units and windows."""
 
 from __future__ import annotations
 

@@ -1,0 +1,159 @@
+"""Public case pages: 办件查询 (number + 查询码), the live results board and the hall's big screen.
+
+The board and the screen render their rows on the server (they work without JavaScript); live.js then
+fetches the JSON twins every few seconds and redraws the rows in place.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from django import forms
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
+
+from yimen.cases import public_queries as queries
+from yimen.core.identity import normalize
+
+WRONG = "办件编号或查询码不正确"
+TOO_MANY = "尝试次数过多，请15分钟后再试"
+# At most this many failed lookups per client address and per case number; the count is forgotten
+# this many seconds after the latest failure.
+MAX_FAILURES = 10
+FAILURE_WINDOW_SECONDS = 15 * 60
+BOARD_REFRESH_MS = 5000
+SCREEN_REFRESH_MS = 10000
+
+
+class LookupForm(forms.Form):
+    number = forms.CharField(label="办件编号", max_length=80, widget=forms.TextInput(attrs={"autocomplete": "off"}))
+    code = forms.RegexField(
+        label="查询码",
+        regex=r"^\d{6}$",
+        error_messages={"invalid": "查询码：应为6位数字（见受理通知书或短信）"},
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off", "maxlength": "6"}),
+    )
+
+    def clean_number(self) -> str:
+        return normalize(self.cleaned_data["number"])
+
+    def clean_code(self) -> str:
+        return normalize(self.cleaned_data["code"])
+
+
+def _failure_keys(request: HttpRequest, number: str) -> list[str]:
+    # Hashed: a case number typed by a stranger is no safe cache key, and should not sit there in clear.
+    ip = request.META.get("REMOTE_ADDR", "")
+    return [
+        f"cases:lookup-fail:ip:{hashlib.sha256(ip.encode()).hexdigest()}",
+        f"cases:lookup-fail:no:{hashlib.sha256(number.encode()).hexdigest()}",
+    ]
+
+
+def _blocked(keys: list[str]) -> bool:
+    return any((cache.get(key) or 0) >= MAX_FAILURES for key in keys)
+
+
+def _count_failure(keys: list[str]) -> None:
+    for key in keys:
+        if not cache.add(key, 1, FAILURE_WINDOW_SECONDS):
+            try:
+                cache.incr(key)
+            except ValueError:  # expired between add and incr
+                cache.set(key, 1, FAILURE_WINDOW_SECONDS)
+            # Some backends' incr() resets the timeout to their default; keep ours.
+            cache.touch(key, FAILURE_WINDOW_SECONDS)
+
+
+def _lookup_page(request: HttpRequest, context: dict[str, Any], status: int = 200) -> HttpResponse:
+    return render(request, "portal/cases/lookup.html", context, status=status)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def lookup(request: HttpRequest) -> HttpResponse:
+    """办件查询. A wrong number and a wrong code get the same answer; once an address or a number has
+    failed MAX_FAILURES times every attempt is refused with 429, the right code included (otherwise the
+    429 itself would tell a guesser which code is right)."""
+    if request.method == "GET":
+        return _lookup_page(request, {"form": LookupForm()})
+    form = LookupForm(request.POST)
+    if not form.is_valid():
+        return _lookup_page(request, {"form": form})
+    number, code = form.cleaned_data["number"], form.cleaned_data["code"]
+    keys = _failure_keys(request, number)
+    if _blocked(keys):
+        return _lookup_page(request, {"form": LookupForm(initial={"number": number}), "error": TOO_MANY}, 429)
+    found = queries.lookup(number=number, code=code)
+    if found is None:
+        _count_failure(keys)
+        return _lookup_page(request, {"form": LookupForm(initial={"number": number}), "error": WRONG})
+    return _lookup_page(request, {"form": LookupForm(initial={"number": number}), "case": found})
+
+
+def _window(request: HttpRequest) -> str:
+    return request.GET.get("window", "").strip()[:20]
+
+
+def _now() -> str:
+    return timezone.localtime().strftime("%H:%M:%S")
+
+
+def _live_json(payload: dict[str, Any]) -> JsonResponse:
+    response = JsonResponse({**payload, "updated_at": _now()}, json_dumps_params={"ensure_ascii": False})
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_GET
+def board(request: HttpRequest) -> HttpResponse:
+    """实时办件公示: every window's latest results, with the window's supervision phone."""
+    window = _window(request)
+    source = reverse("cases:board_data") + (f"?{urlencode({'window': window})}" if window else "")
+    return render(
+        request,
+        "portal/cases/board.html",
+        {
+            "rows": queries.latest_results(window=window),
+            "windows": queries.board_windows(),
+            "window": window,
+            "source": source,
+            "refresh_ms": BOARD_REFRESH_MS,
+            "refresh_seconds": BOARD_REFRESH_MS // 1000,
+            "updated_at": _now(),
+        },
+    )
+
+
+@require_GET
+def board_data(request: HttpRequest) -> JsonResponse:
+    rows = queries.latest_results(window=_window(request))
+    return _live_json({"rows": [row.as_dict() for row in rows]})
+
+
+@require_GET
+def screen(request: HttpRequest) -> HttpResponse:
+    """大屏: today's 受理量, 办结量, 即办件率 and the latest results, in large type for the hall."""
+    return render(
+        request,
+        "portal/cases/screen.html",
+        {
+            "figures": queries.day_figures(),
+            "rows": queries.latest_results(limit=queries.SCREEN_SIZE),
+            "refresh_ms": SCREEN_REFRESH_MS,
+            "updated_at": _now(),
+        },
+    )
+
+
+@require_GET
+def screen_data(request: HttpRequest) -> JsonResponse:
+    rows = queries.latest_results(limit=queries.SCREEN_SIZE)
+    return _live_json({**queries.day_figures().as_dict(), "rows": [row.as_dict() for row in rows]})
