@@ -15,7 +15,7 @@ from django.contrib.auth.hashers import make_password
 from django.core.cache import cache
 
 from yimen.catalog import search as catalog_search
-from yimen.core import calendar
+from yimen.core import calendar, search
 from yimen.org import permissions
 from yimen.org.models import (
     Organisation,
@@ -50,6 +50,14 @@ def _private_files(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     memory = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     with override_settings(STORAGES={**settings.STORAGES, "default": files}, CACHES=memory):
         yield
+
+
+@pytest.fixture(autouse=True)
+def _empty_search_index(request: pytest.FixtureRequest) -> None:
+    """Transactional tests empty the tables between tests, but not the search index (not a model)."""
+    if "transactional_db" in request.fixturenames or "live_server" in request.fixturenames:
+        request.getfixturevalue("transactional_db")
+        search.clear(catalog_search.INDEX)
 
 
 @pytest.fixture(autouse=True)

@@ -30,7 +30,7 @@ api = NinjaAPI(
 
 @api.exception_handler(ValidationError)
 def _invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
-    fields = chinese_errors(exc.errors)
+    fields = chinese_errors(exc.errors, request.path)
     first = next(iter(fields.values()))[0] if fields else "请求参数有误"
     return api.create_response(request, {"message": first, "fields": fields}, status=422)
 

@@ -229,6 +229,10 @@ YIMEN: dict[str, Any] = {
     "SMS_GATEWAY_URL": env_str("YIMEN_SMS_GATEWAY_URL"),
     "SMS_GATEWAY_SECRET": env_str("YIMEN_SMS_GATEWAY_SECRET"),
     "SMS_GATEWAY_TIMEOUT_SECONDS": env_int("YIMEN_SMS_GATEWAY_TIMEOUT_SECONDS", 5),
+    # Where the public reaches this site: links in SMS and QR codes on printed notices.
+    "PUBLIC_BASE_URL": env_str("YIMEN_PUBLIC_BASE_URL", "http://127.0.0.1:8000"),
+    # 补齐补正: the applicant is asked to bring the missing materials within this many working days.
+    "SUPPLEMENT_WORKDAYS": env_int("YIMEN_SUPPLEMENT_WORKDAYS", 10),
     # Working-day calendar: the span of the in-memory index (years outside it are refused).
     "CALENDAR_FIRST_YEAR": 1990,
     "CALENDAR_LAST_YEAR": 2100,

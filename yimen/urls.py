@@ -10,8 +10,13 @@ admin.site.index_title = "基础数据"
 urlpatterns = [
     path("api/v1/", api.urls),
     path("office/catalog/", include("yimen.office.catalog_urls")),
+    path("office/cases/notices/", include("yimen.cases.notice_urls")),
+    path("office/cases/", include("yimen.office.case_urls")),
+    path("office/workorders/", include("yimen.office.workorder_urls")),
     path("office/", include("yimen.office.urls")),
     path("admin/", admin.site.urls),
     path("guide/", include("yimen.portal.catalog_urls")),
+    path("evaluate/", include("yimen.portal.evaluation_urls")),
+    path("cases/", include("yimen.portal.case_urls")),
     path("", include("yimen.portal.urls")),
 ]

@@ -111,6 +111,9 @@ class Case(models.Model):
             models.Index(fields=["organisation", "accepted_at"], name="case_org_accepted"),
             models.Index(fields=["organisation", "concluded_at"], name="case_org_concluded"),
             models.Index(fields=["window", "concluded_at"], name="case_window_concluded"),
+            # The centre-wide board and the day's figures.
+            models.Index(fields=["accepted_at"], name="case_accepted"),
+            models.Index(fields=["concluded_at"], name="case_concluded"),
         ]
 
     def __str__(self) -> str:
@@ -267,7 +270,11 @@ class Evaluation(models.Model):
 
     class Meta:
         verbose_name = verbose_name_plural = "好差评"
-        indexes = [models.Index(fields=["organisation", "at"], name="evaluation_org_at")]
+        indexes = [
+            models.Index(fields=["organisation", "at"], name="evaluation_org_at"),
+            models.Index(fields=["window", "at"], name="evaluation_window_at"),
+            models.Index(fields=["at"], name="evaluation_at"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.get_level_display()}"

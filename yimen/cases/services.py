@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from yimen.cases import links
 from yimen.cases.deadlines import Pause, due
 from yimen.cases.models import (
     ApplicantKind,
@@ -31,8 +32,9 @@ from yimen.cases.models import (
     SpecialProcedure,
 )
 from yimen.catalog.models import ServiceItem
-from yimen.core import audit, events, identity
+from yimen.core import audit, calendar, events, identity, notify
 from yimen.core.errors import ApplicationError, NotPermitted, TransitionError
+from yimen.org import queries as org_queries
 from yimen.org.models import Staff, Window
 from yimen.org.permissions import can
 
@@ -140,6 +142,29 @@ def _event(case: Case, action: str, by: Staff | None, note: str = "", **data: An
     )
 
 
+def _day(moment: datetime | date | None) -> str:
+    if moment is None:
+        return ""
+    day = timezone.localtime(moment).date() if isinstance(moment, datetime) else moment
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def _sms(case: Case, template: str, **context: str) -> None:
+    """The applicant's SMS for this step, queued in the step's transaction (sent by the worker)."""
+    centre = org_queries.centre()
+    notify.queue_sms(
+        phone=case.phone,
+        template=template,
+        context={
+            "centre": centre.short_name or centre.name if centre else "政务服务中心",
+            "item": case.version.name,
+            "number": case.number,
+            **context,
+        },
+        key=f"sms:{template}:{case.pk}:{case.lock_version}",
+    )
+
+
 def _emit(case: Case, name: str, **payload: Any) -> None:
     events.emit(
         f"case.{name}",
@@ -200,15 +225,17 @@ def _locked(case: Case, action: str, by: Staff | None, expected_version: int | N
     if target is None:
         raise TransitionError(f"办件当前为“{locked.get_state_display()}”，不能{LABELS[action]}")
     needed = ACTION_PERMISSIONS.get(action)
-    if needed and by is not None and not _may(by, needed, locked):
+    if needed and by is not None and not may_act(by, needed, locked):
         # A 即办件 is concluded on the spot by the window that accepted it.
-        on_the_spot = action == "conclude" and locked.version.is_immediate and _may(by, "case.intake", locked)
+        on_the_spot = (
+            action == "conclude" and locked.version.is_immediate and may_act(by, "case.intake", locked)
+        )
         if not on_the_spot:
             raise NotPermitted("您无权办理该办件")
     return locked, target
 
 
-def _may(by: Staff, action: str, case: Case) -> bool:
+def may_act(by: Staff, action: str, case: Case) -> bool:
     """A role over the case's organisation; or, for intake, the 综合窗口 that took the case (一窗受理)."""
     if can(by, action, case):
         return True
@@ -258,6 +285,8 @@ def accept(*, case: Case, by: Staff, expected_version: int | None = None, at: da
     _event(case, "accept", by, promised_due=case.promised_due.isoformat() if case.promised_due else None)
     audit.record("cases.accepted", case, actor=by, after={"promised_due": case.promised_due})
     _emit(case, "accepted")
+    if not case.version.is_immediate:  # a 即办件 gets its conclusion SMS a moment later
+        _sms(case, "case.accepted", code=case.query_code, due=_day(case.promised_due))
     return case
 
 
@@ -292,9 +321,11 @@ def request_supplement(
         )
     case, target = _locked(case, "request_supplement", by, expected_version)
     _save(case, target)
-    _event(case, "request_supplement", by, note=note, materials=missing)
+    by_day = calendar.add_workdays(timezone.localdate(), settings.YIMEN["SUPPLEMENT_WORKDAYS"]).date
+    _event(case, "request_supplement", by, note=note, materials=missing, due=by_day.isoformat())
     audit.record("cases.supplement_requested", case, actor=by, after={"materials": missing})
     _emit(case, "supplement_requested", materials=missing)
+    _sms(case, "case.supplement", materials="、".join(missing), due=_day(by_day))
     return case
 
 
@@ -448,6 +479,8 @@ def conclude(
     _event(case, "conclude", by, note=reason, result=result)
     audit.record("cases.concluded", case, actor=by, after={"result": result, "reason": reason})
     _emit(case, "concluded", result=result)
+    evaluate_url = settings.YIMEN["PUBLIC_BASE_URL"].rstrip("/") + links.evaluation_path(case)
+    _sms(case, "case.concluded", result=Result(result).label, evaluate_url=evaluate_url)
     return case
 
 
@@ -478,6 +511,8 @@ def deliver(
     _event(case, "deliver", by, method=method, tracking_no=case.tracking_no)
     audit.record("cases.delivered", case, actor=by, after={"method": method})
     _emit(case, "delivered", method=method)
+    tracking = f"，运单号{case.tracking_no}" if case.tracking_no else ""
+    _sms(case, "case.delivered", method=DeliveryMethod(method).label, tracking=tracking)
     return case
 
 

@@ -18,6 +18,7 @@ from yimen.core.validation import label_fields
 
 router = Router(tags=["事项目录"])
 label_fields(
+    prefix="/api/v1/items",
     organisation="实施机构",
     type="事项类型",
     theme="主题",

@@ -43,7 +43,7 @@ class LocalOnlyFetcher(URLFetcher):
             if not path.is_relative_to(STATIC_DIR):
                 raise ValueError(f"办事指南打印只能读取本系统的样式文件，拒绝读取：{url}")
         elif scheme != "data":
-            raise ValueError(f"办事指南打印不访问网络，拒绝加载：{url}")
+            raise ValueError(f"打印文档不访问网络，拒绝加载：{url}")
         return super().fetch(url, headers)
 
 

@@ -65,10 +65,27 @@ def published() -> QuerySet[ServiceItem]:
     )
 
 
+# What a list of items shows (portal results, API pages): reading only these keeps a page cheap.
+LIST_FIELDS = [
+    "impl_code",
+    "basic_code",
+    "organisation__name",
+    "organisation__code",
+    "current__name",
+    "current__number",
+    "current__item_type",
+    "current__level",
+    "current__visits",
+    "current__online_depth",
+    "current__promised_limit",
+    "current__promised_unit",
+]
+
+
 def public_items(f: ItemFilter | None = None) -> QuerySet[ServiceItem] | RankedItems:
     """Published, not retired items matching the filter; a query `q` orders by relevance."""
     f = f or ItemFilter()
-    items = published()
+    items = published().only(*LIST_FIELDS)
     filtered = False
     if f.organisation:
         items, filtered = items.filter(organisation__code=f.organisation), True
@@ -93,6 +110,26 @@ def public_items(f: ItemFilter | None = None) -> QuerySet[ServiceItem] | RankedI
         allowed = set(items.filter(pk__in=ids).values_list("pk", flat=True))
         ids = [pk for pk in ids if pk in allowed]
     return RankedItems(items, ids)
+
+
+def item_header(impl_code: str) -> ServiceItem | None:
+    """An item with just what a guide page's frame shows (the body comes from the cache)."""
+    return (
+        ServiceItem.objects.select_related("organisation", "current")
+        .only(
+            "impl_code",
+            "retired_at",
+            "organisation__name",
+            "organisation__code",
+            "current__name",
+            "current__number",
+            "current__published_at",
+            "current__online_url",
+            "current__state",
+        )
+        .filter(impl_code=impl_code)
+        .first()
+    )
 
 
 def item_by_code(impl_code: str) -> ServiceItem | None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from django.db.models import Count, Max, QuerySet
 
 from yimen.catalog.models import ItemType, ItemVersion, ServiceItem
@@ -11,6 +13,8 @@ from yimen.org.models import Organisation
 INDEX = "catalog_item"
 _known_organisations: set[str] = set()
 _seen_signature: tuple[int, int | None] | None = None
+_checked_at = 0.0
+RECHECK_SECONDS = 5.0
 
 
 def _teach_organisation_names() -> None:
@@ -18,7 +22,10 @@ def _teach_organisation_names() -> None:
 
     The names are read again only when organisations were added (a cheap count and max id first).
     """
-    global _seen_signature
+    global _seen_signature, _checked_at
+    if _seen_signature is not None and time.monotonic() - _checked_at < RECHECK_SECONDS:
+        return
+    _checked_at = time.monotonic()
     counted = Organisation.objects.aggregate(n=Count("id"), top=Max("id"))
     signature = (counted["n"], counted["top"])
     if signature == _seen_signature:

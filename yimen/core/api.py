@@ -13,7 +13,9 @@ from yimen.core.errors import ApplicationError
 from yimen.core.validation import label_fields
 
 router = Router(tags=["工作日历"])
-label_fields(start="起始日期", days="工作日天数", after="起始日期", through="截止日期")
+label_fields(
+    prefix="/api/v1/calendar/", start="起始日期", days="工作日天数", after="起始日期", through="截止日期"
+)
 
 MAX_DAYS = 3650
 

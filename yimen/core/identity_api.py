@@ -14,7 +14,7 @@ from yimen.core.errors import ApplicationError
 from yimen.core.validation import label_fields
 
 router = Router(tags=["证件号码"])
-label_fields(kind="号码类型", value="号码")
+label_fields(prefix="/api/v1/identity/", kind="号码类型", value="号码")
 
 
 class CheckQuery(Schema):

@@ -5,12 +5,21 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-# Field names as users know them; routers add theirs with `label_fields`.
+# Field names as users know them; routers add theirs with `label_fields`, scoped to their URL prefix
+# where the same field name means different things in different APIs ("kind", "code" …).
 FIELD_LABELS: dict[str, str] = {}
+SCOPED_LABELS: dict[str, dict[str, str]] = {}
 
 
-def label_fields(**labels: str) -> None:
-    FIELD_LABELS.update(labels)
+def label_fields(*, prefix: str = "", **labels: str) -> None:
+    (SCOPED_LABELS.setdefault(prefix, {}) if prefix else FIELD_LABELS).update(labels)
+
+
+def _labels_for(path: str) -> dict[str, str]:
+    labels = dict(FIELD_LABELS)
+    for prefix in sorted(p for p in SCOPED_LABELS if path.startswith(p)):
+        labels.update(SCOPED_LABELS[prefix])
+    return labels
 
 
 def _rule(error: dict[str, Any]) -> str:
@@ -49,9 +58,10 @@ def _rule(error: dict[str, Any]) -> str:
     return "取值不正确"
 
 
-def chinese_errors(errors: Iterable[dict[str, Any]]) -> dict[str, list[str]]:
+def chinese_errors(errors: Iterable[dict[str, Any]], path: str = "") -> dict[str, list[str]]:
     """{field: [Chinese message, …]} from pydantic/ninja error dicts (loc like ["query", "days"])."""
     fields: dict[str, list[str]] = {}
+    labels = _labels_for(path)
     for error in errors:
         loc = [
             str(part)
@@ -59,6 +69,6 @@ def chinese_errors(errors: Iterable[dict[str, Any]]) -> dict[str, list[str]]:
             if part not in ("query", "body", "path", "form", "payload")
         ]
         name = ".".join(loc) or "request"
-        label = FIELD_LABELS.get(loc[-1] if loc else name, loc[-1] if loc else "请求")
+        label = labels.get(loc[-1] if loc else name, loc[-1] if loc else "请求")
         fields.setdefault(name, []).append(f"{label}{_rule(error)}")
     return fields

@@ -83,6 +83,11 @@ def home(request: HttpRequest) -> HttpResponse:
     tools = [
         (label, reverse(url))
         for label, url, action in [
+            ("一窗受理", "office_cases:intake", "case.intake"),
+            ("办件列表", "office_cases:list", "view"),
+            ("并联审查", "office_cases:reviews", "case.review"),
+            ("差评整改工单", "office_workorders:list", "workorder.handle"),
+            ("超期整改工单", "office_workorders:overdue", "supervision.view"),
             ("事项管理", "office_catalog:items", "item.edit"),
             ("法制审核", "office_catalog:queue_legal", "item.legal_review"),
             ("审改审核", "office_catalog:queue_reform", "item.reform_review"),

@@ -33,7 +33,9 @@ SCREEN_REFRESH_MS = 10000
 
 
 class LookupForm(forms.Form):
-    number = forms.CharField(label="办件编号", max_length=80, widget=forms.TextInput(attrs={"autocomplete": "off"}))
+    number = forms.CharField(
+        label="办件编号", max_length=80, widget=forms.TextInput(attrs={"autocomplete": "off"})
+    )
     code = forms.RegexField(
         label="查询码",
         regex=r"^\d{6}$",
@@ -148,6 +150,7 @@ def screen(request: HttpRequest) -> HttpResponse:
             "figures": queries.day_figures(),
             "rows": queries.latest_results(limit=queries.SCREEN_SIZE),
             "refresh_ms": SCREEN_REFRESH_MS,
+            "refresh_seconds": SCREEN_REFRESH_MS // 1000,
             "updated_at": _now(),
         },
     )

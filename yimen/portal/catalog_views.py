@@ -52,7 +52,7 @@ def index(request: HttpRequest) -> HttpResponse:
 
 
 def _public_item(code: str) -> ServiceItem:
-    item = queries.item_by_code(code)
+    item = queries.item_header(code)
     if item is None or not item.is_public:
         raise Http404("没有这个事项，或该事项已废止")
     return item

@@ -12,6 +12,7 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -25,6 +26,8 @@ from yimen.core.errors import ApplicationError, TransitionError
 from yimen.core.identity import mask_name
 
 INDICATOR_PREFIX = "indicator_"
+# A public page anyone may reload: the figures of one period are counted at most this often.
+STATS_CACHE_SECONDS = 300
 
 
 def _levels(label: str, *, required: bool) -> forms.TypedChoiceField:
@@ -121,7 +124,8 @@ def case(request: HttpRequest, token: str) -> HttpResponse:
         else:
             return _notice(request, context | {"given": evaluation, "thanks": True}, "感谢您的评价")
     status = 422 if form.is_bound else 200
-    return render(request, "portal/evaluate/form.html", {**context, "form": form}, status=status)
+    context |= {"form": form, "work_order_days": settings.YIMEN["WORK_ORDER_DAYS"]}
+    return render(request, "portal/evaluate/form.html", context, status=status)
 
 
 class PeriodForm(forms.Form):
@@ -152,14 +156,23 @@ def stats(request: HttpRequest) -> HttpResponse:
     form = PeriodForm(request.GET or None)
     period = form.period()
     days = settings.YIMEN["WORK_ORDER_DAYS"]
+    key = f"evaluate:stats:{period.start}:{period.end}"
+    figures: dict[str, Any] = cache.get_or_set(key, lambda: _figures(period), STATS_CACHE_SECONDS) or {}
     context = {
         "form": form,
         "period": period,
         "levels": [label for _, label in Level.choices],
+        "cache_minutes": STATS_CACHE_SECONDS // 60,
+        "satisfaction_rule": queries.SATISFACTION_RATE,
+        "rectification_rule": queries.RECTIFICATION_RATE.format(days=days),
+        **figures,
+    }
+    return render(request, "portal/evaluate/stats.html", context)
+
+
+def _figures(period: queries.Period) -> dict[str, Any]:
+    return {
         "total": queries.satisfaction_total(period),
         "organisations": queries.satisfaction_by_organisation(period),
         "windows": queries.satisfaction_by_window(period),
-        "satisfaction_rule": queries.SATISFACTION_RATE,
-        "rectification_rule": queries.RECTIFICATION_RATE.format(days=days),
     }
-    return render(request, "portal/evaluate/stats.html", context)

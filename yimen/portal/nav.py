@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
-from django.urls import NoReverseMatch, reverse
+from django.conf import settings
+from django.urls import NoReverseMatch, get_urlconf, reverse
 
 
 @dataclass(frozen=True)
@@ -20,15 +22,22 @@ SECTIONS = [
     Section("政务公开", "publishing:index"),
     Section("依申请公开", "disclosure:apply"),
     Section("年度报告", "reports:annual_index"),
+    Section("好差评", "evaluate:stats"),
     Section("进驻单位", "portal:units"),
 ]
 
 
 def available_sections() -> list[tuple[str, str]]:
+    return list(_sections_for(get_urlconf() or settings.ROOT_URLCONF))
+
+
+@cache
+def _sections_for(urlconf: str) -> tuple[tuple[str, str], ...]:
+    """The sections whose URLs exist in this URLconf (fixed while a process runs)."""
     found = []
     for section in SECTIONS:
         try:
-            found.append((section.label, reverse(section.url_name)))
+            found.append((section.label, reverse(section.url_name, urlconf=urlconf)))
         except NoReverseMatch:
             continue
-    return found
+    return tuple(found)

@@ -1,0 +1,388 @@
+"""The notices a case gives its applicant: 受理通知书, 不予受理通知书, 补正材料通知书 (一次性告知书), 办结通知书.
+
+行政许可法 第三十二条: acceptance or refusal is given in writing, sealed and dated, and what is missing is told
+once, in full. One `Notice` holds what a letter says; its wording lives in the templates
+cases/notices/<kind>.txt, so an office can reword a letter without touching code. It is printed as PDF
+(WeasyPrint, Noto CJK, never the network) and as DOCX for offices that edit before sealing. The 办结
+notice carries a QR code to the case's 好差评 page.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import segno
+from django.template.loader import render_to_string
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from docx import Document
+from docx.document import Document as DocxDocument
+from docx.enum.style import WD_STYLE_TYPE
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml.ns import qn
+from docx.shared import Mm, Pt
+from weasyprint import CSS, HTML
+
+from yimen.cases.deadlines import END_OF_DAY
+from yimen.cases.links import evaluation_path
+from yimen.cases.models import ApplicantKind, Case, CaseEvent, CaseState, Result
+from yimen.catalog.documents import QR_QUIET_ZONE, LocalOnlyFetcher, qr_data_uri
+from yimen.catalog.limits import format_limit
+from yimen.core.errors import ApplicationError, TransitionError
+from yimen.org import queries as org_queries
+from yimen.org.models import Organisation, OrganisationKind
+
+STYLESHEET = Path(__file__).resolve().parent / "static" / "cases" / "notice.css"
+LAYOUT = "cases/notices/notice.html"
+# The portal's case lookup, should its page not be registered in this process (e.g. a worker).
+LOOKUP_PATH = "/cases/lookup/"
+QR_CAPTION = "扫码评价本次服务（好差评）"
+# Where a letter template puts its tables: a paragraph that is exactly one of these marks.
+FACTS_MARK, MATERIALS_MARK = "[办件信息]", "[补正材料]"
+# The DOCX is edited in Word: fonts every Chinese Windows has (GB/T 9704: 标题小标宋, 正文仿宋).
+DOCX_TITLE_FONT, DOCX_BODY_FONT = "宋体", "仿宋"
+MIME = {
+    "pdf": "application/pdf",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+}
+
+
+@dataclass(frozen=True)
+class Kind:
+    title: str
+    subtitle: str
+    word: str  # the word of the 文号: 〔2026〕受字第 … 号
+
+
+KINDS: dict[str, Kind] = {
+    "accepted": Kind("受理通知书", "", "受"),
+    "refused": Kind("不予受理通知书", "", "不受"),
+    "supplement": Kind("补正材料通知书", "（一次性告知书）", "补"),
+    "concluded": Kind("办结通知书", "", "结"),
+}
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str  # "facts" (label, value) or "materials" (序号, 材料)
+    header: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+
+
+Block = str | Table
+
+
+@dataclass(frozen=True)
+class Notice:
+    kind: str
+    title: str
+    subtitle: str
+    doc_number: str
+    addressee: str
+    blocks: tuple[Block, ...]
+    issuer: str
+    dated: str
+    footer: tuple[str, ...]
+    qr_url: str
+    qr_caption: str
+
+
+def day(value: date) -> str:
+    """A date as a letter writes it: 2024年10月30日."""
+    return f"{value.year}年{value.month}月{value.day}日"
+
+
+def moment(at: datetime | None) -> str:
+    """A time on a letter; a deadline at the end of a day is that day (it is due by the day's end)."""
+    if at is None:
+        return ""
+    local = timezone.localtime(at)
+    if local.time() == END_OF_DAY:
+        return day(local.date())
+    return f"{day(local.date())} {local:%H:%M}"
+
+
+def _absolute(base_url: str, path: str) -> str:
+    return f"{base_url.rstrip('/')}{path}"
+
+
+def lookup_path() -> str:
+    """The portal's case lookup (办件查询), where 办件编号 and 查询码 are entered."""
+    try:
+        return reverse("cases:lookup")
+    except NoReverseMatch:
+        return LOOKUP_PATH
+
+
+def _issued(case: Case, kind: str) -> tuple[datetime, CaseEvent | None]:
+    """When the notice's decision was made (its date), or why this case cannot have this notice."""
+    state = case.get_state_display()
+    if kind == "accepted":
+        if case.accepted_at is None:
+            raise TransitionError(f"办件当前为“{state}”，尚未受理，不能出具受理通知书")
+        return case.accepted_at, None
+    if kind == "refused":
+        if case.state != CaseState.REFUSED:
+            raise TransitionError(f"办件当前为“{state}”，没有作出不予受理决定，不能出具不予受理通知书")
+        return case.concluded_at or case.submitted_at, None
+    if kind == "supplement":
+        event = case.events.filter(action="request_supplement").order_by("-at", "-id").first()
+        if event is None:
+            raise TransitionError("该办件没有一次性告知补齐补正的记录，不能出具补正材料通知书")
+        return event.at, event
+    if case.state not in (CaseState.CONCLUDED, CaseState.DELIVERED) or case.concluded_at is None:
+        raise TransitionError(f"办件当前为“{state}”，尚未办结，不能出具办结通知书")
+    return case.concluded_at, None
+
+
+def _limit(due: datetime | None, limit: Decimal | None, unit: str) -> str:
+    if due is None:
+        return "法律法规未规定"
+    return f"{moment(due)}（时限：{format_limit(limit, unit)}）"
+
+
+def _facts(case: Case, kind: str, event: CaseEvent | None, materials: list[str]) -> Table:
+    """办件信息 as a grid of four columns: two facts a row, or one whose value is long."""
+    version = case.version
+    applicant = [("申请人", case.applicant_name)]
+    if case.applicant_kind == ApplicantKind.LEGAL and case.legal_representative:
+        applicant.append(("法定代表人", case.legal_representative))
+    submitted = ("申报时间", moment(case.submitted_at))
+    lines: list[list[tuple[str, str]]] = [
+        [("办件编号", case.number), ("查询码", case.query_code)],
+        [("事项名称", version.name)],
+        applicant,
+    ]
+    if kind == "accepted":
+        lines += [
+            [submitted, ("受理时间", moment(case.accepted_at))],
+            [("承诺办结时间", _limit(case.promised_due, version.promised_limit, version.promised_unit))],
+            [("法定办结时间", _limit(case.legal_due, version.legal_limit, version.legal_unit))],
+        ]
+    elif kind == "refused":
+        lines.append([submitted, ("决定时间", moment(case.concluded_at))])
+    elif kind == "supplement":
+        lines += [
+            [submitted, ("告知时间", moment(event.at) if event else "")],
+            [("需补正材料", f"共 {len(materials)} 项，见上表")],
+        ]
+    else:
+        lines += [
+            [submitted, ("受理时间", moment(case.accepted_at))],
+            [("办结时间", moment(case.concluded_at)), ("办结结果", case.get_result_display())],
+        ]
+        issued = [("证照编号", case.certificate_no)] if case.certificate_no else []
+        delivered = [("送达方式", case.get_delivery_method_display())] if case.delivered_at else []
+        if issued or delivered:
+            lines.append(issued + delivered)
+    if case.window:
+        lines.append([("受理窗口", f"{case.window.number} 号窗口 {case.window.name}")])
+    return Table("facts", (), tuple(tuple(cell for fact in line for cell in fact) for line in lines))
+
+
+def _review_body(organisation: Organisation) -> str:
+    """行政复议法 第二十四条: a department's act is reviewed by the government it belongs to."""
+    parent = organisation.parent
+    if parent is not None and parent.kind == OrganisationKind.GOVERNMENT:
+        return parent.name
+    return "有管辖权的行政复议机关"
+
+
+def _blocks(text: str, tables: dict[str, Table]) -> tuple[Block, ...]:
+    """A rendered letter template: paragraphs apart by blank lines (a paragraph's lines join without a
+    space, as Chinese does), and a mark where a table goes."""
+    blocks: list[Block] = []
+    for chunk in re.split(r"\n\s*\n", text):
+        paragraph = "".join(line.strip() for line in chunk.splitlines())
+        if paragraph:
+            blocks.append(tables.get(paragraph, paragraph))
+    return tuple(blocks)
+
+
+def _first(*values: str) -> str:
+    return next((v for v in values if v), "")
+
+
+def _footer(case: Case, centre: Organisation | None) -> tuple[str, ...]:
+    """Where the centre is, and whom to call: the organisation's phones, else the guide's, else the centre's."""
+    organisation, version = case.organisation, case.version
+    contact = _first(
+        organisation.contact_phone, version.consult_phone, centre.contact_phone if centre else ""
+    )
+    supervision = _first(
+        organisation.supervision_phone, version.supervise_phone, centre.supervision_phone if centre else ""
+    )
+    phones = "  ".join(
+        f"{label}：{n}" for label, n in (("联系电话", contact), ("监督电话", supervision)) if n
+    )
+    address = f"{centre.name}  地址：{centre.address}" if centre and centre.address else ""
+    return tuple(line for line in (address, phones) if line)
+
+
+def notice(case: Case, kind: str, *, base_url: str = "") -> Notice:
+    """The notice of `kind` for `case`, if its state and history allow one; `base_url` makes the lookup and
+    evaluation addresses absolute (https://zwfw.example.gov.cn)."""
+    if kind not in KINDS:
+        raise ApplicationError(
+            "没有这种通知书", fields={"kind": ["通知书类型：只能是受理、不予受理、补正材料或办结通知书"]}
+        )
+    # Read afresh: a notice states what is recorded, whatever copy of the case the caller holds.
+    case = Case.objects.select_related("version", "organisation__parent", "window").get(pk=case.pk)
+    issued_at, event = _issued(case, kind)
+    materials = [str(m) for m in event.data.get("materials", [])] if event is not None else []
+    centre = org_queries.centre()
+    evaluation_url = _absolute(base_url, evaluation_path(case)) if kind == "concluded" else ""
+    context = {
+        "case": case,
+        "item_name": case.version.name,
+        "submitted": moment(case.submitted_at),
+        "promised_due": moment(case.promised_due),
+        "legal_due": moment(case.legal_due),
+        "concluded": moment(case.concluded_at),
+        "result": case.get_result_display(),
+        "reason": case.result_reason,
+        "issued": case.result == Result.ISSUED,
+        "appealable": kind == "refused" or case.result == Result.DENIED,
+        "review_body": _review_body(case.organisation),
+        "materials": materials,
+        "note": event.note if event is not None else "",
+        "place": _first(case.version.location, centre.address if centre else ""),
+        "lookup_url": _absolute(base_url, lookup_path()),
+        "evaluation_url": evaluation_url,
+    }
+    tables = {
+        FACTS_MARK: _facts(case, kind, event, materials),
+        MATERIALS_MARK: Table(
+            "materials", ("序号", "需补正的材料"), tuple((str(i), m) for i, m in enumerate(materials, 1))
+        ),
+    }
+    spec, issued = KINDS[kind], timezone.localtime(issued_at)
+    return Notice(
+        kind=kind,
+        title=spec.title,
+        subtitle=spec.subtitle,
+        doc_number=f"〔{issued.year}〕{spec.word}字第 {case.number} 号",
+        addressee=f"{case.applicant_name}：",
+        blocks=_blocks(render_to_string(f"cases/notices/{kind}.txt", context), tables),
+        issuer=case.organisation.name,
+        dated=day(issued.date()),
+        footer=_footer(case, centre),
+        qr_url=evaluation_url,
+        qr_caption=QR_CAPTION if evaluation_url else "",
+    )
+
+
+def available(case: Case) -> list[str]:
+    """The kinds of notice the case can have now, for the links on its page."""
+    kinds = []
+    for kind in KINDS:
+        try:
+            _issued(case, kind)
+        except TransitionError:
+            continue
+        kinds.append(kind)
+    return kinds
+
+
+# --- PDF -----------------------------------------------------------------------------------------------
+
+
+def notice_html(case: Case, kind: str, *, base_url: str) -> str:
+    """The print layout the PDF is made from."""
+    found = notice(case, kind, base_url=base_url)
+    return render_to_string(LAYOUT, {"n": found, "qr": qr_data_uri(found.qr_url) if found.qr_url else ""})
+
+
+def notice_pdf(case: Case, kind: str, *, base_url: str) -> bytes:
+    """The notice as an A4 PDF in Noto Serif CJK; the stylesheet is read from disk, nothing is fetched."""
+    fetcher = LocalOnlyFetcher()
+    document = HTML(
+        string=notice_html(case, kind, base_url=base_url), url_fetcher=fetcher, media_type="print"
+    )
+    pdf: bytes = document.write_pdf(stylesheets=[CSS(filename=str(STYLESHEET), url_fetcher=fetcher)])
+    return pdf
+
+
+# --- DOCX ----------------------------------------------------------------------------------------------
+
+
+def _font(style: Any, font: str, size: float, *, bold: bool = False) -> None:
+    """Sets a style's font, the Chinese (East Asian) one too: Word ignores the Latin font for 汉字."""
+    style.font.name, style.font.size, style.font.bold = font, Pt(size), bold
+    style.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), font)
+
+
+def _style(doc: DocxDocument, name: str, font: str, size: float, *, bold: bool = False) -> Any:
+    style = doc.styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
+    style.base_style = doc.styles["Normal"]
+    _font(style, font, size, bold=bold)
+    return style
+
+
+def _docx_table(doc: DocxDocument, table: Table) -> None:
+    """A table in the Normal style (the small one), so its many cells need no style of their own."""
+    rows = ([table.header] if table.header else []) + list(table.rows)
+    columns = max(len(row) for row in rows)
+    grid = doc.add_table(rows=len(rows), cols=columns, style="Table Grid")
+    grid.alignment = WD_TABLE_ALIGNMENT.CENTER
+    for row, values in zip(grid.rows, rows, strict=True):
+        cells = row.cells
+        if len(values) < columns:  # a long fact: its value spans the rest of the row
+            cells = [cells[0], cells[1].merge(cells[-1])]
+        for cell, value in zip(cells, values, strict=True):
+            cell.text = value
+    if table.name == "materials":
+        for cell in grid.columns[0].cells:
+            cell.width = Mm(15)
+
+
+def notice_docx(case: Case, kind: str, *, base_url: str) -> bytes:
+    """The same notice as a Word document (A4, GB/T 9704 margins), for offices that edit before sealing."""
+    found = notice(case, kind, base_url=base_url)
+    doc = Document()
+    section = doc.sections[0]
+    section.page_width, section.page_height = Mm(210), Mm(297)
+    section.top_margin, section.bottom_margin = Mm(37), Mm(35)
+    section.left_margin, section.right_margin = Mm(28), Mm(26)
+    _font(doc.styles["Normal"], DOCX_BODY_FONT, 10.5)
+    title = _style(doc, "通知书标题", DOCX_TITLE_FONT, 22, bold=True)
+    body = _style(doc, "通知书正文", DOCX_BODY_FONT, 14)
+    body.paragraph_format.first_line_indent = Pt(28)
+    body.paragraph_format.line_spacing = 1.4
+    plain = _style(doc, "通知书署名", DOCX_BODY_FONT, 14)
+
+    def line(text: str, style: Any, align: WD_ALIGN_PARAGRAPH = WD_ALIGN_PARAGRAPH.JUSTIFY) -> None:
+        doc.add_paragraph(text, style=style).alignment = align
+
+    line(found.title, title, WD_ALIGN_PARAGRAPH.CENTER)
+    if found.subtitle:
+        line(found.subtitle, plain, WD_ALIGN_PARAGRAPH.CENTER)
+    line(found.doc_number, plain, WD_ALIGN_PARAGRAPH.CENTER)
+    line(found.addressee, plain)
+    for block in found.blocks:
+        if isinstance(block, Table):
+            _docx_table(doc, block)
+        else:
+            line(block, body)
+    for text in (found.issuer, "（盖章）", found.dated):
+        line(text, plain, WD_ALIGN_PARAGRAPH.RIGHT)
+    if found.qr_url:
+        png = io.BytesIO()
+        segno.make_qr(found.qr_url, error="m").save(png, kind="png", scale=8, border=QR_QUIET_ZONE)
+        doc.add_picture(io.BytesIO(png.getvalue()), width=Mm(30))
+        doc.add_paragraph(found.qr_caption)
+    for text in found.footer:
+        doc.add_paragraph(text)
+    doc.core_properties.title = found.title
+    doc.core_properties.author = found.issuer
+    doc.core_properties.subject = found.doc_number
+    out = io.BytesIO()
+    doc.save(out)
+    return out.getvalue()

@@ -1,0 +1,17 @@
+"""The office's case pages, included by the project at office/cases/."""
+
+from django.urls import path
+
+from yimen.office import case_views as views
+
+app_name = "office_cases"
+urlpatterns = [
+    path("", views.case_list, name="list"),
+    path("intake/", views.intake, name="intake"),
+    path("intake/<int:item_id>/", views.intake_item, name="intake_item"),
+    path("reviews/", views.review_queue, name="reviews"),
+    path("reviews/<int:pk>/decide/", views.review_decide, name="review_decide"),
+    path("files/<int:pk>/", views.case_file, name="file"),
+    path("<int:pk>/", views.case_detail, name="detail"),
+    path("<int:pk>/<slug:action>/", views.case_action, name="action"),
+]

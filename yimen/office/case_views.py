@@ -1,0 +1,401 @@
+"""The office's case pages: 一窗受理 at a window, the case list, a case's page with the actions its state
+allows, the 并联审查 queue, and the download of uploaded materials.
+
+Every change goes through `cases.services` (and `cases.uploads`); these views parse a form, call a
+service and show its refusal where it belongs: field messages (422), a wrong or stale state (409), a
+missing role (403). A case of another organisation does not exist for the person asking (404).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Q, QuerySet
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from yimen.cases import services, uploads
+from yimen.cases.models import Case, CaseFile, CaseState, Channel, DeliveryMethod, Result, Review, ReviewState
+from yimen.catalog import queries as catalog_queries
+from yimen.catalog.models import ServiceItem
+from yimen.core.errors import ApplicationError, NotPermitted
+from yimen.office.case_forms import IntakeForm, ItemSearchForm, expected_version, one_per_line, optional_date
+from yimen.office.views import requires, signed_in
+from yimen.org.models import Staff
+from yimen.org.permissions import can, organisations_for
+
+PAGE_SIZE = 50
+
+
+def case_links(staff: Staff) -> list[tuple[str, str]]:
+    """The case pages this person may open, for the navigation bar."""
+    return [
+        (label, reverse(name))
+        for label, name, action in [
+            ("办件列表", "office_cases:list", "view"),
+            ("一窗受理", "office_cases:intake", "case.intake"),
+            ("并联审查", "office_cases:reviews", "case.review"),
+        ]
+        if can(staff, action)
+    ]
+
+
+def _render(
+    request: HttpRequest, template: str, context: dict[str, Any], *, status: int = 200
+) -> HttpResponse:
+    context = {"case_links": case_links(signed_in(request)), **context}
+    return render(request, f"office/cases/{template}", context, status=status)
+
+
+def _refused(request: HttpRequest, exc: ApplicationError, case: Case | None = None) -> HttpResponse:
+    """409 for a step the case's state (or a newer version of it) does not allow, 403 for a missing role."""
+    return _render(request, "refused.html", {"error": exc, "case": case}, status=exc.status)
+
+
+# --- who sees which cases ------------------------------------------------------------------------
+
+
+def may(staff: Staff, action: str, case: Case) -> bool:
+    """A role over the case's organisation; for intake also the 综合窗口 that took it (一窗受理)."""
+    return services.may_act(staff, action, case)
+
+
+def visible_cases(staff: Staff) -> QuerySet[Case]:
+    """The cases of the organisations this person may view, those their 综合窗口 took, and the 联办
+    cases their organisation reviews."""
+    organisations = organisations_for(staff, "view")
+    if organisations is None:
+        return Case.objects.all()
+    seen = Q(organisation_id__in=organisations)
+    if staff.window is not None and staff.window.is_comprehensive:
+        seen |= Q(window_id=staff.window_id)
+    reviewing = organisations_for(staff, "case.review") or set()
+    if reviewing:  # 联办: a participating organisation's reviewers read the case they review
+        seen |= Q(pk__in=Review.objects.filter(organisation_id__in=reviewing).values("case_id"))
+    return Case.objects.filter(seen)
+
+
+def _case(request: HttpRequest, pk: int) -> Case:
+    cases = visible_cases(signed_in(request)).select_related("item", "version", "organisation", "window")
+    return get_object_or_404(cases, pk=pk)
+
+
+# --- the list ------------------------------------------------------------------------------------
+
+
+@login_required
+def case_list(request: HttpRequest) -> HttpResponse:
+    state = request.GET.get("state", "")
+    state = state if state in CaseState.values else ""
+    q = request.GET.get("q", "").strip()[:50]
+    cases = visible_cases(signed_in(request)).select_related("version", "organisation", "window")
+    if state:
+        cases = cases.filter(state=state)
+    if q:
+        cases = cases.filter(Q(number__icontains=q) | Q(applicant_name__icontains=q))
+    page = Paginator(cases.order_by("-submitted_at", "-pk"), PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {"page": page, "states": CaseState.choices, "state": state, "q": q}
+    return _render(request, "list.html", context)
+
+
+# --- 一窗受理 --------------------------------------------------------------------------------------
+
+
+def _intake_items(staff: Staff) -> QuerySet[ServiceItem]:
+    """Public items this clerk's window serves: any at a 综合窗口, else their organisations' items."""
+    items = catalog_queries.published()
+    if staff.window is not None and staff.window.is_comprehensive:
+        return items
+    organisations = organisations_for(staff, "case.intake")
+    return items if organisations is None else items.filter(organisation_id__in=organisations)
+
+
+@requires("case.intake")
+def intake(request: HttpRequest) -> HttpResponse:
+    form = ItemSearchForm(request.GET)
+    q = form.cleaned_data["q"].strip() if form.is_valid() else ""
+    items = _intake_items(signed_in(request))
+    if q:
+        items = items.filter(current__name__icontains=q)
+    page = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
+    return _render(request, "intake_search.html", {"form": form, "page": page, "q": q})
+
+
+def _file(staff: Staff, item: ServiceItem, form: IntakeForm) -> tuple[Case, str]:
+    """Submit with the files, then accept (or accept and conclude a 即办件): all of it, or nothing."""
+    step = form.cleaned_data["then"]
+    with uploads.all_or_nothing():
+        case = uploads.submit_with_materials(
+            item=item,
+            applicant=form.applicant(),
+            channel=Channel.WINDOW,
+            uploads=form.uploads(),
+            by=staff,
+            window=staff.window,
+        )
+        if step == "accept":
+            case = services.accept(case=case, by=staff)
+        elif step == "finish":
+            case = services.accept_immediately(
+                case=case, by=staff, certificate_no=form.cleaned_data["certificate_no"]
+            )
+    told = f"办件编号 {case.number}，查询码 {case.query_code}"
+    if step == "finish":
+        return case, f"已受理并当场办结（{told}，证照编号 {case.certificate_no}）。"
+    if step == "accept":
+        return case, f"已受理（{told}），承诺办结时间 {case.promised_due:%Y-%m-%d %H:%M}。"
+    return case, f"已收件登记（{told}），待受理。"
+
+
+@requires("case.intake")
+def intake_item(request: HttpRequest, item_id: int) -> HttpResponse:
+    staff = signed_in(request)
+    item = get_object_or_404(_intake_items(staff), pk=item_id)
+    assert item.current is not None
+    version = catalog_queries.guide(item.current)
+    posted = request.method == "POST"
+    form = IntakeForm(
+        request.POST if posted else None, request.FILES if posted else None, materials=version.materials.all()
+    )
+    if posted and form.is_valid():
+        try:
+            case, message = _file(staff, item, form)
+        except ApplicationError as exc:
+            if exc.status != 422:
+                return _refused(request, exc)
+            form.show(exc)
+        else:
+            messages.success(request, message)
+            return redirect("office_cases:detail", pk=case.pk)
+    context = {"item": item, "version": version, "form": form, "failed": posted}
+    return _render(request, "intake.html", context, status=422 if posted else 200)
+
+
+# --- one case and its actions --------------------------------------------------------------------
+
+
+def _has_next_step(case: Case) -> bool:
+    return case.step_index + 1 < (case.version.steps.count() or len(services.DEFAULT_STEPS))
+
+
+def available_actions(staff: Staff, case: Case, reviews: list[Review]) -> set[str]:
+    """The forms to show; the services decide again when one is sent."""
+    found = set()
+    waiting = any(r.state == ReviewState.PENDING for r in reviews)  # 联办: conclude when all have decided
+    for state, action in services.TRANSITIONS:
+        if state != case.state or action == "review":
+            continue
+        if (action == "advance" and not _has_next_step(case)) or (action == "conclude" and waiting):
+            continue
+        needed = services.ACTION_PERMISSIONS.get(action, "case.intake")  # 撤件 is taken at the window
+        on_the_spot = action == "conclude" and case.version.is_immediate and may(staff, "case.intake", case)
+        if may(staff, needed, case) or on_the_spot:
+            found.add(action)
+    return found
+
+
+def _decidable(staff: Staff, reviews: list[Review]) -> set[int]:
+    return {r.pk for r in reviews if r.state == ReviewState.PENDING and can(staff, "case.review", r)}
+
+
+def _detail(
+    request: HttpRequest,
+    case: Case,
+    *,
+    failure: ApplicationError | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    staff = signed_in(request)
+    reviews = list(case.reviews.select_related("organisation", "by").order_by("organisation__code"))
+    context = {
+        "case": case,
+        "guide_url": reverse("catalog:item_version", args=[case.item.impl_code, case.version.number]),
+        "events": case.events.select_related("by"),
+        "files": case.files.all(),
+        "reviews": reviews,
+        "decidable": _decidable(staff, reviews) if case.state == CaseState.HANDLING else set(),
+        "procedures": case.special_procedures.all(),
+        "actions": available_actions(staff, case, reviews),
+        "results": Result.choices,
+        "methods": DeliveryMethod.choices,
+        "failure": failure,
+    }
+    return _render(request, "detail.html", context, status=status)
+
+
+@login_required
+def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _detail(request, _case(request, pk))
+
+
+Performer = Callable[[Case, Staff, QueryDict, int], str]
+
+
+def _accept(case: Case, by: Staff, post: QueryDict, version: int) -> str:
+    case = services.accept(case=case, by=by, expected_version=version)
+    return f"已受理，承诺办结时间 {case.promised_due:%Y-%m-%d %H:%M}。"
+
+
+def _refuse(case: Case, by: Staff, post: QueryDict, version: int) -> str:
+    services.refuse(case=case, by=by, reason=post.get("reason", ""), expected_version=version)
+    return "已作出不予受理决定，理由将告知申请人。"
+
+
+def _supplement(case: Case, by: Staff, post: QueryDict, version: int) -> str:
+    missing = one_per_line(post.get("materials", ""))
+    services.request_supplement(
+        case=case, by=by, materials=missing, note=post.get("note", ""), expected_version=version
+    )
+    return f"已一次性告知申请人补正 {len(missing)} 项材料。"
+
+
+def _received(case: Case, by: Staff, post: QueryDict, version: int) -> str:
+    services.supplement_received(case=case, by=by, expected_version=version)
+    return "补正材料已收齐，办件回到待受理。"
+
+
+def _advance(case: Case, by: Staff, post: QueryDict, version: int) -> str:
+    done = case.step
+    case = services.advance(case=case, by=by, opinion=post.get("opinion", ""), expected_version=version)
+    return f"“{done}”环节已办理，进入“{case.step}”环节。"
+
+
+def _start_special(case: Case, by: Staff, post: QueryDict, version: int) -> str:
+    on = optional_date(post, "on", "开始日期")
+    services.start_special(case=case, by=by, reason=post.get("reason", ""), on=on, expected_version=version)
+    return "特别程序已开始，其间的工作日不计入办结时限。"
+
+
+def _end_special(case: Case, by: Staff, post: QueryDict, version: int) -> str:
+    on = optional_date(post, "on", "结束日期")
+    case = services.end_special(case=case, by=by, on=on, expected_version=version)
+    return f"特别程序已结束，承诺办结时间顺延至 {case.promised_due:%Y-%m-%d}。"
+
+
+def _conclude(case: Case, by: Staff, post: QueryDict, version: int) -> str:
+    case = services.conclude(
+        case=case,
+        by=by,
+        result=post.get("result", ""),
+        reason=post.get("reason", ""),
+        certificate_no=post.get("certificate_no", ""),
+        expected_version=version,
+    )
+    return f"已办结：{case.get_result_display()}。"
+
+
+def _deliver(case: Case, by: Staff, post: QueryDict, version: int) -> str:
+    case = services.deliver(
+        case=case,
+        by=by,
+        method=post.get("method", ""),
+        tracking_no=post.get("tracking_no", ""),
+        expected_version=version,
+    )
+    return f"已送达（{case.get_delivery_method_display()}）。"
+
+
+def _withdraw(case: Case, by: Staff, post: QueryDict, version: int) -> str:
+    if not may(by, "case.intake", case):
+        raise NotPermitted("只有受理窗口可以代申请人撤件")
+    services.withdraw(case=case, by=by, reason=post.get("reason", ""), expected_version=version)
+    return "已代申请人撤件。"
+
+
+PERFORMERS: dict[str, Performer] = {
+    "accept": _accept,
+    "refuse": _refuse,
+    "request_supplement": _supplement,
+    "supplement_received": _received,
+    "advance": _advance,
+    "start_special": _start_special,
+    "end_special": _end_special,
+    "conclude": _conclude,
+    "deliver": _deliver,
+    "withdraw": _withdraw,
+}
+
+
+@require_POST
+@login_required
+def case_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    case = _case(request, pk)
+    perform = PERFORMERS.get(action)
+    if perform is None:
+        raise Http404("没有这项操作")
+    try:
+        message = perform(case, signed_in(request), request.POST, expected_version(request.POST))
+    except ApplicationError as exc:
+        if exc.status != 422:
+            return _refused(request, exc, case)
+        return _detail(request, case, failure=exc, status=422)
+    messages.success(request, message)
+    return redirect("office_cases:detail", pk=case.pk)
+
+
+@login_required
+def case_file(request: HttpRequest, pk: int) -> FileResponse:
+    """A material file, as an attachment, to staff who may see its case; to anyone else it does not exist."""
+    stored = get_object_or_404(CaseFile, pk=pk, case__in=visible_cases(signed_in(request)))
+    try:
+        handle = stored.file.open("rb")
+    except FileNotFoundError:
+        raise Http404("文件已不存在") from None
+    response = FileResponse(
+        handle, content_type=stored.content_type, as_attachment=True, filename=stored.name
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- 并联审查 --------------------------------------------------------------------------------------
+
+
+def _reviews(staff: Staff) -> QuerySet[Review]:
+    reviews = Review.objects.select_related("case__version", "case__organisation", "organisation")
+    organisations = organisations_for(staff, "case.review")
+    return reviews if organisations is None else reviews.filter(organisation_id__in=organisations)
+
+
+def _queue(
+    request: HttpRequest, *, failure: ApplicationError | None = None, status: int = 200
+) -> HttpResponse:
+    pending = _reviews(signed_in(request)).filter(state=ReviewState.PENDING, case__state=CaseState.HANDLING)
+    page = Paginator(pending.order_by("case__accepted_at", "pk"), PAGE_SIZE).get_page(request.GET.get("page"))
+    return _render(request, "reviews.html", {"page": page, "failure": failure}, status=status)
+
+
+@requires("case.review")
+def review_queue(request: HttpRequest) -> HttpResponse:
+    return _queue(request)
+
+
+@require_POST
+@requires("case.review")
+def review_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    staff = signed_in(request)
+    review = get_object_or_404(_reviews(staff), pk=pk)
+    approve = request.POST.get("decision") == "approve"
+    from_case = request.POST.get("back") == "case"
+    try:
+        services.decide_review(
+            review=review, by=staff, approve=approve, opinion=request.POST.get("opinion", "")
+        )
+    except ApplicationError as exc:
+        if exc.status != 422:
+            return _refused(request, exc, review.case)
+        if from_case:
+            return _detail(request, _case(request, review.case_id), failure=exc, status=422)
+        return _queue(request, failure=exc, status=422)
+    verdict = "同意" if approve else "不同意"
+    messages.success(request, f"已对办件 {review.case.number} 作出审查结论：{verdict}。")
+    if from_case:
+        return redirect("office_cases:detail", pk=review.case_id)
+    return redirect("office_cases:reviews")
