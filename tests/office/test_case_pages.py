@@ -352,3 +352,16 @@ def test_reviewers_approve_and_reject_from_their_queue(client: Client, joint, ca
     assert "办结</button>" in _detail(client, case)
     client.force_login(cast.other)  # a police clerk, not a reviewer
     assert client.get(reverse("office_cases:reviews")).status_code == 403
+
+
+def test_the_case_page_offers_the_notices_its_state_allows(client, licence, cast) -> None:
+    from tests.cases.conftest import file
+    from yimen.cases import services as case_services
+
+    case = case_services.accept(case=file(licence, cast), by=cast.clerk)
+    client.force_login(cast.clerk)
+    page = client.get(f"/office/cases/{case.pk}/").content.decode()
+    assert f'href="/office/cases/notices/{case.number}/accepted.pdf"' in page
+    assert "不予受理通知书" not in page
+    response = client.get(f"/office/cases/notices/{case.number}/accepted.docx")
+    assert response.status_code == 200

@@ -20,7 +20,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from yimen.cases import services, uploads
+from yimen.cases import notices, services, uploads
 from yimen.cases.models import Case, CaseFile, CaseState, Channel, DeliveryMethod, Result, Review, ReviewState
 from yimen.catalog import queries as catalog_queries
 from yimen.catalog.models import ServiceItem
@@ -218,6 +218,7 @@ def _detail(
         "guide_url": reverse("catalog:item_version", args=[case.item.impl_code, case.version.number]),
         "events": case.events.select_related("by"),
         "files": case.files.all(),
+        "notices": [(kind, notices.KINDS[kind].title) for kind in notices.available(case)],
         "reviews": reviews,
         "decidable": _decidable(staff, reviews) if case.state == CaseState.HANDLING else set(),
         "procedures": case.special_procedures.all(),
