@@ -229,3 +229,24 @@ def test_a_late_reply_counts_against_the_rate_and_an_open_period_not_yet(licence
     row = queries.satisfaction_total(queries.Period(local(2024, 1, 1).date(), timezone.localdate()))
     assert (row.bad, row.due, row.on_time) == (2, 1, 0)
     assert str(row.rectification_rate) == "0.0"
+
+
+def test_the_applicant_is_texted_the_reply(licence, cast) -> None:
+    from tests.cases.conftest import file
+    from yimen.cases import evaluation_services, services
+    from yimen.cases.models import Result
+    from yimen.core import events
+    from yimen.core.models import SmsMessage
+
+    case = services.accept(case=file(licence, cast), by=cast.clerk)
+    case = services.conclude(case=case, by=cast.reviewer, result=Result.ISSUED, certificate_no="C1")
+    evaluation = evaluation_services.evaluate(
+        case=case, level=1, indicators={}, comment="等太久", channel="window"
+    )
+    evaluation_services.reply(
+        order=evaluation.work_order, by=cast.reviewer, findings="已核实", reply="已对窗口人员批评教育。"
+    )
+    events.run_once()
+    events.run_once()
+    text = SmsMessage.objects.get(template="workorder.replied").text
+    assert f"您对办件{case.number}的评价已核实处理：已对窗口人员批评教育。" in text

@@ -37,6 +37,7 @@ ALLOWED_PLACEHOLDERS: dict[str, tuple[str, ...]] = {
     "case.supplement": ("centre", "item", "number", "materials", "due"),
     "case.concluded": ("centre", "item", "number", "result", "evaluate_url"),
     "case.delivered": ("centre", "item", "number", "method", "tracking"),
+    "workorder.replied": ("centre", "number", "reply"),
 }
 
 _COUNTED = [SmsStatus.SENT, SmsStatus.DELIVERED]
