@@ -51,6 +51,8 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 
 def _routers() -> list[tuple[str, Any]]:
+    from yimen.cases.api import router as cases_router
+    from yimen.cases.api import stats_router
     from yimen.catalog.api import router as items_router
     from yimen.core.api import router as calendar_router
     from yimen.core.identity_api import router as identity_router
@@ -61,6 +63,8 @@ def _routers() -> list[tuple[str, Any]]:
         ("/identity", identity_router),
         ("/items", items_router),
         ("/sms", sms_router),
+        ("/cases", cases_router),
+        ("/stats", stats_router),
     ]
 
 

@@ -10,6 +10,7 @@ admin.site.index_title = "基础数据"
 urlpatterns = [
     path("api/v1/", api.urls),
     path("office/catalog/", include("yimen.office.catalog_urls")),
+    path("office/supervision/", include("yimen.office.supervision_urls")),
     path("office/cases/notices/", include("yimen.cases.notice_urls")),
     path("office/cases/", include("yimen.office.case_urls")),
     path("office/workorders/", include("yimen.office.workorder_urls")),

@@ -18,9 +18,10 @@ from django.utils import timezone
 from tests.cases import conftest as cases
 from tests.cases.conftest import APPLICANT, COMPANY, file
 from yimen.cases import services
+from yimen.cases.lookup_limits import TOO_MANY
 from yimen.cases.models import Case, Result
 from yimen.org.models import Window
-from yimen.portal.case_views import TOO_MANY, WRONG
+from yimen.portal.case_views import WRONG
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.portal.case_test_urls")]
 

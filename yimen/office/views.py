@@ -86,6 +86,8 @@ def home(request: HttpRequest) -> HttpResponse:
             ("一窗受理", "office_cases:intake", "case.intake"),
             ("办件列表", "office_cases:list", "view"),
             ("并联审查", "office_cases:reviews", "case.review"),
+            ("电子监察", "office_supervision:board", "supervision.view"),
+            ("办件统计", "office_supervision:stats", "stats.view"),
             ("差评整改工单", "office_workorders:list", "workorder.handle"),
             ("超期整改工单", "office_workorders:overdue", "supervision.view"),
             ("事项管理", "office_catalog:items", "item.edit"),

@@ -6,11 +6,9 @@ fetches the JSON twins every few seconds and redraws the rows in place.
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 from django import forms
-from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -19,15 +17,11 @@ from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from yimen.cases import lookup_limits as limits
 from yimen.cases import public_queries as queries
 from yimen.core.identity import normalize
 
 WRONG = "办件编号或查询码不正确"
-TOO_MANY = "尝试次数过多，请15分钟后再试"
-# At most this many failed lookups per client address and per case number; the count is forgotten
-# this many seconds after the latest failure.
-MAX_FAILURES = 10
-FAILURE_WINDOW_SECONDS = 15 * 60
 BOARD_REFRESH_MS = 5000
 SCREEN_REFRESH_MS = 10000
 
@@ -50,30 +44,6 @@ class LookupForm(forms.Form):
         return normalize(self.cleaned_data["code"])
 
 
-def _failure_keys(request: HttpRequest, number: str) -> list[str]:
-    # Hashed: a case number typed by a stranger is no safe cache key, and should not sit there in clear.
-    ip = request.META.get("REMOTE_ADDR", "")
-    return [
-        f"cases:lookup-fail:ip:{hashlib.sha256(ip.encode()).hexdigest()}",
-        f"cases:lookup-fail:no:{hashlib.sha256(number.encode()).hexdigest()}",
-    ]
-
-
-def _blocked(keys: list[str]) -> bool:
-    return any((cache.get(key) or 0) >= MAX_FAILURES for key in keys)
-
-
-def _count_failure(keys: list[str]) -> None:
-    for key in keys:
-        if not cache.add(key, 1, FAILURE_WINDOW_SECONDS):
-            try:
-                cache.incr(key)
-            except ValueError:  # expired between add and incr
-                cache.set(key, 1, FAILURE_WINDOW_SECONDS)
-            # Some backends' incr() resets the timeout to their default; keep ours.
-            cache.touch(key, FAILURE_WINDOW_SECONDS)
-
-
 def _lookup_page(request: HttpRequest, context: dict[str, Any], status: int = 200) -> HttpResponse:
     return render(request, "portal/cases/lookup.html", context, status=status)
 
@@ -90,12 +60,14 @@ def lookup(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return _lookup_page(request, {"form": form})
     number, code = form.cleaned_data["number"], form.cleaned_data["code"]
-    keys = _failure_keys(request, number)
-    if _blocked(keys):
-        return _lookup_page(request, {"form": LookupForm(initial={"number": number}), "error": TOO_MANY}, 429)
+    keys = limits.failure_keys(request, number)
+    if limits.blocked(keys):
+        return _lookup_page(
+            request, {"form": LookupForm(initial={"number": number}), "error": limits.TOO_MANY}, 429
+        )
     found = queries.lookup(number=number, code=code)
     if found is None:
-        _count_failure(keys)
+        limits.count_failure(keys)
         return _lookup_page(request, {"form": LookupForm(initial={"number": number}), "error": WRONG})
     return _lookup_page(request, {"form": LookupForm(initial={"number": number}), "case": found})
 

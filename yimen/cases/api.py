@@ -1,0 +1,336 @@
+"""Cases over HTTP: /api/v1/cases (网上申报, public status, staff transitions) and /api/v1/stats/cases.
+
+Handlers parse, call one service or query, and shape the answer; errors are mapped in yimen/api.py
+(ApplicationError 422, TransitionError 409, NotPermitted 403). Staff endpoints authenticate by the
+office session (a browser sends the CSRF token in X-CSRFToken) and name the lock_version they saw, so
+a stale screen gets 409 instead of overwriting someone else's step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Query, Router, Schema, Status
+from ninja.errors import HttpError
+from ninja.security import django_auth
+from pydantic import Field
+
+from yimen.cases import lookup_limits as limits
+from yimen.cases import public_queries, services, stats
+from yimen.cases.models import ApplicantKind, Case, Channel, DeliveryMethod, Result
+from yimen.catalog.models import ServiceItem
+from yimen.catalog.queries import item_by_code
+from yimen.core.errors import ApplicationError, NotPermitted
+from yimen.core.identity import normalize
+from yimen.core.validation import label_fields
+from yimen.org.models import Organisation, Staff, Window
+from yimen.org.permissions import can, organisations_for
+
+router = Router(tags=["办件"])
+stats_router = Router(tags=["办件统计"], auth=django_auth)
+label_fields(
+    item="事项",
+    kind="申请人类型",
+    name="申请人",
+    phone="手机号码",
+    id_number="公民身份号码",
+    uscc="统一社会信用代码",
+    legal_representative="法定代表人",
+    address="联系地址",
+    code="查询码",
+    expected_version="办件版本号（lock_version）",
+    reason="理由",
+    materials="补正材料",
+    opinion="意见",
+    result="办结结果",
+    certificate_no="证照编号",
+    method="送达方式",
+    tracking_no="快递单号",
+    by="统计维度",
+)
+
+NOT_FOUND = "办件编号或查询码不正确"
+MAX_STATS_DAYS = 3 * 366
+
+
+# --- 网上申报 and public status ---------------------------------------------------------------------
+
+
+class Application(Schema):
+    item: str = Field(max_length=50, description="事项实施编码")
+    kind: ApplicantKind = Field(ApplicantKind.PERSON, description="person 自然人；legal 法人或其他组织")
+    name: str = Field(max_length=100, description="申请人姓名或单位名称")
+    phone: str = Field(max_length=20, description="手机号码，接收办理进度短信")
+    id_number: str = Field("", max_length=30, description="公民身份号码（自然人）")
+    uscc: str = Field("", max_length=30, description="统一社会信用代码（法人）")
+    legal_representative: str = Field("", max_length=50, description="法定代表人（法人）")
+    address: str = Field("", max_length=200)
+
+
+class Created(Schema):
+    number: str = Field(description="办件编号")
+    query_code: str = Field(description="6位查询码：凭办件编号和查询码查询进度")
+    state: str
+
+
+class StepOut(Schema):
+    at: str
+    label: str
+    note: str
+    materials: list[str]
+
+
+class PublicStatus(Schema):
+    number: str
+    item: str
+    applicant: str = Field(description="申请人（已脱敏）")
+    state: str
+    accepted_at: str
+    promised_due: str
+    result: str
+    result_reason: str
+    window: str
+    supervision_phone: str
+    timeline: list[StepOut]
+
+
+@router.post("", response={201: Created}, summary="网上申报：按事项的现行办事指南提交申请")
+def apply(request: HttpRequest, body: Application) -> Status[dict[str, str]]:
+    item = item_by_code(body.item.strip())
+    if item is None:
+        raise ApplicationError("没有该事项", fields={"item": [f"事项：没有实施编码为 {body.item} 的事项"]})
+    applicant = services.Applicant(**body.model_dump(exclude={"item"}))
+    case = services.submit(item=item, applicant=applicant, channel=Channel.ONLINE)
+    return Status(
+        201, {"number": case.number, "query_code": case.query_code, "state": case.get_state_display()}
+    )
+
+
+@router.get("/{number}", response=PublicStatus, summary="办件进度查询（办件编号 + 查询码）")
+def status(
+    request: HttpRequest, number: str, code: str = Query(..., max_length=10, description="6位查询码")
+) -> Any:
+    """An unknown number and a wrong code get the same 404; after MAX_FAILURES failures from one address
+    or on one number every lookup is refused with 429, the right code too (else 429 would be a hint)."""
+    number = normalize(number)
+    keys = limits.failure_keys(request, number)
+    if limits.blocked(keys):
+        raise HttpError(429, limits.TOO_MANY)
+    found = public_queries.lookup(number=number, code=normalize(code))
+    if found is None:
+        limits.count_failure(keys)
+        raise HttpError(404, NOT_FOUND)
+    return found
+
+
+# --- Staff transitions ------------------------------------------------------------------------------
+
+
+class Expected(Schema):
+    expected_version: int = Field(ge=0, description="您看到的办件版本号 lock_version；已被他人更新时返回 409")
+
+
+class Reasoned(Expected):
+    reason: str = Field(max_length=300)
+
+
+class Supplement(Expected):
+    materials: list[str] = Field(description="需要补齐补正的全部材料（一次性告知）")
+    note: str = Field("", max_length=500)
+
+
+class Advance(Expected):
+    opinion: str = Field("", max_length=500)
+
+
+class Conclusion(Expected):
+    result: Result
+    reason: str = Field("", max_length=300)
+    certificate_no: str = Field("", max_length=60)
+
+
+class Delivery(Expected):
+    method: DeliveryMethod
+    tracking_no: str = Field("", max_length=40)
+
+
+class CaseOut(Schema):
+    number: str
+    state: str
+    state_label: str
+    step: str
+    lock_version: int
+    promised_due: datetime | None
+    concluded_at: datetime | None
+    result: str
+
+
+def _staff(request: HttpRequest) -> Staff:
+    user = request.user
+    assert isinstance(user, Staff)
+    return user
+
+
+def _case(number: str) -> Case:
+    case = Case.objects.filter(number=normalize(number)).first()
+    if case is None:
+        raise HttpError(404, f"没有办件编号为 {number} 的办件")
+    return case
+
+
+def _out(case: Case) -> dict[str, Any]:
+    return {
+        "number": case.number,
+        "state": case.state,
+        "state_label": case.get_state_display(),
+        "step": case.step,
+        "lock_version": case.lock_version,
+        "promised_due": case.promised_due,
+        "concluded_at": case.concluded_at,
+        "result": case.result,
+    }
+
+
+STAFF: dict[str, Any] = {"auth": django_auth, "response": CaseOut}
+
+
+def _act(request: HttpRequest, number: str, service: Callable[..., Case], body: Expected) -> dict[str, Any]:
+    """Run one transition service; the body's fields are named as the service's keywords."""
+    case = service(case=_case(number), by=_staff(request), **body.model_dump(mode="json"))
+    return _out(case)
+
+
+@router.post("/{number}/accept", summary="受理", **STAFF)
+def accept(request: HttpRequest, number: str, body: Expected) -> dict[str, Any]:
+    return _act(request, number, services.accept, body)
+
+
+@router.post("/{number}/refuse", summary="不予受理（须写明理由）", **STAFF)
+def refuse(request: HttpRequest, number: str, body: Reasoned) -> dict[str, Any]:
+    return _act(request, number, services.refuse, body)
+
+
+@router.post("/{number}/supplement", summary="一次性告知补齐补正", **STAFF)
+def supplement(request: HttpRequest, number: str, body: Supplement) -> dict[str, Any]:
+    return _act(request, number, services.request_supplement, body)
+
+
+@router.post("/{number}/supplement/received", summary="补齐补正材料已收到", **STAFF)
+def supplement_received(request: HttpRequest, number: str, body: Expected) -> dict[str, Any]:
+    return _act(request, number, services.supplement_received, body)
+
+
+@router.post("/{number}/advance", summary="当前环节办理完毕，进入下一环节", **STAFF)
+def advance(request: HttpRequest, number: str, body: Advance) -> dict[str, Any]:
+    return _act(request, number, services.advance, body)
+
+
+@router.post("/{number}/conclude", summary="办结（出证办结须填证照编号，其他结果须写明理由）", **STAFF)
+def conclude(request: HttpRequest, number: str, body: Conclusion) -> dict[str, Any]:
+    return _act(request, number, services.conclude, body)
+
+
+@router.post("/{number}/deliver", summary="送达（邮寄须填快递单号）", **STAFF)
+def deliver(request: HttpRequest, number: str, body: Delivery) -> dict[str, Any]:
+    return _act(request, number, services.deliver, body)
+
+
+@router.post("/{number}/withdraw", summary="登记申请人撤件", **STAFF)
+def withdraw(request: HttpRequest, number: str, body: Reasoned) -> dict[str, Any]:
+    """The service records the applicant's own act without a role check; staff who record it must
+    handle the case's organisation."""
+    case, staff = _case(number), _staff(request)
+    if not (can(staff, "case.intake", case) or can(staff, "case.review", case)):
+        raise NotPermitted("您无权办理该办件")
+    case = services.withdraw(case=case, by=staff, reason=body.reason, expected_version=body.expected_version)
+    return _out(case)
+
+
+# --- Statistics -------------------------------------------------------------------------------------
+
+
+class StatsQuery(Schema):
+    start: date = Field(description="统计期开始日期（含）")
+    end: date = Field(description="统计期结束日期（含）")
+    by: stats.By = Field(stats.By.ORGANISATION, description="organisation / window / item / month")
+    organisation: str = Field("", max_length=30, description="只统计该单位（机构代码）")
+    window: str = Field("", max_length=20, description="只统计该窗口（窗口号）")
+    item: str = Field("", max_length=50, description="只统计该事项（实施编码）")
+
+
+class StatsRow(Schema):
+    key: str
+    label: str
+    accepted: int = Field(description="受理量")
+    concluded: int = Field(description="办结量")
+    immediate: int
+    immediate_rate: float | None = Field(description="即办件率（%）")
+    on_time: int
+    on_time_rate: float | None = Field(description="按时办结率（%）")
+    early: int
+    early_rate: float | None = Field(description="提前办结率（%）")
+    overdue: int = Field(description="超期件数")
+    overdue_concluded: int
+    overdue_open: int
+    average_workdays: float | None = Field(description="承诺件平均办结用时（工作日）")
+
+
+class Definition(Schema):
+    term: str
+    definition: str
+
+
+class StatsOut(Schema):
+    start: date
+    end: date
+    by: str
+    definitions: list[Definition]
+    rows: list[StatsRow]
+    total: StatsRow
+
+
+def _narrowed(q: StatsQuery) -> dict[str, int | None]:
+    """The organisation, window and item named by their codes, or a field error naming the unknown one."""
+    found: dict[str, int | None] = {"organisation_id": None, "window_id": None, "item_id": None}
+    lookups: list[tuple[str, str, Any, str]] = [
+        ("organisation", q.organisation, Organisation.objects.filter(code=q.organisation), "单位"),
+        ("window", q.window, Window.objects.filter(number=q.window), "窗口"),
+        ("item", q.item, ServiceItem.objects.filter(impl_code=q.item), "事项"),
+    ]
+    for name, code, rows, label in lookups:
+        if code:
+            pk = rows.values_list("pk", flat=True).first()
+            if pk is None:
+                raise ApplicationError(
+                    f"没有该{label}", fields={name: [f"{label}：没有代码为 {code} 的{label}"]}
+                )
+            found[f"{name}_id"] = pk
+    return found
+
+
+@stats_router.get("/cases", response=StatsOut, summary="办件统计：受理量、办结量、即办件率、按时办结率等")
+def case_stats(request: HttpRequest, q: Query[StatsQuery]) -> dict[str, Any]:
+    visible = organisations_for(_staff(request), "stats.view")
+    if visible is not None and not visible:
+        raise NotPermitted("您无权查看办件统计")
+    if q.end < q.start:
+        raise ApplicationError("统计期有误", fields={"end": ["结束日期：不能早于开始日期"]})
+    if (q.end - q.start).days >= MAX_STATS_DAYS:
+        raise ApplicationError("统计期过长", fields={"end": ["结束日期：统计期不能超过3年"]})
+    narrowed = _narrowed(q)
+    org = narrowed["organisation_id"]
+    if org is not None and visible is not None and org not in visible:
+        raise NotPermitted("您无权查看该单位的办件统计")
+    f = stats.StatsFilter(start=q.start, end=q.end, by=q.by, organisations=visible, **narrowed)
+    rows, total = stats.case_stats(f)
+    return {
+        "start": q.start,
+        "end": q.end,
+        "by": q.by,
+        "definitions": [{"term": t, "definition": d} for t, d in stats.DEFINITIONS],
+        "rows": [r.as_dict() for r in rows],
+        "total": total.as_dict(),
+    }
