@@ -149,3 +149,4 @@ def chromium_path() -> str | None:
 
 # The catalogue's people are wanted by portal and office tests too.
 from tests.catalog.conftest import people  # noqa: E402, F401
+from tests.cases.conftest import instant, joint, licence  # noqa: E402, F401
