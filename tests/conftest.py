@@ -147,6 +147,6 @@ def chromium_path() -> str | None:
     return os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
 
 
-# The catalogue's people are wanted by portal and office tests too.
-from tests.catalog.conftest import people  # noqa: E402, F401
+# The catalogue's people and the cases' items are wanted by portal, office and browser tests too.
 from tests.cases.conftest import instant, joint, licence  # noqa: E402, F401
+from tests.catalog.conftest import people  # noqa: E402, F401
