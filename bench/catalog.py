@@ -819,8 +819,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"at start, {load()} at end",
         f"- Machine: {machine()}. **wrk and the 2 gunicorn workers share these 2 cores** over loopback.",
         *data,
-        f"- Load: `wrk -t2 -c{CONNECTIONS} -d{args.duration}s --latency`, random item codes, {WARMUP_SECONDS} s "
-        "warm-up per URL, then json, guide, json, guide; the 2-connection runs show the service time without queueing.",
+        f"- Load: `wrk -t2 -c{CONNECTIONS} -d{args.duration}s --latency`, a random item code per request; "
+        f"{WARMUP_SECONDS} s warm-up per URL, then json, guide, json, guide over every code (the verdicts), the "
+        f"same at 2 connections (service time without queueing), and over {CACHED_CODES} codes whose guides were "
+        "rendered first (every guide a cache hit); the guide cache starts empty.",
     ]
     body = report(facts, runs, breakdown, search_lines(terms, recall, searched), steps, searched)
     print("\n".join(body))
