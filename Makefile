@@ -34,7 +34,7 @@ pytest: $(VENV)/.dev
 	$(BIN)/python -m pytest
 
 bench: $(VENV)/.dev
-	$(BIN)/python bench/calendar.py
+	$(BIN)/python bench/workdays.py
 	$(BIN)/python bench/catalog.py
 
 clean:

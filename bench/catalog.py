@@ -24,13 +24,7 @@ from __future__ import annotations
 import os
 import sys
 
-# bench/ holds calendar.py: `python bench/catalog.py` puts bench/ first on sys.path, where it would
-# shadow the standard-library `calendar`. Take bench/ off the path and put the repository root on it.
-_BENCH_DIR = os.path.dirname(os.path.realpath(__file__))
-_REPO_ROOT = os.path.dirname(_BENCH_DIR)
-sys.path[:] = [p for p in sys.path if os.path.realpath(p or os.curdir) != _BENCH_DIR]
-if _REPO_ROOT not in sys.path:
-    sys.path.insert(0, _REPO_ROOT)
+_REPO_ROOT = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
 
 import argparse  # noqa: E402
 import cProfile  # noqa: E402

@@ -2,7 +2,7 @@
 
 Run from the repository root:
 
-    .venv/bin/python bench/calendar.py [--calls N] [--baseline-sample M]
+    .venv/bin/python bench/workdays.py [--calls N] [--baseline-sample M]
 
 It migrates a throwaway SQLite database in a temporary YIMEN_VAR (the post_migrate hook seeds the
 calendar from the chinesecalendar package, 2004–2026), then times, in the same process:
@@ -24,14 +24,7 @@ from __future__ import annotations
 import os
 import sys
 
-# This file is named calendar.py: `python bench/calendar.py` puts bench/ first on sys.path, where it
-# would shadow the standard-library `calendar` that Django and chinesecalendar import. Take bench/
-# off the path before any other import and put the repository root on it instead.
-_BENCH_DIR = os.path.dirname(os.path.realpath(__file__))
-_REPO_ROOT = os.path.dirname(_BENCH_DIR)
-sys.path[:] = [p for p in sys.path if os.path.realpath(p or os.curdir) != _BENCH_DIR]
-if _REPO_ROOT not in sys.path:
-    sys.path.insert(0, _REPO_ROOT)
+_REPO_ROOT = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
 
 import argparse  # noqa: E402
 import platform  # noqa: E402
@@ -49,7 +42,7 @@ from typing import TypeVar  # noqa: E402
 
 import chinese_calendar as cc  # noqa: E402
 
-SECTION = "## Working-day calendar (bench/calendar.py)"
+SECTION = "## Working-day calendar (bench/workdays.py)"
 RESULTS_PATH = Path(_REPO_ROOT) / "bench" / "RESULTS.md"
 RESULTS_HEADER = """# Benchmark results
 
