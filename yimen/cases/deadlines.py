@@ -14,8 +14,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
+from django.db.models import Q
 from django.utils import timezone
 
+from yimen.cases.models import Case, CaseState
 from yimen.catalog.models import TimeUnit
 from yimen.core import calendar
 
@@ -65,3 +67,40 @@ def due(accepted_at: datetime, limit: Decimal | None, unit: str, pauses: Sequenc
         return Due(_local(day.date, NOON), day.provisional)
     day = calendar.add_workdays(start, whole + extra)
     return Due(_local(day.date, END_OF_DAY), day.provisional)
+
+
+def case_pauses(case: Case) -> list[Pause]:
+    today = timezone.localdate()
+    return [Pause(p.started_on, p.ended_on or today) for p in case.special_procedures.all()]
+
+
+def compute_deadlines(case: Case) -> None:
+    """Set 承诺办结时间 and 法定办结时间 from acceptance, the pinned guide and the special procedures."""
+    assert case.accepted_at is not None
+    version = case.version
+    pauses = case_pauses(case)
+    promised = due(case.accepted_at, version.promised_limit, version.promised_unit, pauses)
+    legal = due(case.accepted_at, version.legal_limit, version.legal_unit, pauses)
+    case.promised_due, case.legal_due = promised.at, legal.at
+    case.due_provisional = promised.provisional or legal.provisional
+
+
+def recompute_open_deadlines(since: date) -> int:
+    """After a calendar change: open, accepted cases due on or after `since` get their deadlines again
+    (a case due before the first changed day cannot move)."""
+    start = timezone.make_aware(datetime.combine(since, datetime.min.time()))
+    changed = 0
+    for case in (
+        Case.objects.filter(state__in=[CaseState.HANDLING, CaseState.SPECIAL])
+        .filter(Q(promised_due__gte=start) | Q(legal_due__gte=start))
+        .select_related("version")
+        .iterator(chunk_size=500)
+    ):
+        before = (case.promised_due, case.legal_due)
+        compute_deadlines(case)
+        if (case.promised_due, case.legal_due) != before:
+            Case.objects.filter(pk=case.pk).update(
+                promised_due=case.promised_due, legal_due=case.legal_due, due_provisional=case.due_provisional
+            )
+            changed += 1
+    return changed

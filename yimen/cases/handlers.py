@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from yimen.cases.services import recompute_open_deadlines
+from yimen.cases.deadlines import recompute_open_deadlines
 from yimen.core import events
 from yimen.core.services import CALENDAR_CHANGED
 

@@ -7,21 +7,18 @@ a CaseEvent for the applicant's timeline, an audit entry and its outbox events i
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
 from django.utils import timezone
 
 from yimen.cases import links
-from yimen.cases.deadlines import Pause, due
+from yimen.cases.deadlines import Pause, compute_deadlines, paused_workdays
+from yimen.cases.intake import Applicant, case_number, checked_applicant
 from yimen.cases.models import (
-    ApplicantKind,
     Case,
-    CaseCounter,
     CaseEvent,
     CaseState,
     Channel,
@@ -32,7 +29,7 @@ from yimen.cases.models import (
     SpecialProcedure,
 )
 from yimen.catalog.models import ServiceItem
-from yimen.core import audit, calendar, events, identity, notify
+from yimen.core import audit, calendar, events, notify
 from yimen.core.errors import ApplicationError, NotPermitted, TransitionError
 from yimen.org import queries as org_queries
 from yimen.org.models import Staff, Window
@@ -82,58 +79,6 @@ ACTION_PERMISSIONS = {
     "deliver": "case.intake",
 }
 DEFAULT_STEPS = ["承办", "审核", "批准"]
-
-
-@dataclass(frozen=True)
-class Applicant:
-    kind: str
-    name: str
-    phone: str
-    id_number: str = ""
-    uscc: str = ""
-    legal_representative: str = ""
-    address: str = ""
-
-
-def _checked_applicant(applicant: Applicant) -> dict[str, str]:
-    """The applicant's fields, normalised, or every problem at once in Chinese."""
-    errors: dict[str, list[str]] = {}
-    values = {
-        "applicant_kind": applicant.kind,
-        "applicant_name": applicant.name.strip(),
-        "address": applicant.address.strip(),
-    }
-    if applicant.kind not in ApplicantKind.values:
-        errors["kind"] = ["申请人类型：只能是自然人或法人"]
-    if not values["applicant_name"]:
-        errors["name"] = ["申请人：必填"]
-    phone = identity.normalize(applicant.phone)
-    if not (len(phone) == 11 and phone.isdigit() and phone[0] == "1" and phone[1] in "3456789"):
-        errors["phone"] = ["手机号码：应为11位手机号码，用于接收办理进度短信"]
-    values["phone"] = phone
-    try:
-        if applicant.kind == ApplicantKind.PERSON:
-            values["id_number"] = identity.validate_id_number(applicant.id_number)
-        elif applicant.kind == ApplicantKind.LEGAL:
-            values["uscc"] = identity.validate_uscc(applicant.uscc)
-            values["legal_representative"] = applicant.legal_representative.strip()
-            if not values["legal_representative"]:
-                errors["legal_representative"] = ["法定代表人：法人申请必填"]
-    except identity.IdentityError as exc:
-        errors["id_number" if applicant.kind == ApplicantKind.PERSON else "uscc"] = [str(exc)]
-    if errors:
-        raise ApplicationError("申请人信息有误", fields=errors)
-    return values
-
-
-def _number(item: ServiceItem, on: date) -> str:
-    """办件编号: 实施编码 + yyyyMMdd + a 4-digit serial (the layout is configurable), never reused."""
-    prefix = f"{item.impl_code}:{on:%Y%m%d}"
-    CaseCounter.objects.get_or_create(prefix=prefix)
-    CaseCounter.objects.filter(prefix=prefix).update(last=F("last") + 1)
-    serial = CaseCounter.objects.get(prefix=prefix).last
-    layout: str = settings.YIMEN["CASE_NUMBER_LAYOUT"]
-    return layout.format(impl_code=item.impl_code, date=on, serial=serial)
 
 
 def _event(case: Case, action: str, by: Staff | None, note: str = "", **data: Any) -> CaseEvent:
@@ -190,11 +135,11 @@ def submit(
             raise ApplicationError("窗口受理需要经办人和窗口", fields={"window": ["窗口：必填"]})
         if not (window.is_comprehensive or can(by, "case.intake", item)):
             raise NotPermitted("本窗口不能受理该事项（非综合窗口，且不属于本单位）")
-    values = _checked_applicant(applicant)
+    values = checked_applicant(applicant)
     now = timezone.now()
     assert item.current is not None
     case = Case.objects.create(
-        number=_number(item, timezone.localdate(now)),
+        number=case_number(item, timezone.localdate(now)),
         query_code=f"{secrets.randbelow(10**6):06d}",
         item=item,
         version=item.current,
@@ -252,22 +197,6 @@ def _save(case: Case, target: str, *fields: str) -> None:
     case.state = target
     case.lock_version += 1
     case.save(update_fields=["state", "lock_version", *fields])
-
-
-def _pauses(case: Case) -> list[Pause]:
-    today = timezone.localdate()
-    return [Pause(p.started_on, p.ended_on or today) for p in case.special_procedures.all()]
-
-
-def compute_deadlines(case: Case) -> None:
-    """Set 承诺办结时间 and 法定办结时间 from acceptance, the pinned guide and the special procedures."""
-    assert case.accepted_at is not None
-    version = case.version
-    pauses = _pauses(case)
-    promised = due(case.accepted_at, version.promised_limit, version.promised_unit, pauses)
-    legal = due(case.accepted_at, version.legal_limit, version.legal_unit, pauses)
-    case.promised_due, case.legal_due = promised.at, legal.at
-    case.due_provisional = promised.provisional or legal.provisional
 
 
 @transaction.atomic
@@ -397,8 +326,6 @@ def end_special(
     if end < procedure.started_on:
         raise ApplicationError("结束日期早于开始日期", fields={"on": ["结束日期：不能早于特别程序开始日期"]})
     procedure.ended_on = end
-    from yimen.cases.deadlines import paused_workdays
-
     procedure.workdays = paused_workdays([Pause(procedure.started_on, end)])
     procedure.save(update_fields=["ended_on", "workdays"])
     case.paused_workdays = sum(case.special_procedures.values_list("workdays", flat=True))
@@ -514,24 +441,3 @@ def deliver(
     tracking = f"，运单号{case.tracking_no}" if case.tracking_no else ""
     _sms(case, "case.delivered", method=DeliveryMethod(method).label, tracking=tracking)
     return case
-
-
-def recompute_open_deadlines(since: date) -> int:
-    """After a calendar change: open, accepted cases due on or after `since` get their deadlines again
-    (a case due before the first changed day cannot move)."""
-    start = timezone.make_aware(datetime.combine(since, datetime.min.time()))
-    changed = 0
-    for case in (
-        Case.objects.filter(state__in=[S.HANDLING, S.SPECIAL])
-        .filter(Q(promised_due__gte=start) | Q(legal_due__gte=start))
-        .select_related("version")
-        .iterator(chunk_size=500)
-    ):
-        before = (case.promised_due, case.legal_due)
-        compute_deadlines(case)
-        if (case.promised_due, case.legal_due) != before:
-            Case.objects.filter(pk=case.pk).update(
-                promised_due=case.promised_due, legal_due=case.legal_due, due_provisional=case.due_provisional
-            )
-            changed += 1
-    return changed

@@ -1,0 +1,66 @@
+"""Who applies and how a case is numbered: the applicant's data checked at once, numbers never reused."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.conf import settings
+from django.db.models import F
+
+from yimen.cases.models import ApplicantKind, CaseCounter
+from yimen.catalog.models import ServiceItem
+from yimen.core import identity
+from yimen.core.errors import ApplicationError
+
+
+@dataclass(frozen=True)
+class Applicant:
+    kind: str
+    name: str
+    phone: str
+    id_number: str = ""
+    uscc: str = ""
+    legal_representative: str = ""
+    address: str = ""
+
+
+def checked_applicant(applicant: Applicant) -> dict[str, str]:
+    """The applicant's fields, normalised, or every problem at once in Chinese."""
+    errors: dict[str, list[str]] = {}
+    values = {
+        "applicant_kind": applicant.kind,
+        "applicant_name": applicant.name.strip(),
+        "address": applicant.address.strip(),
+    }
+    if applicant.kind not in ApplicantKind.values:
+        errors["kind"] = ["申请人类型：只能是自然人或法人"]
+    if not values["applicant_name"]:
+        errors["name"] = ["申请人：必填"]
+    phone = identity.normalize(applicant.phone)
+    if not (len(phone) == 11 and phone.isdigit() and phone[0] == "1" and phone[1] in "3456789"):
+        errors["phone"] = ["手机号码：应为11位手机号码，用于接收办理进度短信"]
+    values["phone"] = phone
+    try:
+        if applicant.kind == ApplicantKind.PERSON:
+            values["id_number"] = identity.validate_id_number(applicant.id_number)
+        elif applicant.kind == ApplicantKind.LEGAL:
+            values["uscc"] = identity.validate_uscc(applicant.uscc)
+            values["legal_representative"] = applicant.legal_representative.strip()
+            if not values["legal_representative"]:
+                errors["legal_representative"] = ["法定代表人：法人申请必填"]
+    except identity.IdentityError as exc:
+        errors["id_number" if applicant.kind == ApplicantKind.PERSON else "uscc"] = [str(exc)]
+    if errors:
+        raise ApplicationError("申请人信息有误", fields=errors)
+    return values
+
+
+def case_number(item: ServiceItem, on: date) -> str:
+    """办件编号: 实施编码 + yyyyMMdd + a 4-digit serial (the layout is configurable), never reused."""
+    prefix = f"{item.impl_code}:{on:%Y%m%d}"
+    CaseCounter.objects.get_or_create(prefix=prefix)
+    CaseCounter.objects.filter(prefix=prefix).update(last=F("last") + 1)
+    serial = CaseCounter.objects.get(prefix=prefix).last
+    layout: str = settings.YIMEN["CASE_NUMBER_LAYOUT"]
+    return layout.format(impl_code=item.impl_code, date=on, serial=serial)
