@@ -163,3 +163,20 @@ def test_a_supervisor_of_another_organisation_sees_only_its_cards(client: Client
 def test_a_clerk_may_not_open_the_board(client: Client, licence, cast) -> None:
     client.login(username="clerk", password=PASSWORD)
     assert client.get("/office/supervision/").status_code == 403
+
+
+def test_supervisors_are_texted_the_digest_within_their_reach(licence, cast) -> None:
+    from tests.cases.conftest import file, local
+    from yimen.cases import services
+    from yimen.cases.supervision import emit_digest
+    from yimen.core import events
+    from yimen.core.models import SmsMessage
+
+    cast.supervisor.phone = "13900001111"
+    cast.supervisor.save()
+    services.accept(case=file(licence, cast), by=cast.clerk, at=local(2024, 9, 27, 10))
+    emit_digest(now=local(2024, 10, 31, 8))
+    events.run_once()
+    events.run_once()
+    text = SmsMessage.objects.get(template="supervision.digest", phone="13900001111").text
+    assert "电子监察日报（2024-10-31）：红牌1件，黄牌0件。红牌较多：咸宁市市场监督管理局1件。" in text

@@ -38,6 +38,7 @@ ALLOWED_PLACEHOLDERS: dict[str, tuple[str, ...]] = {
     "case.concluded": ("centre", "item", "number", "result", "evaluate_url"),
     "case.delivered": ("centre", "item", "number", "method", "tracking"),
     "workorder.replied": ("centre", "number", "reply"),
+    "supervision.digest": ("centre", "date", "red", "yellow", "units"),
 }
 
 _COUNTED = [SmsStatus.SENT, SmsStatus.DELIVERED]
