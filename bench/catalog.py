@@ -21,35 +21,33 @@ Method and caveats: bench/README.md. Results: this benchmark's own section of be
 
 from __future__ import annotations
 
+import argparse
+import cProfile
+import dataclasses
 import os
+import platform
+import pstats
+import random
+import re
+import shutil
+import socket
+import sqlite3
+import statistics
+import subprocess
 import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
 _REPO_ROOT = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
-
-import argparse  # noqa: E402
-import cProfile  # noqa: E402
-import dataclasses  # noqa: E402
-import platform  # noqa: E402
-import pstats  # noqa: E402
-import random  # noqa: E402
-import re  # noqa: E402
-import shutil  # noqa: E402
-import socket  # noqa: E402
-import sqlite3  # noqa: E402
-import statistics  # noqa: E402
-import subprocess  # noqa: E402
-import tempfile  # noqa: E402
-import time  # noqa: E402
-import urllib.request  # noqa: E402
-from collections.abc import Callable, Sequence  # noqa: E402
-from dataclasses import dataclass  # noqa: E402
-from datetime import datetime  # noqa: E402
-from decimal import Decimal  # noqa: E402
-from importlib import metadata  # noqa: E402
-from pathlib import Path  # noqa: E402
-from typing import Any  # noqa: E402
-from urllib.parse import urlsplit  # noqa: E402
-
 SECTION = "## Service catalogue (bench/catalog.py)"
 RESULTS_PATH = Path(_REPO_ROOT) / "bench" / "RESULTS.md"
 RESULTS_HEADER = """# Benchmark results
@@ -822,7 +820,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print("\n".join(body))
     section = f"{SECTION} — {'PostgreSQL' if args.database_url else 'SQLite'}"
     write_results(section, "\n".join([section, "", *body, ""]))
-    print(f"wrote {RESULTS_PATH.relative_to(_REPO_ROOT)}")
+    print(f"wrote {RESULTS_PATH}")
     return 0 if all(ok for _, ok in page_verdicts(runs) + search_verdicts(searched)) else 1
 
 
