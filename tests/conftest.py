@@ -82,6 +82,7 @@ class Cast:
     clerk: Staff
     reviewer: Staff
     officer: Staff
+    head: Staff
     other: Staff
     supervisor: Staff
     admin: Staff
@@ -137,6 +138,7 @@ def cast(db: None) -> Cast:
         clerk=make_staff("clerk", "李窗口", market, (Role.CLERK, market), window=window),
         reviewer=make_staff("reviewer", "王审批", market, (Role.REVIEWER, market)),
         officer=make_staff("officer", "赵公开", centre, (Role.OFFICER, centre)),
+        head=make_staff("head", "何主任", centre, (Role.DISCLOSURE_HEAD, centre)),
         other=make_staff("other", "孙其他", police, (Role.CLERK, police)),
         supervisor=make_staff("supervisor", "钱监察", centre, (Role.SUPERVISOR, government)),
         admin=make_staff("admin", "周管理", centre, (Role.ADMIN, government), is_staff=True),

@@ -57,6 +57,9 @@ def _routers() -> list[tuple[str, Any]]:
     from yimen.core.api import router as calendar_router
     from yimen.core.identity_api import router as identity_router
     from yimen.core.sms_api import router as sms_router
+    from yimen.disclosure.api import router as disclosure_router
+    from yimen.publishing.api import router as publications_router
+    from yimen.reports.api import router as reports_router
 
     return [
         ("/calendar", calendar_router),
@@ -65,6 +68,9 @@ def _routers() -> list[tuple[str, Any]]:
         ("/sms", sms_router),
         ("/cases", cases_router),
         ("/stats", stats_router),
+        ("/publications", publications_router),
+        ("/disclosure-requests", disclosure_router),
+        ("/reports", reports_router),
     ]
 
 

@@ -100,6 +100,9 @@ INSTALLED_APPS = [
     "yimen.org",
     "yimen.catalog",
     "yimen.cases",
+    "yimen.publishing",
+    "yimen.disclosure",
+    "yimen.reports",
     "yimen.portal",
     "yimen.office",
 ]

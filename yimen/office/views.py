@@ -13,7 +13,7 @@ from django.contrib.auth.forms import PasswordChangeForm
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
@@ -81,7 +81,7 @@ def home(request: HttpRequest) -> HttpResponse:
         .order_by("organisation__code")
     )
     tools = [
-        (label, reverse(url))
+        (label, link)
         for label, url, action in [
             ("一窗受理", "office_cases:intake", "case.intake"),
             ("办件列表", "office_cases:list", "view"),
@@ -94,14 +94,28 @@ def home(request: HttpRequest) -> HttpResponse:
             ("法制审核", "office_catalog:queue_legal", "item.legal_review"),
             ("审改审核", "office_catalog:queue_reform", "item.reform_review"),
             ("事项目录导入导出", "office:catalog_import", "item.edit"),
+            ("主动公开", "office_publishing:list", "publication.edit"),
+            ("公开审核", "office_publishing:review_queue", "publication.review"),
+            ("公开目录与指南", "office_publishing:catalogue", "publication.edit"),
+            ("依申请公开", "office_disclosure:desk", "disclosure.handle"),
+            ("年度报告", "office_reports:list", "report.edit"),
+            ("统计图表", "office_reports:dashboard", "stats.view"),
             ("工作日历", "office:calendar", "calendar.manage"),
             ("审计日志", "office:audit", "audit.view"),
         ]
-        if can(request.user, action)
+        if can(request.user, action) and (link := _link(url))
     ]
     if request.user.is_staff:
         tools.append(("系统管理（机构、窗口、人员）", reverse("admin:index")))
     return render(request, "office/home.html", {"grants": grants, "tools": tools})
+
+
+def _link(url_name: str) -> str | None:
+    """The tool's address, or None while the app that serves it has no such page."""
+    try:
+        return reverse(url_name)
+    except NoReverseMatch:
+        return None
 
 
 @login_required

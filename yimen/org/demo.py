@@ -30,6 +30,7 @@ DEMO_LOGINS = [
     ("clerk", DEMO_PASSWORD, "窗口人员 李窗口"),
     ("reviewer", DEMO_PASSWORD, "审批人员 王审批"),
     ("officer", DEMO_PASSWORD, "公开专员 赵公开"),
+    ("head", DEMO_PASSWORD, "公开工作机构负责人 何主任"),
     ("supervisor", DEMO_PASSWORD, "监察人员 钱监察"),
     ("other", DEMO_PASSWORD, "其他部门 孙其他"),
     ("editor", DEMO_PASSWORD, "事项编辑 吴编辑"),
@@ -360,6 +361,7 @@ def load(*, scale: str = "small") -> str:
         Staff(username="editor", full_name="吴编辑", organisation=market, password=password),
         Staff(username="legal", full_name="郑法制", organisation=government, password=password),
         Staff(username="reform", full_name="冯审改", organisation=government, password=password),
+        Staff(username="head", full_name="何主任", organisation=centre, password=password),
     ]
     Staff.objects.bulk_create(staff + reviewers + cast)
     by_name = {s.username: s for s in Staff.objects.all()}
@@ -380,6 +382,7 @@ def load(*, scale: str = "small") -> str:
         StaffRole(staff=by_name["editor"], role=Role.ITEM_EDITOR, organisation=market),
         StaffRole(staff=by_name["legal"], role=Role.LEGAL_REVIEWER, organisation=government),
         StaffRole(staff=by_name["reform"], role=Role.REFORM_REVIEWER, organisation=government),
+        StaffRole(staff=by_name["head"], role=Role.DISCLOSURE_HEAD, organisation=centre),
     ]
     StaffRole.objects.bulk_create(grants)
     summary = (

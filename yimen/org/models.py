@@ -136,6 +136,7 @@ class Role(models.TextChoices):
     ITEM_EDITOR = "item_editor", "事项编辑"
     LEGAL_REVIEWER = "legal_reviewer", "法制审核"
     REFORM_REVIEWER = "reform_reviewer", "审改审核"
+    DISCLOSURE_HEAD = "disclosure_head", "公开工作机构负责人"
 
 
 class Staff(AbstractUser):
