@@ -15,7 +15,7 @@ from tests.conftest import PASSWORD, make_staff
 from yimen.cases.models import Case, CaseState, Channel
 from yimen.org.models import Role
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.cases.supervision_test_urls")]
+pytestmark = pytest.mark.django_db
 
 APPLICATION = {
     "kind": "person",

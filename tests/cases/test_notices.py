@@ -31,7 +31,7 @@ from yimen.cases.notices import available, lookup_path, notice, notice_docx, not
 from yimen.catalog.models import ServiceItem
 from yimen.core.errors import ApplicationError, TransitionError
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.cases.notice_test_urls")]
+pytestmark = pytest.mark.django_db
 
 BASE = "https://zwfw.xianning.gov.cn/"
 MISSING = ["食品经营许可申请书（法定代表人签字）", "营业执照副本复印件", "经营场所平面图及周边环境示意图"]

@@ -23,7 +23,7 @@ from yimen.cases.stats import By, StatsFilter
 from yimen.catalog.models import ServiceItem
 from yimen.org.models import Role
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.cases.supervision_test_urls")]
+pytestmark = pytest.mark.django_db
 
 OCTOBER = {"start": date(2024, 10, 1), "end": date(2024, 10, 31)}
 

@@ -23,7 +23,7 @@ from yimen.catalog.models import ServiceItem
 from yimen.core.models import OutboxMessage
 from yimen.org.models import Role
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.cases.supervision_test_urls")]
+pytestmark = pytest.mark.django_db
 
 ACCEPTED = local(2024, 9, 27, 10)
 

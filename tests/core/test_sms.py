@@ -274,7 +274,6 @@ def _edit_template(client: Client, cast, body: str):
     )
 
 
-@pytest.mark.urls("tests.core.sms_test_urls")
 def test_an_administrator_edits_a_template_and_the_next_sms_uses_it(client: Client, cast) -> None:
     response = _edit_template(client, cast, "【{centre}】{item}已受理。编号{number}，查询码{code}。")
     assert response.status_code == 302
@@ -286,7 +285,6 @@ def test_an_administrator_edits_a_template_and_the_next_sms_uses_it(client: Clie
     assert _sms().text == "【咸宁市政务服务中心】食品经营许可已受理。编号SJJ-2026-000042，查询码7KQ2M9。"
 
 
-@pytest.mark.urls("tests.core.sms_test_urls")
 @pytest.mark.parametrize(
     ("body", "error"),
     [
@@ -305,7 +303,6 @@ def test_a_template_the_system_cannot_fill_is_refused_in_chinese(client: Client,
     assert SmsTemplate.objects.get(code="case.accepted").body.startswith("【{centre}】您申请的")
 
 
-@pytest.mark.urls("tests.core.sms_test_urls")
 def test_a_template_for_a_kind_of_sms_the_system_never_sends_is_refused(client: Client, cast) -> None:
     _sign_in_administrator(client, cast)
     response = client.post(
@@ -316,7 +313,6 @@ def test_a_template_for_a_kind_of_sms_the_system_never_sends_is_refused(client: 
     assert not SmsTemplate.objects.filter(code="case.lottery").exists()
 
 
-@pytest.mark.urls("tests.core.sms_test_urls")
 def test_the_sms_log_in_the_admin_shows_phones_masked(client: Client, cast, gateway) -> None:
     _queue()
     events.run_once()
@@ -351,7 +347,6 @@ def sent(gateway) -> SmsMessage:
     return _sms()
 
 
-@pytest.mark.urls("tests.core.sms_test_urls")
 def test_a_signed_delivery_report_marks_the_sms_delivered(client: Client, sent: SmsMessage) -> None:
     response = _report(client, {"id": "gw-1", "status": "delivered", "error": ""})
     assert response.status_code == 200
@@ -361,14 +356,12 @@ def test_a_signed_delivery_report_marks_the_sms_delivered(client: Client, sent: 
     assert sent.get_status_display() == "已送达"
 
 
-@pytest.mark.urls("tests.core.sms_test_urls")
 def test_a_failed_delivery_report_records_the_reason(client: Client, sent: SmsMessage) -> None:
     assert _report(client, {"id": "gw-1", "status": "failed", "error": "用户关机"}).status_code == 200
     sent.refresh_from_db()
     assert (sent.status, sent.error) == (SmsStatus.FAILED, "用户关机")
 
 
-@pytest.mark.urls("tests.core.sms_test_urls")
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
@@ -387,7 +380,6 @@ def test_a_delivery_report_that_is_not_signed_now_by_the_gateway_is_refused(
     assert sent.status == SmsStatus.SENT
 
 
-@pytest.mark.urls("tests.core.sms_test_urls")
 def test_a_delivery_report_for_an_unknown_sms_is_404(client: Client, sent: SmsMessage) -> None:
     response = _report(client, {"id": "gw-999", "status": "delivered"})
     assert response.status_code == 404

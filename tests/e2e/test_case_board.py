@@ -13,7 +13,7 @@ from tests.cases.conftest import APPLICANT, file
 from yimen.cases import services
 from yimen.cases.models import Result
 
-pytestmark = [pytest.mark.browser, pytest.mark.urls("tests.portal.case_test_urls")]
+pytestmark = pytest.mark.browser
 
 BOARD_SCREENSHOT = "/tmp/yimen-case-board.png"
 SCREEN_SCREENSHOT = "/tmp/yimen-case-screen.png"

@@ -20,7 +20,7 @@ from yimen.cases.models import Case, CaseFile, CaseState, Result, ReviewState
 from yimen.catalog.models import Material
 from yimen.org.models import Role, Window
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.office.case_test_urls")]
+pytestmark = pytest.mark.django_db
 
 # The cases' fixtures: a 20-working-day licence, a 即办件 and a 联办 item.
 licence = cases.licence

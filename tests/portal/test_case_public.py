@@ -23,7 +23,7 @@ from yimen.cases.models import Case, Result
 from yimen.org.models import Window
 from yimen.portal.case_views import WRONG
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.portal.case_test_urls")]
+pytestmark = pytest.mark.django_db
 
 # The cases' fixtures, for these tests too: a 20-working-day licence and a 即办件.
 licence = cases.licence

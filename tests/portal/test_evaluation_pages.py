@@ -19,7 +19,7 @@ from yimen.cases.models import Channel, Evaluation, Level, WorkOrder, WorkOrderS
 from yimen.org.models import Role
 
 licence = cases.licence  # the fixture, as tests/cases/ has it
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.cases.evaluation_test_urls")]
+pytestmark = pytest.mark.django_db
 
 
 def text(html: str) -> str:
