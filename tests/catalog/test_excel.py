@@ -19,6 +19,7 @@ from yimen.catalog import excel, excel_rows, search, services
 from yimen.catalog.excel import ITEM_HEADERS, MATERIAL_HEADERS
 from yimen.catalog.limits import format_limit
 from yimen.catalog.models import ItemVersion, ServiceItem, VersionState
+from yimen.core import spreadsheet
 from yimen.core.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
@@ -383,7 +384,7 @@ def test_a_file_that_is_not_an_xlsx_gets_a_chinese_error(client: Client, people,
     client.force_login(people.base.admin)
     response = upload(client, content)
     assert response.status_code == 422
-    assert excel_rows.NOT_XLSX in response.content.decode() and not ServiceItem.objects.exists()
+    assert spreadsheet.NOT_XLSX in response.content.decode() and not ServiceItem.objects.exists()
 
 
 def test_a_zip_that_is_not_a_workbook_is_refused(client: Client, people) -> None:
@@ -391,12 +392,12 @@ def test_a_zip_that_is_not_a_workbook_is_refused(client: Client, people) -> None
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("readme.txt", "不是工作簿")
     client.force_login(people.base.admin)
-    assert excel_rows.NOT_XLSX in upload(client, buffer.getvalue()).content.decode()
+    assert spreadsheet.NOT_XLSX in upload(client, buffer.getvalue()).content.decode()
 
 
 def test_a_file_over_ten_megabytes_is_refused(client: Client, people) -> None:
     client.force_login(people.base.admin)
-    response = upload(client, b"PK\x03\x04" + b"0" * excel_rows.MAX_UPLOAD_BYTES)
+    response = upload(client, b"PK\x03\x04" + b"0" * spreadsheet.MAX_UPLOAD_BYTES)
     assert response.status_code == 422 and "文件超过 10 MB" in response.content.decode()
 
 

@@ -10,14 +10,10 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
-from typing import Any
 
 from django.db import transaction
 from django.db.models import QuerySet
-from openpyxl import Workbook, load_workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+from openpyxl import Workbook
 
 from yimen.catalog import queries, services
 from yimen.catalog.excel_rows import (
@@ -26,11 +22,7 @@ from yimen.catalog.excel_rows import (
     ITEM_SHEET,
     MATERIAL_HEADERS,
     MATERIAL_SHEET,
-    MAX_UPLOAD_BYTES,
-    NOT_XLSX,
-    XLSX_SIGNATURE,
     ParsedItem,
-    RowError,
     item_values,
     material_rows,
     parse_workbook,
@@ -40,10 +32,10 @@ from yimen.catalog.models import (
     Theme,
 )
 from yimen.core import audit
-from yimen.core.errors import ApplicationError
+from yimen.core.spreadsheet import EXCEL_TYPE, RowError, append_row, open_workbook
 from yimen.org.models import Staff
 
-CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CONTENT_TYPE = EXCEL_TYPE
 FILENAME = "事项目录.xlsx"
 
 
@@ -72,18 +64,6 @@ class ImportReport:
 # --- writing rows: export, and the comparison that finds unchanged items ---------------------------
 
 
-def _append(sheet: WriteOnlyWorksheet, values: list[Any], *, header: bool = False) -> None:
-    cells = []
-    for value in values:
-        cell = WriteOnlyCell(sheet, value)
-        if header:
-            cell.font = Font(bold=True)
-        elif isinstance(value, str) and "\n" in value:
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
-        cells.append(cell)
-    sheet.append(cells)
-
-
 def export_workbook(items: QuerySet[ServiceItem] | None = None) -> bytes:
     """The public catalogue (or `items`) as an .xlsx in the import layout."""
     items = queries.published() if items is None else items
@@ -92,33 +72,20 @@ def export_workbook(items: QuerySet[ServiceItem] | None = None) -> bytes:
     item_sheet, material_sheet = workbook.create_sheet(ITEM_SHEET), workbook.create_sheet(MATERIAL_SHEET)
     for sheet, headers in [(item_sheet, ITEM_HEADERS), (material_sheet, MATERIAL_HEADERS)]:
         sheet.freeze_panes = "A2"
-        _append(sheet, headers, header=True)
+        append_row(sheet, headers, header=True)
     for item in items.select_related("organisation").prefetch_related(*CURRENT_RELATIONS).iterator(500):
         assert item.current is not None
         guide = services.guide_of(item.current)
         values = item_values(item, guide, themes)
-        _append(item_sheet, [values[column] for column in ITEM_HEADERS])
+        append_row(item_sheet, [values[column] for column in ITEM_HEADERS])
         for row in material_rows(item.impl_code, guide):
-            _append(material_sheet, row)
+            append_row(material_sheet, row)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
 
 
 # --- import ----------------------------------------------------------------------------------------
-
-
-def open_workbook(content: bytes) -> Any:
-    """The workbook in `content`, or an ApplicationError when it is too large or not really an .xlsx."""
-    if len(content) > MAX_UPLOAD_BYTES:
-        message = f"文件超过 {MAX_UPLOAD_BYTES // 1024 // 1024} MB，请拆分后分批导入"
-        raise ApplicationError(message, fields={"file": [message]})
-    if not content.startswith(XLSX_SIGNATURE):
-        raise ApplicationError(NOT_XLSX, fields={"file": [NOT_XLSX]})
-    try:
-        return load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl reports a damaged package with many kinds of error
-        raise ApplicationError(NOT_XLSX, fields={"file": [NOT_XLSX]}) from exc
 
 
 def _save(item: ParsedItem, by: Staff | None, report: ImportReport) -> None:

@@ -28,6 +28,16 @@ from yimen.catalog.models import (
 )
 from yimen.catalog.services import Guide
 from yimen.catalog.validation import validate_version
+from yimen.core.spreadsheet import (
+    Cells,
+    RowError,
+    cell_text,
+    choice_keys,
+    lines,
+    read_rows,
+    split_words,
+    too_long,
+)
 from yimen.org.models import Organisation, Staff
 from yimen.org.permissions import can
 
@@ -54,9 +64,6 @@ REQUIRED_HEADERS = {
     ],
     MATERIAL_SHEET: ["实施编码", "材料名称"],
 }
-MAX_UPLOAD_BYTES = 10 * 1024 * 1024
-XLSX_SIGNATURE = b"PK\x03\x04"
-NOT_XLSX = "文件不是有效的 Excel 工作簿（.xlsx），请用 Excel 或 WPS 另存为 .xlsx 后再导入"
 OPEN_REVISION = "该事项有未发布的修订版本，请先完成或退回后再导入"
 RETIRED = "该事项已废止，不能再导入"
 
@@ -84,45 +91,6 @@ FIELD_COLUMNS = (
 CARRIED_FIELDS = ["special_procedures", "online_url", "faq"]
 
 
-@dataclass(frozen=True)
-class RowError:
-    sheet: str
-    row: int  # as Excel numbers it; 0 when the whole sheet is at fault
-    column: str
-    message: str
-
-    def __str__(self) -> str:
-        where = f"{self.sheet}表" + (f" 第{self.row}行" if self.row else "")
-        return f"{where} 〔{self.column}〕：{self.message}" if self.column else f"{where}：{self.message}"
-
-
-# --- reading cells ----------------------------------------------------------------------------------
-
-
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
-def _split(text: str) -> list[str]:
-    return [word for word in re.split(r"[、,，;；\s]+", text) if word]
-
-
-def _lines(text: str, separators: str = r"[\r\n]+") -> list[str]:
-    return [line.strip() for line in re.split(separators, text) if line.strip()]
-
-
-def _choice_keys(choices: type[models.TextChoices]) -> dict[str, str]:
-    """A choice by its value, its label, or its label's short form (“三级” for “三级：网上预审”)."""
-    keys: dict[str, str] = {}
-    for value, label in choices.choices:
-        keys.update({str(value).lower(): value, str(label): value, str(label).split("：")[0]: value})
-    return keys
-
-
 def _decimal(text: str) -> Decimal | None:
     """A time limit: a number with at most one decimal place; 即办 is 0 and 半天 is 0.5."""
     if not text:
@@ -139,56 +107,8 @@ def _decimal(text: str) -> Decimal | None:
     return number
 
 
-def _max_length(model: type[models.Model], name: str) -> int | None:
-    return getattr(model._meta.get_field(name), "max_length", None)
-
-
-def _too_long(model: type[models.Model], fields: dict[str, str]) -> list[str]:
-    """What in `fields` ({name: value}) is longer than the model's column allows, as messages."""
-    found = []
-    for name, value in fields.items():
-        limit = _max_length(model, name)
-        if limit and len(value) > limit:
-            label = getattr(model._meta.get_field(name), "verbose_name", name)
-            found.append(f"{label}不能超过 {limit} 个字（现有 {len(value)} 个字）")
-    return found
-
-
-class _Cells:
-    """One data row: its values by header, read into model values; each problem found is noted."""
-
-    def __init__(self, sheet: str, row: int, values: dict[str, Any], errors: list[RowError]):
-        self.sheet, self.row, self.values, self.errors = sheet, row, values, errors
-
-    def __getitem__(self, column: str) -> str:
-        return _text(self.values.get(column))
-
-    def error(self, column: str, message: str) -> None:
-        self.errors.append(RowError(self.sheet, self.row, column, message))
-
-    def text(self, column: str, model: type[models.Model], name: str, *, required: bool = False) -> str:
-        value = self[column]
-        if required and not value:
-            self.error(column, f"{column}必填")
-        for message in _too_long(model, {name: value}):
-            self.error(column, message)
-        return value
-
-    def choice(self, column: str, choices: type[models.TextChoices], default: str | None) -> str:
-        value = self[column]
-        if not value and default is not None:
-            return default
-        found = _choice_keys(choices).get(value.lower()) if value else None
-        if found is None:
-            allowed = "、".join(str(label) for label in choices.labels)
-            self.error(column, f"{column}“{value}”不是可选值，可选：{allowed}" if value else f"{column}必填")
-        return found or default or ""
-
-    def flag(self, column: str, words: dict[str, bool], default: bool) -> bool:
-        value = self[column]
-        if value and value not in words:
-            self.error(column, f"{column}应填“{'”或“'.join(list(words)[:2])}”")
-        return words.get(value, default)
+class _Cells(Cells):
+    """A catalogue row: cells as `Cells` reads them, and time limits with half days."""
 
     def decimal(self, column: str) -> Decimal | None:
         try:
@@ -196,15 +116,6 @@ class _Cells:
         except ValueError as exc:
             self.error(column, f"{column}{exc}")
             return None
-
-    def integer(self, column: str, default: int) -> int:
-        value = self[column]
-        if not value:
-            return default
-        if not re.fullmatch(r"\d{1,5}", value) or int(value) > 32767:
-            self.error(column, f"{column}应为整数（现为“{value}”）")
-            return default
-        return int(value)
 
 
 # --- one item, one material -------------------------------------------------------------------------
@@ -236,7 +147,7 @@ class _Context:
 def _themes(cells: _Cells, for_person: bool, for_legal: bool, themes: list[Theme]) -> list[int]:
     """主题 by name; a name both audiences use (社会保障) is taken for the item's audience, or “个人·社会保障”."""
     ids = []
-    for word in _split(cells["主题"]):
+    for word in split_words(cells["主题"]):
         audience, dot, name = word.rpartition("·")
         matches = [t for t in themes if t.name == name and (not dot or t.get_audience_display() == audience)]
         served = [
@@ -267,10 +178,10 @@ def _fees(cells: _Cells) -> tuple[bool, list[dict[str, Any]]]:
     if text in ("", "不收费", "免费"):
         return True, []
     fees = []
-    for i, line in enumerate(_lines(text), start=1):
+    for i, line in enumerate(lines(text), start=1):
         parts = [part.strip() for part in re.split(r"[|｜]", line)]
         fee = dict(zip(services.FEE_FIELDS, [*parts, "", ""][:3], strict=True))
-        problems = _too_long(Fee, fee) if len(parts) == 3 else ["应写作“项目|标准|依据”，或整格填“不收费”"]
+        problems = too_long(Fee, fee) if len(parts) == 3 else ["应写作“项目|标准|依据”，或整格填“不收费”"]
         for problem in problems:
             cells.error("收费", f"收费第 {i} 行：{problem}")
         fees.append(fee)
@@ -278,8 +189,8 @@ def _fees(cells: _Cells) -> tuple[bool, list[dict[str, Any]]]:
 
 
 def _steps(cells: _Cells) -> list[dict[str, Any]]:
-    steps, units = [], _choice_keys(TimeUnit)
-    for i, line in enumerate(_lines(cells["办理环节"]), start=1):
+    steps, units = [], choice_keys(TimeUnit)
+    for i, line in enumerate(lines(cells["办理环节"]), start=1):
         parts = [part.strip() for part in re.split(r"[|｜]", line)]
         name, limit, unit, counts = [*parts, "", "", ""][:4]
         problems = [] if len(parts) <= 4 else ["应写作“环节名称|时限|单位|是否计时”"]
@@ -291,7 +202,7 @@ def _steps(cells: _Cells) -> list[dict[str, Any]]:
             problems.append(f"单位“{unit}”应为工作日、自然日或小时")
         if counts not in ("", "是", "否"):
             problems.append("是否计时应填“是”或“否”")
-        problems += _too_long(Step, {"name": name})
+        problems += too_long(Step, {"name": name})
         for problem in problems:
             cells.error("办理环节", f"办理环节第 {i} 行：{problem}")
         steps.append(
@@ -314,15 +225,15 @@ def _parse_item(cells: _Cells, ctx: _Context) -> ParsedItem:
         name: cells.text(column, ItemVersion, name) for column, name in TEXT_COLUMNS.items()
     }
     fields |= {name: cells.choice(column, choices, default) for column, (name, choices, default) in CHOICE_COLUMNS.items()}  # fmt: skip
-    audiences = _split(cells["服务对象"])
+    audiences = split_words(cells["服务对象"])
     if set(audiences) - {"个人", "法人"}:
         cells.error("服务对象", f"服务对象“{cells['服务对象']}”应为个人、法人或“个人、法人”")
     fields["for_person"], fields["for_legal"] = "个人" in audiences, "法人" in audiences
-    fields["business_types"] = _split(cells["业务类型"])
+    fields["business_types"] = split_words(cells["业务类型"])
     for word in fields["business_types"]:
         if word not in BUSINESS_TYPES:
             cells.error("业务类型", f"业务类型“{word}”不在目录中，可选：{'、'.join(BUSINESS_TYPES)}")
-    fields["legal_basis"] = [_basis(line) for line in _lines(cells["设定依据"], r"[\r\n；;]+")]
+    fields["legal_basis"] = [_basis(line) for line in lines(cells["设定依据"], r"[\r\n；;]+")]
     fields["legal_limit"], fields["promised_limit"] = cells.decimal("法定时限"), cells.decimal("承诺时限")
     fields["visits"] = cells.integer("到现场次数", default=1)
     fields["is_free"], fees = _fees(cells)
@@ -356,25 +267,7 @@ def _parse_material(cells: _Cells) -> dict[str, Any]:
 
 
 def _rows(workbook: Any, sheet: str, errors: list[RowError]) -> list[tuple[int, dict[str, Any]]]:
-    """The sheet's non-blank data rows as (row number, {header: value})."""
-    if sheet not in workbook.sheetnames:
-        errors.append(RowError(sheet, 0, "", f"缺少工作表“{sheet}”"))
-        return []
-    worksheet = workbook[sheet]
-    worksheet.reset_dimensions()  # files from other tools often state a wrong size; read every row
-    rows = worksheet.iter_rows(values_only=True)
-    header = [_text(value) for value in next(rows, ())]
-    missing = [column for column in REQUIRED_HEADERS[sheet] if column not in header]
-    errors.extend(RowError(sheet, 1, column, f"缺少“{column}”列（第 1 行应为表头）") for column in missing)
-    if missing:
-        return []
-    index = {column: header.index(column) for column in header if column}
-    found = []
-    for number, row in enumerate(rows, start=2):
-        values = {column: row[i] if i < len(row) else None for column, i in index.items()}
-        if any(_text(value) for value in values.values()):
-            found.append((number, values))
-    return found
+    return read_rows(workbook, sheet, REQUIRED_HEADERS[sheet], errors)
 
 
 def _locate(item: ParsedItem, name: str, message: str) -> RowError:
@@ -454,7 +347,7 @@ def parse_workbook(workbook: Any, by: Staff | None) -> tuple[list[ParsedItem], l
     item_rows, material_rows = _rows(workbook, ITEM_SHEET, stray), _rows(workbook, MATERIAL_SHEET, stray)
     if not item_rows and not stray:
         stray.append(RowError(ITEM_SHEET, 2, "", "事项表没有数据（第 1 行为表头，从第 2 行起每行一个事项）"))
-    codes = [_text(values.get("实施编码")) for _, values in item_rows]
+    codes = [cell_text(values.get("实施编码")) for _, values in item_rows]
     existing = ServiceItem.objects.filter(impl_code__in=codes).select_related("organisation", "current")
     ctx = _Context(
         by=by,
@@ -481,7 +374,7 @@ def parse_workbook(workbook: Any, by: Staff | None) -> tuple[list[ParsedItem], l
             stray.extend(item.errors)
     materials: dict[str, list[tuple[int, int, dict[str, Any]]]] = {}
     for number, values in material_rows:
-        code = _text(values.get("实施编码"))
+        code = cell_text(values.get("实施编码"))
         owner = items.get(code)
         cells = _Cells(MATERIAL_SHEET, number, values, owner.errors if owner else stray)
         if owner is None:

@@ -10,17 +10,18 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from yimen.catalog import excel
+from yimen.core import spreadsheet
 from yimen.core.errors import ApplicationError
 from yimen.office.views import requires, signed_in
 
 TEMPLATE = "office/catalog/import.html"
-MAX_MB = excel.MAX_UPLOAD_BYTES // 1024 // 1024
+MAX_MB = spreadsheet.MAX_UPLOAD_BYTES // 1024 // 1024
 
 
 def _upload_problem(upload: UploadedFile | None) -> str:
     if upload is None:
         return "请选择要导入的 Excel 文件（.xlsx）"
-    if (upload.size or 0) > excel.MAX_UPLOAD_BYTES:
+    if (upload.size or 0) > spreadsheet.MAX_UPLOAD_BYTES:
         return f"文件超过 {MAX_MB} MB，请拆分后分批导入"
     return ""
 
