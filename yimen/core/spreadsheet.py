@@ -14,7 +14,6 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote
 
 from django.db import models
 from django.http import HttpResponse
@@ -23,6 +22,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
+from yimen.core.downloads import file_response
 from yimen.core.errors import ApplicationError
 
 EXCEL_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -219,10 +219,6 @@ def workbook_bytes(sheets: Iterable[tuple[str, Sequence[str], Iterable[Sequence[
     return buffer.getvalue()
 
 
-def download(content: bytes, filename: str, ascii_name: str) -> HttpResponse:
-    """The workbook as a download named in Chinese (RFC 6266), with an ASCII name for old clients."""
-    response = HttpResponse(content, content_type=EXCEL_TYPE)
-    response["Content-Disposition"] = (
-        f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
-    )
-    return response
+def download(content: bytes, filename: str, fallback: str) -> HttpResponse:
+    """The workbook as a download named in Chinese."""
+    return file_response(content, filename=filename, fallback=fallback, content_type=EXCEL_TYPE)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
 
 from django.core.files.uploadedfile import UploadedFile
 from django.http import HttpRequest, HttpResponse
@@ -51,8 +50,4 @@ def import_view(request: HttpRequest) -> HttpResponse:
 @requires("item.edit")
 def export_view(request: HttpRequest) -> HttpResponse:
     """The public catalogue as 事项目录.xlsx, in the layout the import reads."""
-    response = HttpResponse(excel.export_workbook(), content_type=excel.CONTENT_TYPE)
-    response["Content-Disposition"] = (
-        f"attachment; filename=\"catalog.xlsx\"; filename*=UTF-8''{quote(excel.FILENAME)}"
-    )
-    return response
+    return spreadsheet.download(excel.export_workbook(), excel.FILENAME, "catalog.xlsx")

@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from io import BytesIO
 from typing import Any
-from urllib.parse import quote
 
 from django import forms
 from django.core.paginator import Paginator
@@ -24,14 +23,13 @@ from openpyxl.styles import Font
 from yimen.cases import stats, supervision
 from yimen.cases.models import Case
 from yimen.catalog.models import ServiceItem
-from yimen.core import calendar
+from yimen.core import calendar, spreadsheet
 from yimen.office.views import requires, signed_in
 from yimen.org.models import Organisation, Window
 from yimen.org.permissions import organisations_for
 
 CARDS_PER_PAGE = 50
 LATE_WINDOWS = [(1, "近1日"), (7, "近7日"), (30, "近30日"), (90, "近90日")]
-EXCEL_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _organisations(visible: Collection[int] | None) -> QuerySet[Organisation]:
@@ -330,9 +328,5 @@ def workbook(f: stats.StatsFilter, rows: list[stats.Row], total: stats.Row) -> b
 @requires("stats.view")
 def statistics_export(request: HttpRequest) -> HttpResponse:
     _, f, rows, total = _statistics(request)
-    response = HttpResponse(workbook(f, rows, total), content_type=EXCEL_TYPE)
     name = f"办件统计_{f.start:%Y%m%d}-{f.end:%Y%m%d}.xlsx"
-    response["Content-Disposition"] = (
-        f"attachment; filename=\"case-stats.xlsx\"; filename*=UTF-8''{quote(name)}"
-    )
-    return response
+    return spreadsheet.download(workbook(f, rows, total), name, "case-stats.xlsx")
