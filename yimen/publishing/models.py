@@ -181,6 +181,16 @@ class Publication(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    def get_absolute_url(self) -> str:
+        """The public page (for a withdrawn item, its notice)."""
+        from django.urls import reverse
+
+        return reverse("publishing:detail", args=[self.pk])
+
+    @property
+    def is_public(self) -> bool:
+        return self.state == PublicationState.PUBLISHED
+
 
 class PublicationVersion(models.Model):
     """Every saved state of a publication's content, kept (versions are never rewritten)."""
