@@ -302,10 +302,13 @@ def notice_html(case: Case, kind: str, *, base_url: str) -> str:
 
 def notice_pdf(case: Case, kind: str, *, base_url: str) -> bytes:
     """The notice as an A4 PDF in Noto Serif CJK; the stylesheet is read from disk, nothing is fetched."""
+    return html_pdf(notice_html(case, kind, base_url=base_url))
+
+
+def html_pdf(html: str) -> bytes:
+    """A letter's print layout as PDF, fetching nothing from the network (other apps' letters too)."""
     fetcher = LocalOnlyFetcher()
-    document = HTML(
-        string=notice_html(case, kind, base_url=base_url), url_fetcher=fetcher, media_type="print"
-    )
+    document = HTML(string=html, url_fetcher=fetcher, media_type="print")
     pdf: bytes = document.write_pdf(stylesheets=[CSS(filename=str(STYLESHEET), url_fetcher=fetcher)])
     return pdf
 
@@ -345,7 +348,11 @@ def _docx_table(doc: DocxDocument, table: Table) -> None:
 
 def notice_docx(case: Case, kind: str, *, base_url: str) -> bytes:
     """The same notice as a Word document (A4, GB/T 9704 margins), for offices that edit before sealing."""
-    found = notice(case, kind, base_url=base_url)
+    return docx_bytes(notice(case, kind, base_url=base_url))
+
+
+def docx_bytes(found: Notice) -> bytes:
+    """Any letter laid out as a `Notice` as a Word document (other apps' letters too)."""
     doc = Document()
     section = doc.sections[0]
     section.page_width, section.page_height = Mm(210), Mm(297)

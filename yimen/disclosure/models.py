@@ -93,6 +93,16 @@ class Outcome(models.TextChoices):
     OTHER = "r6_3", "其他处理：其他"
 
 
+class RequestCounter(models.Model):
+    """The last serial used for a number prefix (organisation + year): numbers never repeat or collide."""
+
+    prefix = models.CharField(max_length=60, unique=True)
+    last = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.prefix}:{self.last}"
+
+
 class DisclosureRequest(models.Model):
     number = models.CharField("申请编号", max_length=40, unique=True)
     query_code = models.CharField("查询码", max_length=6)
@@ -170,6 +180,7 @@ class DisclosureRequest(models.Model):
 
 class EventKind(models.TextChoices):
     RECEIVED = "received", "收到申请"
+    STARTED = "started", "开始办理"
     CLARIFICATION_REQUESTED = "clarification_requested", "告知补正"
     CLARIFICATION_RECEIVED = "clarification_received", "收到补正"
     CLARIFICATION_EXPIRED = "clarification_expired", "逾期未补正"
@@ -182,6 +193,8 @@ class EventKind(models.TextChoices):
     REPLIED = "replied", "答复"
     DELIVERED = "delivered", "送达"
     CLOSED = "closed", "办结"
+    APPEALED = "appealed", "申请行政复议或提起行政诉讼"
+    APPEAL_DECIDED = "appeal_decided", "复议或诉讼结果"
     RECOMPUTED = "recomputed", "日历调整重算"
     NOTE = "note", "备注"
 
