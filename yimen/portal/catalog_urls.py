@@ -1,5 +1,6 @@
 from django.urls import path
 
+from yimen.portal import apply_views
 from yimen.portal import catalog_views as views
 
 app_name = "catalog"
@@ -10,4 +11,5 @@ urlpatterns = [
     path("<str:code>/", views.item, name="item"),
     path("<str:code>/v<int:number>/", views.item_version, name="item_version"),
     path("<str:code>/print.pdf", views.item_pdf, name="print"),
+    path("<str:code>/apply/", apply_views.apply, name="apply"),
 ]

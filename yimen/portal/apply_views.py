@@ -1,0 +1,216 @@
+"""网上申办 on the portal: /guide/<code>/apply/ files a case against the item's current guide.
+
+The case and its files go through `cases.uploads.submit_with_materials`, all or nothing. Each form
+carries a signed one-time token whose nonce is the idempotency key: it is written as the key of an
+outbox event (`apply.received`, unique) in the case's own transaction, so a second submission of the
+same token rolls back and shows the first case's receipt instead of filing another case.
+
+A double click or a reload re-sends the same page, hence the same token. Going back to the form does
+not: the browser fetches the page again (and refills the fields and files). So the token also lives in
+a cookie for this item's apply page; a fetched page reuses it and, once it has filed a case, says so
+and offers “另行申请一件”, the only way to a fresh token. Each client address may file at most
+APPLY_SUBMISSIONS_PER_HOUR cases an hour.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
+from django.views.decorators.http import require_http_methods
+
+from yimen.cases import uploads
+from yimen.cases.models import ApplicantKind, Case, Channel
+from yimen.catalog import queries as catalog_queries
+from yimen.catalog.models import ItemVersion, OnlineDepth, ServiceItem
+from yimen.core import events
+from yimen.core.errors import ApplicationError
+from yimen.core.identity import mask_phone
+from yimen.portal.apply_forms import (
+    ApplyForm,
+    accepts_online,
+    kinds_for,
+    new_token,
+    read_token,
+    token_max_age,
+)
+
+RECEIVED = "apply.received"
+TOO_MANY = "本网络地址1小时内提交的申请已达上限，请稍后再试，或到窗口办理"
+HOUR = 3600
+COOKIE_SALT = "yimen.portal.apply.cookie"
+
+
+def submissions_per_hour() -> int:
+    return int(getattr(settings, "YIMEN", {}).get("APPLY_SUBMISSIONS_PER_HOUR", 10))
+
+
+def _rate_key(request: HttpRequest) -> str:
+    ip = request.META.get("REMOTE_ADDR", "")
+    return f"portal:apply:ip:{hashlib.sha256(ip.encode()).hexdigest()}"
+
+
+def _over_limit(request: HttpRequest) -> bool:
+    return int(cache.get(_rate_key(request)) or 0) >= submissions_per_hour()
+
+
+def _count_submission(request: HttpRequest) -> None:
+    """A fixed hour from the address's first case; only filed cases count, not corrected attempts."""
+    key = _rate_key(request)
+    if not cache.add(key, 1, HOUR):
+        try:
+            cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.set(key, 1, HOUR)
+
+
+def _unavailable(request: HttpRequest, item: ServiceItem | None, reason: str, status: int) -> HttpResponse:
+    return render(request, "portal/apply_unavailable.html", {"item": item, "reason": reason}, status=status)
+
+
+class _Repeated(Exception):
+    """The form's token already filed a case: undo this one, show that one."""
+
+    def __init__(self, case_id: int):
+        super().__init__(case_id)
+        self.case_id = case_id
+
+
+def _file_once(item: ServiceItem, form: ApplyForm) -> tuple[Case, bool]:
+    """The case and its files, or — when this form was already submitted — the case it filed then."""
+    business_type = form.cleaned_data.get("business_type", "")
+    try:
+        with uploads.all_or_nothing():
+            case = uploads.submit_with_materials(
+                item=item, applicant=form.applicant(), channel=Channel.ONLINE, uploads=form.uploads()
+            )
+            receipt = events.emit(
+                RECEIVED,
+                {"case": case.pk, "number": case.number, "business_type": business_type},
+                key=f"{RECEIVED}:{form.nonce()}",
+            )
+            if receipt.payload.get("case") != case.pk:
+                raise _Repeated(int(receipt.payload["case"]))
+    except _Repeated as repeated:
+        return Case.objects.select_related("version").get(pk=repeated.case_id), False
+    return case, True
+
+
+@dataclass(frozen=True)
+class _Remembered:
+    """The token this browser was given for the item's form, and the case it filed ("" while none)."""
+
+    token: str
+    number: str
+
+    @property
+    def again(self) -> str:
+        """The “另行申请一件” link's key: it frees a fresh token only from the receipt it was shown on."""
+        return read_token(self.token).nonce[:8]
+
+
+def _cookie(item: ServiceItem) -> str:
+    return f"yimen_apply_{item.pk}"
+
+
+def _remembered(request: HttpRequest, item: ServiceItem, version: ItemVersion) -> _Remembered | None:
+    raw = request.get_signed_cookie(_cookie(item), default=None, salt=COOKIE_SALT, max_age=token_max_age())
+    try:
+        data = json.loads(raw or "")
+        if read_token(data["token"]).version_id != version.pk:
+            return None
+        return _Remembered(token=str(data["token"]), number=str(data.get("number", "")))
+    except (ValueError, KeyError, TypeError, ApplicationError):
+        return None
+
+
+def _remember(response: HttpResponse, item: ServiceItem, remembered: _Remembered) -> None:
+    response.set_signed_cookie(
+        _cookie(item),
+        json.dumps({"token": remembered.token, "number": remembered.number}),
+        salt=COOKIE_SALT,
+        max_age=token_max_age(),
+        path=reverse("catalog:apply", args=[item.impl_code]),
+        httponly=True,
+        samesite="Lax",
+        secure=settings.SESSION_COOKIE_SECURE,
+    )
+
+
+def _form_page(request: HttpRequest, item: ServiceItem, context: dict[str, Any]) -> HttpResponse:
+    """The blank form, with this browser's token for the item, or a fresh one when it has none yet or
+    follows “另行申请一件” from the receipt of the case its token filed."""
+    version = context["v"]
+    remembered = _remembered(request, item, version)
+    if remembered and remembered.number and request.GET.get("again") == remembered.again:
+        remembered = None
+    fresh = remembered is None
+    remembered = remembered or _Remembered(token=new_token(version), number="")
+    form = ApplyForm(
+        initial={"token": remembered.token, "kind": context["kind"]}, version=version, kind=context["kind"]
+    )
+    response = render(request, "portal/apply.html", {**context, "form": form, "remembered": remembered})
+    if fresh:
+        _remember(response, item, remembered)
+    return response
+
+
+def _applicant_kind(request: HttpRequest, version: ItemVersion) -> str:
+    kinds = kinds_for(version)
+    asked = (request.POST if request.method == "POST" else request.GET).get("kind", "")
+    return asked if asked in kinds else kinds[0]
+
+
+@require_http_methods(["GET", "POST"])
+def apply(request: HttpRequest, code: str) -> HttpResponse:
+    item = catalog_queries.item_by_code(code)
+    if item is None or not item.is_public:
+        raise Http404("没有这个事项，或该事项已废止")
+    assert item.current is not None
+    version = catalog_queries.guide(item.current)
+    if not accepts_online(version):
+        reason = f"该事项的网办深度为“{version.get_online_depth_display()}”，暂不支持在线申办，请到窗口办理。"
+        return _unavailable(request, item, reason, 404)
+    kind = _applicant_kind(request, version)
+    context: dict[str, Any] = {
+        "item": item,
+        "v": version,
+        "kind": kind,
+        "kinds": [(k, ApplicantKind(k).label) for k in kinds_for(version)],
+        "pre_review": version.online_depth == OnlineDepth.PRE_REVIEW,
+        "max_mb": f"{settings.YIMEN['UPLOAD_MAX_BYTES'] / 1024 / 1024:g}",
+    }
+    if request.method == "GET":
+        return _form_page(request, item, context)
+    if _over_limit(request):
+        return _unavailable(request, item, TOO_MANY, 429)
+    form = ApplyForm(request.POST, request.FILES, version=version, kind=kind)
+    if form.is_valid():
+        try:
+            case, new = _file_once(item, form)
+        except ApplicationError as exc:
+            form.show(exc)
+        else:
+            if new:
+                _count_submission(request)
+            remembered = _Remembered(token=form.cleaned_data["token"], number=case.number)
+            receipt = {
+                "case": case,
+                "repeated": not new,
+                "phone": mask_phone(case.phone),
+                "business_type": form.cleaned_data.get("business_type", ""),
+                "remembered": remembered,
+            }
+            response = render(request, "portal/apply_done.html", {**context, **receipt})
+            add_never_cache_headers(response)  # the 查询码 must not stay in any cache
+            _remember(response, item, remembered)
+            return response
+    return render(request, "portal/apply.html", {**context, "form": form, "failed": True}, status=422)

@@ -1,0 +1,15 @@
+"""{% load online_apply %}: whether a guide offers 在线申办 (one rule, shared with the apply page)."""
+
+from __future__ import annotations
+
+from django import template
+
+from yimen.catalog.models import ItemVersion
+from yimen.portal.apply_forms import accepts_online as _accepts_online
+
+register = template.Library()
+
+
+@register.filter
+def accepts_online(version: ItemVersion) -> bool:
+    return _accepts_online(version)
