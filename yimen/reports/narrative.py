@@ -20,12 +20,13 @@ from yimen.reports.template import template
 
 
 def render(name: str, context: Mapping[str, Any]) -> str:
-    """A narrative template, with runs of blank lines folded to one paragraph break."""
+    """A narrative template as text: one paragraph per line, blank lines dropped."""
     text = render_to_string(f"reports/narrative/{name}.txt", dict(context))
-    paragraphs = [
-        " ".join(line.strip() for line in block.splitlines() if line.strip()) for block in text.split("\n\n")
-    ]
-    return "\n\n".join(p for p in paragraphs if p)
+    return "\n".join(line.strip() for line in text.splitlines() if line.strip())
+
+
+def paragraphs(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip()]
 
 
 def short_name(org: Organisation) -> str:
