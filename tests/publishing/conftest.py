@@ -16,6 +16,10 @@ from yimen.publishing.models import CatalogueNode, Kind, Publication
 
 @pytest.fixture
 def search_index(db: None, monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, int]]:
+    return recording_search(monkeypatch)
+
+
+def recording_search(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, int]]:
     """The calls made to the search index. While the index is not built yet its functions are stood in
     for; once it is, the real index is used and the calls are still recorded."""
     calls: list[tuple[str, int]] = []
@@ -59,6 +63,11 @@ class Desk:
 
 @pytest.fixture
 def desk(cast: Cast, search_index: list[tuple[str, int]]) -> Desk:
+    return make_desk(cast, search_index)
+
+
+def make_desk(cast: Cast, search_index: list[tuple[str, int]]) -> Desk:
+    """The centre with a credit code and its default catalogue."""
     cast.centre.uscc = "11421200MB1534962T"
     cast.centre.save()
     nodes = {n.code: n for n in services.ensure_catalogue(organisation=cast.centre)}

@@ -4,7 +4,7 @@ and each publication's page (a withdrawn one keeps its page with a notice instea
 from __future__ import annotations
 
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
@@ -93,7 +93,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "portal/publishing/detail.html", context, status=410 if withdrawn else 200)
 
 
-def attachment(request: HttpRequest, pk: int, file_id: int) -> FileResponse:
+def attachment(request: HttpRequest, pk: int, file_id: int) -> HttpResponse:
     """An attachment, only while its publication is published."""
     found = get_object_or_404(
         Attachment, pk=file_id, publication_id=pk, publication__state=PublicationState.PUBLISHED

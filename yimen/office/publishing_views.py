@@ -1,0 +1,316 @@
+"""The office's proactive-disclosure pages: the list, the editor, one publication and its workflow, the
+review queue, and what is due or was late (条例第二十六条).
+
+Every change goes through `publishing.services`; these views parse forms, call a service, and show
+its refusal where it belongs: field messages (422), a wrong state (409) or a missing role (403).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Q, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from yimen.core.errors import ApplicationError
+from yimen.core.models import AuditEntry
+from yimen.office.publishing_forms import PublicationForm, ValidityForm, show_errors
+from yimen.office.views import requires, signed_in
+from yimen.org.models import Organisation, Staff
+from yimen.org.permissions import can, organisations_for
+from yimen.publishing import attachments, queries, services
+from yimen.publishing.models import Attachment, Publication, PublicationState
+
+ACTIONS = ("publication.edit", "publication.review")
+
+
+def publishing_links(staff: Staff) -> list[tuple[str, str]]:
+    """The disclosure pages this person may open, for the navigation bar."""
+    return [
+        (label, reverse(name))
+        for label, name, actions in [
+            ("主动公开", "office_publishing:list", ACTIONS),
+            ("公开审核", "office_publishing:review_queue", ("publication.review",)),
+            ("应公开与逾期", "office_publishing:due", ACTIONS),
+            ("公开目录与指南", "office_publishing:catalogue", ACTIONS),
+        ]
+        if any(can(staff, action) for action in actions)
+    ]
+
+
+def render_page(
+    request: HttpRequest, template: str, context: dict[str, Any], *, status: int = 200
+) -> HttpResponse:
+    context = {"publishing_links": publishing_links(signed_in(request)), **context}
+    return render(request, f"office/publishing/{template}", context, status=status)
+
+
+def refused(
+    request: HttpRequest, exc: ApplicationError, publication: Publication | None = None
+) -> HttpResponse:
+    return render_page(request, "refused.html", {"error": exc, "publication": publication}, status=exc.status)
+
+
+def reach(staff: Staff) -> set[int] | None:
+    """Organisations whose publications `staff` sees: where they edit or review (None: all)."""
+    found: set[int] = set()
+    for action in ACTIONS:
+        orgs = organisations_for(staff, action)
+        if orgs is None:
+            return None
+        found |= orgs
+    return found
+
+
+def _within(items: QuerySet[Publication], organisations: set[int] | None) -> QuerySet[Publication]:
+    return items if organisations is None else items.filter(organisation_id__in=organisations)
+
+
+def _publication(request: HttpRequest, pk: int) -> Publication:
+    publication = get_object_or_404(
+        Publication.objects.select_related("organisation", "node", "created_by"), pk=pk
+    )
+    staff = signed_in(request)
+    if not any(can(staff, action, publication) for action in ACTIONS):
+        raise Http404("没有这条信息")
+    return publication
+
+
+# --- the list --------------------------------------------------------------------------------------
+
+
+@requires("publication.edit")
+def publication_list(request: HttpRequest) -> HttpResponse:
+    state = request.GET.get("state", "")
+    state = state if state in PublicationState.values else ""
+    q = request.GET.get("q", "").strip()[:50]
+    items = _within(Publication.objects.select_related("organisation", "node"), reach(signed_in(request)))
+    if state:
+        items = items.filter(state=state)
+    if q:
+        items = items.filter(
+            Q(title__icontains=q) | Q(document_number__icontains=q) | Q(index_number__icontains=q)
+        )
+    page = Paginator(items.order_by("-updated_at", "-pk"), 50).get_page(request.GET.get("page"))
+    context = {"page": page, "states": PublicationState.choices, "state": state, "q": q}
+    return render_page(request, "list.html", context)
+
+
+# --- the editor ------------------------------------------------------------------------------------
+
+
+def _editor(
+    request: HttpRequest, form: PublicationForm, publication: Publication | None = None, *, status: int = 200
+) -> HttpResponse:
+    context = {"form": form, "publication": publication, "failed": status == 422}
+    return render_page(request, "editor.html", context, status=status)
+
+
+def _data(request: HttpRequest) -> QueryDict | None:
+    return request.POST if request.method == "POST" else None
+
+
+@requires("publication.edit")
+def publication_new(request: HttpRequest) -> HttpResponse:
+    staff = signed_in(request)
+    node = request.GET.get("node")
+    form = PublicationForm(_data(request), staff=staff, initial={"node": node} if node else None)
+    if request.method != "POST" or not form.is_valid():
+        return _editor(request, form, status=422 if request.method == "POST" else 200)
+    try:
+        publication = services.create_draft(
+            by=staff,
+            node=form.cleaned_data["node"],
+            fields=form.values(),
+            files=request.FILES.getlist("files"),
+        )
+    except ApplicationError as exc:
+        if exc.status != 422:
+            return refused(request, exc)
+        show_errors(exc, form)
+        return _editor(request, form, status=422)
+    messages.success(request, f"已保存草稿“{publication.title}”，应于 {publication.due_on:%Y-%m-%d} 前公开。")
+    return redirect("office_publishing:detail", pk=publication.pk)
+
+
+@requires("publication.edit")
+def publication_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    staff = signed_in(request)
+    publication = _publication(request, pk)
+    form = PublicationForm(_data(request), staff=staff, publication=publication)
+    if request.method != "POST":
+        return _editor(request, form, publication)
+    if not form.is_valid():
+        return _editor(request, form, publication, status=422)
+    fields = form.values() | {
+        "node": form.cleaned_data["node"].pk,
+        "remove_attachments": request.POST.getlist("remove_attachments"),
+    }
+    try:
+        services.update_draft(
+            publication=publication,
+            by=staff,
+            lock_version=form.cleaned_data["lock_version"] or 0,
+            fields=fields,
+            files=request.FILES.getlist("files"),
+        )
+    except ApplicationError as exc:
+        if exc.status != 422:
+            return refused(request, exc, publication)
+        show_errors(exc, form)
+        return _editor(request, form, publication, status=422)
+    messages.success(request, "草稿已保存为新版本。")
+    return redirect("office_publishing:detail", pk=publication.pk)
+
+
+# --- one publication and its workflow --------------------------------------------------------------
+
+
+def _actions(staff: Staff, publication: Publication) -> dict[str, bool]:
+    """Which buttons to show; the services decide again when one is pressed."""
+    state = publication.state
+    editor = services.is_responsible(staff, publication.node)
+    reviewer = can(staff, "publication.review", publication)
+    return {
+        "edit": editor and state == PublicationState.DRAFT,
+        "submit": editor and state == PublicationState.DRAFT,
+        "review": reviewer and state == PublicationState.REVIEW and publication.created_by_id != staff.pk,
+        "withdraw": reviewer and state == PublicationState.PUBLISHED,
+        "validity": (editor or reviewer) and state == PublicationState.PUBLISHED,
+    }
+
+
+def history(publication: Publication) -> QuerySet[AuditEntry]:
+    return AuditEntry.objects.filter(
+        object_type="publishing.publication", object_id=str(publication.pk)
+    ).order_by("seq")
+
+
+def _detail(
+    request: HttpRequest,
+    publication: Publication,
+    *,
+    failure: ApplicationError | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    entries = list(history(publication))
+    rejection = next((e for e in reversed(entries) if e.action == "publishing.rejected"), None)
+    context = {
+        "p": publication,
+        "actions": _actions(signed_in(request), publication),
+        "attachments": publication.attachments.all(),
+        "versions": publication.versions.select_related("created_by").order_by("-number"),
+        "history": entries,
+        "rejection": rejection if publication.state == PublicationState.DRAFT else None,
+        "validity_form": ValidityForm(initial={"validity": publication.validity}),
+        "failure": failure,
+        "today": timezone.localdate(),
+    }
+    return render_page(request, "detail.html", context, status=status)
+
+
+@login_required
+def publication_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _detail(request, _publication(request, pk))
+
+
+def _perform(action: str, publication: Publication, by: Staff, form: QueryDict) -> str:
+    """Run one workflow step; returns what to tell the user."""
+    if action == "submit":
+        services.submit(publication=publication, by=by)
+        return "已提交审核。"
+    if action == "approve":
+        published = services.approve(publication=publication, by=by)
+        return f"已发布，索引号 {published.index_number}。"
+    if action == "reject":
+        services.reject(publication=publication, by=by, reason=form.get("reason", ""))
+        return "已退回修改，起草人可在信息页看到退回原因。"
+    if action == "withdraw":
+        services.withdraw(publication=publication, by=by, reason=form.get("reason", ""))
+        return "已撤回；门户网站上该信息的页面改为显示撤回说明。"
+    if action == "validity":
+        validity = ValidityForm(form)
+        if not validity.is_valid():
+            raise ApplicationError("有效性或日期格式不正确", fields={"on": ["日期：格式如 2024-05-20"]})
+        services.change_validity(
+            publication=publication,
+            by=by,
+            validity=validity.cleaned_data["validity"],
+            on=validity.cleaned_data["on"],
+        )
+        return "有效性已变更。"
+    raise Http404("没有这项操作")
+
+
+@require_POST
+@login_required
+def publication_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    publication = _publication(request, pk)
+    try:
+        message = _perform(action, publication, signed_in(request), request.POST)
+    except ApplicationError as exc:
+        if exc.status != 422:
+            return refused(request, exc, publication)
+        publication.refresh_from_db()
+        return _detail(request, publication, failure=exc, status=422)
+    messages.success(request, message)
+    return redirect("office_publishing:detail", pk=publication.pk)
+
+
+@login_required
+def attachment_file(request: HttpRequest, pk: int) -> HttpResponse:
+    attachment = get_object_or_404(Attachment.objects.select_related("publication"), pk=pk)
+    _publication(request, attachment.publication_id)
+    return attachments.download(attachment)
+
+
+# --- review and deadlines --------------------------------------------------------------------------
+
+
+@requires("publication.review")
+def review_queue(request: HttpRequest) -> HttpResponse:
+    waiting = Publication.objects.filter(state=PublicationState.REVIEW).select_related(
+        "organisation", "node", "created_by"
+    )
+    waiting = _within(waiting, organisations_for(signed_in(request), "publication.review"))
+    page = Paginator(waiting.order_by("due_on", "pk"), 50).get_page(request.GET.get("page"))
+    return render_page(request, "queue.html", {"page": page, "today": timezone.localdate()})
+
+
+def _year(request: HttpRequest) -> int:
+    try:
+        year = int(request.GET.get("year") or timezone.localdate().year)
+    except ValueError:
+        year = timezone.localdate().year
+    return min(max(year, 2000), 2099)
+
+
+@login_required
+def due(request: HttpRequest) -> HttpResponse:
+    """条例第二十六条: what waits (most urgent first), what was published late, the rate per organisation."""
+    staff = signed_in(request)
+    if not any(can(staff, action) for action in ACTIONS):
+        return render(request, "office/forbidden.html", status=403)
+    year = _year(request)
+    organisations = reach(staff)
+    within = (
+        Organisation.objects.all()
+        if organisations is None
+        else Organisation.objects.filter(pk__in=organisations)
+    )
+    context = {
+        "year": year,
+        "years": range(timezone.localdate().year, timezone.localdate().year - 6, -1),
+        "today": timezone.localdate(),
+        "waiting": queries.waiting(organisations)[:200],
+        "late": Paginator(queries.published_late(organisations, year), 50).get_page(request.GET.get("page")),
+        "rates": queries.timeliness_by_organisation(within, year),
+    }
+    return render_page(request, "due.html", context)
