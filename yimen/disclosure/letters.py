@@ -7,6 +7,7 @@ layout, fonts and the network-free PDF rendering are the cases' notices' (cases/
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 
@@ -29,11 +30,13 @@ def _reply(request: DisclosureRequest) -> Reply:
     return found
 
 
-def tracking_path() -> str:
+def tracking_url() -> str:
+    """The portal's tracking page, where the number and 查询码 are entered."""
     try:
-        return reverse("disclosure:track")
+        path = reverse("disclosure:track")
     except NoReverseMatch:
-        return "/disclosure/"
+        path = "/disclosure/"
+    return str(settings.YIMEN["PUBLIC_BASE_URL"]).rstrip("/") + path
 
 
 def letter(request: DisclosureRequest) -> Notice:
@@ -67,7 +70,7 @@ def letter(request: DisclosureRequest) -> Notice:
         blocks=(
             *paragraphs,
             facts,
-            f"办理进度可在依申请公开查询页面（{tracking_path()}）输入申请编号和查询码查询。",
+            f"办理进度可在依申请公开查询页面（{tracking_url()}）输入申请编号和查询码查询。",
         ),
         issuer=organisation.name,
         dated=day(answer.issued_on),
