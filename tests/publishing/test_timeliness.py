@@ -76,3 +76,17 @@ def test_the_office_lists_what_is_due_first_and_what_was_late(desk, monkeypatch)
     assert list(queries.waiting(None)) == [sooner, later]
     assert list(queries.published_late({desk.base.centre.pk}, 2025)) == [late]
     assert list(queries.published_late({desk.base.market.pk}, 2025)) == []
+
+
+def test_a_closed_day_moves_the_due_date_of_waiting_items_but_not_of_published_ones(desk) -> None:
+    from yimen.core import events
+    from yimen.core import services as core_services
+
+    waiting = desk.draft(written_on=date(2024, 9, 27))
+    published = desk.published(written_on=date(2024, 9, 27), document_number="咸政务发〔2024〕6号")
+    core_services.set_day(day=date(2024, 10, 15), is_workday=False, note="停电闭馆", by=desk.base.admin)
+    events.run_once()
+    waiting.refresh_from_db()
+    published.refresh_from_db()
+    assert waiting.due_on == date(2024, 10, 31)  # one working day fewer before it: a day later
+    assert published.due_on == date(2024, 10, 30)

@@ -140,15 +140,18 @@ def _check(p: Publication, errors: dict[str, list[str]]) -> None:
             errors[name] = [f"{LABELS[name]}：不能早于成文日期"]
 
 
-def snapshot(publication: Publication) -> dict[str, Any]:
-    """The content as a version keeps it (dates as ISO strings, the node by code)."""
+def snapshot(publication: Publication, attachments: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """The content as a version keeps it (dates as ISO strings, the node by code, the attachments by
+    name and hash; pass `attachments` when they are known, to save the query)."""
     data: dict[str, Any] = {name: getattr(publication, name) for name in CONTENT_FIELDS}
     for name in DATE_FIELDS:
         data[name] = data[name].isoformat() if data[name] else None
     data["node"] = publication.node.code
-    data["attachments"] = [
-        {"name": a.name, "sha256": a.sha256, "size": a.size} for a in publication.attachments.all()
-    ]
+    if attachments is None:
+        attachments = [
+            {"name": a.name, "sha256": a.sha256, "size": a.size} for a in publication.attachments.all()
+        ]
+    data["attachments"] = attachments
     return data
 
 

@@ -1,0 +1,15 @@
+"""What publications do when other parts of Yimen announce a change."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from yimen.core import events
+from yimen.core.services import CALENDAR_CHANGED
+from yimen.publishing.services import recompute_due_dates
+
+
+@events.handles(CALENDAR_CHANGED)
+def recompute_due(message: events.Message) -> None:
+    """A holiday notice or a closed day moved working days: waiting items get their due dates again."""
+    recompute_due_dates(since=date.fromisoformat(message.payload["earliest"]))
