@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.conf import settings
-from django.db.models import F
+from django.db import connection
 
 from yimen.cases.models import ApplicantKind, CaseCounter
 from yimen.catalog.models import ServiceItem
@@ -56,11 +56,24 @@ def checked_applicant(applicant: Applicant) -> dict[str, str]:
     return values
 
 
+def _next_serial(prefix: str) -> int:
+    """The prefix's next serial in one statement (INSERT … ON CONFLICT … DO UPDATE … RETURNING). The
+    counter row stays locked until the caller's transaction commits, so two cases never share a number."""
+    quote = connection.ops.quote_name
+    table, last = quote(CaseCounter._meta.db_table), quote("last")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({quote('prefix')}, {last}) VALUES (%s, 1)"
+            f" ON CONFLICT ({quote('prefix')}) DO UPDATE SET {last} = {table}.{last} + 1 RETURNING {last}",
+            [prefix],
+        )
+        row = cursor.fetchone()
+    assert row is not None
+    return int(row[0])
+
+
 def case_number(item: ServiceItem, on: date) -> str:
     """办件编号: 实施编码 + yyyyMMdd + a 4-digit serial (the layout is configurable), never reused."""
-    prefix = f"{item.impl_code}:{on:%Y%m%d}"
-    CaseCounter.objects.get_or_create(prefix=prefix)
-    CaseCounter.objects.filter(prefix=prefix).update(last=F("last") + 1)
-    serial = CaseCounter.objects.get(prefix=prefix).last
+    serial = _next_serial(f"{item.impl_code}:{on:%Y%m%d}")
     layout: str = settings.YIMEN["CASE_NUMBER_LAYOUT"]
     return layout.format(impl_code=item.impl_code, date=on, serial=serial)

@@ -2,6 +2,8 @@
 
 Every service locks the case row, checks the transition and the person's role, writes the case,
 a CaseEvent for the applicant's timeline, an audit entry and its outbox events in one transaction.
+Services run under `audit.atomic`: their audit entries are appended as the transaction's last
+statements, so the audit chain's head stays locked only for the commit.
 """
 
 from __future__ import annotations
@@ -11,7 +13,6 @@ from datetime import date, datetime
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 
 from yimen.cases import links
@@ -118,7 +119,7 @@ def _emit(case: Case, name: str, **payload: Any) -> None:
     )
 
 
-@transaction.atomic
+@audit.atomic
 def submit(
     *,
     item: ServiceItem,
@@ -199,7 +200,7 @@ def _save(case: Case, target: str, *fields: str) -> None:
     case.save(update_fields=["state", "lock_version", *fields])
 
 
-@transaction.atomic
+@audit.atomic
 def accept(*, case: Case, by: Staff, expected_version: int | None = None, at: datetime | None = None) -> Case:
     """受理: the clock starts; deadlines are set; a joint item gets one review per participating organisation."""
     case, target = _locked(case, "accept", by, expected_version)
@@ -225,7 +226,7 @@ def _reason(reason: str, field: str = "reason") -> str:
     return reason.strip()[:300]
 
 
-@transaction.atomic
+@audit.atomic
 def refuse(*, case: Case, by: Staff, reason: str, expected_version: int | None = None) -> Case:
     """不予受理, with the reason the notice gives the applicant."""
     reason = _reason(reason)
@@ -238,7 +239,7 @@ def refuse(*, case: Case, by: Staff, reason: str, expected_version: int | None =
     return case
 
 
-@transaction.atomic
+@audit.atomic
 def request_supplement(
     *, case: Case, by: Staff, materials: list[str], note: str = "", expected_version: int | None = None
 ) -> Case:
@@ -258,7 +259,7 @@ def request_supplement(
     return case
 
 
-@transaction.atomic
+@audit.atomic
 def supplement_received(*, case: Case, by: Staff, expected_version: int | None = None) -> Case:
     case, target = _locked(case, "supplement_received", by, expected_version)
     _save(case, target)
@@ -267,7 +268,7 @@ def supplement_received(*, case: Case, by: Staff, expected_version: int | None =
     return case
 
 
-@transaction.atomic
+@audit.atomic
 def withdraw(
     *, case: Case, reason: str, by: Staff | None = None, expected_version: int | None = None
 ) -> Case:
@@ -284,7 +285,7 @@ def withdraw(
     return case
 
 
-@transaction.atomic
+@audit.atomic
 def advance(*, case: Case, by: Staff, opinion: str = "", expected_version: int | None = None) -> Case:
     """The current step (承办 → 审核 → 批准, or the item's own steps) is done; the next one starts."""
     case, target = _locked(case, "advance", by, expected_version)
@@ -300,7 +301,7 @@ def advance(*, case: Case, by: Staff, opinion: str = "", expected_version: int |
     return case
 
 
-@transaction.atomic
+@audit.atomic
 def start_special(
     *, case: Case, by: Staff, reason: str, on: date | None = None, expected_version: int | None = None
 ) -> Case:
@@ -314,7 +315,7 @@ def start_special(
     return case
 
 
-@transaction.atomic
+@audit.atomic
 def end_special(
     *, case: Case, by: Staff, on: date | None = None, expected_version: int | None = None
 ) -> Case:
@@ -341,7 +342,7 @@ def end_special(
     return case
 
 
-@transaction.atomic
+@audit.atomic
 def decide_review(*, review: Review, by: Staff, approve: bool, opinion: str = "") -> Review:
     """One organisation's 并联审查 conclusion. Reviews of one case are decided one at a time (row lock);
     a review already decided refuses a second decision with HTTP 409."""
@@ -373,7 +374,7 @@ def decide_review(*, review: Review, by: Staff, approve: bool, opinion: str = ""
     return review
 
 
-@transaction.atomic
+@audit.atomic
 def conclude(
     *,
     case: Case,
@@ -395,10 +396,10 @@ def conclude(
     else:
         reason = _reason(reason)
     case, target = _locked(case, "conclude", by, expected_version)
-    pending = case.reviews.filter(state=ReviewState.PENDING).exists()
-    if pending:
+    reviewed = set(case.reviews.values_list("state", flat=True).distinct())
+    if ReviewState.PENDING in reviewed:
         raise TransitionError("还有联办机构未作出审查结论，不能办结")
-    if result == Result.ISSUED and case.reviews.filter(state=ReviewState.REJECTED).exists():
+    if result == Result.ISSUED and ReviewState.REJECTED in reviewed:
         raise TransitionError("有联办机构不同意，不能出证办结")
     case.result, case.result_reason, case.certificate_no = result, reason, certificate_no.strip()
     case.concluded_at = at or timezone.now()
@@ -411,7 +412,7 @@ def conclude(
     return case
 
 
-@transaction.atomic
+@audit.atomic
 def accept_immediately(*, case: Case, by: Staff, certificate_no: str) -> Case:
     """即办件: accepted and concluded (出证办结) at the window in one step."""
     if not case.version.is_immediate:
@@ -422,7 +423,7 @@ def accept_immediately(*, case: Case, by: Staff, certificate_no: str) -> Case:
     )
 
 
-@transaction.atomic
+@audit.atomic
 def deliver(
     *, case: Case, by: Staff, method: str, tracking_no: str = "", expected_version: int | None = None
 ) -> Case:

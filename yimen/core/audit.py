@@ -2,16 +2,24 @@
 
 Writers lock the chain's head row, so entries are numbered and hashed one after another even with
 many writers; `verify()` recomputes the chain and names the first entry altered or removed.
+
+The head row lock is held until the writer's transaction commits, so every writer waits for the one
+before it to commit. A service keeps that wait short by running under `audit.atomic`: its entries are
+held back and appended together as the transaction's last statements, just before the commit, instead
+of at the point of `record()` with the rest of the service's statements still to run under the lock.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from django.db import models, transaction
 from django.utils import timezone
@@ -19,6 +27,32 @@ from django.utils import timezone
 from yimen.core.models import AuditEntry, AuditHead
 
 GENESIS = "0" * 64
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+class _Queued:
+    """An entry waiting for the end of a `deferred()` block.
+
+    It is registered with `transaction.on_commit` as a no-op: Django drops the callbacks registered
+    inside a savepoint that rolls back, so the entries still registered at the end are exactly those
+    whose changes are still part of the transaction.
+    """
+
+    def __init__(self, entry: AuditEntry) -> None:
+        self.entry = entry
+
+    def __call__(self) -> None:
+        pass
+
+
+class _Pending(threading.local):
+    """The entries recorded in this thread's outermost `deferred()` block, or None outside one."""
+
+    queued: list[_Queued] | None = None
+
+
+_pending = _Pending()
 
 
 def _canonical(entry: AuditEntry) -> bytes:
@@ -83,26 +117,74 @@ def record(
     if after is not None:
         summary["after"] = _jsonable(after)
     actor_id, actor_label = _actor_fields(actor)
-    with transaction.atomic():
-        head, _ = AuditHead.objects.select_for_update().get_or_create(pk=1)
-        entry = AuditEntry(
-            seq=head.seq + 1,
-            at=at or timezone.now(),
-            actor_id=actor_id,
-            actor_label=actor_label[:100],
-            action=action,
-            object_type=object_type,
-            object_id=object_id,
-            object_repr=object_repr[:200],
-            organisation_id=organisation_id,
-            summary=summary,
-            prev_hash=head.hash,
-        )
-        entry.hash = entry_hash(entry)
-        entry.save()
-        head.seq, head.hash = entry.seq, entry.hash
-        head.save(update_fields=["seq", "hash"])
+    entry = AuditEntry(
+        at=at or timezone.now(),
+        actor_id=actor_id,
+        actor_label=actor_label[:100],
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        object_repr=object_repr[:200],
+        organisation_id=organisation_id,
+        summary=summary,
+    )
+    if _pending.queued is not None:
+        queued = _Queued(entry)
+        transaction.on_commit(queued)
+        _pending.queued.append(queued)
+    else:
+        _append([entry])
     return entry
+
+
+def _append(entries: list[AuditEntry]) -> None:
+    """Number, link and write `entries` at the chain's head: one lock, one INSERT, one UPDATE."""
+    if not entries:
+        return
+    with transaction.atomic(savepoint=False):
+        head, _ = AuditHead.objects.select_for_update().get_or_create(pk=1)
+        for entry in entries:
+            entry.seq, entry.prev_hash = head.seq + 1, head.hash
+            entry.hash = entry_hash(entry)
+            head.seq, head.hash = entry.seq, entry.hash
+        AuditEntry.objects.bulk_create(entries)
+        head.save(update_fields=["seq", "hash"])
+
+
+@contextmanager
+def deferred() -> Iterator[None]:
+    """Hold back the entries recorded inside the block; append them when it ends without an error.
+
+    Only inside a transaction (`audit.atomic` opens both), so the entries are still written in the
+    transaction of the change they record, as its last statements. Entries recorded inside a savepoint
+    that rolls back are dropped with it. A nested block joins the outermost one. An entry that
+    `record()` returned inside the block gets its `seq` and hash when the block ends.
+    """
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
+        raise RuntimeError("audit.deferred() 只能在事务中使用")
+    if _pending.queued is not None:
+        yield
+        return
+    queued: list[_Queued] = []
+    _pending.queued = queued
+    try:
+        yield
+    finally:
+        _pending.queued = None
+    kept = {id(callback) for _, callback, _ in connection.run_on_commit}
+    _append([q.entry for q in queued if id(q) in kept])
+
+
+def atomic(func: Callable[P, R]) -> Callable[P, R]:
+    """`transaction.atomic` for a service, with its audit entries appended just before the commit."""
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        with transaction.atomic(), deferred():
+            return func(*args, **kwargs)
+
+    return wrapper
 
 
 def changes(

@@ -61,12 +61,28 @@ def handler_name(func: Handler) -> str:
 
 
 def emit(name: str, payload: dict[str, Any] | None = None, *, key: str | None = None) -> OutboxMessage:
-    """Write an event to the outbox inside the caller's transaction. `key` makes a repeat a no-op."""
-    key = key or f"{name}:{uuid.uuid4().hex}"
-    with transaction.atomic():
-        message, _ = OutboxMessage.objects.get_or_create(
-            key=key, defaults={"name": name, "payload": payload or {}}
+    """Write an event to the outbox inside the caller's transaction. `key` makes a repeat a no-op.
+
+    One statement, INSERT … ON CONFLICT (key) DO NOTHING RETURNING id: no savepoint, no lookup first.
+    A repeat reads back the message the key already names.
+    """
+    message = OutboxMessage(key=key or f"{name}:{uuid.uuid4().hex}", name=name, payload=payload or {})
+    fields = [f for f in OutboxMessage._meta.concrete_fields if not f.primary_key]
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in fields)
+    values = [f.get_db_prep_save(f.pre_save(message, True), connection) for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {quote(OutboxMessage._meta.db_table)} ({columns})"
+            f" VALUES ({', '.join(['%s'] * len(fields))})"
+            f" ON CONFLICT ({quote('key')}) DO NOTHING RETURNING {quote('id')}",
+            values,
         )
+        row = cursor.fetchone()
+    if row is None:
+        return OutboxMessage.objects.get(key=message.key)
+    message.pk = row[0]
+    message._state.adding = False
     return message
 
 

@@ -1,0 +1,166 @@
+"""Services append their audit entries just before they commit (`audit.atomic`), so the chain's head stays
+locked only for the commit; the chain stays numbered without gaps, also with many writers at once."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+import pytest
+from django.db import close_old_connections, connection, transaction
+
+from yimen.core import audit
+from yimen.core.models import AuditEntry, AuditHead
+
+pytestmark = pytest.mark.django_db
+
+
+def _login(staff) -> AuditEntry:
+    return audit.record("auth.login", staff, actor=staff)
+
+
+def test_a_services_entries_are_appended_when_it_ends_in_order(cast) -> None:
+    seen_inside: list[int] = []
+
+    @audit.atomic
+    def rename_and_log_in() -> tuple[AuditEntry, AuditEntry]:
+        first = audit.record("org.window_renamed", cast.window, actor=cast.admin, after={"name": "新"})
+        second = _login(cast.clerk)
+        seen_inside.append(AuditEntry.objects.count())
+        return first, second
+
+    first, second = rename_and_log_in()
+    assert seen_inside == [0]  # nothing written while the service still runs
+    assert (first.seq, second.seq) == (1, 2) and second.prev_hash == first.hash
+    assert AuditEntry.objects.get(seq=2).hash == second.hash
+    assert audit.verify() == (2, None)
+
+
+def test_a_failed_service_leaves_no_entry(cast) -> None:
+    @audit.atomic
+    def fails() -> None:
+        _login(cast.clerk)
+        raise RuntimeError("the change failed")
+
+    with pytest.raises(RuntimeError):
+        fails()
+    _login(cast.reviewer)
+    assert list(AuditEntry.objects.values_list("seq", "actor_label")) == [(1, "王审批")]
+    assert audit.verify() == (1, None)
+
+
+def test_an_entry_inside_a_rolled_back_savepoint_is_dropped_with_it(cast) -> None:
+    @audit.atomic
+    def partly_fails() -> None:
+        _login(cast.clerk)
+        try:
+            with transaction.atomic():
+                _login(cast.other)
+                raise ValueError("this part is undone")
+        except ValueError:
+            pass
+        _login(cast.reviewer)
+
+    partly_fails()
+    assert list(AuditEntry.objects.order_by("seq").values_list("actor_label", flat=True)) == [
+        "李窗口",
+        "王审批",
+    ]
+    assert audit.verify() == (2, None)
+
+
+def test_nested_services_append_once_at_the_outer_end(cast) -> None:
+    @audit.atomic
+    def inner() -> None:
+        _login(cast.clerk)
+
+    @audit.atomic
+    def outer() -> int:
+        inner()
+        inner()
+        return AuditEntry.objects.count()
+
+    assert outer() == 0
+    assert AuditEntry.objects.count() == 2 and audit.verify() == (2, None)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_deferring_outside_a_transaction_is_refused() -> None:
+    with pytest.raises(RuntimeError, match="只能在事务中使用"), audit.deferred():
+        pass
+
+
+# Many writers at once: threads with their own connections need a server database.
+
+
+def _in_threads(count: int, work: Callable[[int], None]) -> list[BaseException]:
+    failures: list[BaseException] = []
+    start = threading.Barrier(count)
+
+    def run(index: int) -> None:
+        try:
+            start.wait(10)
+            work(index)
+        except BaseException as exc:
+            failures.append(exc)
+        finally:
+            close_old_connections()
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    return failures
+
+
+def _needs_postgresql() -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("threads with their own connections need a server database")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_eight_writers_at_once_leave_one_unbroken_chain(cast) -> None:
+    _needs_postgresql()
+
+    @audit.atomic
+    def service(index: int, n: int) -> None:
+        audit.record("test.changed", actor="系统", object_type="test", object_id=f"{index}-{n}")
+        audit.record("test.noted", actor="系统", object_type="test", object_id=f"{index}-{n}")
+
+    def work(index: int) -> None:
+        for n in range(25):
+            if n % 5 == 4:
+                audit.record("test.single", actor="系统", object_type="test", object_id=f"{index}-{n}")
+            else:
+                service(index, n)
+
+    assert _in_threads(8, work) == []
+    expected = 8 * (20 * 2 + 5)
+    assert audit.verify() == (expected, None)
+    assert AuditHead.objects.get().seq == expected
+    assert sorted(AuditEntry.objects.values_list("seq", flat=True)) == list(range(1, expected + 1))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_chain_head_is_not_locked_while_a_service_runs(cast) -> None:
+    _needs_postgresql()
+    _login(cast.admin)  # the head row exists
+    locked_elsewhere: list[bool] = []
+
+    def try_head(_: int) -> None:
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT id FROM core_audithead FOR UPDATE NOWAIT")
+            locked_elsewhere.append(False)
+
+    @audit.atomic
+    def service() -> None:
+        _login(cast.clerk)
+        # Still inside the service: another writer can take the head at once.
+        assert _in_threads(1, try_head) == []
+
+    service()
+    assert locked_elsewhere == [False]
+    assert audit.verify() == (2, None)
