@@ -7,6 +7,8 @@ supervision reads them with a query, never by scanning.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -329,3 +331,49 @@ class WorkOrder(models.Model):
 
     def __str__(self) -> str:
         return f"工单 {self.pk}"
+
+
+class DailyFigures(models.Model):
+    """办件统计的日汇总: one day's figures for one (organisation, window, item), as the statistics count
+    them from the cases (stats.py holds the definitions; figures.py keeps this table).
+
+    `accepted` counts the cases accepted that day; the others count the cases concluded that day after
+    acceptance. A day's rows cover its moments before its FiguresDay's `through`; the statistics count
+    the rest of the day, and every day not summarised, from the cases themselves.
+    """
+
+    day = models.DateField("日期")
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    window = models.ForeignKey(Window, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    item = models.ForeignKey(ServiceItem, on_delete=models.CASCADE, related_name="+")
+    accepted = models.PositiveIntegerField("受理量", default=0)
+    concluded = models.PositiveIntegerField("办结量", default=0)
+    immediate = models.PositiveIntegerField("即办件数", default=0)
+    on_time = models.PositiveIntegerField("按时办结数", default=0)
+    early = models.PositiveIntegerField("提前办结数", default=0)
+    late = models.PositiveIntegerField("超期办结数", default=0)
+    promised = models.PositiveIntegerField("承诺件办结数", default=0)
+    span = models.DurationField("承诺件受理至办结用时合计", default=timedelta)
+    paused = models.PositiveIntegerField("承诺件特别程序工作日合计", default=0)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "办件统计日汇总"
+        indexes = [models.Index(fields=["day", "organisation"], name="daily_figures_day")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.organisation_id}/{self.window_id}/{self.item_id}"
+
+
+class FiguresDay(models.Model):
+    """How much of a day DailyFigures holds: the day's moments before `through`. No row, or `through`
+    empty (a moment of the day was written after it was summarised): the day is counted from the cases."""
+
+    day = models.DateField("日期", unique=True)
+    through = models.DateTimeField("汇总截至", null=True, blank=True)
+    refreshed_at = models.DateTimeField("汇总时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "办件统计汇总日"
+
+    def __str__(self) -> str:
+        return f"{self.day} 截至 {self.through}"

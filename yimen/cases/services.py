@@ -15,7 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
-from yimen.cases import links
+from yimen.cases import figures, links
 from yimen.cases.deadlines import Pause, compute_deadlines, paused_workdays
 from yimen.cases.intake import Applicant, case_number, checked_applicant
 from yimen.cases.models import (
@@ -205,6 +205,7 @@ def accept(*, case: Case, by: Staff, expected_version: int | None = None, at: da
     """受理: the clock starts; deadlines are set; a joint item gets one review per participating organisation."""
     case, target = _locked(case, "accept", by, expected_version)
     case.accepted_at = at or timezone.now()
+    figures.written(case.accepted_at)
     compute_deadlines(case)
     steps = [s.name for s in case.version.steps.all()] or DEFAULT_STEPS
     case.step, case.step_index = steps[0], 0
@@ -403,6 +404,7 @@ def conclude(
         raise TransitionError("有联办机构不同意，不能出证办结")
     case.result, case.result_reason, case.certificate_no = result, reason, certificate_no.strip()
     case.concluded_at = at or timezone.now()
+    figures.written(case.concluded_at)
     _save(case, target, "result", "result_reason", "certificate_no", "concluded_at")
     _event(case, "conclude", by, note=reason, result=result)
     audit.record("cases.concluded", case, actor=by, after={"result": result, "reason": reason})

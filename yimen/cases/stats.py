@@ -1,5 +1,6 @@
 """办件统计: 受理量, 办结量, 即办件率, 按时办结率, 提前办结率, 超期件数 and 平均办结用时 by organisation, window,
-item or month over a date range, counted by the database (two GROUP BY queries, merged by key).
+item or month over a date range, counted by the database: GROUP BY queries over the daily figures
+(figures.py) for the summarised days and over the cases for the rest, merged by key.
 
 The definitions are gov-service.md §2.5 (working definitions; no national formula is published). Time is
 counted from 受理; 补齐补正 happens before 受理 here, so it never counts, and 特别程序 pushes the stored
@@ -11,15 +12,16 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
-from django.db.models import Case as CaseWhen
 from django.db.models import (
+    Aggregate,
     CharField,
     Count,
     DurationField,
     ExpressionWrapper,
     F,
+    Model,
     Q,
     QuerySet,
     Sum,
@@ -27,10 +29,11 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models import Case as CaseWhen
 from django.db.models.functions import TruncDay
 from django.utils import timezone
 
-from yimen.cases.models import Case, CaseState
+from yimen.cases.models import Case, CaseState, DailyFigures, FiguresDay
 from yimen.catalog.models import ServiceItem
 from yimen.core import calendar
 from yimen.org.models import Organisation, Window
@@ -56,6 +59,7 @@ DEFINITIONS: list[tuple[str, str]] = [
     ),
 ]
 OPEN_OVERDUE_STATES = [CaseState.HANDLING]
+M = TypeVar("M", bound=Model)
 
 
 class By(TextChoices):
@@ -93,6 +97,7 @@ class Row:
     late: int = 0
     overdue_open: int = 0
     promised: int = 0  # concluded cases that are not 即办件: the average's denominator
+    span: timedelta = timedelta()  # 承诺件: 受理 to 办结, summed
     calendar_days: float = 0.0
     paused_workdays: int = 0
     workday_share: float = 1.0
@@ -150,87 +155,158 @@ def workday_share(start: date, end: date) -> float:
     return calendar.workdays_between(start - timedelta(days=1), end).workdays / days if days > 0 else 1.0
 
 
-def _scoped(f: StatsFilter) -> QuerySet[Case]:
-    cases = Case.objects.all()
+def _scoped(f: StatsFilter, rows: QuerySet[M]) -> QuerySet[M]:
+    """Cases, or their daily figures, within what the filter and the person's reach allow."""
     if f.organisations is not None:
-        cases = cases.filter(organisation_id__in=list(f.organisations))
+        rows = rows.filter(organisation_id__in=list(f.organisations))
     if f.organisation_id is not None:
-        cases = cases.filter(organisation_id=f.organisation_id)
+        rows = rows.filter(organisation_id=f.organisation_id)
     if f.window_id is not None:
-        cases = cases.filter(window_id=f.window_id)
+        rows = rows.filter(window_id=f.window_id)
     if f.item_id is not None:
-        cases = cases.filter(item_id=f.item_id)
-    return cases
+        rows = rows.filter(item_id=f.item_id)
+    return rows
 
 
-def _months(f: StatsFilter) -> list[tuple[str, datetime]]:
-    """Each month of the range as (key, its local midnight start), for bucketing without date_trunc."""
-    months: list[tuple[str, datetime]] = []
+def _months(f: StatsFilter) -> list[tuple[str, date]]:
+    """Each month of the range as (key, its first day)."""
+    months: list[tuple[str, date]] = []
     day = f.start.replace(day=1)
     while day <= f.end:
-        months.append((f"{day:%Y-%m}", _bounds(day)))
+        months.append((f"{day:%Y-%m}", day))
         day = (day + timedelta(days=32)).replace(day=1)
     return months
 
 
-def _dimension(f: StatsFilter, moment: str) -> tuple[str, Any]:
-    """The GROUP BY column. A month is found by comparing the moment (受理 or 办结) with the months' local
-    start times computed once here: cheap comparisons instead of a time-zone conversion on every row."""
+def _dimension(f: StatsFilter, moment: str) -> Any:
+    """The GROUP BY column. A month is found by comparing the moment (受理 or 办结, or a summary's day)
+    with the months' starts computed once here: cheap comparisons instead of a time-zone conversion on
+    every row."""
     if f.by == By.MONTH:
-        later_first = reversed(_months(f))
-        return "dim", CaseWhen(
-            *(When(**{f"{moment}__gte": begins}, then=Value(key)) for key, begins in later_first),
+        starts = [(key, first if moment == "day" else _bounds(first)) for key, first in _months(f)]
+        return CaseWhen(
+            *(When(**{f"{moment}__gte": begins}, then=Value(key)) for key, begins in reversed(starts)),
             default=Value(""),
             output_field=CharField(),
         )
     columns: dict[str, str] = {By.WINDOW: "window_id", By.ITEM: "item_id"}
-    return "dim", F(columns.get(f.by, "organisation_id"))
+    return F(columns.get(f.by, "organisation_id"))
 
 
 def _key(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def _accepted(f: StatsFilter, now: datetime) -> list[dict[str, Any]]:
-    name, column = _dimension(f, "accepted_at")
-    overdue = Q(state__in=OPEN_OVERDUE_STATES, promised_due__lt=now)
-    return list(
-        _scoped(f)
-        .filter(accepted_at__gte=_bounds(f.start), accepted_at__lt=_bounds(f.end + timedelta(days=1)))
-        .annotate(**{name: column})
-        .values(name)
-        .annotate(accepted=Count("pk"), overdue_open=Count("pk", filter=overdue))
-        .order_by()
-    )
-
-
-def _concluded(f: StatsFilter) -> list[dict[str, Any]]:
-    name, column = _dimension(f, "concluded_at")
+def concluded_measures() -> dict[str, Aggregate]:
+    """The figures of the cases concluded after acceptance: one set of expressions for the statistics
+    counted from the cases and for the daily figures (figures.py), so both count alike."""
     # A 即办件's deadline is its acceptance (deadlines.due with a limit of 0): the stored columns say it
     # without joining the version. Cheap comparisons come first in each filter, so the time-zone
     # arithmetic of 提前 runs only for the few 承诺件.
     immediate = Q(promised_due=F("accepted_at"))
     promised = Q(promised_due__gt=F("accepted_at"))
     span = ExpressionWrapper(F("concluded_at") - F("accepted_at"), output_field=DurationField())
+    return {
+        "concluded": Count("pk"),
+        "immediate": Count("pk", filter=immediate),
+        "on_time": Count("pk", filter=Q(concluded_at__lte=F("promised_due"))),
+        "early": Count("pk", filter=promised & Q(concluded_at__lt=TruncDay("promised_due"))),
+        "late": Count("pk", filter=Q(concluded_at__gt=F("promised_due"))),
+        "promised": Count("pk", filter=promised),
+        "span": Sum(span, filter=promised),
+        "paused": Sum("paused_workdays", filter=promised),
+    }
+
+
+SUMMED = ("accepted", "concluded", "immediate", "on_time", "early", "late", "promised", "span", "paused")
+Spans = list[tuple[datetime, datetime]]
+
+
+def _split(f: StatsFilter) -> tuple[list[tuple[date, date]], Spans]:
+    """The range as runs of days read from the daily figures and spans of time counted from the cases:
+    each day's moments before its FiguresDay's `through` are summarised, the rest (the day so far, a day
+    written to after its summary, a day never summarised) is not."""
+    marks = dict(
+        FiguresDay.objects.filter(day__gte=f.start, day__lte=f.end, through__isnull=False).values_list(
+            "day", "through"
+        )
+    )
+    runs: list[tuple[date, date]] = []
+    spans: Spans = []
+    day = f.start
+    while day <= f.end:
+        begins, ends = _bounds(day), _bounds(day + timedelta(days=1))
+        through = marks.get(day)
+        if through is not None:
+            if runs and runs[-1][1] == day - timedelta(days=1):
+                runs[-1] = (runs[-1][0], day)
+            else:
+                runs.append((day, day))
+            begins = max(begins, through)
+        if begins < ends:
+            if spans and spans[-1][1] == begins:
+                spans[-1] = (spans[-1][0], ends)
+            else:
+                spans.append((begins, ends))
+        day += timedelta(days=1)
+    return runs, spans
+
+
+def _within(column: str, spans: Spans) -> Q:
+    within = Q()
+    for begins, ends in spans:
+        within |= Q(**{f"{column}__gte": begins, f"{column}__lt": ends})
+    return within
+
+
+def _summarised(f: StatsFilter, runs: list[tuple[date, date]]) -> list[dict[str, Any]]:
+    if not runs:
+        return []
+    days = Q()
+    for first, last in runs:
+        days |= Q(day__gte=first, day__lte=last)
     return list(
-        _scoped(f)
-        .filter(
-            accepted_at__isnull=False,
-            concluded_at__gte=_bounds(f.start),
-            concluded_at__lt=_bounds(f.end + timedelta(days=1)),
-        )
-        .annotate(**{name: column})
-        .values(name)
-        .annotate(
-            concluded=Count("pk"),
-            immediate=Count("pk", filter=immediate),
-            on_time=Count("pk", filter=Q(concluded_at__lte=F("promised_due"))),
-            early=Count("pk", filter=promised & Q(concluded_at__lt=TruncDay("promised_due"))),
-            late=Count("pk", filter=Q(concluded_at__gt=F("promised_due"))),
-            promised=Count("pk", filter=promised),
-            span=Sum(span, filter=promised),
-            paused=Sum("paused_workdays", filter=promised),
-        )
+        _scoped(f, DailyFigures.objects.filter(days))
+        .annotate(dim=_dimension(f, "day"))
+        .values("dim")
+        .annotate(**{name: Sum(name) for name in SUMMED})
+        .order_by()
+    )
+
+
+def _accepted(f: StatsFilter, spans: Spans) -> list[dict[str, Any]]:
+    if not spans:
+        return []
+    return list(
+        _scoped(f, Case.objects.filter(_within("accepted_at", spans)))
+        .annotate(dim=_dimension(f, "accepted_at"))
+        .values("dim")
+        .annotate(accepted=Count("pk"))
+        .order_by()
+    )
+
+
+def _concluded(f: StatsFilter, spans: Spans) -> list[dict[str, Any]]:
+    if not spans:
+        return []
+    return list(
+        _scoped(f, Case.objects.filter(_within("concluded_at", spans), accepted_at__isnull=False))
+        .annotate(dim=_dimension(f, "concluded_at"))
+        .values("dim")
+        .annotate(**concluded_measures())
+        .order_by()
+    )
+
+
+def _overdue_open(f: StatsFilter, now: datetime) -> list[dict[str, Any]]:
+    """超期未办结 depends on the moment asked, so it is never summarised: the open cases past their
+    deadline are few, and the (state, promised_due) index finds them."""
+    accepted = _within("accepted_at", [(_bounds(f.start), _bounds(f.end + timedelta(days=1)))])
+    return list(
+        _scoped(f, Case.objects.filter(accepted, state__in=OPEN_OVERDUE_STATES, promised_due__lt=now))
+        .annotate(dim=_dimension(f, "accepted_at"))
+        .values("dim")
+        .annotate(overdue_open=Count("pk"))
         .order_by()
     )
 
@@ -258,23 +334,27 @@ def _month_share(key: str, f: StatsFilter) -> float:
     return workday_share(max(first, f.start), min(last, f.end))
 
 
-def case_stats(f: StatsFilter, *, now: datetime | None = None) -> tuple[list[Row], Row]:
-    """The rows of the breakdown and the total row."""
+def case_stats(
+    f: StatsFilter, *, now: datetime | None = None, summaries: bool = True
+) -> tuple[list[Row], Row]:
+    """The rows of the breakdown and the total row; `summaries=False` counts every case itself."""
     now = now or timezone.now()
     rows: dict[str, Row] = {}
 
     def row(key: str) -> Row:
         return rows.setdefault(key, Row(key=key, label=key))
 
-    for found in _accepted(f, now):
+    runs, spans = _split(f) if summaries else ([], [(_bounds(f.start), _bounds(f.end + timedelta(days=1)))])
+    for found in [*_summarised(f, runs), *_accepted(f, spans), *_concluded(f, spans)]:
         r = row(_key(found["dim"]))
-        r.accepted, r.overdue_open = found["accepted"], found["overdue_open"]
-    for found in _concluded(f):
-        r = row(_key(found["dim"]))
-        r.concluded, r.immediate, r.promised = found["concluded"], found["immediate"], found["promised"]
-        r.on_time, r.early, r.late = found["on_time"], found["early"], found["late"]
-        r.calendar_days = (found["span"] or timedelta()).total_seconds() / 86400
-        r.paused_workdays = found["paused"] or 0
+        for name in SUMMED:
+            if found.get(name) is not None:
+                attribute = "paused_workdays" if name == "paused" else name
+                setattr(r, attribute, getattr(r, attribute) + found[name])
+    for found in _overdue_open(f, now):
+        row(_key(found["dim"])).overdue_open += found["overdue_open"]
+    for r in rows.values():
+        r.calendar_days = r.span.total_seconds() / 86400
     share = workday_share(f.start, f.end)
     labels = _labels(f.by, rows.keys())
     for key, r in rows.items():
