@@ -1,5 +1,16 @@
-from django.urls import URLPattern
+"""The office's annual report and statistics pages, included by the project at office/reports/."""
+
+from django.urls import path
+
+from yimen.office import report_views as views
 
 app_name = "office_reports"
-
-urlpatterns: list[URLPattern] = []
+urlpatterns = [
+    path("", views.report_list, name="list"),
+    path("start/", views.report_start, name="start"),
+    path("<int:pk>/", views.report_detail, name="detail"),
+    path("<int:pk>/narrative/", views.report_narrative, name="narrative"),
+    path("<int:pk>/records/", views.report_records, name="records"),
+    path("<int:pk>/report.<str:fmt>", views.report_download, name="download"),
+    path("<int:pk>/<slug:action>/", views.report_action, name="action"),
+]

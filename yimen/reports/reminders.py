@@ -45,6 +45,10 @@ class Due:
         return self.days_left < 0
 
     @property
+    def days_late(self) -> int:
+        return -self.days_left
+
+    @property
     def state_label(self) -> str:
         return self.report.get_state_display() if self.report else "尚未编制"
 
