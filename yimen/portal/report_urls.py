@@ -1,5 +1,12 @@
-from django.urls import URLPattern
+"""The portal's 年度报告 and public statistics pages, included by the project at reports/."""
+
+from django.urls import path
+
+from yimen.portal import report_views as views
 
 app_name = "reports"
-
-urlpatterns: list[URLPattern] = []
+urlpatterns = [
+    path("", views.annual_index, name="annual_index"),
+    path("<slug:code>/<int:year>/", views.annual_detail, name="annual_detail"),
+    path("<slug:code>/<int:year>/report.<str:fmt>", views.annual_download, name="annual_download"),
+]
