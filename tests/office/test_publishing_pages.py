@@ -183,3 +183,9 @@ def test_the_home_page_offers_the_tools(desk) -> None:
     assert "/office/publishing/" in officer and "/office/publishing/catalogue/" in officer
     assert "/office/publishing/review/" in head and "/office/publishing/review/" not in officer
     assert normative()  # the same valid document the services tests use
+
+
+def test_the_head_sees_the_list_without_the_draft_button(desk) -> None:
+    desk.draft()
+    html = signed_in(desk.base.head).get("/office/publishing/").content.decode()
+    assert "咸宁市政务服务中心关于进一步规范" in html and "起草信息" not in html

@@ -7,6 +7,8 @@ its refusal where it belongs: field messages (422), a wrong state (409) or a mis
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
 from django.contrib import messages
@@ -69,6 +71,19 @@ def reach(staff: Staff) -> set[int] | None:
     return found
 
 
+def disclosure_staff(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Signed in, and an editor or a reviewer of publications somewhere; otherwise 403."""
+
+    @login_required
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not any(can(request.user, action) for action in ACTIONS):
+            return render(request, "office/forbidden.html", status=403)
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
 def _within(items: QuerySet[Publication], organisations: set[int] | None) -> QuerySet[Publication]:
     return items if organisations is None else items.filter(organisation_id__in=organisations)
 
@@ -86,7 +101,7 @@ def _publication(request: HttpRequest, pk: int) -> Publication:
 # --- the list --------------------------------------------------------------------------------------
 
 
-@requires("publication.edit")
+@disclosure_staff
 def publication_list(request: HttpRequest) -> HttpResponse:
     state = request.GET.get("state", "")
     state = state if state in PublicationState.values else ""
@@ -99,7 +114,13 @@ def publication_list(request: HttpRequest) -> HttpResponse:
             Q(title__icontains=q) | Q(document_number__icontains=q) | Q(index_number__icontains=q)
         )
     page = Paginator(items.order_by("-updated_at", "-pk"), 50).get_page(request.GET.get("page"))
-    context = {"page": page, "states": PublicationState.choices, "state": state, "q": q}
+    context = {
+        "page": page,
+        "states": PublicationState.choices,
+        "state": state,
+        "q": q,
+        "may_draft": can(signed_in(request), "publication.edit"),
+    }
     return render_page(request, "list.html", context)
 
 
@@ -292,12 +313,10 @@ def _year(request: HttpRequest) -> int:
     return min(max(year, 2000), 2099)
 
 
-@login_required
+@disclosure_staff
 def due(request: HttpRequest) -> HttpResponse:
     """条例第二十六条: what waits (most urgent first), what was published late, the rate per organisation."""
     staff = signed_in(request)
-    if not any(can(staff, action) for action in ACTIONS):
-        return render(request, "office/forbidden.html", status=403)
     year = _year(request)
     organisations = reach(staff)
     within = (
