@@ -53,3 +53,7 @@ def filed(
 def started(cast: Any, received: date, **kwargs: Any) -> DisclosureRequest:
     request = filed(cast, received, **kwargs)
     return services.start(request=request, by=cast.officer, on=received)
+
+
+# A published item to point replies at (条例第三十六条第（一）项) comes from the publishing desk.
+from tests.publishing.conftest import desk, search_index  # noqa: E402, F401

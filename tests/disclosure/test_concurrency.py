@@ -51,7 +51,7 @@ def test_two_officers_replying_at_once_have_one_winner(cast) -> None:
 def test_an_extension_and_a_reply_at_once_leave_a_consistent_request(cast) -> None:
     _server_database()
     request = started(cast, RECEIVED)
-    _race(
+    outcomes = _race(
         lambda: services.extend(
             request=request, by=cast.head, workdays=10, reason="需调档", on=date(2024, 3, 25)
         ),
@@ -60,8 +60,10 @@ def test_an_extension_and_a_reply_at_once_leave_a_consistent_request(cast) -> No
         ),
     )
     request.refresh_from_db()
-    assert request.state == RequestState.REPLIED
-    assert request.lock_version == 1 + request.events.exclude(kind=EventKind.RECEIVED).count()
+    assert request.state == RequestState.REPLIED and outcomes[1] is None
+    # every step that went through bumped the version once and left one event: nothing half-done
+    assert request.lock_version == request.events.exclude(kind=EventKind.RECEIVED).count()
+    assert request.extension_workdays == (10 if outcomes[0] is None else 0)
 
 
 @pytest.mark.django_db

@@ -138,3 +138,24 @@ def test_overdue_is_derived_from_the_stored_deadline(cast) -> None:
     )
     assert not deadlines.is_overdue(request, date(2024, 4, 9))
     assert deadlines.answered_late(request)
+
+
+def test_the_desk_queues_are_answered_from_the_stored_deadline(cast) -> None:
+    """On 2024-03-29 (Friday): due 04-01 is yellow (1 working day left), due 03-28 is red, and a request
+    of another organisation is not seen."""
+    from yimen.disclosure import queries
+
+    yellow = filed(cast, date(2024, 3, 4))
+    red = filed(cast, date(2024, 2, 29))
+    assert red.due_on == date(2024, 3, 28)
+    filed(cast, date(2024, 3, 20))
+    today = date(2024, 3, 29)
+    assert list(queries.due_soon(cast.officer, today)) == [yellow]
+    assert list(queries.overdue(cast.officer, today)) == [red]
+    assert (queries.card(yellow, today), queries.card(red, today)) == ("yellow", "red")
+    counts = queries.counts_by_state(cast.officer, today)
+    assert (counts["registered"], counts["yellow"], counts["red"]) == (3, 1, 1)
+    assert not queries.open_requests(cast.other).exists()
+    assert list(queries.find(cast.officer, yellow.number)) == [yellow]
+    assert queries.lookup(yellow.number, yellow.query_code) == yellow
+    assert queries.lookup(yellow.number, "000000" if yellow.query_code != "000000" else "111111") is None

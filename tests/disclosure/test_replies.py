@@ -9,7 +9,6 @@ import pytest
 from django.conf import settings
 
 from tests.disclosure.conftest import started
-from tests.publishing.conftest import desk, search_index  # noqa: F401, F811 (fixtures)
 from yimen.core.errors import ApplicationError, TransitionError
 from yimen.disclosure import letter_texts, services
 from yimen.disclosure.models import EventKind, LetterTemplate, Outcome, RequestState

@@ -108,6 +108,10 @@ def register(
     except ApplicationError as exc:
         errors.update(exc.fields)
         received_on = submitted_on
+    if received_on > today() and "submitted_on" not in errors:
+        errors["signed_on" if channel == Channel.REGISTERED_MAIL else "confirmed_on"] = [
+            "收到申请之日：不能晚于今天"
+        ]
     if submitted_on > today():
         errors["submitted_on"] = ["提交或寄出日期：不能晚于今天"]
     if errors:
