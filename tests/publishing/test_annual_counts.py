@@ -59,3 +59,11 @@ def test_another_organisation_has_its_own_counts(documents) -> None:
         "规章": {"本年制发件数": 0, "本年废止件数": 0, "现行有效件数": 0},
         "行政规范性文件": {"本年制发件数": 0, "本年废止件数": 0, "现行有效件数": 0},
     }
+
+
+def test_each_cell_lists_the_documents_behind_it(documents) -> None:
+    centre = documents.base.centre.pk
+    repealed = queries.annual_count_records([centre], 2024, Kind.NORMATIVE, "本年废止件数")
+    assert [p.document_number for p in repealed] == ["咸政务发〔2022〕1号"]
+    in_force = queries.annual_count_records([centre], 2023, Kind.NORMATIVE, "现行有效件数")
+    assert sorted(p.document_number for p in in_force) == ["咸政务发〔2022〕1号", "咸政务发〔2023〕2号"]

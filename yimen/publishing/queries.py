@@ -52,7 +52,7 @@ def by_index_number(index_number: str) -> Publication | None:
     )
 
 
-def _ended_on() -> Case:
+def ended_on() -> Case:
     """The day a document stopped being in force: its 废止 or 失效 date, whichever came first."""
     return Case(
         When(repealed_on__isnull=True, then=F("expired_on")),
@@ -63,35 +63,51 @@ def _ended_on() -> Case:
     )
 
 
+_ended_on = ended_on  # the name the annual report's record lists first imported
+
+
+def _column_rules(year: int) -> dict[str, Q]:
+    """Table 二's three columns for one year, as filters over publications annotated with `ended_on`."""
+    first, last = date(year, 1, 1), date(year, 12, 31)
+    return {
+        ISSUED: Q(written_on__range=(first, last)),
+        REPEALED: Q(ended_on__range=(first, last)),
+        IN_FORCE: Q(written_on__lte=last) & (Q(ended_on__isnull=True) | Q(ended_on__gt=last)),
+    }
+
+
+def _counted(organisation_ids: list[int]) -> QuerySet[Publication]:
+    return (
+        public_publications()
+        .filter(organisation_id__in=organisation_ids, kind__in=COUNTED_KINDS.values())
+        .annotate(ended_on=ended_on())
+    )
+
+
 def annual_counts(organisation: Organisation, year: int) -> dict[str, dict[str, int]]:
     """Table 二 of the annual report, rows 规章 and 行政规范性文件 (annual-report-rules.md):
     本年制发件数 — 成文日期 in the year; 本年废止件数 — 废止 (or 失效) date in the year;
     现行有效件数 — 成文日期 on or before 31 Dec and no 废止/失效 date on or before 31 Dec.
     Only published documents count (a draft was not issued to the public; a withdrawn one was retracted).
     """
-    first, last = date(year, 1, 1), date(year, 12, 31)
+    rules = _column_rules(year)
     rows = (
-        public_publications()
-        .filter(organisation=organisation, kind__in=COUNTED_KINDS.values())
-        .annotate(ended_on=_ended_on())
+        _counted([organisation.pk])
         .values("kind")
-        .annotate(
-            issued=Count("id", filter=Q(written_on__range=(first, last))),
-            repealed=Count("id", filter=Q(ended_on__range=(first, last))),
-            in_force=Count(
-                "id", filter=Q(written_on__lte=last) & (Q(ended_on__isnull=True) | Q(ended_on__gt=last))
-            ),
-        )
+        .annotate(**{column: Count("id", filter=rule) for column, rule in rules.items()})
     )
     found = {row["kind"]: row for row in rows}
     return {
-        label: {
-            ISSUED: found.get(kind, {}).get("issued", 0),
-            REPEALED: found.get(kind, {}).get("repealed", 0),
-            IN_FORCE: found.get(kind, {}).get("in_force", 0),
-        }
+        label: {column: found.get(kind, {}).get(column, 0) for column in rules}
         for label, kind in COUNTED_KINDS.items()
     }
+
+
+def annual_count_records(
+    organisation_ids: list[int], year: int, kind: str, column: str
+) -> QuerySet[Publication]:
+    """The publications behind one cell of `annual_counts` (so an officer can check it by hand)."""
+    return _counted(organisation_ids).filter(kind=kind).filter(_column_rules(year)[column])
 
 
 @dataclass(frozen=True)
