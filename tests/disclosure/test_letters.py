@@ -86,3 +86,64 @@ def test_a_request_closed_for_no_supplement_has_its_letter(cast) -> None:
         "补正期限至2024年3月22日",
         "视为放弃申请",
     )
+
+
+def read_notice(request, kind: str) -> dict[str, str]:
+    return {
+        "pdf": pdf_text(letters.notice_pdf(request, kind)),
+        "docx": docx_text(letters.notice_docx(request, kind)),
+    }
+
+
+def test_the_applicant_is_told_what_to_complete_and_by_when(cast) -> None:
+    request = services.request_clarification(
+        request=started(cast, date(2024, 3, 4)),
+        by=cast.officer,
+        items=["请写明所需文件的文号", "请说明所需信息的时间范围"],
+        deadline_on=date(2024, 3, 22),
+        on=date(2024, 3, 6),
+    )
+    assert letters.available(request) == ["clarification"]
+    assert_says(
+        read_notice(request, "clarification"),
+        "政府信息公开申请补正告知书",
+        "第三十条",
+        "1. 请写明所需文件的文号",
+        "2. 请说明所需信息的时间范围",
+        "请于2024年3月22日前补正",
+        "答复期限自本机关收到补正的申请之日起计算",
+    )
+
+
+def test_the_applicant_is_told_of_the_extension_and_the_new_deadline(cast) -> None:
+    request = services.extend(
+        request=started(cast, date(2024, 3, 4)),
+        by=cast.head,
+        workdays=20,
+        reason="需调取历史档案",
+        on=date(2024, 3, 28),
+    )
+    assert_says(
+        read_notice(request, "extension"),
+        "政府信息公开申请延期答复告知书",
+        "因需调取历史档案",
+        "经本机关政府信息公开工作机构负责人同意，答复期限延长20个工作日",
+        "2024年4月29日前作出答复",
+    )
+
+
+def test_the_fee_notice_states_basis_amount_and_deadline(cast) -> None:
+    from yimen.disclosure.models import FeeMethod
+
+    request = started(cast, date(2024, 3, 4))
+    services.issue_fee_notice(
+        request=request, by=cast.officer, method=FeeMethod.PER_PAGE, quantity=250, on=date(2024, 3, 11)
+    )
+    assert_says(
+        read_notice(request, "fee"),
+        "政府信息公开信息处理费收费通知书",
+        "国办函〔2020〕109号",
+        "按量计收标准收取信息处理费：250页，金额4700.00元",
+        "2024年4月9日前",
+        "视为放弃申请",
+    )
