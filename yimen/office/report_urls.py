@@ -2,12 +2,18 @@
 
 from django.urls import path
 
+from yimen.office import report_enforcement_views as enforcement
 from yimen.office import report_views as views
 
 app_name = "office_reports"
 urlpatterns = [
     path("", views.report_list, name="list"),
     path("start/", views.report_start, name="start"),
+    path("enforcement/", enforcement.enforcement_list, name="enforcement"),
+    path("enforcement/add/", enforcement.enforcement_add, name="enforcement_add"),
+    path("enforcement/import/", enforcement.enforcement_import, name="enforcement_import"),
+    path("enforcement/template.xlsx", enforcement.enforcement_template, name="enforcement_template"),
+    path("enforcement/<int:pk>/delete/", enforcement.enforcement_delete, name="enforcement_delete"),
     path("<int:pk>/", views.report_detail, name="detail"),
     path("<int:pk>/narrative/", views.report_narrative, name="narrative"),
     path("<int:pk>/records/", views.report_records, name="records"),

@@ -47,7 +47,7 @@ def report_links(request: HttpRequest) -> list[tuple[str, str]]:
     return found
 
 
-def _render(
+def render_page(
     request: HttpRequest, template: str, context: dict[str, Any], *, status: int = 200
 ) -> HttpResponse:
     context = {"report_links": report_links(request), **context}
@@ -63,7 +63,7 @@ def report_list(request: HttpRequest, *, form: StartForm | None = None, status: 
         "due": reminders.due_reports(visible, timezone.localdate()),
         "form": form or StartForm(visible=visible),
     }
-    return _render(request, "list.html", context, status=status)
+    return render_page(request, "list.html", context, status=status)
 
 
 @require_POST
@@ -136,7 +136,7 @@ def _detail(
         "formats": [fmt for fmt in documents.FORMATS if fmt != "html"],
         **documents.context(doc, records_url=records_url, show_figures=True, rules=rules_by_section()),
     }
-    return _render(request, "detail.html", context, status=status)
+    return render_page(request, "detail.html", context, status=status)
 
 
 @requires("view")
@@ -249,4 +249,4 @@ def report_records(request: HttpRequest, pk: int) -> HttpResponse:
         "query": query.urlencode(),
         "published": report.state == ReportState.PUBLISHED,
     }
-    return _render(request, "records.html", context)
+    return render_page(request, "records.html", context)
