@@ -85,6 +85,7 @@ def test_a_rejection_shows_its_reason_to_the_editor(desk) -> None:
     head.post(f"/office/publishing/{draft.pk}/reject/", {"reason": "请补充政策解读"})
     html = signed_in(desk.base.officer).get(f"/office/publishing/{draft.pk}/").content.decode()
     assert "请补充政策解读" in html and "修改草稿" in html
+    assert "何主任 · 退回修改：请补充政策解读" in html  # the history, in words
 
 
 def test_wrong_state_is_409_and_wrong_role_is_403(desk) -> None:

@@ -208,10 +208,31 @@ def _actions(staff: Staff, publication: Publication) -> dict[str, bool]:
     }
 
 
-def history(publication: Publication) -> QuerySet[AuditEntry]:
-    return AuditEntry.objects.filter(
-        object_type="publishing.publication", object_id=str(publication.pk)
-    ).order_by("seq")
+HISTORY_LABELS = {
+    "publishing.draft_created": "起草",
+    "publishing.draft_saved": "修改草稿",
+    "publishing.submitted": "提交审核",
+    "publishing.published": "审核发布",
+    "publishing.rejected": "退回修改",
+    "publishing.withdrawn": "撤回",
+    "publishing.validity_changed": "变更有效性",
+}
+VALIDITY_LABELS = {"valid": "有效", "expired": "失效", "repealed": "废止"}
+
+
+def history(publication: Publication) -> list[tuple[AuditEntry, str, str]]:
+    """The publication's audit entries as the office reads them: (entry, what was done, note)."""
+    entries = AuditEntry.objects.filter(object_type="publishing.publication", object_id=str(publication.pk))
+    rows = []
+    for entry in entries.order_by("seq"):
+        after = entry.summary.get("after") or {}
+        note = (
+            after.get("reason")
+            or after.get("index_number")
+            or VALIDITY_LABELS.get(str(after.get("validity")), "")
+        )
+        rows.append((entry, HISTORY_LABELS.get(entry.action, entry.action), str(note)))
+    return rows
 
 
 def _detail(
@@ -221,8 +242,8 @@ def _detail(
     failure: ApplicationError | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    entries = list(history(publication))
-    rejection = next((e for e in reversed(entries) if e.action == "publishing.rejected"), None)
+    entries = history(publication)
+    rejection = next((e for e, _, _ in reversed(entries) if e.action == "publishing.rejected"), None)
     context = {
         "p": publication,
         "actions": _actions(signed_in(request), publication),
