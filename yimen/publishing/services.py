@@ -118,6 +118,8 @@ def _with_files(files: Sequence[UploadedFile]) -> Iterator[tuple[list[attachment
 
 def _node(node: CatalogueNode | int | str, organisation: Organisation | None = None) -> CatalogueNode:
     if isinstance(node, CatalogueNode):
+        if not node.is_active:
+            raise ApplicationError("公开目录已停用", fields={"node": [f"公开目录：栏目“{node.name}”已停用"]})
         return node
     nodes = CatalogueNode.objects.select_related("organisation")
     try:
