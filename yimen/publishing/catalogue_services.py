@@ -17,6 +17,7 @@ from yimen.core import audit
 from yimen.core.errors import ApplicationError, NotPermitted
 from yimen.org.models import Organisation, Staff
 from yimen.org.permissions import ROLE_ACTIONS, ancestors_and_self, can, organisations_for
+from yimen.publishing.catalogue import walk
 from yimen.publishing.models import CatalogueNode, DisclosureSettings
 
 SETTINGS_FIELDS = {
@@ -38,6 +39,35 @@ _CODE = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 def _require_head(by: Staff, organisation_id: int) -> None:
     if not can(by, "publication.review", Organisation(pk=organisation_id)):
         raise NotPermitted("只有公开工作机构负责人可以调整公开目录的栏目和责任")
+
+
+@transaction.atomic
+def ensure_catalogue(*, organisation: Organisation) -> list[CatalogueNode]:
+    """The organisation's default 公开目录 (条例第二十条、第二十一条); nodes already there are kept as
+    they are, so calling it again adds only what is missing."""
+    existing = {n.code: n for n in CatalogueNode.objects.filter(organisation=organisation)}
+    created: list[str] = []
+    for position, (default, parent) in enumerate(walk(), start=1):
+        if default.code in existing:
+            continue
+        existing[default.code] = CatalogueNode.objects.create(
+            organisation=organisation,
+            parent=existing[parent.code] if parent else None,
+            code=default.code,
+            name=default.name,
+            basis=default.basis,
+            position=position * 10,
+        )
+        created.append(default.code)
+    if created:
+        audit.record(
+            "publishing.catalogue_created",
+            organisation,
+            actor=None,
+            after={"nodes": created},
+            organisation_id=organisation.pk,
+        )
+    return list(CatalogueNode.objects.filter(organisation=organisation).order_by("position", "id"))
 
 
 def eligible_editors(organisation: Organisation) -> list[Staff]:

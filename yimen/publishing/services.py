@@ -26,7 +26,7 @@ from yimen.core.errors import ApplicationError, NotPermitted, TransitionError
 from yimen.org.models import Organisation, Staff
 from yimen.org.permissions import can
 from yimen.publishing import attachments, content
-from yimen.publishing.catalogue import walk
+from yimen.publishing.catalogue_services import ensure_catalogue as ensure_catalogue  # re-exported
 from yimen.publishing.index_numbers import assign
 from yimen.publishing.models import CatalogueNode, Publication, PublicationState, Validity
 
@@ -134,38 +134,6 @@ def _node(node: CatalogueNode | int | str, organisation: Organisation | None = N
     if organisation is not None and found.organisation_id != organisation.pk:
         raise ApplicationError("公开目录不属于该机构", fields={"node": ["公开目录：请选择本机构的栏目"]})
     return found
-
-
-# --- the catalogue -----------------------------------------------------------------------------------
-
-
-@transaction.atomic
-def ensure_catalogue(*, organisation: Organisation) -> list[CatalogueNode]:
-    """The organisation's default 公开目录 (条例第二十条、第二十一条); nodes already there are kept as
-    they are, so calling it again adds only what is missing."""
-    existing = {n.code: n for n in CatalogueNode.objects.filter(organisation=organisation)}
-    created: list[str] = []
-    for position, (default, parent) in enumerate(walk(), start=1):
-        if default.code in existing:
-            continue
-        existing[default.code] = CatalogueNode.objects.create(
-            organisation=organisation,
-            parent=existing[parent.code] if parent else None,
-            code=default.code,
-            name=default.name,
-            basis=default.basis,
-            position=position * 10,
-        )
-        created.append(default.code)
-    if created:
-        audit.record(
-            "publishing.catalogue_created",
-            organisation,
-            actor=None,
-            after={"nodes": created},
-            organisation_id=organisation.pk,
-        )
-    return list(CatalogueNode.objects.filter(organisation=organisation).order_by("position", "id"))
 
 
 # --- drafting ----------------------------------------------------------------------------------------
