@@ -236,6 +236,20 @@ YIMEN: dict[str, Any] = {
     "PUBLIC_BASE_URL": env_str("YIMEN_PUBLIC_BASE_URL", "http://127.0.0.1:8000"),
     # 补齐补正: the applicant is asked to bring the missing materials within this many working days.
     "SUPPLEMENT_WORKDAYS": env_int("YIMEN_SUPPLEMENT_WORKDAYS", 10),
+    # 网上申办: cases one client address may file an hour, and how long a shown form stays valid.
+    "APPLY_SUBMISSIONS_PER_HOUR": env_int("YIMEN_APPLY_SUBMISSIONS_PER_HOUR", 10),
+    "APPLY_FORM_MAX_AGE_SECONDS": env_int("YIMEN_APPLY_FORM_MAX_AGE_SECONDS", 12 * 3600),
+    # 索引号 (no national standard): organisation code / year - 5-digit serial, as the State Council does.
+    "INDEX_NUMBER_LAYOUT": env_str("YIMEN_INDEX_NUMBER_LAYOUT", "{code}/{year}-{serial:05d}"),
+    # 上级动态: minutes between fetches of the higher-level portals' feeds.
+    "FEED_FETCH_MINUTES": env_int("YIMEN_FEED_FETCH_MINUTES", 60),
+    # 依申请公开 (rules the sources leave open, ogi-law.md §7): whether the days from a fee notice to
+    # payment are left out of the answer period; the reasonable 补正 period (第三十条) in working days;
+    # the request number's layout; yellow card when an open request has at most this many days left.
+    "DISCLOSURE_FEE_PAUSES_CLOCK": env_bool("YIMEN_DISCLOSURE_FEE_PAUSES_CLOCK", True),
+    "DISCLOSURE_CLARIFICATION_WORKDAYS": env_int("YIMEN_DISCLOSURE_CLARIFICATION_WORKDAYS", 15),
+    "DISCLOSURE_NUMBER_LAYOUT": env_str("YIMEN_DISCLOSURE_NUMBER_LAYOUT", "{code}-YSQ-{year}-{serial:05d}"),
+    "DISCLOSURE_YELLOW_DAYS_LEFT": env_int("YIMEN_DISCLOSURE_YELLOW_DAYS_LEFT", 1),
     # Working-day calendar: the span of the in-memory index (years outside it are refused).
     "CALENDAR_FIRST_YEAR": 1990,
     "CALENDAR_LAST_YEAR": 2100,
