@@ -2,18 +2,28 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import functools
+import hashlib
+import time
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, overload
+from typing import Any, TypeVar, overload
 
-from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum, Value
+from django.db import connection
+from django.db.models import Count, F, Model, Prefetch, Q, QuerySet, Sum, Value
+from django.db.models.base import ModelState
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, ExtractYear
+from django.db.models.sql.compiler import SQLCompiler
 from django.utils import timezone
 
 from yimen.catalog import search
 from yimen.catalog.limits import format_limit
 from yimen.catalog.models import GUIDE_FIELDS, ItemVersion, Material, ServiceItem, Theme, VersionState
+from yimen.org.models import Organisation, Window
+
+M = TypeVar("M", bound=Model)
 
 
 @dataclass(frozen=True)
@@ -27,19 +37,21 @@ class ItemFilter:
 
 
 class RankedItems:
-    """Search results in relevance order: counted from the index's ids, fetched a page at a time.
+    """Search results in relevance order: counted, ranked and cut into pages by the database.
 
-    Works wherever a QuerySet page is taken (Paginator, slicing, iteration, count()).
+    Works wherever a QuerySet page is taken (Paginator, slicing, iteration, count()). The first page
+    comes with the count, in the same statement. Rows carry the LIST_FIELDS only, like
+    `published().only(*LIST_FIELDS)`; any other field loads on first access.
     """
 
-    def __init__(self, base: QuerySet[ServiceItem], ids: list[int]):
-        self.base, self.ids = base, ids
+    def __init__(self, q: str, within: QuerySet[ServiceItem] | None, first: list[ServiceItem], total: int):
+        self.q, self.within, self.first, self.total = q, within, first, total
 
     def count(self) -> int:
-        return len(self.ids)
+        return self.total
 
     def __len__(self) -> int:
-        return len(self.ids)
+        return self.total
 
     def __iter__(self) -> Iterator[ServiceItem]:
         return iter(self[:])
@@ -50,10 +62,16 @@ class RankedItems:
     def __getitem__(self, key: slice) -> list[ServiceItem]: ...
     def __getitem__(self, key: int | slice) -> ServiceItem | list[ServiceItem]:
         if isinstance(key, int):
-            return self[key : key + 1][0]
-        page = self.ids[key]
-        found = self.base.in_bulk(page)
-        return [found[pk] for pk in page if pk in found]
+            found = self[key : key + 1]
+            if not found:
+                raise IndexError(key)
+            return found[0]
+        start, stop, step = key.indices(self.total)
+        if step != 1:
+            raise ValueError("RankedItems: no stepped slices")
+        if stop <= len(self.first) or len(self.first) == self.total:
+            return self.first[start:stop]
+        return search_page(self.q, self.within, limit=stop - start, offset=start)[0]
 
 
 def published() -> QuerySet[ServiceItem]:
@@ -82,34 +100,115 @@ LIST_FIELDS = [
 ]
 
 
+# Search results fetched with their count: the portal's page size.
+FIRST_PAGE = 20
+
+
 def public_items(f: ItemFilter | None = None) -> QuerySet[ServiceItem] | RankedItems:
     """Published, not retired items matching the filter; a query `q` orders by relevance."""
     f = f or ItemFilter()
+    q = f.q.strip()
+    filtered = any([f.organisation, f.item_type, f.level, f.theme, f.audience in ("person", "legal")])
+    if q and not filtered:
+        # The index holds exactly the public items: it alone counts them and ranks a page.
+        first, total = search_page(q, None, limit=FIRST_PAGE)
+        if total or len(q) > 2:
+            return RankedItems(q, None, first, total)
     items = published().only(*LIST_FIELDS)
-    filtered = False
     if f.organisation:
-        items, filtered = items.filter(organisation__code=f.organisation), True
+        items = items.filter(organisation__code=f.organisation)
     if f.item_type:
-        items, filtered = items.filter(current__item_type=f.item_type), True
+        items = items.filter(current__item_type=f.item_type)
     if f.level:
-        items, filtered = items.filter(current__level=f.level), True
+        items = items.filter(current__level=f.level)
     if f.theme:
-        items, filtered = items.filter(current__themes__code=f.theme), True
+        items = items.filter(current__themes__code=f.theme)
     if f.audience == "person":
-        items, filtered = items.filter(current__for_person=True), True
+        items = items.filter(current__for_person=True)
     elif f.audience == "legal":
-        items, filtered = items.filter(current__for_legal=True), True
-    if not f.q.strip():
+        items = items.filter(current__for_legal=True)
+    if not q:
         return items.order_by("organisation__code", "impl_code")
-    ids = search.matching_ids(f.q)
-    if not ids and len(f.q.strip()) <= 2:
-        # A one- or two-character query the segmenter keeps inside longer words: match the name.
-        return items.filter(current__name__icontains=f.q.strip()).order_by("impl_code")
-    if filtered and ids:
-        # The index holds exactly the public items; other filters narrow its ranked ids in one query.
-        allowed = set(items.filter(pk__in=ids).values_list("pk", flat=True))
-        ids = [pk for pk in ids if pk in allowed]
-    return RankedItems(items, ids)
+    if filtered:
+        # Other filters narrow the search inside the database: the index ranks their items only.
+        first, total = search_page(q, items, limit=FIRST_PAGE)
+        if total or len(q) > 2:
+            return RankedItems(q, items, first, total)
+    # A one- or two-character query the segmenter keeps inside longer words: match the name.
+    return items.filter(current__name__icontains=q).order_by("impl_code")
+
+
+# --- a page of search results in one statement ---------------------------------------------------
+
+# Where each LIST_FIELDS column goes: the item (0), its organisation (1) or its current version (2).
+_PLACES = [
+    (
+        ["", "organisation", "current"].index(name.partition("__")[0]) if "__" in name else 0,
+        name.split("__")[-1],
+    )
+    for name in LIST_FIELDS
+]
+
+
+@functools.cache
+def _rows_statement(alias: str) -> tuple[str, list[Any], SQLCompiler, dict[int, Any]]:
+    """SELECT of the result rows whose ids the `hits` CTE holds, compiled once per database."""
+    columns = ["pk", "organisation_id", "current_id", *LIST_FIELDS]
+    rows = published().filter(pk__in=RawSQL("SELECT id FROM hits", ())).order_by().values_list(*columns)
+    compiler = rows.query.get_compiler(using=alias)
+    sql, params = compiler.as_sql()
+    converters = compiler.get_converters([column for column, _, _ in compiler.select])
+    return sql, list(params), compiler, converters
+
+
+def _loaded(model: type[M], db: str, values: dict[str, Any]) -> M:
+    """An instance as `only()` leaves one: these fields set, the others read on first access."""
+    instance = model.__new__(model)
+    instance._state = ModelState()
+    instance._state.adding, instance._state.db = False, db
+    instance.__dict__.update(values)
+    return instance
+
+
+def search_page(
+    q: str, within: QuerySet[ServiceItem] | None, *, limit: int, offset: int = 0
+) -> tuple[list[ServiceItem], int]:
+    """One page of the public items (of `within`) matching `q`, best first, and how many match in all.
+
+    One statement: the index ranks, counts and cuts the page, the rows are joined to it. The count
+    comes with the rows, so past the last page it is counted apart.
+    """
+    hits = search.page_sql(q, limit=limit, offset=offset, within=within)
+    if hits is None:
+        return [], 0
+    db = connection.alias
+    rows_sql, rows_params, compiler, converters = _rows_statement(db)
+    sql = (
+        f"WITH hits AS ({hits[0]}) SELECT rows.*, hits.total FROM ({rows_sql}) rows "
+        "JOIN hits ON hits.id = rows.pk ORDER BY hits.score, hits.id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*hits[1], *rows_params])
+        rows: Iterable[Any] = cursor.fetchall()
+    if converters:
+        rows = compiler.apply_converters(rows, converters)
+    items, total = [], 0
+    for row in rows:
+        pk, organisation_id, current_id, *values, total = row  # each row carries the count
+        fields: tuple[dict[str, Any], ...] = (
+            {"id": pk, "organisation_id": organisation_id, "current_id": current_id},
+            {"id": organisation_id},
+            {"id": current_id, "item_id": pk},
+        )
+        for (place, name), value in zip(_PLACES, values, strict=True):
+            fields[place][name] = value
+        item = _loaded(ServiceItem, db, fields[0])
+        item._state.fields_cache["organisation"] = _loaded(Organisation, db, fields[1])
+        item._state.fields_cache["current"] = _loaded(ItemVersion, db, fields[2])
+        items.append(item)
+    if not items and offset:
+        total = search.count(q, within=within)
+    return items, total
 
 
 def item_header(impl_code: str) -> ServiceItem | None:
@@ -130,6 +229,50 @@ def item_header(impl_code: str) -> ServiceItem | None:
         .filter(impl_code=impl_code)
         .first()
     )
+
+
+# A rendered guide shows names kept in other records; they are digested at most this often per process.
+NAMES_RECHECK_SECONDS = 5.0
+_names: tuple[float, str] | None = None
+
+
+def names_revision() -> str:
+    """A digest of what a rendered guide shows from other records: organisations (with the centre's
+    address, hours and phones), windows and themes. A page rendered under another digest is stale.
+
+    Read again at most every NAMES_RECHECK_SECONDS (three small queries), so an edit shows within that.
+    """
+    global _names
+    now = time.monotonic()
+    if _names is not None and now - _names[0] < NAMES_RECHECK_SECONDS:
+        return _names[1]
+    digest = hashlib.blake2b(digest_size=8)
+    for rows in (
+        Organisation.objects.order_by("pk").values_list(
+            "pk",
+            "name",
+            "short_name",
+            "kind",
+            "is_active",
+            "region_id",
+            "address",
+            "office_hours",
+            "contact_phone",
+            "supervision_phone",
+        ),
+        Window.objects.order_by("pk").values_list("pk", "number", "name", "is_active"),
+        Theme.objects.order_by("pk").values_list("pk", "name"),
+    ):
+        for row in rows:
+            digest.update(repr(row).encode())
+    _names = (now, digest.hexdigest())
+    return _names[1]
+
+
+def forget_names() -> None:
+    """Digest the names again on the next call (after an edit that must show at once)."""
+    global _names
+    _names = None
 
 
 def item_by_code(impl_code: str) -> ServiceItem | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from django.db.models import Count, Max, QuerySet
 
@@ -82,6 +83,30 @@ def remove_item(item: ServiceItem) -> None:
 def matching_ids(query: str, *, limit: int = 5000) -> list[int]:
     _teach_organisation_names()
     return search.match(INDEX, query, limit=limit)
+
+
+def count(query: str, *, within: QuerySet[ServiceItem] | None = None) -> int:
+    """How many public items (of `within`) match the query; the index holds exactly the public items."""
+    _teach_organisation_names()
+    return search.match_count(INDEX, query, narrow=None if within is None else search.within(within))
+
+
+def page(
+    query: str, *, limit: int, offset: int = 0, within: QuerySet[ServiceItem] | None = None
+) -> list[int]:
+    """Ids of one page of the matching public items (of `within`), best first."""
+    _teach_organisation_names()
+    narrow = None if within is None else search.within(within)
+    return search.ranked(INDEX, query, limit=limit, offset=offset, narrow=narrow)
+
+
+def page_sql(
+    query: str, *, limit: int, offset: int = 0, within: QuerySet[ServiceItem] | None = None
+) -> tuple[str, list[Any]] | None:
+    """SQL of one page of the matching public items (of `within`): columns id, score, total."""
+    _teach_organisation_names()
+    narrow = None if within is None else search.within(within)
+    return search.ranked_sql(INDEX, query, limit=limit, offset=offset, narrow=narrow)
 
 
 def public_items() -> QuerySet[ServiceItem]:

@@ -8,10 +8,14 @@ Trigram tokenizers are avoided: they never match the two-character words most Ch
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from django.db import connection
 from django.db.backends.base.schema import BaseDatabaseSchemaEditor
+from django.db.models import QuerySet
 
-from yimen.core.text import index_terms, query_terms
+from yimen.core.text import index_terms, normalize, query_terms
 
 
 def _table(name: str) -> str:
@@ -72,23 +76,85 @@ def count(name: str) -> int:
         return int(cursor.fetchone()[0])
 
 
+Within = tuple[str, Sequence[Any]]  # SQL selecting the ids a search may return, and its parameters
+
+
+def within(queryset: QuerySet[Any]) -> Within:
+    """The records of a query set as a subquery of ids, to narrow a search inside the database."""
+    sql, params = queryset.order_by().values("pk").query.sql_with_params()
+    return sql, params
+
+
+def _words(query: str) -> list[str]:
+    """The query's words; a query jieba can only split into single characters (不动, the start of 不动产)
+    is looked up whole, as the index also holds the shorter dictionary words inside longer ones."""
+    terms = query_terms(query)
+    whole = "".join(terms)
+    if len(terms) > 1 and all(len(t) == 1 for t in terms) and whole in normalize(query):
+        return [whole]
+    return terms
+
+
+def _matching(name: str, query: str, narrow: Within | None) -> tuple[str, list[Any]] | None:
+    """FROM and WHERE of the records containing every word of `query` (PostgreSQL: with `q`, the tsquery)."""
+    terms = _words(query)
+    if not terms:
+        return None
+    table = _table(name)
+    if connection.vendor == "postgresql":
+        sql, params = f"FROM {table}, plainto_tsquery('simple', %s) q WHERE document @@ q", [" ".join(terms)]
+        key = "id"
+    else:
+        expression = " AND ".join('"' + term.replace('"', '""') + '"' for term in terms)
+        sql, params, key = f"FROM {table} WHERE {table} MATCH %s", [expression], "rowid"
+    if narrow is not None:
+        sql, params = f"{sql} AND {key} IN ({narrow[0]})", [*params, *narrow[1]]
+    return sql, params
+
+
+def match_count(name: str, query: str, *, narrow: Within | None = None) -> int:
+    """How many records contain every word of `query` (within `narrow`), counted by the index."""
+    matching = _matching(name, query, narrow)
+    if matching is None:
+        return 0
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(*) {matching[0]}", matching[1])
+        return int(cursor.fetchone()[0])
+
+
+def ranked_sql(
+    name: str, query: str, *, limit: int, offset: int = 0, narrow: Within | None = None
+) -> tuple[str, list[Any]] | None:
+    """SQL of one page of the records containing every word of `query` (within `narrow`), best first.
+
+    Its columns: `id`, `score` (lower is better: bm25 with the title weighted 10×, or minus ts_rank
+    with weights A/B) and `total`, how many records match in all. Ties go by id, so pages never
+    overlap. None when the query has no words.
+    """
+    matching = _matching(name, query, narrow)
+    if matching is None:
+        return None
+    sql, params = matching
+    if connection.vendor == "postgresql":
+        columns = "id, -ts_rank(document, q) AS score"
+    else:
+        columns = f"rowid AS id, bm25({_table(name)}, 10.0, 1.0) AS score"
+    return (
+        f"SELECT {columns}, (SELECT count(*) {sql}) AS total {sql} ORDER BY score, id LIMIT %s OFFSET %s",
+        [*params, *params, max(limit, 0), offset],
+    )
+
+
+def ranked(name: str, query: str, *, limit: int, offset: int = 0, narrow: Within | None = None) -> list[int]:
+    """Ids of one page of the records containing every word of `query` (within `narrow`), best first."""
+    statement = ranked_sql(name, query, limit=limit, offset=offset, narrow=narrow)
+    if statement is None or limit <= 0:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(*statement)
+        return [row[0] for row in cursor.fetchall()]
+
+
 def match(name: str, query: str, *, limit: int = 1000) -> list[int]:
     """Ids of the records containing every word of `query`, best first."""
-    terms = query_terms(query)
-    if not terms:
-        return []
-    table = _table(name)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(
-                f"SELECT id FROM {table}, plainto_tsquery('simple', %s) q WHERE document @@ q "
-                "ORDER BY ts_rank(document, q) DESC, id LIMIT %s",
-                [" ".join(terms), limit],
-            )
-        else:
-            expression = " AND ".join('"' + term.replace('"', '""') + '"' for term in terms)
-            cursor.execute(
-                f"SELECT rowid FROM {table} WHERE {table} MATCH %s ORDER BY bm25({table}, 10.0, 1.0), rowid LIMIT %s",
-                [expression, limit],
-            )
-        return [row[0] for row in cursor.fetchall()]
+    return ranked(name, query, limit=limit)
