@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from urllib.parse import quote
 
 from django.core.cache import cache
@@ -10,14 +11,18 @@ from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
 from yimen.catalog import queries
 from yimen.catalog.models import FormFile, ItemType, ItemVersion, Level, Material, ServiceItem, VersionState
+from yimen.portal.context import LARGE_TEXT_COOKIE
 
-# Organisation and window names inside a cached guide may lag this long behind an edit.
-GUIDE_CACHE_SECONDS = 600
+# Rendered guides are kept until they go stale: their key names the version, the item's current
+# version (the history table), the text size and the names they show from other records
+# (queries.names_revision), so a new version, a retirement or a renamed unit shows at once.
+GUIDE_CACHE_SECONDS = None
 
 
 def _filter(request: HttpRequest) -> queries.ItemFilter:
@@ -58,9 +63,9 @@ def _public_item(code: str) -> ServiceItem:
     return item
 
 
-def _guide_page(request: HttpRequest, item: ServiceItem, version: ItemVersion) -> HttpResponse:
-    """A published version never changes, so its rendered guide is kept until the item gets a new one."""
-    key = f"guide:{version.pk}:{item.current_id}"
+def _body(item: ServiceItem, version: ItemVersion, names: str) -> str:
+    """A version's guide without the page around it: rendered once, shared by both text sizes."""
+    key = f"guide:body:{version.pk}:{item.current_id}:{names}"
     body = cache.get(key)
     if body is None:
         body = render_to_string(
@@ -68,6 +73,11 @@ def _guide_page(request: HttpRequest, item: ServiceItem, version: ItemVersion) -
             {"item": item, "v": queries.guide(version), "history": queries.history(item)},
         )
         cache.set(key, body, GUIDE_CACHE_SECONDS)
+    return str(body)
+
+
+def _guide_page(request: HttpRequest, item: ServiceItem, version: ItemVersion, names: str) -> HttpResponse:
+    body = _body(item, version, names)
     return render(
         request,
         "portal/catalog/item.html",
@@ -76,9 +86,36 @@ def _guide_page(request: HttpRequest, item: ServiceItem, version: ItemVersion) -
 
 
 def item(request: HttpRequest, code: str) -> HttpResponse:
-    found = _public_item(code)
-    assert found.current is not None
-    return _guide_page(request, found, found.current)
+    """The current guide. The whole page is kept per version and text size, so showing it again costs
+    one indexed lookup (is the item public, which version is current) and one cache read."""
+    found = ServiceItem.objects.filter(impl_code=code).values_list("current_id", "retired_at").first()
+    if found is None or found[0] is None or found[1] is not None:
+        raise Http404("没有这个事项，或该事项已废止")
+    names = queries.names_revision()
+    if request.GET:  # the page links back to its own address: only the plain one is kept
+        header = _public_item(code)
+        assert header.current is not None
+        return _guide_page(request, header, header.current, names)
+    large = request.COOKIES.get(LARGE_TEXT_COOKIE) == "1"
+    key = f"guide:page:{found[0]}:{int(large)}:{names}"
+    page = cache.get(key)
+    if page is None:
+        header = _public_item(code)
+        assert header.current is not None
+        response = _guide_page(request, header, header.current, names)
+        cache.set(key, response.content, GUIDE_CACHE_SECONDS)
+        return response
+    return HttpResponse(page)
+
+
+def render_guide(code: str) -> None:
+    """Render an item's current guide into the cache, as its first visitor would (after publishing)."""
+    request = HttpRequest()
+    request.method = "GET"
+    request.path = request.path_info = reverse("catalog:item", args=[code])
+    request.META = {"SERVER_NAME": "localhost", "SERVER_PORT": "80"}
+    with contextlib.suppress(Http404):  # retired, or unknown, by now
+        item(request, code)
 
 
 def item_version(request: HttpRequest, code: str, number: int) -> HttpResponse:
@@ -87,7 +124,7 @@ def item_version(request: HttpRequest, code: str, number: int) -> HttpResponse:
     version = get_object_or_404(
         ItemVersion, item=found, number=number, state__in=[VersionState.PUBLISHED, VersionState.SUPERSEDED]
     )
-    return _guide_page(request, found, version)
+    return _guide_page(request, found, version, queries.names_revision())
 
 
 def item_pdf(request: HttpRequest, code: str) -> HttpResponse:
