@@ -4,16 +4,22 @@
 from __future__ import annotations
 
 import random
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.db import connection
+from django.test import RequestFactory
+from django.utils import timezone
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.publishing.conftest import normative
+from tests.publishing.test_attachments import docx_file
 from yimen.core import text
+from yimen.portal import publishing_search_views
 from yimen.publishing import search, services
-from yimen.publishing.models import Kind
+from yimen.publishing import search_query as sq
+from yimen.publishing.models import Kind, Publication, PublicationState
 
 pytestmark = pytest.mark.django_db
 
@@ -139,3 +145,164 @@ def _meta(pk: int, column: str) -> object:
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT {column} FROM {table} WHERE id = %s", [pk])
         return cursor.fetchone()[0]
+
+
+# --- searching ---------------------------------------------------------------------------------------
+
+
+def _find(q: str = "", **narrow: object) -> sq.Results:
+    return sq.search_publications(sq.SearchFilter(q=q, **narrow))  # type: ignore[arg-type]
+
+
+def _titles(results: sq.Results) -> list[str]:
+    return [p.title for p in results.matches[:20]]
+
+
+def test_a_two_character_word_is_found(desk) -> None:
+    desk.published("czyjs", title="咸宁市政务服务中心2024年部门预算公开", kind=Kind.OTHER, document_number="")
+    desk.published(title="关于规范政务服务事项办理时限的通知")
+    results = _find("预算")
+    assert results.mode == "words"
+    assert _titles(results) == ["咸宁市政务服务中心2024年部门预算公开"]
+    assert results.total == sq.Count(1, False)
+
+
+def test_every_word_of_the_query_must_be_in_a_hit(desk) -> None:
+    desk.published("gzdt", title="我中心开展食品安全专项检查", kind=Kind.NEWS, document_number="")
+    desk.published("gzdt", title="我中心开展消防安全专项检查", kind=Kind.NEWS, document_number="")
+    assert _titles(_find("食品安全 检查")) == ["我中心开展食品安全专项检查"]
+    assert len(_titles(_find("专项检查"))) == 2
+
+
+def test_a_document_number_finds_that_document_first_however_its_brackets_are_typed(desk) -> None:
+    desk.published(title="关于印发第十五号文件的通知", document_number="咸政务发〔2024〕15号")
+    desk.published(title="关于印发第五号文件的通知", document_number="咸政务发〔2024〕5号")
+    for typed in ["咸政务发〔2024〕5号", "咸政务发[2024]5号", "咸政务发（2024）5号"]:
+        results = _find(typed)
+        assert results.mode == "number"
+        assert _titles(results)[0] == "关于印发第五号文件的通知"
+    assert sorted(_titles(_find("〔2024〕"))) == ["关于印发第五号文件的通知", "关于印发第十五号文件的通知"]
+
+
+def test_the_text_of_an_attachment_is_found_and_shown(desk) -> None:
+    draft = services.create_draft(
+        by=desk.base.officer,
+        node=desk.nodes["yjgl"],
+        fields=normative(title="关于做好汛期安全防范工作的通知", kind=Kind.NOTICE, document_number=""),
+        files=[docx_file("全市防汛物资储备清单：编织袋二十万条，救生衣五千件。", "防汛物资.docx")],
+    )
+    services.submit(publication=draft, by=desk.base.officer)
+    services.approve(publication=draft, by=desk.base.head)
+    request = RequestFactory().get("/open/search/", {"q": "救生衣"})
+    response = publishing_search_views.search(request)
+    page = response.content.decode()
+    assert "关于做好汛期安全防范工作的通知" in page
+    assert "附件 防汛物资.docx：" in page and "<mark>救生衣</mark>" in page
+
+
+def test_one_character_and_words_inside_longer_words_are_matched_in_titles(desk) -> None:
+    desk.published("sf", title="行政事业性收费目录清单", kind=Kind.OTHER, document_number="")
+    desk.published("gzdt", title="税务窗口延时服务", kind=Kind.NEWS, document_number="")
+    single = _find("税")
+    assert single.mode == "substring" and _titles(single) == ["税务窗口延时服务"]
+    inside = _find("性收")  # not a word: jieba never cuts it out of 事业性收费
+    assert inside.mode == "substring" and _titles(inside) == ["行政事业性收费目录清单"]
+
+
+def test_facets_count_the_hits_and_narrow_them(desk) -> None:
+    desk.published(title="关于优化营商环境的若干措施", document_number="咸政务发〔2024〕7号")
+    desk.published("gzdt", title="营商环境座谈会召开", kind=Kind.NEWS, document_number="")
+    desk.published("gzdt", title="营商环境宣传周启动", kind=Kind.NEWS, document_number="")
+    results = _find("营商环境")
+    facets = {f.name: {o.label: o.count for o in f.options} for f in results.facets}
+    assert facets["kind"] == {"工作动态": 2, "行政规范性文件": 1}
+    assert facets["node"] == {"工作动态": 2, "行政规范性文件": 1}
+    assert facets["org"] == {"咸宁市政务服务中心": 3}
+    assert facets["validity"] == {"有效": 3}
+    narrowed = _find("营商环境", kind=Kind.NORMATIVE)
+    assert _titles(narrowed) == ["关于优化营商环境的若干措施"]
+    kind = next(f for f in narrowed.facets if f.name == "kind")
+    assert [(o.label, o.selected) for o in kind.options] == [("行政规范性文件", True)]
+    assert _titles(_find("", organisation=desk.base.centre.pk, node="gzdt", sort="date")) == [
+        "营商环境宣传周启动",
+        "营商环境座谈会召开",
+    ]
+
+
+def test_relevance_puts_title_hits_first_and_date_puts_newest_first(desk) -> None:
+    in_title = desk.published("gzdt", title="老旧小区改造工作推进会", kind=Kind.NEWS, document_number="")
+    in_body = desk.published(
+        "gzdt", title="城市建设工作会议", kind=Kind.NEWS, document_number="", body="会议研究了老旧小区改造。"
+    )
+    assert _titles(_find("老旧小区改造")) == [in_title.title, in_body.title]
+    assert _titles(_find("老旧小区改造", sort="date")) == [in_body.title, in_title.title]
+
+
+def test_a_withdrawn_publication_leaves_the_search(desk) -> None:
+    published = desk.published()
+    assert _find("办理时限").total.hits == 1
+    services.withdraw(publication=published, by=desk.base.head, reason="已被新文件替代")
+    assert _find("办理时限").total.hits == 0
+
+
+def test_many_hits_are_counted_from_the_sample_and_ordered_from_the_date_index(desk, monkeypatch) -> None:
+    """Past EXACT_LIMIT hits the total is the sample's count × SAMPLE, and relevance is title hits
+    first, newest first, then the rest, newest first."""
+    rows = [
+        (64, "防汛工作部署会", "会议部署工作。"),
+        (65, "水利工作会议", "会议部署防汛工作。"),
+        (96, "防汛物资检查", "检查物资。"),
+        (97, "农业工作会议", "会议提到防汛。"),
+    ]
+    for pk, title, body in rows:
+        _published_row(desk, pk, title, body, days_ago=100 - pk)
+    monkeypatch.setattr(sq, "EXACT_LIMIT", 1)
+    monkeypatch.setattr(sq, "RANK_LIMIT", 1)
+    results = _find("防汛")
+    assert results.total == sq.Count(2 * sq.SAMPLE, True)
+    assert _titles(results) == ["防汛物资检查", "防汛工作部署会", "农业工作会议", "水利工作会议"]
+    assert [p.title for p in results.matches[1:3]] == ["防汛工作部署会", "农业工作会议"]
+    assert _titles(_find("防汛", sort="date")) == [
+        "农业工作会议",
+        "防汛物资检查",
+        "水利工作会议",
+        "防汛工作部署会",
+    ]
+    org = next(f for f in results.facets if f.name == "org")
+    assert [(o.label, o.count) for o in org.options] == [("咸宁市政务服务中心", 2 * sq.SAMPLE)]
+
+
+def _published_row(desk, pk: int, title: str, body: str, *, days_ago: int) -> Publication:
+    """A published publication with a chosen id (the sample is one id in SAMPLE), indexed."""
+    at = timezone.now() - timedelta(days=days_ago)
+    publication = Publication.objects.create(
+        pk=pk,
+        organisation=desk.base.centre,
+        node=desk.nodes["gzdt"],
+        title=title,
+        kind=Kind.NEWS,
+        body=f"<p>{body}</p>",
+        body_text=body,
+        written_on=at.date(),
+        due_on=at.date(),
+        published_at=at,
+        state=PublicationState.PUBLISHED,
+        index_number=f"T/{pk}",
+    )
+    search.index(publication)
+    return publication
+
+
+def test_the_search_command_reindexes_and_checks(desk) -> None:
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    published = desk.published()
+    search.remove(published.pk)
+    with pytest.raises(CommandError, match="索引与已发布信息不一致：1 类问题"):
+        call_command("search", "check", stdout=StringIO())
+    out = StringIO()
+    call_command("search", "reindex", stdout=out)
+    assert out.getvalue().startswith("已重建索引：1 条已发布信息")
+    assert out.getvalue().splitlines()[-1] == "索引与已发布信息一致：1 条"

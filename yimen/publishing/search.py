@@ -15,10 +15,9 @@ import re
 import time
 import unicodedata
 from collections.abc import Iterable, Iterator
-from dataclasses import astuple, dataclass
 from datetime import datetime
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import connection, transaction
 from django.db.models import Count, Max, QuerySet
@@ -47,6 +46,16 @@ def normalize_document_number(value: str) -> str:
     value = unicodedata.normalize("NFKC", value or "").translate(_BRACKETS)
     value = re.sub(r"\s+", "", value)
     return DOCUMENT_NUMBER.sub(lambda m: f"{m[1]}〔{m[2]}〕{int(m[3])}号", value)
+
+
+def is_cjk(char: str) -> bool:
+    return "\u3400" <= char <= "\u9fff" or "\uf900" <= char <= "\ufaff"
+
+
+def title_characters(title: str) -> str:
+    """The title's Chinese characters, each once: one- and two-character queries and words jieba keeps
+    inside longer ones are found through them (then checked with LIKE)."""
+    return " ".join(c for c in dict.fromkeys(text.normalize(title)) if is_cjk(c))
 
 
 @lru_cache(maxsize=200_000)
@@ -114,8 +123,7 @@ def forget_words() -> None:
 # ---------------------------------------------------------------------------------------- documents
 
 
-@dataclass(frozen=True)
-class Row:
+class Row(NamedTuple):
     """One publication as the index holds it; the order of the fields is the order of the columns."""
 
     id: int
@@ -201,7 +209,7 @@ def _row(source: dict[str, Any], attachments: list[tuple[str, str]]) -> Row:
         published_at=published_at,
         document_number=number,
         title=source["title"],
-        title_terms=index_terms(title),
+        title_terms=f"{index_terms(title)} {title_characters(source['title'])}",
         body_terms=index_terms(body),
     )
 
@@ -247,21 +255,21 @@ def _write(rows: list[Row]) -> None:
             values = ", ".join(["%s"] * len(COLUMNS)) + ", " + _PG_VALUES.format(t="%s", b="%s")
             cursor.executemany(
                 f"INSERT INTO {TABLE} ({names}) VALUES ({values})",
-                [(*astuple(r)[:-2], r.title_terms, r.title_terms, r.body_terms) for r in rows],
+                [(*r[:-2], r.title_terms, r.title_terms, r.body_terms) for r in rows],
             )
         elif connection.vendor == "postgresql":
             cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {_PG_LOAD} ({_PG_LOAD_COLUMNS}) ON COMMIT DROP")
             cursor.execute(f"TRUNCATE {_PG_LOAD}")
             with cursor.cursor.copy(f"COPY {_PG_LOAD} FROM STDIN") as copy:
                 for row in rows:
-                    copy.write_row(astuple(row))
+                    copy.write_row(row)
             values = _PG_VALUES.format(t="title_terms", b="body_terms")
             cursor.execute(
                 f"INSERT INTO {TABLE} ({names}) SELECT {', '.join(COLUMNS)}, {values} FROM {_PG_LOAD}"
             )
         else:
             adapt = connection.ops.adapt_datetimefield_value
-            meta = [(*astuple(r)[:6], adapt(r.published_at), *astuple(r)[7:9]) for r in rows]
+            meta = [(*r[:6], adapt(r.published_at), *r[7:9]) for r in rows]
             cursor.executemany(
                 f"INSERT INTO {META} ({', '.join(COLUMNS)}) VALUES ({', '.join(['%s'] * len(COLUMNS))})", meta
             )

@@ -26,13 +26,15 @@ POSTGRESQL = [
     "ALTER TABLE search_publication ALTER COLUMN title_terms SET STORAGE MAIN",
     "CREATE INDEX search_publication_document ON search_publication USING gin (document)",
     "CREATE INDEX search_publication_title_terms ON search_publication USING gin (title_terms)",
+    # One publication in 32 by id: counts and facets of a common word are estimated from this sample
+    # (%% is psycopg's escape for %).
+    "CREATE INDEX search_publication_sample ON search_publication USING gin (document) WHERE id %% 32 = 0",
     "CREATE INDEX search_publication_recent ON search_publication (published_at, id)",
     "CREATE INDEX search_publication_org ON search_publication (organisation_id, published_at)",
     "CREATE INDEX search_publication_number ON search_publication (document_number)",
 ]
 POSTGRESQL_TRIGRAM = [
     "CREATE EXTENSION IF NOT EXISTS pg_trgm",
-    "CREATE INDEX search_publication_title_trgm ON search_publication USING gin (title gin_trgm_ops)",
     "CREATE INDEX search_publication_number_trgm ON search_publication USING gin (document_number gin_trgm_ops)",
 ]
 SQLITE = [
@@ -63,7 +65,7 @@ def create(apps, schema_editor):
         schema_editor.execute(sql)
     try:
         # pg_trgm is a trusted extension (PostgreSQL 13+), but a cluster may not ship it: search then
-        # matches 文号 and short queries by scanning the narrow index table instead.
+        # matches parts of a 文号 by scanning the index table's 文号 column instead.
         with transaction.atomic(using=schema_editor.connection.alias):
             for sql in POSTGRESQL_TRIGRAM:
                 schema_editor.execute(sql)

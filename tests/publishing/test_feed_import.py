@@ -1,0 +1,183 @@
+"""上级动态: higher-level portals' RSS and Atom feeds are fetched by the worker through the outbox (here
+from a local HTTP server on 127.0.0.1), de-duplicated, cleaned and shown in the block; a broken feed is
+noted and tried again later without stopping the others."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from django.template import Context, Template
+from django.utils import timezone
+
+from yimen.core import events
+from yimen.core.errors import ApplicationError, NotPermitted
+from yimen.core.models import AuditEntry, OutboxMessage, OutboxStatus
+from yimen.publishing import feed_import
+from yimen.publishing.models import FeedEntry, FeedSource
+
+pytestmark = pytest.mark.django_db
+
+STATE_COUNCIL_RSS = """<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0"><channel><title>中国政府网</title>
+<item><title>国务院常务会议研究&lt;b&gt;优化营商环境&lt;/b&gt;措施</title><link>https://www.gov.cn/a/1.htm</link>
+  <guid>gov-1</guid><pubDate>Mon, 20 May 2024 09:30:00 +0800</pubDate>
+  <description>&lt;p&gt;会议指出，要&lt;script&gt;x()&lt;/script&gt;持续优化营商环境。&lt;/p&gt;</description></item>
+<item><title>国务院办公厅关于做好防汛工作的通知</title><link>https://www.gov.cn/a/2.htm</link>
+  <guid>gov-2</guid><pubDate>Tue, 21 May 2024 10:00:00 +0800</pubDate></item>
+<item><title>不安全的链接</title><link>javascript:alert(1)</link><guid>gov-3</guid></item>
+</channel></rss>"""
+PROVINCE_ATOM = """<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom"><title>湖北省人民政府</title>
+<entry><title>省政府召开常务会议</title><id>tag:hubei.gov.cn,2024:9</id>
+  <link rel="alternate" href="https://www.hubei.gov.cn/b/9.shtml"/><updated>2024-05-22T08:00:00+08:00</updated>
+  <summary>研究部署全省重点工作。</summary></entry>
+<entry><title>转载：国务院常务会议研究优化营商环境措施</title><id>tag:hubei.gov.cn,2024:10</id>
+  <link href="https://www.gov.cn/a/1.htm"/><updated>2024-05-20T12:00:00+08:00</updated></entry>
+</feed>"""
+
+
+class Portal(BaseHTTPRequestHandler):
+    """Serves /gov.xml (RSS, with an ETag), /hubei.xml (Atom), /broken.xml (500) and /dtd.xml."""
+
+    requests: list[tuple[str, str]] = []
+
+    def do_GET(self) -> None:
+        Portal.requests.append((self.path, self.headers.get("If-None-Match", "")))
+        if self.path == "/gov.xml" and self.headers.get("If-None-Match") == '"v1"':
+            self.send_response(304)
+            self.end_headers()
+            return
+        body, status = {
+            "/gov.xml": (STATE_COUNCIL_RSS, 200),
+            "/hubei.xml": (PROVINCE_ATOM, 200),
+            "/dtd.xml": ('<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "aaaa">]><rss/>', 200),
+        }.get(self.path, ("error", 500))
+        data = body.encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/xml; charset=utf-8")
+        self.send_header("Content-Length", str(len(data)))
+        if self.path == "/gov.xml":
+            self.send_header("ETag", '"v1"')
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def portal() -> Iterator[str]:
+    Portal.requests = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Portal)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def _work(now=None) -> None:
+    """One pass of the worker, as `yimen worker --once` does it."""
+    events.run_once(now=now)
+
+
+def test_the_worker_imports_rss_and_atom_and_the_block_shows_them(cast, portal) -> None:
+    feed_import.add_source(by=cast.admin, name="中国政府网", url=f"{portal}/gov.xml", level="国务院")
+    feed_import.add_source(by=cast.admin, name="湖北省人民政府", url=f"{portal}/hubei.xml", level="省")
+    _work()
+    titles = list(FeedEntry.objects.order_by("-published_at").values_list("title", flat=True))
+    assert titles == [
+        "省政府召开常务会议",
+        "国务院办公厅关于做好防汛工作的通知",
+        "国务院常务会议研究优化营商环境措施",  # markup stripped; the province's repost of it is not kept
+    ]
+    entry = FeedEntry.objects.get(guid="gov-1")
+    assert entry.summary == "会议指出，要持续优化营商环境。"
+    assert entry.link == "https://www.gov.cn/a/1.htm"
+    assert timezone.localtime(entry.published_at).isoformat() == "2024-05-20T09:30:00+08:00"
+    html = Template("{% load publishing_feeds %}{% upper_news_block %}").render(Context())
+    assert html.index("省政府召开常务会议") < html.index("国务院办公厅关于做好防汛工作的通知")
+    assert 'href="https://www.hubei.gov.cn/b/9.shtml"' in html and "javascript:" not in html
+    assert "湖北省人民政府 · 05-22" in html
+
+
+def test_each_source_is_fetched_again_later_and_nothing_is_stored_twice(cast, portal) -> None:
+    source = feed_import.add_source(by=cast.admin, name="中国政府网", url=f"{portal}/gov.xml", level="国务院")
+    _work()
+    assert FeedEntry.objects.count() == 2
+    waiting = OutboxMessage.objects.get(name=feed_import.FETCH, status=OutboxStatus.PENDING)
+    assert waiting.payload == {"source": source.pk}
+    assert waiting.available_at - timezone.now() > timedelta(minutes=59)
+    _work()  # not due yet: nothing fetched
+    assert len(Portal.requests) == 1
+    later = timezone.now() + timedelta(minutes=61)
+    _work(now=later)
+    assert Portal.requests[-1] == ("/gov.xml", '"v1"')  # a conditional GET, answered 304
+    FeedSource.objects.filter(pk=source.pk).update(etag="")
+    feed_import.fetch(FeedSource.objects.get(pk=source.pk))  # read in full again: the same two entries
+    assert FeedEntry.objects.count() == 2
+
+
+def test_a_broken_feed_is_noted_and_does_not_stop_the_others(cast, portal) -> None:
+    broken = feed_import.add_source(by=cast.admin, name="某市门户", url=f"{portal}/broken.xml", level="市")
+    dtd = feed_import.add_source(by=cast.admin, name="带 DTD 的源", url=f"{portal}/dtd.xml", level="市")
+    down = feed_import.add_source(
+        by=cast.admin, name="无法连接", url="http://127.0.0.1:9/feed.xml", level="市"
+    )
+    good = feed_import.add_source(by=cast.admin, name="中国政府网", url=f"{portal}/gov.xml", level="国务院")
+    _work()
+    for source in (broken, dtd, down, good):
+        source.refresh_from_db()
+        assert source.last_fetched_at is not None
+    assert broken.last_error == "HTTP 500"
+    assert dtd.last_error == "订阅源包含 DTD 声明，已拒绝"
+    assert down.last_error.startswith("无法连接")
+    assert good.last_error == "" and good.entries.count() == 2
+    assert OutboxMessage.objects.filter(name=feed_import.FETCH, status=OutboxStatus.PENDING).count() == 4
+    assert not OutboxMessage.objects.filter(status=OutboxStatus.DEAD).exists()
+
+
+def test_a_source_switched_off_is_no_longer_fetched_and_schedules_are_repaired(cast, portal) -> None:
+    source = feed_import.add_source(by=cast.admin, name="中国政府网", url=f"{portal}/gov.xml", level="国务院")
+    FeedSource.objects.filter(pk=source.pk).update(is_active=False)
+    _work()
+    assert Portal.requests == []
+    assert not OutboxMessage.objects.filter(name=feed_import.FETCH, status=OutboxStatus.PENDING).exists()
+    FeedSource.objects.filter(pk=source.pk).update(is_active=True)
+    assert feed_import.ensure_scheduled() == 1
+    assert feed_import.ensure_scheduled() == 0  # one waiting fetch per source, never two
+    _work()
+    assert FeedEntry.objects.count() == 2
+
+
+def test_adding_a_source_is_for_administrators_and_checks_the_address(cast) -> None:
+    with pytest.raises(NotPermitted):
+        feed_import.add_source(
+            by=cast.clerk, name="中国政府网", url="https://www.gov.cn/rss.xml", level="国务院"
+        )
+    with pytest.raises(ApplicationError) as refused:
+        feed_import.add_source(by=cast.admin, name="", url="ftp://example.org/feed", level="省")
+    assert refused.value.fields == {
+        "name": ["名称：必须填写"],
+        "url": ["地址：应为 http:// 或 https:// 开头的订阅地址"],
+    }
+    feed_import.add_source(by=cast.head, name="中国政府网", url="https://www.gov.cn/rss.xml", level="国务院")
+    assert AuditEntry.objects.filter(action="publishing.feed_source_added").count() == 1
+
+
+def test_the_feeds_command_fetches_now_and_schedules(cast, portal) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    FeedSource.objects.create(name="中国政府网", url=f"{portal}/gov.xml", level="国务院")
+    FeedSource.objects.create(name="某市门户", url=f"{portal}/broken.xml", level="市")
+    out = StringIO()
+    call_command("feeds", "fetch", stdout=out)
+    assert out.getvalue().splitlines() == ["中国政府网：新增 2 条", "某市门户：失败：HTTP 500"]
+    call_command("feeds", "schedule", stdout=out)
+    assert out.getvalue().splitlines()[-1] == "已安排 2 个来源的抓取"
