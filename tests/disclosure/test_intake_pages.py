@@ -7,7 +7,8 @@ from datetime import date
 from typing import Any
 
 import pytest
-from django.test import Client
+from django.conf import settings
+from django.test import Client, override_settings
 from django.utils import timezone
 
 from tests.conftest import PASSWORD
@@ -111,6 +112,34 @@ def test_blank_form_names_every_missing_field(client: Client, cast) -> None:
     assert response.status_code == 422
     for message in ("申请人姓名或名称：必填", "联系电话：必填", "所需政府信息的名称、文号或特征性描述：必填"):
         assert message in page
+
+
+def test_the_form_proposes_the_centre_when_the_applicant_does_not_know_whom_to_ask(
+    client: Client, cast
+) -> None:
+    page = client.get("/disclosure/").content.decode()
+    assert f'<option value="{cast.centre.pk}" selected>咸宁市政务服务中心</option>' in page
+
+
+def test_the_same_form_sent_twice_files_one_request(client: Client, cast) -> None:
+    data = person(organisation=cast.centre.pk)
+    first, again = client.post("/disclosure/", data), client.post("/disclosure/", data)
+    assert first["Location"] == again["Location"] == "/disclosure/received/"
+    assert DisclosureRequest.objects.count() == 1
+    client.post("/disclosure/", data | {"description": "另一份文件"})
+    assert DisclosureRequest.objects.count() == 2
+
+
+@override_settings(YIMEN={**settings.YIMEN, "APPLY_SUBMISSIONS_PER_HOUR": 2})
+def test_one_address_files_at_most_the_hourly_limit_of_online_submissions(client: Client, cast) -> None:
+    for topic in ("甲", "乙"):
+        assert (
+            client.post("/disclosure/", person(organisation=cast.centre.pk, description=topic)).status_code
+            == 302
+        )
+    response = client.post("/disclosure/", person(organisation=cast.centre.pk, description="丙"))
+    assert response.status_code == 429 and "1小时内提交的申请已达上限" in response.content.decode()
+    assert DisclosureRequest.objects.count() == 2
 
 
 def test_the_receipt_page_is_only_for_the_browser_that_filed(client: Client, cast) -> None:

@@ -12,7 +12,9 @@ from django.test import Client
 from django.utils import timezone
 from docx import Document
 
+from tests.conftest import PASSWORD
 from tests.disclosure.conftest import COMPANY, filed, started
+from tests.publishing import conftest as publishing
 from yimen.cases.lookup_limits import MAX_FAILURES, TOO_MANY
 from yimen.core import calendar
 from yimen.disclosure import services
@@ -20,6 +22,10 @@ from yimen.disclosure.models import Outcome, RequestState
 from yimen.portal.disclosure_views import WRONG
 
 pytestmark = pytest.mark.django_db
+
+# Proactive disclosure's fixtures, for a reply that points to a publication.
+desk = publishing.desk
+search_index = publishing.search_index
 
 SECRETS = ("张三", "11010519491231002X", "13812345678", "温泉路")
 
@@ -141,3 +147,41 @@ def test_the_letter_is_downloaded_once_the_reply_is_made(client: Client, cast) -
     docx = client.get(f"/disclosure/track/{request.number}/letter.docx")
     text = "\n".join(p.text for p in Document(io.BytesIO(docx.content)).paragraphs)
     assert "第三方商业秘密部分不予公开" in text and "行政复议" in text
+
+
+def test_information_already_published_is_linked_from_the_reply(client: Client, cast, desk) -> None:
+    """条例第三十六条第（一）项: the officer names the publication by its 索引号; the applicant's page links it."""
+    publication = desk.published()
+    request = started(cast, date(2024, 9, 27))
+    assert client.login(username="officer", password=PASSWORD)
+    response = client.post(
+        f"/office/disclosure/{request.pk}/reply/",
+        {
+            "reply-outcome": "r1",
+            "reply-publication": publication.index_number,
+            "reply-on": "2024-10-08",
+            "expected_version": request.lock_version,
+        },
+    )
+    assert response.status_code == 302
+    client.logout()
+
+    track(client, request.number, request.query_code)
+    page = client.get(f"/disclosure/track/{request.number}/").content.decode()
+    assert f'href="/open/{publication.pk}/"' in page and publication.title in page
+
+
+def test_an_unknown_index_number_is_refused_next_to_its_field(client: Client, cast) -> None:
+    request = started(cast, date(2024, 9, 27))
+    assert client.login(username="officer", password=PASSWORD)
+    response = client.post(
+        f"/office/disclosure/{request.pk}/reply/",
+        {
+            "reply-outcome": "r1",
+            "reply-publication": "NO/2024-00001",
+            "expected_version": request.lock_version,
+        },
+    )
+    assert (
+        response.status_code == 422 and "没有索引号为 NO/2024-00001 的已公开信息" in response.content.decode()
+    )

@@ -14,6 +14,7 @@ from django import forms
 from yimen.core.errors import ApplicationError
 from yimen.disclosure.models import ApplicantType, DisclosureRequest
 from yimen.org.models import Organisation, OrganisationKind
+from yimen.org.queries import centre
 
 # The applicant's columns, in the order of the form; the service's Applicant names them without the
 # model's prefix on the name.
@@ -49,9 +50,11 @@ HELP = {
 def receiving_organisations() -> forms.ModelChoiceField:
     """The 行政机关 a request can be sent to: governments, their departments and the centre."""
     kinds = [OrganisationKind.GOVERNMENT, OrganisationKind.DEPARTMENT, OrganisationKind.CENTRE]
+    hall = centre()
     return forms.ModelChoiceField(
         label="受理机关",
         queryset=Organisation.objects.filter(is_active=True, kind__in=kinds).order_by("code"),
+        initial=hall.pk if hall else None,
         empty_label=None,
         error_messages={"invalid_choice": "受理机关：请从列表中选择", "required": "受理机关：必填"},
         help_text="负责公开所需信息的行政机关；不确定时选择政务服务中心，由其告知",

@@ -310,6 +310,7 @@ def _detail(
     step_forms = {a: STEPS[a].form(prefix=a) for a in actions if a not in PER_RECORD}
     if failed and form is not None and failed not in PER_RECORD:
         step_forms[failed] = form
+    notice_by = deadlines.clarification_notice_by(r.received_on)  # 条例第三十条
     appeals = list(r.appeals.order_by("filed_on", "id"))
     consultations = list(r.consultations.order_by("sent_on", "id"))
     context = {
@@ -341,7 +342,7 @@ def _detail(
             form,
         ),
         "failed": failed,
-        "notice_by": deadlines.clarification_notice_by(r.received_on),
+        "notice_by": notice_by if today <= notice_by else None,
     }
     return _render(request, "detail.html", context, status)
 

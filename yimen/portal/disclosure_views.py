@@ -8,6 +8,7 @@ of failed lookups as 办件查询, so the code cannot be guessed here either.
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from django import forms
@@ -26,9 +27,11 @@ from yimen.disclosure.forms import RequestForm
 from yimen.disclosure.intake import Applicant
 from yimen.disclosure.models import Channel, DisclosureRequest, RequestState
 from yimen.disclosure.presenting import letter_problem, letter_response, public_view
+from yimen.portal import apply_views
 from yimen.portal.case_views import LookupForm
 
 SESSION_KEY = "disclosure_requests"
+FILED = "disclosure_filed"  # the request this browser filed last, for its receipt
 KEPT = 20  # requests one browser session may hold open
 WRONG = "申请编号或查询码不正确"
 
@@ -80,28 +83,48 @@ def _file(form: RequestForm) -> DisclosureRequest:
     )
 
 
+def _digest(form: RequestForm) -> str:
+    """What was asked, by whom: the same form sent twice (a double click, back and submit) is one request."""
+    values = sorted(
+        (name, str(value.pk if hasattr(value, "pk") else value)) for name, value in form.cleaned_data.items()
+    )
+    return hashlib.sha256(repr(values).encode()).hexdigest()
+
+
 @never_cache
 @require_http_methods(["GET", "POST"])
 def apply(request: HttpRequest) -> HttpResponse:
-    """政府信息公开申请 (条例第二十九条): who asks, what they want, in what form."""
+    """政府信息公开申请 (条例第二十九条): who asks, what they want, in what form. Online submissions from
+    one address share 网上申办's hourly limit."""
     form = RequestForm(request.POST or None)
+    status = 200
     if request.method == "POST" and form.is_valid():
+        digest = _digest(form)
+        if digest == request.session.get("disclosure_digest") and _opened(
+            request, request.session.get(FILED, "")
+        ):
+            return redirect("disclosure:done")
+        if apply_views._over_limit(request):
+            form.add_error(None, apply_views.TOO_MANY)
+            return render(request, "portal/disclosure/apply.html", {"form": form}, status=429)
         try:
             filed = _file(form)
         except ApplicationError as exc:
             form.show(exc)
         else:
+            apply_views._count_submission(request)
             _remember(request, filed.number)
-            request.session["disclosure_filed"] = filed.number
+            request.session[FILED], request.session["disclosure_digest"] = filed.number, digest
             return redirect("disclosure:done")
-    status = 422 if request.method == "POST" else 200
+    if request.method == "POST":
+        status = 422
     return render(request, "portal/disclosure/apply.html", {"form": form}, status=status)
 
 
 @never_cache
 def done(request: HttpRequest) -> HttpResponse:
     """The acknowledgement (回执): number, 查询码, receipt date and the deadline, printable."""
-    filed = _opened(request, request.session.get("disclosure_filed", ""))
+    filed = _opened(request, request.session.get(FILED, ""))
     if filed is None:
         return redirect("disclosure:apply")
     return render(request, "portal/disclosure/done.html", {"r": filed, "view": public_view(filed)})
