@@ -21,35 +21,22 @@ printed and written to this benchmark's own section of bench/RESULTS.md.
 
 from __future__ import annotations
 
+import argparse
 import os
+import random
+import shutil
 import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import TypeVar
 
-_REPO_ROOT = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
-
-import argparse  # noqa: E402
-import platform  # noqa: E402
-import random  # noqa: E402
-import re  # noqa: E402
-import shutil  # noqa: E402
-import tempfile  # noqa: E402
-import time  # noqa: E402
-from collections.abc import Callable, Sequence  # noqa: E402
-from dataclasses import dataclass  # noqa: E402
-from datetime import date, datetime, timedelta  # noqa: E402
-from importlib import metadata  # noqa: E402
-from pathlib import Path  # noqa: E402
-from typing import TypeVar  # noqa: E402
-
-import chinese_calendar as cc  # noqa: E402
+import chinese_calendar as cc
+from common import REPO_ROOT, RESULTS_PATH, fail, load, machine, write_results
 
 SECTION = "## Working-day calendar (bench/workdays.py)"
-RESULTS_PATH = Path(_REPO_ROOT) / "bench" / "RESULTS.md"
-RESULTS_HEADER = """# Benchmark results
-
-Measured on the project's 2-core machine. Absolute times depend on the machine; each benchmark's
-target is a ratio against a baseline measured in the same run, so the verdicts are comparable across
-runs. Each section is written by its own script (see bench/README.md) and replaced on every run.
-"""
 TARGET_RATIO = 200.0
 SEED = 2024
 FIRST_START = date(2005, 1, 1)
@@ -125,34 +112,6 @@ def time_calls(fn: Callable[[A, B], object], workload: Sequence[tuple[A, B]]) ->
     for start, n in workload:
         fn(start, n)
     return time.perf_counter() - begin
-
-
-def fail(message: str) -> None:
-    print(f"ABORT: {message}", file=sys.stderr)
-    sys.exit(2)
-
-
-def machine() -> dict[str, str]:
-    cpu = platform.processor() or "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            key, _, value = line.partition(":")
-            if key.strip() in {"model name", "Model", "Hardware"}:
-                cpu = value.strip()
-                break
-    except OSError:
-        pass
-    try:
-        nproc = len(os.sched_getaffinity(0))
-    except AttributeError:
-        nproc = os.cpu_count() or 0
-    return {
-        "nproc": str(nproc),
-        "python": f"{platform.python_implementation()} {platform.python_version()}",
-        "cpu": cpu,
-        "django": metadata.version("django"),
-        "chinesecalendar": metadata.version("chinesecalendar"),
-    }
 
 
 def setup_django(var_dir: str) -> None:
@@ -245,19 +204,12 @@ def table(timings: Sequence[Timing]) -> list[str]:
     return rows
 
 
-def load() -> str:
-    try:
-        return " / ".join(f"{x:.2f}" for x in os.getloadavg())
-    except OSError:
-        return "unknown"
-
-
 def section(
     timings: Sequence[Timing],
     build_seconds: float,
     ratio: float,
     passed: bool,
-    info: dict[str, str],
+    info: str,
     sample: int,
     repeat: int,
     loads: tuple[str, str],
@@ -267,8 +219,7 @@ def section(
         "",
         f"- Run: {datetime.now().astimezone().isoformat(timespec='seconds')}; "
         f"load average (1/5/15 min) {loads[0]} at start, {loads[1]} at end",
-        f"- Machine: {info['nproc']} CPUs (nproc), {info['cpu']}; {info['python']}; "
-        f"Django {info['django']}; chinesecalendar {info['chinesecalendar']}",
+        f"- Machine: {info}",
         f"- Workload: random.Random({SEED}); start dates uniform in {FIRST_START}..{LAST_START}, "
         f"days uniform in 1..{MAX_DAYS}; workdays_between over (after, after + 1..90 days); "
         f"provisional run with starts in {PROVISIONAL_YEAR}-01-01..{PROVISIONAL_YEAR}-11-30 "
@@ -290,17 +241,6 @@ def section(
     return "\n".join(lines)
 
 
-def write_results(text: str) -> None:
-    old = RESULTS_PATH.read_text() if RESULTS_PATH.exists() else RESULTS_HEADER
-    # Our section runs from its heading to the next "## " heading (or the end of the file).
-    pattern = re.compile(rf"^{re.escape(SECTION)}[ \t]*\n.*?(?=^## |\Z)", re.MULTILINE | re.DOTALL)
-    if pattern.search(old):
-        new = pattern.sub(lambda _: text + "\n", old, count=1)
-    else:
-        new = old.rstrip("\n") + "\n\n" + text
-    RESULTS_PATH.write_text(new.rstrip("\n") + "\n")
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--calls", type=int, default=1_000_000, help="calls per yimen measurement")
@@ -312,7 +252,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.calls < 1 or not 1 <= args.baseline_sample <= args.calls or args.repeat < 1:
         parser.error("need --calls >= 1, 1 <= --baseline-sample <= --calls and --repeat >= 1")
 
-    info = machine()
+    info = machine("django", "chinesecalendar")
     load_start = load()
     var_dir = tempfile.mkdtemp(prefix="yimen-bench-calendar-")
     try:
@@ -322,7 +262,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         shutil.rmtree(var_dir, ignore_errors=True)
     load_end = load()
 
-    print(f"machine: {info['nproc']} CPUs, {info['cpu']}, {info['python']}; load {load_start} -> {load_end}")
+    print(f"machine: {info}; load {load_start} -> {load_end}")
     print(f"index build: {build_seconds * 1000:.1f} ms (not counted below)")
     width = max(len(t.name) for t in timings)
     print(
@@ -343,8 +283,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     text = section(
         timings, build_seconds, ratio, passed, info, args.baseline_sample, args.repeat, (load_start, load_end)
     )
-    write_results(text)
-    print(f"wrote {RESULTS_PATH.relative_to(_REPO_ROOT)}")
+    write_results(SECTION, text)
+    print(f"wrote {RESULTS_PATH.relative_to(REPO_ROOT)}")
     return 0 if passed else 1
 
 
