@@ -110,14 +110,14 @@ INSIDE = ["jieba: the query's words", "the search statement alone (count, ranked
 def search_steps(terms: Terms, slowest_term: str) -> list[tuple[str, str]]:
     """Where `public_items(ItemFilter(q=…))` spends its time, step by step: summed over every term (one
     round), then for the slowest term (best of 3)."""
-    from yimen.catalog import queries
+    from yimen.catalog import queries, results
     from yimen.core import text
 
     def steps(term: str) -> list[tuple[str, Callable[[], object]]]:
         qs = queries.public_items(queries.ItemFilter(q=term))
         return [
             (INSIDE[0], lambda: text.query_terms(term)),
-            (INSIDE[1], lambda: queries.search_page(term, None, limit=queries.FIRST_PAGE)),
+            (INSIDE[1], lambda: results.search_page(term, None, limit=queries.FIRST_PAGE)),
             ("the whole `public_items(...)` call", lambda: queries.public_items(queries.ItemFilter(q=term))),
             ("`list(qs[:20])`", lambda: list(qs[:20])),
             ("`qs.count()`", qs.count),

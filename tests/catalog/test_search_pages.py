@@ -7,7 +7,8 @@ import pytest
 from django.core.paginator import Paginator
 
 from tests.catalog.conftest import published
-from yimen.catalog.queries import FIRST_PAGE, ItemFilter, RankedItems, public_items
+from yimen.catalog.queries import FIRST_PAGE, ItemFilter, public_items
+from yimen.catalog.results import RankedItems
 
 pytestmark = pytest.mark.django_db
 

@@ -2,28 +2,20 @@
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import time
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, TypeVar, overload
+from typing import Any
 
-from django.db import connection
-from django.db.models import Count, F, Model, Prefetch, Q, QuerySet, Sum, Value
-from django.db.models.base import ModelState
-from django.db.models.expressions import RawSQL
+from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce, ExtractYear
-from django.db.models.sql.compiler import SQLCompiler
 from django.utils import timezone
 
-from yimen.catalog import search
 from yimen.catalog.limits import format_limit
 from yimen.catalog.models import GUIDE_FIELDS, ItemVersion, Material, ServiceItem, Theme, VersionState
+from yimen.catalog.results import LIST_FIELDS, RankedItems, search_page
 from yimen.org.models import Organisation, Window
-
-M = TypeVar("M", bound=Model)
 
 
 @dataclass(frozen=True)
@@ -36,44 +28,6 @@ class ItemFilter:
     q: str = ""
 
 
-class RankedItems:
-    """Search results in relevance order: counted, ranked and cut into pages by the database.
-
-    Works wherever a QuerySet page is taken (Paginator, slicing, iteration, count()). The first page
-    comes with the count, in the same statement. Rows carry the LIST_FIELDS only, like
-    `published().only(*LIST_FIELDS)`; any other field loads on first access.
-    """
-
-    def __init__(self, q: str, within: QuerySet[ServiceItem] | None, first: list[ServiceItem], total: int):
-        self.q, self.within, self.first, self.total = q, within, first, total
-
-    def count(self) -> int:
-        return self.total
-
-    def __len__(self) -> int:
-        return self.total
-
-    def __iter__(self) -> Iterator[ServiceItem]:
-        return iter(self[:])
-
-    @overload
-    def __getitem__(self, key: int) -> ServiceItem: ...
-    @overload
-    def __getitem__(self, key: slice) -> list[ServiceItem]: ...
-    def __getitem__(self, key: int | slice) -> ServiceItem | list[ServiceItem]:
-        if isinstance(key, int):
-            found = self[key : key + 1]
-            if not found:
-                raise IndexError(key)
-            return found[0]
-        start, stop, step = key.indices(self.total)
-        if step != 1:
-            raise ValueError("RankedItems: no stepped slices")
-        if stop <= len(self.first) or len(self.first) == self.total:
-            return self.first[start:stop]
-        return search_page(self.q, self.within, limit=stop - start, offset=start)[0]
-
-
 def published() -> QuerySet[ServiceItem]:
     """Every published, not retired item, in catalogue order."""
     return (
@@ -81,23 +35,6 @@ def published() -> QuerySet[ServiceItem]:
         .select_related("organisation", "current")
         .order_by("organisation__code", "impl_code")
     )
-
-
-# What a list of items shows (portal results, API pages): reading only these keeps a page cheap.
-LIST_FIELDS = [
-    "impl_code",
-    "basic_code",
-    "organisation__name",
-    "organisation__code",
-    "current__name",
-    "current__number",
-    "current__item_type",
-    "current__level",
-    "current__visits",
-    "current__online_depth",
-    "current__promised_limit",
-    "current__promised_unit",
-]
 
 
 # Search results fetched with their count: the portal's page size.
@@ -136,79 +73,6 @@ def public_items(f: ItemFilter | None = None) -> QuerySet[ServiceItem] | RankedI
             return RankedItems(q, items, first, total)
     # A one- or two-character query the segmenter keeps inside longer words: match the name.
     return items.filter(current__name__icontains=q).order_by("impl_code")
-
-
-# --- a page of search results in one statement ---------------------------------------------------
-
-# Where each LIST_FIELDS column goes: the item (0), its organisation (1) or its current version (2).
-_PLACES = [
-    (
-        ["", "organisation", "current"].index(name.partition("__")[0]) if "__" in name else 0,
-        name.split("__")[-1],
-    )
-    for name in LIST_FIELDS
-]
-
-
-@functools.cache
-def _rows_statement(alias: str) -> tuple[str, list[Any], SQLCompiler, dict[int, Any]]:
-    """SELECT of the result rows whose ids the `hits` CTE holds, compiled once per database."""
-    columns = ["pk", "organisation_id", "current_id", *LIST_FIELDS]
-    rows = published().filter(pk__in=RawSQL("SELECT id FROM hits", ())).order_by().values_list(*columns)
-    compiler = rows.query.get_compiler(using=alias)
-    sql, params = compiler.as_sql()
-    converters = compiler.get_converters([column for column, _, _ in compiler.select])
-    return sql, list(params), compiler, converters
-
-
-def _loaded(model: type[M], db: str, values: dict[str, Any]) -> M:
-    """An instance as `only()` leaves one: these fields set, the others read on first access."""
-    instance = model.__new__(model)
-    instance._state = ModelState()
-    instance._state.adding, instance._state.db = False, db
-    instance.__dict__.update(values)
-    return instance
-
-
-def search_page(
-    q: str, within: QuerySet[ServiceItem] | None, *, limit: int, offset: int = 0
-) -> tuple[list[ServiceItem], int]:
-    """One page of the public items (of `within`) matching `q`, best first, and how many match in all.
-
-    One statement: the index ranks, counts and cuts the page, the rows are joined to it. The count
-    comes with the rows, so past the last page it is counted apart.
-    """
-    hits = search.page_sql(q, limit=limit, offset=offset, within=within)
-    if hits is None:
-        return [], 0
-    db = connection.alias
-    rows_sql, rows_params, compiler, converters = _rows_statement(db)
-    sql = (
-        f"WITH hits AS ({hits[0]}) SELECT rows.*, hits.total FROM ({rows_sql}) rows "
-        "JOIN hits ON hits.id = rows.pk ORDER BY hits.score, hits.id"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*hits[1], *rows_params])
-        rows: Iterable[Any] = cursor.fetchall()
-    if converters:
-        rows = compiler.apply_converters(rows, converters)
-    items, total = [], 0
-    for row in rows:
-        pk, organisation_id, current_id, *values, total = row  # each row carries the count
-        fields: tuple[dict[str, Any], ...] = (
-            {"id": pk, "organisation_id": organisation_id, "current_id": current_id},
-            {"id": organisation_id},
-            {"id": current_id, "item_id": pk},
-        )
-        for (place, name), value in zip(_PLACES, values, strict=True):
-            fields[place][name] = value
-        item = _loaded(ServiceItem, db, fields[0])
-        item._state.fields_cache["organisation"] = _loaded(Organisation, db, fields[1])
-        item._state.fields_cache["current"] = _loaded(ItemVersion, db, fields[2])
-        items.append(item)
-    if not items and offset:
-        total = search.count(q, within=within)
-    return items, total
 
 
 def item_header(impl_code: str) -> ServiceItem | None:
