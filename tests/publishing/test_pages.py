@@ -118,3 +118,12 @@ def test_a_fake_attachment_upload_is_refused_before_anything_is_written(desk) ->
             fields=normative(),
             files=[SimpleUploadedFile("x.pdf", b"<script>")],
         )
+
+
+def test_the_directory_offers_search_and_feeds_for_what_is_shown(desk, client) -> None:
+    html = client.get("/open/org/ZWFW/zcwj-gfxwj/").content.decode()
+    assert 'action="/open/search/"' in html and 'name="org" value="ZWFW"' in html
+    assert 'name="node" value="zcwj-gfxwj"' in html
+    assert 'href="/open/feeds/ZWFW/zcwj-gfxwj/rss.xml"' in html and 'type="application/atom+xml"' in html
+    index = client.get("/open/").content.decode()
+    assert "上级动态" in index and 'href="/open/feeds/rss.xml"' in index

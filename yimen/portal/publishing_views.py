@@ -6,8 +6,6 @@ from __future__ import annotations
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.template import TemplateDoesNotExist
-from django.template.loader import get_template
 from django.urls import NoReverseMatch, reverse
 
 from yimen.org.models import Organisation
@@ -17,16 +15,6 @@ from yimen.publishing.index_numbers import format_number, organisation_code
 from yimen.publishing.models import Attachment, CatalogueNode, PublicationState
 
 PAGE_SIZE = 20
-# The 上级动态 block, when the feed import provides it.
-UPSTREAM_BLOCK = "portal/publishing/upstream.html"
-
-
-def _optional_template(name: str) -> str | None:
-    try:
-        get_template(name)
-    except TemplateDoesNotExist:
-        return None
-    return name
 
 
 def _link(name: str) -> str | None:
@@ -40,7 +28,6 @@ def index(request: HttpRequest) -> HttpResponse:
     context = {
         "organisations": queries.organisations_publishing()[:100],
         "latest": queries.public_publications().select_related("organisation", "node")[:12],
-        "upstream_template": _optional_template(UPSTREAM_BLOCK),
     }
     return render(request, "portal/publishing/index.html", context)
 
