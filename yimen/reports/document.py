@@ -233,7 +233,9 @@ def from_json(data: dict[str, Any], *, editable: frozenset[str] = frozenset()) -
     else:
         keys = figure_keys()
         for title in HEADINGS:
-            part = data.get(title, {})
+            part = data.get(title, "")
+            if isinstance(part, str):  # a part with no figures is its text
+                part = {TEXT: part}
             figures = tuple(
                 Figure(key=keys.get(label, label), label=label, value=value)
                 for label, value in part.get(FIGURES, {}).items()

@@ -15,7 +15,7 @@ from yimen.org.models import Organisation, OrganisationKind
 from yimen.reports import counts, service_figures
 from yimen.reports.document import Table
 from yimen.reports.models import EnforcementKind
-from yimen.reports.scope import Year
+from yimen.reports.scope import Year, hall
 from yimen.reports.template import template
 
 
@@ -52,7 +52,8 @@ def prefilled_2021(
     total = requests.blocks[0].columns[-1]
     regulation, normative = (row.label for row in t.proactive.blocks[0].rows)
     new, repealed, valid = t.proactive.blocks[0].columns
-    catalogue = service_figures.catalogue(scope, y)
+    platform = hall(org)  # a centre's platform serves the units of its hall
+    catalogue = service_figures.catalogue(platform, y)
     timely = counts.answered_on_time(scope, y)
     totals = {block.caption: int(block.rows[0].values[-1]) for block in appeals.blocks}
     corrected = sum(int(block.rows[0].values[1]) for block in appeals.blocks)
@@ -84,7 +85,7 @@ def prefilled_2021(
         "carried_out": requests.value("carried_out", total),
         "items": catalogue.items,
         "forms": catalogue.forms,
-        "online": service_figures.online_cases(scope, y),
+        "online": service_figures.online_cases(platform, y),
         "reconsiderations": totals.get(str(AppealKind.RECONSIDERATION.label), 0),
         "litigations": sum(v for k, v in totals.items() if k != AppealKind.RECONSIDERATION.label),
         "corrected": corrected,
