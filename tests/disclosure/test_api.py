@@ -14,12 +14,13 @@ from django.utils import timezone
 
 from tests.conftest import PASSWORD, make_staff
 from tests.disclosure.conftest import filed, started
-from yimen.cases.lookup_limits import MAX_FAILURES
 from yimen.core import calendar
+from yimen.core.throttle import LOOKUPS
 from yimen.disclosure.models import DisclosureRequest, RequestState
 from yimen.org.models import Role
 
 pytestmark = pytest.mark.django_db
+MAX_FAILURES = LOOKUPS.limit()
 
 URL = "/api/v1/disclosure-requests"
 REQUEST = {

@@ -15,13 +15,14 @@ from docx import Document
 from tests.conftest import PASSWORD
 from tests.disclosure.conftest import COMPANY, filed, started
 from tests.publishing import conftest as publishing
-from yimen.cases.lookup_limits import MAX_FAILURES, TOO_MANY
 from yimen.core import calendar
+from yimen.core.throttle import LOOKUPS
 from yimen.disclosure import services
 from yimen.disclosure.models import Outcome, RequestState
 from yimen.portal.disclosure_views import WRONG
 
 pytestmark = pytest.mark.django_db
+MAX_FAILURES, TOO_MANY = LOOKUPS.limit(), LOOKUPS.message
 
 # Proactive disclosure's fixtures, for a reply that points to a publication.
 desk = publishing.desk

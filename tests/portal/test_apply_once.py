@@ -14,9 +14,10 @@ from django.test import Client, override_settings
 from tests.portal.applying import application, files_on_disk, fresh_token, post, url
 from yimen.cases.models import Case, CaseFile
 from yimen.core.models import AuditEntry
-from yimen.portal.apply_views import TOO_MANY
+from yimen.core.throttle import SUBMISSIONS
 
 pytestmark = pytest.mark.django_db
+TOO_MANY = SUBMISSIONS.message
 
 # --- one form, one case -------------------------------------------------------------------------
 

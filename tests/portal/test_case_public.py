@@ -18,12 +18,13 @@ from django.utils import timezone
 from tests.cases import conftest as cases
 from tests.cases.conftest import APPLICANT, COMPANY, file
 from yimen.cases import services
-from yimen.cases.lookup_limits import TOO_MANY
 from yimen.cases.models import Case, Result
+from yimen.core.throttle import LOOKUPS
 from yimen.org.models import Window
 from yimen.portal.case_views import WRONG
 
 pytestmark = pytest.mark.django_db
+TOO_MANY = LOOKUPS.message
 
 # The cases' fixtures, for these tests too: a 20-working-day licence and a 即办件.
 licence = cases.licence

@@ -18,13 +18,13 @@ from ninja.errors import HttpError
 from ninja.security import django_auth
 from pydantic import Field
 
-from yimen.cases import lookup_limits as limits
 from yimen.cases import public_queries, services, stats
 from yimen.cases.models import ApplicantKind, Case, Channel, DeliveryMethod, Result
 from yimen.catalog.models import ServiceItem
 from yimen.catalog.queries import item_by_code
 from yimen.core.errors import ApplicationError, NotPermitted
 from yimen.core.identity import normalize
+from yimen.core.throttle import LOOKUPS
 from yimen.core.validation import label_fields
 from yimen.org.models import Organisation, Staff, Window
 from yimen.org.permissions import can, organisations_for
@@ -113,15 +113,15 @@ def apply(request: HttpRequest, body: Application) -> Status[dict[str, str]]:
 def status(
     request: HttpRequest, number: str, code: str = Query(..., max_length=10, description="6位查询码")
 ) -> Any:
-    """An unknown number and a wrong code get the same 404; after MAX_FAILURES failures from one address
+    """An unknown number and a wrong code get the same 404; after 10 failures (core.throttle.LOOKUPS) from one address
     or on one number every lookup is refused with 429, the right code too (else 429 would be a hint)."""
     number = normalize(number)
-    keys = limits.failure_keys(request, number)
-    if limits.blocked(keys):
-        raise HttpError(429, limits.TOO_MANY)
+    keys = LOOKUPS.keys(request, number)
+    if LOOKUPS.spent(keys):
+        raise HttpError(429, LOOKUPS.message)
     found = public_queries.lookup(number=number, code=normalize(code))
     if found is None:
-        limits.count_failure(keys)
+        LOOKUPS.count(keys)
         raise HttpError(404, NOT_FOUND)
     return found
 

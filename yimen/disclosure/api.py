@@ -19,9 +19,9 @@ from ninja.errors import HttpError
 from ninja.security import django_auth
 from pydantic import Field
 
-from yimen.cases import lookup_limits as limits
 from yimen.core.errors import ApplicationError, NotPermitted
 from yimen.core.identity import normalize
+from yimen.core.throttle import LOOKUPS
 from yimen.core.validation import label_fields
 from yimen.disclosure import deadlines, queries, services
 from yimen.disclosure.api_steps import PublicRequest, StaffRequest, request_for, staff, steps
@@ -199,12 +199,12 @@ def track(
 
 def _tracked(request: HttpRequest, number: str, code: str) -> DisclosureRequest:
     number = normalize(number)
-    keys = limits.failure_keys(request, number)
-    if limits.blocked(keys):
-        raise HttpError(429, limits.TOO_MANY)
+    keys = LOOKUPS.keys(request, number)
+    if LOOKUPS.spent(keys):
+        raise HttpError(429, LOOKUPS.message)
     found = queries.lookup(number, normalize(code))
     if found is None:
-        limits.count_failure(keys)
+        LOOKUPS.count(keys)
         raise HttpError(404, NOT_FOUND)
     return found
 

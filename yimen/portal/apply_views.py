@@ -14,13 +14,11 @@ APPLY_SUBMISSIONS_PER_HOUR cases an hour.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -34,6 +32,7 @@ from yimen.catalog.models import ItemVersion, OnlineDepth, ServiceItem
 from yimen.core import events
 from yimen.core.errors import ApplicationError
 from yimen.core.identity import mask_phone
+from yimen.core.throttle import SUBMISSIONS
 from yimen.portal.apply_forms import (
     ApplyForm,
     accepts_online,
@@ -44,32 +43,7 @@ from yimen.portal.apply_forms import (
 )
 
 RECEIVED = "apply.received"
-TOO_MANY = "本网络地址1小时内提交的申请已达上限，请稍后再试，或到窗口办理"
-HOUR = 3600
 COOKIE_SALT = "yimen.portal.apply.cookie"
-
-
-def submissions_per_hour() -> int:
-    return int(getattr(settings, "YIMEN", {}).get("APPLY_SUBMISSIONS_PER_HOUR", 10))
-
-
-def _rate_key(request: HttpRequest) -> str:
-    ip = request.META.get("REMOTE_ADDR", "")
-    return f"portal:apply:ip:{hashlib.sha256(ip.encode()).hexdigest()}"
-
-
-def _over_limit(request: HttpRequest) -> bool:
-    return int(cache.get(_rate_key(request)) or 0) >= submissions_per_hour()
-
-
-def _count_submission(request: HttpRequest) -> None:
-    """A fixed hour from the address's first case; only filed cases count, not corrected attempts."""
-    key = _rate_key(request)
-    if not cache.add(key, 1, HOUR):
-        try:
-            cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.set(key, 1, HOUR)
 
 
 def _unavailable(request: HttpRequest, item: ServiceItem | None, reason: str, status: int) -> HttpResponse:
@@ -190,8 +164,8 @@ def apply(request: HttpRequest, code: str) -> HttpResponse:
     }
     if request.method == "GET":
         return _form_page(request, item, context)
-    if _over_limit(request):
-        return _unavailable(request, item, TOO_MANY, 429)
+    if SUBMISSIONS.spent(SUBMISSIONS.keys(request)):
+        return _unavailable(request, item, SUBMISSIONS.message, 429)
     form = ApplyForm(request.POST, request.FILES, version=version, kind=kind)
     if form.is_valid():
         try:
@@ -200,7 +174,7 @@ def apply(request: HttpRequest, code: str) -> HttpResponse:
             form.show(exc)
         else:
             if new:
-                _count_submission(request)
+                SUBMISSIONS.count(SUBMISSIONS.keys(request))
             remembered = _Remembered(token=form.cleaned_data["token"], number=case.number)
             receipt = {
                 "case": case,

@@ -17,9 +17,9 @@ from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from yimen.cases import lookup_limits as limits
 from yimen.cases import public_queries as queries
 from yimen.core.identity import normalize
+from yimen.core.throttle import LOOKUPS
 
 WRONG = "办件编号或查询码不正确"
 BOARD_REFRESH_MS = 5000
@@ -52,7 +52,7 @@ def _lookup_page(request: HttpRequest, context: dict[str, Any], status: int = 20
 @require_http_methods(["GET", "POST"])
 def lookup(request: HttpRequest) -> HttpResponse:
     """办件查询. A wrong number and a wrong code get the same answer; once an address or a number has
-    failed MAX_FAILURES times every attempt is refused with 429, the right code included (otherwise the
+    failed 10 times (core.throttle.LOOKUPS) every attempt is refused with 429, the right code included (otherwise the
     429 itself would tell a guesser which code is right)."""
     if request.method == "GET":
         return _lookup_page(request, {"form": LookupForm()})
@@ -60,14 +60,14 @@ def lookup(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return _lookup_page(request, {"form": form})
     number, code = form.cleaned_data["number"], form.cleaned_data["code"]
-    keys = limits.failure_keys(request, number)
-    if limits.blocked(keys):
+    keys = LOOKUPS.keys(request, number)
+    if LOOKUPS.spent(keys):
         return _lookup_page(
-            request, {"form": LookupForm(initial={"number": number}), "error": limits.TOO_MANY}, 429
+            request, {"form": LookupForm(initial={"number": number}), "error": LOOKUPS.message}, 429
         )
     found = queries.lookup(number=number, code=code)
     if found is None:
-        limits.count_failure(keys)
+        LOOKUPS.count(keys)
         return _lookup_page(request, {"form": LookupForm(initial={"number": number}), "error": WRONG})
     return _lookup_page(request, {"form": LookupForm(initial={"number": number}), "case": found})
 

@@ -20,14 +20,13 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from yimen.cases import lookup_limits as limits
 from yimen.core.errors import ApplicationError
+from yimen.core.throttle import LOOKUPS, SUBMISSIONS
 from yimen.disclosure import queries, services
 from yimen.disclosure.forms import RequestForm
 from yimen.disclosure.intake import Applicant
 from yimen.disclosure.models import Channel, DisclosureRequest, RequestState
 from yimen.disclosure.presenting import letter_problem, letter_response, public_view
-from yimen.portal import apply_views
 from yimen.portal.case_views import LookupForm
 
 SESSION_KEY = "disclosure_requests"
@@ -104,15 +103,15 @@ def apply(request: HttpRequest) -> HttpResponse:
             request, request.session.get(FILED, "")
         ):
             return redirect("disclosure:done")
-        if apply_views._over_limit(request):
-            form.add_error(None, apply_views.TOO_MANY)
+        if SUBMISSIONS.spent(SUBMISSIONS.keys(request)):
+            form.add_error(None, SUBMISSIONS.message)
             return render(request, "portal/disclosure/apply.html", {"form": form}, status=429)
         try:
             filed = _file(form)
         except ApplicationError as exc:
             form.show(exc)
         else:
-            apply_views._count_submission(request)
+            SUBMISSIONS.count(SUBMISSIONS.keys(request))
             _remember(request, filed.number)
             request.session[FILED], request.session["disclosure_digest"] = filed.number, digest
             return redirect("disclosure:done")
@@ -148,12 +147,12 @@ def track(request: HttpRequest) -> HttpResponse:
         return _track_page(request, form, status=422)
     number, code = form.cleaned_data["number"], form.cleaned_data["code"]
     again = TrackForm(initial={"number": number})
-    keys = limits.failure_keys(request, number)
-    if limits.blocked(keys):
-        return _track_page(request, again, limits.TOO_MANY, 429)
+    keys = LOOKUPS.keys(request, number)
+    if LOOKUPS.spent(keys):
+        return _track_page(request, again, LOOKUPS.message, 429)
     found = queries.lookup(number, code)
     if found is None:
-        limits.count_failure(keys)
+        LOOKUPS.count(keys)
         return _track_page(request, again, WRONG)
     _remember(request, found.number)
     return redirect("disclosure:status", number=found.number)
