@@ -104,7 +104,8 @@ def record(
     organisation_id: int | None = None,
     at: datetime | None = None,
 ) -> AuditEntry:
-    """Append one entry in the caller's transaction. `actor` is a staff user, a label, or None (系统)."""
+    """Append one entry in the caller's transaction, or, inside `deferred()` (a service under
+    `audit.atomic`), when the block ends. `actor` is a staff user, a label, or None (系统)."""
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or str(obj.pk)

@@ -1,0 +1,138 @@
+"""(a) of bench/cases.py: intake through the services in client processes, against single-row INSERT +
+commit in as many processes, rounds interleaved; and what the clients' server processes wait on."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import random
+import time
+from collections import Counter
+
+SCRATCH = """CREATE TABLE IF NOT EXISTS bench_scratch (
+    id bigserial PRIMARY KEY, number varchar(80) NOT NULL, query_code varchar(6) NOT NULL,
+    item_id integer NOT NULL, organisation_id integer NOT NULL, channel varchar(10) NOT NULL,
+    state varchar(12) NOT NULL, applicant_name varchar(100) NOT NULL, id_number varchar(18) NOT NULL,
+    phone varchar(20) NOT NULL, submitted_at timestamptz NOT NULL, accepted_at timestamptz,
+    promised_due timestamptz, step varchar(60) NOT NULL, note varchar(500) NOT NULL)"""
+INSERT = """INSERT INTO bench_scratch (number, query_code, item_id, organisation_id, channel, state,
+    applicant_name, id_number, phone, submitted_at, accepted_at, promised_due, step, note)
+    VALUES (%s, '123456', 1, 1, 'online', 'submitted', '张三', '11010519491231002X', '13812345678',
+    now(), now(), now(), '受理', '')"""
+
+
+def _baseline_worker(args: tuple[str, float, int]) -> tuple[int, float]:
+    import psycopg
+
+    url, seconds, index = args
+    done = 0
+    with psycopg.connect(url, autocommit=True) as conn:
+        start = time.perf_counter()
+        while time.perf_counter() - start < seconds:
+            conn.execute(INSERT, (f"B{index}-{done}",))  # autocommit: every INSERT is its own commit
+            done += 1
+        return done, time.perf_counter() - start
+
+
+def _intake_worker(args: tuple[int, int, int, float, int]) -> tuple[int, float]:
+    from django.db import connections
+
+    from yimen.cases import demo, services
+    from yimen.catalog.models import ServiceItem
+    from yimen.org.models import Staff
+
+    item_id, clerk_id, reviewer_id, seconds, index = args
+    connections.close_all()  # never share the parent's connection
+    item = ServiceItem.objects.get(pk=item_id)
+    clerk, reviewer = Staff.objects.get(pk=clerk_id), Staff.objects.get(pk=reviewer_id)
+    rng = random.Random(index)
+
+    def one(label: str) -> None:
+        name, id_number = demo._person(rng)
+        applicant = services.Applicant(kind="person", name=name, phone="13812345678", id_number=id_number)
+        case = services.submit(item=item, applicant=applicant, channel="online")
+        case = services.accept(case=case, by=clerk)
+        services.conclude(case=case, by=reviewer, result="issued", certificate_no=label)
+
+    one(f"WARM{index}-{os.getpid()}")  # imports and caches before the clock starts
+    done = 0
+    start = time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        one(f"BENCH{index}-{os.getpid()}-{done}")
+        done += 3
+    elapsed = time.perf_counter() - start
+    connections.close_all()
+    return done, elapsed
+
+
+def _intake_cast() -> tuple[int, int, int]:
+    """A promised licence item whose organisation has a clerk (受理) and a reviewer (办结)."""
+    from yimen.catalog.models import ServiceItem
+    from yimen.org.models import Role, StaffRole
+
+    holders: dict[tuple[int, str], int] = {}
+    for staff_id, role, org_id in StaffRole.objects.filter(
+        role__in=[Role.CLERK, Role.REVIEWER], staff__is_active=True
+    ).values_list("staff_id", "role", "organisation_id"):
+        holders.setdefault((org_id, role), staff_id)
+    items = ServiceItem.objects.filter(
+        current__isnull=False, retired_at__isnull=True, current__promised_limit__gt=0
+    ).order_by("pk")
+    for item in items:
+        org = item.organisation_id
+        if (org, Role.CLERK) in holders and (org, Role.REVIEWER) in holders:
+            return item.pk, holders[(org, Role.CLERK)], holders[(org, Role.REVIEWER)]
+    raise SystemExit("没有同时有窗口人员和审批人员的承诺件事项")
+
+
+def _activity() -> list[str]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT coalesce(wait_event_type || ': ' || wait_event, 'running') || ' — ' || left(query, 60)"
+            " FROM pg_stat_activity WHERE datname = current_database() AND state <> 'idle'"
+            " AND pid <> pg_backend_pid()"
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def cycle_queries() -> int:
+    """Statements in one submit → accept → conclude, run here once."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    item_id, clerk_id, reviewer_id = _intake_cast()
+    with CaptureQueriesContext(connection) as captured:
+        _intake_worker((item_id, clerk_id, reviewer_id, 0.0, 99))
+    return len(captured.captured_queries)
+
+
+def intake(
+    url: str, seconds: float, clients: int, rounds: int, waits: Counter[str]
+) -> list[tuple[str, int, float]]:
+    """Interleaved rounds of baseline and intake; each row: (what, operations, seconds)."""
+    from django.db import connection, connections
+
+    with connection.cursor() as cursor:
+        cursor.execute(SCRATCH)
+    item_id, clerk_id, reviewer_id = _intake_cast()
+    connections.close_all()
+    runs: list[tuple[str, int, float]] = []
+    pool = multiprocessing.get_context("fork").Pool(clients)
+    try:
+        for _ in range(rounds):
+            base = pool.map(_baseline_worker, [(url, seconds, i) for i in range(clients)])
+            runs.append(("baseline INSERT + commit", sum(n for n, _ in base), max(s for _, s in base)))
+            pending = pool.map_async(
+                _intake_worker, [(item_id, clerk_id, reviewer_id, seconds, i) for i in range(clients)]
+            )
+            while not pending.ready():  # what the clients' server processes are doing, 5 times a second
+                pending.wait(0.2)
+                waits.update(_activity())
+            work = pending.get()
+            runs.append(("intake transitions", sum(n for n, _ in work), max(s for _, s in work)))
+    finally:
+        pool.close()
+        pool.join()
+    return runs
