@@ -1,9 +1,13 @@
 """A publication's body as safe HTML: an allowlist of tags and attributes, everything else dropped.
 
-The body is parsed and written out again tag by tag, so nothing the parser did not understand reaches
-the page: scripts, styles, frames and forms are removed with their content, event handlers
-(`onclick` …) and `style` attributes never pass, and links keep only http(s), mailto and relative
-addresses (`javascript:` in any spelling is refused). Unknown tags are unwrapped: their text stays.
+The cleaning is Ammonia's (through `nh3`): the body is parsed as a browser would (html5ever) and
+written out again with only the allowed tags and attributes, so nothing the parser did not understand
+reaches the page. Scripts, styles, frames, forms and SVG/MathML are removed with their content, event
+handlers (`onclick` …) and `style` attributes never pass, and links keep only http(s), mailto and
+relative addresses (`javascript:` or `data:` in any spelling is refused). Unknown tags are unwrapped:
+their text stays. The page's own title is its only `<h1>`, so a pasted `<h1>` becomes `<h2>`.
+
+The plain text for search and summaries (`text_of`) is read from HTML that was already cleaned.
 """
 
 from __future__ import annotations
@@ -11,6 +15,8 @@ from __future__ import annotations
 import re
 from html import escape
 from html.parser import HTMLParser
+
+import nh3
 
 ALLOWED_TAGS = frozenset(
     {
@@ -85,10 +91,9 @@ ALLOWED_ATTRIBUTES: dict[str, frozenset[str]] = {
     "th": frozenset({"colspan", "rowspan", "scope"}),
     "ol": frozenset({"start"}),
 }
-URL_ATTRIBUTES = frozenset({"href", "src"})
 SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
 NUMERIC_ATTRIBUTES = frozenset({"colspan", "rowspan", "width", "height", "start"})
-RENAMED = {"h1": "h2"}  # the page's own title is the only h1
+_H1 = re.compile(r"<(/?)h1(?=[\s/>])", re.IGNORECASE)
 BLOCK_TAGS = frozenset(
     {
         "p",
@@ -109,87 +114,29 @@ BLOCK_TAGS = frozenset(
         "caption",
     }
 )
-_CONTROL = re.compile(r"[\x00-\x20\x7f]+")
 
 
-def safe_url(value: str) -> str | None:
-    """The address if it is relative or uses an allowed scheme; None for `javascript:`, `data:` …"""
-    compact = _CONTROL.sub("", value)
-    scheme, colon, _ = compact.partition(":")
-    if colon and "/" not in scheme and "?" not in scheme and "#" not in scheme:
-        return value.strip() if scheme.lower() in SAFE_SCHEMES else None
-    return value.strip()
+def _attribute(tag: str, name: str, value: str) -> str | None:
+    """Sizes and spans are numbers or nothing (Ammonia has already checked names and URL schemes)."""
+    if name in NUMERIC_ATTRIBUTES:
+        return value.strip() if value.strip().isdigit() else None
+    return value
 
 
-class _Cleaner(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.out: list[str] = []
-        self.open: list[str] = []
-        self.skipping = 0  # depth inside a dropped element
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if self.skipping:
-            if tag not in VOID_TAGS:
-                self.skipping += 1
-            return
-        if tag in DROPPED_WITH_CONTENT:
-            self.skipping = 1
-            return
-        tag = RENAMED.get(tag, tag)
-        if tag not in ALLOWED_TAGS:
-            return
-        kept = []
-        allowed = ALLOWED_ATTRIBUTES.get(tag, frozenset())
-        for name, value in attrs:
-            if name not in allowed or value is None:
-                continue
-            if name in URL_ATTRIBUTES:
-                url = safe_url(value)
-                if url is None:
-                    continue
-                value = url
-            if name in NUMERIC_ATTRIBUTES and not value.strip().isdigit():
-                continue
-            kept.append(f' {name}="{escape(value, quote=True)}"')
-        self.out.append(f"<{tag}{''.join(kept)}>")
-        if tag not in VOID_TAGS:
-            self.open.append(tag)
-
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.handle_starttag(tag, attrs)
-        if tag not in VOID_TAGS:
-            self.handle_endtag(tag)
-
-    def handle_endtag(self, tag: str) -> None:
-        if self.skipping:
-            self.skipping -= 1
-            return
-        tag = RENAMED.get(tag, tag)
-        if tag not in self.open:
-            return
-        while self.open:
-            current = self.open.pop()
-            self.out.append(f"</{current}>")
-            if current == tag:
-                break
-
-    def handle_data(self, data: str) -> None:
-        if not self.skipping:
-            self.out.append(escape(data, quote=False))
-
-    def result(self) -> str:
-        self.close()
-        while self.open:
-            self.out.append(f"</{self.open.pop()}>")
-        return "".join(self.out).strip()
+_cleaner = nh3.Cleaner(
+    tags=set(ALLOWED_TAGS),
+    clean_content_tags=set(DROPPED_WITH_CONTENT),
+    attributes={tag: set(names) for tag, names in ALLOWED_ATTRIBUTES.items()},
+    attribute_filter=_attribute,
+    url_schemes=set(SAFE_SCHEMES),
+    strip_comments=True,
+    link_rel=None,
+)
 
 
 def clean_html(html: str) -> str:
     """The body with only allowed tags and attributes; comments, scripts and handlers removed."""
-    cleaner = _Cleaner()
-    cleaner.feed(html or "")
-    return cleaner.result()
+    return _cleaner.clean(_H1.sub(r"<\1h2", html or "")).strip()
 
 
 class _Text(HTMLParser):
