@@ -3,122 +3,41 @@
 SQLite: an FTS5 table `search_publication` (title, body; unicode61 over pre-segmented words, rowid =
 publication id) and a plain table `search_publication_meta` with the facets. PostgreSQL: one table
 `search_publication` with the facets, a `document` tsvector (`simple` configuration; title weight A,
-body weight B) and a small `title_terms` tsvector, each with a GIN index, and trigram indexes on the
-title and the 文号 when pg_trgm is available. Segmentation is `yimen.core.text`, the same as the
-catalogue's. The publishing services call `index` and `remove` inside their own transaction, so the
-index holds exactly the published items; `reindex` rebuilds it and `check` lists any difference.
+body weight B) and a small `title_terms` tsvector (title words and characters), each with a GIN index,
+a GIN index over the sample (one row in 32, for estimates) and a trigram index on the 文号 when pg_trgm
+is available. The words come from `search_words`. The publishing services call `index` and `remove`
+inside their own transaction, so the index holds exactly the published items; `reindex` rebuilds it
+and `check` lists any difference.
 """
 
 from __future__ import annotations
 
 import re
-import time
-import unicodedata
 from collections.abc import Iterable, Iterator
-from datetime import datetime
-from functools import lru_cache
+from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
 from django.db import connection, transaction
-from django.db.models import Count, Max, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
-from yimen.core import text
 from yimen.publishing.models import Attachment, Kind, Publication, PublicationState
+from yimen.publishing.search_words import (  # noqa: F401 (the search's vocabulary, used as search.*)
+    DOCUMENT_NUMBER,
+    clear_clause_cache,
+    forget_words,
+    index_terms,
+    is_cjk,
+    normalize_document_number,
+    teach_words,
+    title_characters,
+)
 
 TABLE = "search_publication"
 META = "search_publication_meta"  # SQLite only: FTS5 tables cannot be filtered or sorted cheaply
 # Attachments can be books; past this many characters of text per publication the rest is not indexed.
 MAX_BODY_CHARACTERS = 200_000
 CHUNK = 2000
-
-# 文号: 机关代字〔年份〕序号号, typed with any kind of bracket (〔〕 [] ［］ 【】 （） ()).
-_OPEN, _CLOSE = "〔[［【(（", "〕]］】)）"
-_BRACKETS = str.maketrans({**{c: "〔" for c in _OPEN}, **{c: "〕" for c in _CLOSE}})
-DOCUMENT_NUMBER = re.compile(r"([^\s〔〕]*)〔\s*((?:19|20)\d\d)\s*〕\s*第?\s*(\d+)\s*号")
-# jieba splits text into blocks at every character outside this class; such a character that is not a
-# word character never becomes a token either, so text cut there segments exactly as the whole does.
-_PIECE_BOUNDARY = re.compile(r"[^\w+#&.%\-]+")
-
-
-def normalize_document_number(value: str) -> str:
-    """One spelling for a 文号: half-width letters and digits, 〔〕 for any bracket, no spaces, no 第."""
-    value = unicodedata.normalize("NFKC", value or "").translate(_BRACKETS)
-    value = re.sub(r"\s+", "", value)
-    return DOCUMENT_NUMBER.sub(lambda m: f"{m[1]}〔{m[2]}〕{int(m[3])}号", value)
-
-
-def is_cjk(char: str) -> bool:
-    return "\u3400" <= char <= "\u9fff" or "\uf900" <= char <= "\ufaff"
-
-
-def title_characters(title: str) -> str:
-    """The title's Chinese characters, each once: one- and two-character queries and words jieba keeps
-    inside longer ones are found through them (then checked with LIKE)."""
-    return " ".join(c for c in dict.fromkeys(text.normalize(title)) if is_cjk(c))
-
-
-@lru_cache(maxsize=200_000)
-def _piece_terms(piece: str) -> str:
-    return text.index_terms(piece)
-
-
-def index_terms(value: str) -> str:
-    """`text.index_terms`, clause by clause: documents repeat clauses (特此通知, 各县市区人民政府…), and each
-    distinct clause is segmented once per process. The result is the same as segmenting the whole text."""
-    pieces = _PIECE_BOUNDARY.split(text.normalize(value))
-    return " ".join(terms for piece in pieces if piece and (terms := _piece_terms(piece)))
-
-
-# ---------------------------------------------------------------------------------------- dictionary
-
-_taught: set[str] = set()
-_signature: tuple[object, ...] | None = None
-_checked_at = 0.0
-RECHECK_SECONDS = 5.0
-
-
-def teach_words() -> None:
-    """Keep organisation names and service item names whole in the index and in queries alike.
-
-    Read again only when organisations or public items changed (two cheap aggregates, at most every
-    few seconds). A word learnt after documents containing it were indexed is found in them only after
-    `yimen search reindex`.
-    """
-    global _signature, _checked_at
-    if _signature is not None and time.monotonic() - _checked_at < RECHECK_SECONDS:
-        return
-    from yimen.catalog.models import ServiceItem
-    from yimen.catalog.search import organisation_names
-    from yimen.org.models import Organisation
-
-    _checked_at = time.monotonic()
-    organisations = Organisation.objects.aggregate(n=Count("id"), top=Max("id"))
-    items = ServiceItem.objects.filter(current__isnull=False).aggregate(n=Count("id"), top=Max("current_id"))
-    signature = (organisations["n"], organisations["top"], items["n"], items["top"])
-    if signature == _signature:
-        return
-    _signature = signature
-    words: set[str] = set()
-    for name, short in Organisation.objects.values_list("name", "short_name"):
-        words.update(organisation_names(name, short))
-    names = ServiceItem.objects.filter(current__isnull=False, retired_at__isnull=True)
-    for name in names.values_list("current__name", flat=True).distinct():
-        term = re.split(r"[（(]", name, maxsplit=1)[0].strip()
-        if 4 <= len(term) <= 16:
-            words.add(term)
-    new = words - _taught
-    if new:
-        text.add_words(new)
-        _taught.update(new)
-        _piece_terms.cache_clear()
-
-
-def forget_words() -> None:
-    """Re-read the words on next use (tests create organisations and items between searches)."""
-    global _signature
-    _signature = None
-
 
 # ---------------------------------------------------------------------------------------- documents
 
@@ -244,7 +163,7 @@ _PG_LOAD_COLUMNS = (
 )
 
 
-def _write(rows: list[Row]) -> None:
+def _write(rows: list[Row], table: str = TABLE) -> None:
     """Insert rows that are not in the index (callers delete first). PostgreSQL: a few with INSERT, many
     with COPY into a temporary table and one INSERT … SELECT; SQLite: executemany."""
     if not rows:
@@ -254,7 +173,7 @@ def _write(rows: list[Row]) -> None:
         if connection.vendor == "postgresql" and len(rows) <= 10:
             values = ", ".join(["%s"] * len(COLUMNS)) + ", " + _PG_VALUES.format(t="%s", b="%s")
             cursor.executemany(
-                f"INSERT INTO {TABLE} ({names}) VALUES ({values})",
+                f"INSERT INTO {table} ({names}) VALUES ({values})",
                 [(*r[:-2], r.title_terms, r.title_terms, r.body_terms) for r in rows],
             )
         elif connection.vendor == "postgresql":
@@ -265,7 +184,7 @@ def _write(rows: list[Row]) -> None:
                     copy.write_row(row)
             values = _PG_VALUES.format(t="title_terms", b="body_terms")
             cursor.execute(
-                f"INSERT INTO {TABLE} ({names}) SELECT {', '.join(COLUMNS)}, {values} FROM {_PG_LOAD}"
+                f"INSERT INTO {table} ({names}) SELECT {', '.join(COLUMNS)}, {values} FROM {_PG_LOAD}"
             )
         else:
             adapt = connection.ops.adapt_datetimefield_value
@@ -280,6 +199,8 @@ def _write(rows: list[Row]) -> None:
 
 
 def _delete(ids: list[int]) -> None:
+    if not ids:
+        return
     with connection.cursor() as cursor:
         placeholders = ", ".join(["%s"] * len(ids))
         if connection.vendor == "postgresql":
@@ -319,15 +240,6 @@ def index_many(publication_ids: Iterable[int]) -> int:
     return written
 
 
-def _pg_secondary_indexes() -> list[tuple[str, str]]:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s AND indexname <> %s",
-            [TABLE, f"{TABLE}_pkey"],
-        )
-        return [(name, definition) for name, definition in cursor.fetchall()]
-
-
 def clear() -> None:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
@@ -338,28 +250,79 @@ def clear() -> None:
 
 
 def reindex() -> int:
-    """Rebuild the whole index from the published publications, in one transaction; returns the rows.
+    """Rebuild the whole index from the published publications; returns the rows written.
 
-    On PostgreSQL the secondary indexes are dropped and built again after loading (faster than
-    maintaining them row by row); searches wait for the transaction and then see the new index.
+    SQLite: in one transaction (readers keep the old index until it commits: WAL). PostgreSQL: into a
+    new table, indexed once loaded, that replaces the old one in a moment (`_swap`); searches keep
+    using the old table meanwhile.
     """
     written = 0
     with transaction.atomic():
-        clear()
         teach_words()
-        rebuilt = _pg_secondary_indexes() if connection.vendor == "postgresql" else []
-        with connection.cursor() as cursor:
-            for name, _ in rebuilt:
-                cursor.execute(f'DROP INDEX "{name}"')
+        if connection.vendor != "postgresql":
+            clear()
+            for rows in _rows(indexable()):
+                _write(rows)
+                written += len(rows)
+            return written
+        # A publication saved just before this moment may commit after the rows are read: catch up
+        # from a margin before it.
+        started = timezone.now() - CATCH_UP_MARGIN
+        _create_next()
         for rows in _rows(indexable()):
-            _write(rows)
+            _write(rows, NEXT)
             written += len(rows)
-        with connection.cursor() as cursor:
-            if rebuilt:
-                cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
-            for _, definition in rebuilt:
-                cursor.execute(definition)
+        _swap(started)
     return written
+
+
+NEXT = f"{TABLE}_next"
+CATCH_UP_MARGIN = timedelta(minutes=10)
+
+
+def _create_next() -> None:
+    """An empty copy of the index table: same columns, storage and options, no indexes yet."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reloptions FROM pg_class WHERE relname = %s AND relkind = 'r'", [TABLE])
+        options = (cursor.fetchone() or [None])[0] or []
+        cursor.execute(f"DROP TABLE IF EXISTS {NEXT}")
+        cursor.execute(f"CREATE TABLE {NEXT} (LIKE {TABLE} INCLUDING DEFAULTS INCLUDING STORAGE)")
+        if options:
+            cursor.execute(f"ALTER TABLE {NEXT} SET ({', '.join(options)})")
+
+
+def _swap(started: datetime) -> None:
+    """Index the new table like the old one (the old table's own index definitions, renamed), put it in
+    the old one's place, then apply what was published or withdrawn while it was being built."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() AND tablename = %s",
+            [TABLE],
+        )
+        indexes = cursor.fetchall()
+        cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+        for name, definition in indexes:
+            if name == f"{TABLE}_pkey":
+                cursor.execute(f"ALTER TABLE {NEXT} ADD CONSTRAINT {name}_next PRIMARY KEY (id)")
+                continue
+            definition = definition.replace(f"INDEX {name} ON", f"INDEX {name}_next ON", 1)
+            cursor.execute(re.sub(rf" ON (\S+\.)?{TABLE} USING ", f" ON {NEXT} USING ", definition, count=1))
+        cursor.execute(f"ANALYZE {NEXT}")
+        cursor.execute(f"LOCK TABLE {TABLE} IN ACCESS EXCLUSIVE MODE")
+        cursor.execute(f"DROP TABLE {TABLE}")
+        cursor.execute(f"ALTER TABLE {NEXT} RENAME TO {TABLE}")
+        for name, _ in indexes:
+            cursor.execute(f"ALTER INDEX {name}_next RENAME TO {name}")
+    changed = indexable().filter(updated_at__gte=started).values_list("id", flat=True)
+    _delete(list(changed))
+    for rows in _rows(indexable().filter(updated_at__gte=started)):
+        _write(rows)
+    _delete(
+        _ids(
+            f"SELECT s.id FROM {TABLE} s LEFT JOIN {Publication._meta.db_table} p ON p.id = s.id "
+            f"AND p.state = '{PublicationState.PUBLISHED}' WHERE p.id IS NULL"
+        )
+    )
 
 
 def count() -> int:

@@ -330,7 +330,8 @@ class Matches:
         start = key.start or 0
         stop = min(key.stop if key.stop is not None else self.count(), self.count())
         ids = self.ids(start, max(stop - start, 0))
-        found = Publication.objects.select_related("organisation", "node").in_bulk(ids)
+        publications = Publication.objects.select_related("organisation", "node").defer("body")
+        found = publications.in_bulk(ids)
         return [found[pk] for pk in ids if pk in found]
 
 
