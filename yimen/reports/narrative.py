@@ -85,7 +85,7 @@ def prefilled_2021(
         "carried_out": requests.value("carried_out", total),
         "items": catalogue.items,
         "forms": catalogue.forms,
-        "online": service_figures.online_cases(platform, y),
+        "accepted": service_figures.case_year(platform, y).accepted,
         "reconsiderations": totals.get(str(AppealKind.RECONSIDERATION.label), 0),
         "litigations": sum(v for k, v in totals.items() if k != AppealKind.RECONSIDERATION.label),
         "corrected": corrected,

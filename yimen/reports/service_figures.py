@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from django.db.models import Count, Q, QuerySet
 
 from yimen.cases import stats
-from yimen.cases.models import Case, Channel
 from yimen.catalog.models import ItemType, Material, ServiceItem, VersionState
 from yimen.org.models import Staff, Window
 from yimen.publishing.models import Publication, PublicationState
@@ -78,16 +77,6 @@ def case_year(scope: Sequence[int], y: Year) -> stats.Row:
     """The year's 受理量, 办结量, 即办件率 and 按时办结率 of the scope, as 办件统计 defines them."""
     _, total = stats.case_stats(stats.StatsFilter(start=y.first, end=y.last, organisations=scope))
     return total
-
-
-def online_cases(scope: Sequence[int], y: Year) -> int:
-    """Cases filed online (网上申报) and accepted in the year."""
-    return Case.objects.filter(
-        organisation_id__in=list(scope),
-        channel=Channel.ONLINE,
-        accepted_at__gte=y.starts,
-        accepted_at__lt=y.ends,
-    ).count()
 
 
 def publications_in(scope: Sequence[int], y: Year) -> QuerySet[Publication]:
