@@ -306,3 +306,25 @@ def test_the_search_command_reindexes_and_checks(desk) -> None:
     call_command("search", "reindex", stdout=out)
     assert out.getvalue().startswith("已重建索引：1 条已发布信息")
     assert out.getvalue().splitlines()[-1] == "索引与已发布信息一致：1 条"
+
+
+def test_a_publication_published_during_a_rebuild_is_in_the_new_index(desk, monkeypatch) -> None:
+    """PostgreSQL rebuilds into a new table and swaps it in; what was published meanwhile (into the old
+    table) is caught up after the swap."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite rebuilds in place, in one transaction")
+    desk.published()
+    swap = search._swap
+    late: list[Publication] = []
+
+    def published_meanwhile(started) -> None:  # after the rows were read, before the swap
+        late.append(
+            desk.published("gzdt", title="重建索引期间发布的动态", kind=Kind.NEWS, document_number="")
+        )
+        swap(started)
+
+    monkeypatch.setattr(search, "_swap", published_meanwhile)
+    assert search.reindex() == 1
+    assert late[0].pk in _indexed_ids()
+    assert search.check() == []
+    assert _titles(_find("重建索引")) == ["重建索引期间发布的动态"]
