@@ -36,6 +36,7 @@ SAMPLE = 32  # the sample: publications whose id % SAMPLE == 0 (a partial index 
 EXACT_LIMIT = 5000
 RANK_LIMIT = 500
 MAX_HITS = 5000
+WALK_FROM = 1000  # SQLite: from this many hits, pages are read by walking the date index
 FACET_OPTIONS = 12  # organisations and nodes listed per facet (the most frequent)
 SORTS = {"relevance": "相关度", "date": "发布日期"}
 _HAS_YEAR_IN_BRACKETS = re.compile(r"〔(?:19|20)\d\d〕")
@@ -147,12 +148,11 @@ class Plan:
             params += [limit, offset]
         return sql, params
 
-    def newest_ids(self, part: str, limit: int, offset: int) -> list[int]:
-        """Ids in date order, read from the date index until the page is full (fast however many hit).
-
-        SQLite would otherwise join and sort every hit: it is told to walk the date index and look each
-        row up in the set of matching rowids."""
-        if not self.fts:
+    def newest_ids(self, part: str, limit: int, offset: int, *, many: bool) -> list[int]:
+        """Ids in date order. PostgreSQL's planner reads the date index until the page is full when
+        the words are common. SQLite would join and sort every hit, so when there are `many` it is told
+        to walk the date index and look each row up in the set of matching rowids."""
+        if not (self.fts and many):
             return _ids(*self.sql("m.id", part=part, order=_NEWEST, limit=limit, offset=offset))
         text_where, text_params = self.match(part)
         matching = f"m.id IN (SELECT rowid FROM {search.TABLE} WHERE {' AND '.join(text_where)})"
@@ -161,6 +161,11 @@ class Plan:
             f"WHERE {' AND '.join([matching, *self.where])} ORDER BY {_NEWEST} LIMIT %s OFFSET %s"
         )
         return _ids(sql, [*text_params, *self.params, limit, offset])
+
+    def fts_hits(self, part: str) -> int:
+        """SQLite: the hits of the words alone (no facets), counted in the FTS5 index without a join."""
+        text_where, text_params = self.match(part)
+        return _scalar(f"SELECT count(*) FROM {search.TABLE} WHERE {' AND '.join(text_where)}", text_params)
 
 
 def _contains(column: str, value: str) -> tuple[list[str], list[Any]]:
@@ -290,7 +295,7 @@ class Matches:
                 *found.sql("m.id", order=order, order_params=[found.number], limit=limit, offset=offset)
             )
         if found.mode != "words" or self.filter.sort == "date":
-            return found.newest_ids("all", limit, offset)
+            return found.newest_ids("all", limit, offset, many=hits > WALK_FROM)
         if hits <= RANK_LIMIT or (not _postgres() and not self.total.estimated):
             if _postgres():
                 rank = "ts_rank(m.document, plainto_tsquery('simple', %s)) DESC"
@@ -311,11 +316,12 @@ class Matches:
                 )
             )
         # Many hits: those with the words in the title, newest first, then the others, newest first.
-        ids = found.newest_ids("title", limit, offset)
+        many = not found.fts or found.fts_hits("title") > WALK_FROM
+        ids = found.newest_ids("title", limit, offset, many=many)
         if len(ids) == limit:
             return ids
         in_titles = offset + len(ids) if ids else _scalar(*found.sql("count(*)", part="title"))
-        return ids + found.newest_ids("body", limit - len(ids), max(0, offset - in_titles))
+        return ids + found.newest_ids("body", limit - len(ids), max(0, offset - in_titles), many=True)
 
     def __iter__(self) -> Iterator[Publication]:
         return iter(self[:])
