@@ -86,6 +86,68 @@ def test_a_rejection_shows_its_reason_to_the_editor(desk) -> None:
     html = signed_in(desk.base.officer).get(f"/office/publishing/{draft.pk}/").content.decode()
     assert "请补充政策解读" in html and "修改草稿" in html
     assert "何主任 · 退回修改：请补充政策解读" in html  # the history, in words
+    listed = signed_in(desk.base.officer).get("/office/publishing/?state=returned").content.decode()
+    assert "退回：请补充政策解读" in listed and draft.title in listed
+    # read from the publication itself, not from the log
+    Publication.objects.filter(pk=draft.pk).update(rejection_reason="请补充政策解读和附件")
+    html = signed_in(desk.base.officer).get(f"/office/publishing/{draft.pk}/").content.decode()
+    assert re.search(r'data-testid="rejection">请补充政策解读和附件<', html)
+    assert (
+        "退回：请补充政策解读和附件"
+        in signed_in(desk.base.officer).get("/office/publishing/").content.decode()
+    )
+
+
+def test_an_officer_revises_a_published_item_and_the_head_publishes_the_change(desk, client) -> None:
+    published = desk.published()
+    officer, head = signed_in(desk.base.officer), signed_in(desk.base.head)
+    assert "修订（内容变更）" in officer.get(f"/office/publishing/{published.pk}/").content.decode()
+    opened = officer.post(f"/office/publishing/{published.pk}/revise/")
+    revision = Publication.objects.get(revision_of=published)
+    assert opened.status_code == 302 and opened["Location"] == f"/office/publishing/{revision.pk}/edit/"
+    editor = officer.get(opened["Location"]).content.decode()
+    assert "修改修订稿" in editor and "变更说明" in editor and published.index_number in editor
+    saved = officer.post(
+        opened["Location"],
+        _form(
+            desk,
+            title=published.title,
+            document_number=published.document_number,
+            changed_on="2025-01-20",
+            revision_note="午间延时服务调整为全年",
+            body="午间延时服务全年实行。",
+            lock_version=revision.lock_version,
+        ),
+    )
+    assert saved.status_code == 302
+    original = officer.get(f"/office/publishing/{published.pk}/").content.decode()
+    assert 'data-testid="open-revision"' in original and "修订（内容变更）" not in original
+    assert "午间延时服务全年实行" not in client.get(f"/open/{published.pk}/").content.decode()
+    assert officer.post(f"/office/publishing/{revision.pk}/submit/").status_code == 302
+    queue = head.get("/office/publishing/review/").content.decode()
+    assert "修订稿" in queue and "变更说明：午间延时服务调整为全年" in queue
+    approved = head.post(f"/office/publishing/{revision.pk}/approve/")
+    assert approved.status_code == 302 and approved["Location"] == f"/office/publishing/{published.pk}/"
+    page = head.get(approved["Location"]).content.decode()
+    assert "变更发布：第" in page and "午间延时服务调整为全年" in page and "2025-02-21" in page
+    public = client.get(f"/open/{published.pk}/").content.decode()
+    assert "午间延时服务全年实行" in public and "变更记录" in public and "午间延时服务调整为全年" in public
+
+
+def test_a_draft_or_a_revision_can_be_deleted_from_its_page(desk) -> None:
+    officer = signed_in(desk.base.officer)
+    draft = desk.draft()
+    assert "删除草稿" in officer.get(f"/office/publishing/{draft.pk}/").content.decode()
+    gone = officer.post(f"/office/publishing/{draft.pk}/discard/")
+    assert gone.status_code == 302 and gone["Location"] == "/office/publishing/"
+    assert not Publication.objects.filter(pk=draft.pk).exists()
+    published = desk.published(document_number="咸政务发〔2024〕6号")
+    revision = services.open_revision(publication=published, by=desk.base.officer)
+    assert "放弃修订" in officer.get(f"/office/publishing/{revision.pk}/").content.decode()
+    back = officer.post(f"/office/publishing/{revision.pk}/discard/")
+    assert back.status_code == 302 and back["Location"] == f"/office/publishing/{published.pk}/"
+    assert "放弃修订" in officer.get(back["Location"]).content.decode()  # in the history
+    assert officer.post(f"/office/publishing/{published.pk}/discard/").status_code == 409
 
 
 def test_wrong_state_is_409_and_wrong_role_is_403(desk) -> None:

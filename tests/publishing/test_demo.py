@@ -14,7 +14,7 @@ from pytest_django import DjangoDbBlocker
 
 from yimen.org import demo as org_demo
 from yimen.org.models import Organisation
-from yimen.publishing import demo, queries, search
+from yimen.publishing import content, demo, queries, search
 from yimen.publishing.models import (
     Attachment,
     IndexCounter,
@@ -60,9 +60,30 @@ def test_every_published_item_has_a_unique_index_number_without_gaps(loaded) -> 
     )
 
 
-def test_each_item_has_its_first_version(loaded) -> None:
-    assert PublicationVersion.objects.count() == Publication.objects.count()
-    assert not PublicationVersion.objects.exclude(number=1).exists()
+def test_each_item_has_its_first_version_and_a_few_a_published_change(loaded) -> None:
+    revised = Publication.objects.filter(revised_at__isnull=False)
+    assert revised.count() == demo.REVISED
+    assert PublicationVersion.objects.count() == Publication.objects.count() + demo.REVISED
+    assert set(PublicationVersion.objects.exclude(number=1).values_list("publication_id", flat=True)) == set(
+        revised.values_list("pk", flat=True)
+    )
+    published = PublicationVersion.objects.filter(publication__state=PublicationState.PUBLISHED)
+    assert not published.filter(number=1, published_at__isnull=True).exists()
+    for publication in revised:
+        assert publication.changed_on > publication.written_on
+        assert publication.due_on == content.due_on(publication.written_on, publication.changed_on)
+        assert publication.revised_at > publication.published_at
+
+
+def test_a_changed_document_shows_its_change_record_and_its_first_text(loaded) -> None:
+    publication = Publication.objects.filter(revised_at__isnull=False).first()
+    assert publication is not None
+    page = Client().get(f"/open/{publication.pk}/").content.decode()
+    first, change = publication.versions.get(number=1), publication.versions.get(number=2)
+    added = dict(demo.CHANGES)[change.note]
+    assert "变更记录" in page and "首次发布" in page and change.note in page and added in page
+    old = Client().get(f"/open/{publication.pk}/versions/1/").content.decode()
+    assert "历史版本" in old and added not in old and first.snapshot["title"] in old
 
 
 def test_normative_documents_have_numbers_attachments_and_some_are_repealed_later(loaded) -> None:

@@ -4,8 +4,10 @@ leaves a notice; responsibility for a catalogue node decides who may publish int
 from __future__ import annotations
 
 from datetime import date
+from importlib import import_module
 
 import pytest
+from django.apps import apps
 
 from tests.conftest import make_staff
 from tests.publishing.conftest import normative
@@ -14,7 +16,7 @@ from yimen.core.errors import ApplicationError, NotPermitted, TransitionError
 from yimen.core.models import AuditEntry, OutboxMessage
 from yimen.org.models import Role
 from yimen.publishing import queries, services
-from yimen.publishing.models import Kind, PublicationState, Validity
+from yimen.publishing.models import Kind, Publication, PublicationState, PublicationVersion, Validity
 
 pytestmark = pytest.mark.django_db
 
@@ -89,8 +91,34 @@ def test_a_rejected_draft_goes_back_with_the_reason(desk) -> None:
     services.reject(publication=draft, by=desk.base.head, reason="文号有误")
     draft.refresh_from_db()
     assert draft.state == PublicationState.DRAFT
+    assert draft.rejection_reason == "文号有误" and draft.rejected_at is not None
     entry = AuditEntry.objects.get(action="publishing.rejected")
     assert entry.summary["after"] == {"reason": "文号有误"}
+    services.submit(publication=draft, by=desk.base.officer)
+    draft.refresh_from_db()
+    assert draft.rejection_reason == "文号有误"  # the reviewer still sees why it came back
+    published = services.approve(publication=draft, by=desk.base.head)
+    assert published.rejection_reason == "" and published.rejected_at is None
+
+
+def test_existing_rejections_are_copied_from_the_audit_log_onto_their_drafts(desk) -> None:
+    """Migration 0003 fills the new columns: the reason of a draft last rejected, and which version of a
+    published item the public saw."""
+    fill_in = import_module("yimen.publishing.migrations.0003_revisions_and_rejections").fill_in
+    returned, resubmitted = desk.draft(), desk.draft(document_number="咸政务发〔2024〕6号")
+    for draft in (returned, resubmitted):
+        services.submit(publication=draft, by=desk.base.officer)
+        services.reject(publication=draft, by=desk.base.head, reason=f"退回{draft.pk}")
+    services.submit(publication=resubmitted, by=desk.base.officer)
+    published = desk.published(document_number="咸政务发〔2024〕7号")
+    Publication.objects.update(rejection_reason="", rejected_at=None)
+    PublicationVersion.objects.update(published_at=None, due_on=None)
+    fill_in(apps, None)
+    returned.refresh_from_db()
+    assert returned.rejection_reason == f"退回{returned.pk}" and returned.rejected_at is not None
+    assert Publication.objects.exclude(rejection_reason="").get() == returned  # in review: no reason
+    version = published.versions.get()
+    assert (version.published_at, version.due_on) == (published.published_at, published.due_on)
 
 
 def test_every_saved_draft_is_kept_as_a_version(desk) -> None:

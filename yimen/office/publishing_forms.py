@@ -82,8 +82,23 @@ class PublicationForm(forms.Form):
             kwargs["initial"] = {name: getattr(publication, name) for name in CONTENT} | {
                 "node": publication.node_id,
                 "lock_version": publication.lock_version,
+                "revision_note": publication.revision_note,
             }
         super().__init__(*args, **kwargs)
+        if publication is not None and publication.is_revision:
+            changed_on = self.fields["changed_on"]
+            changed_on.required = True
+            changed_on.help_text = "修订时必填：应公开日期从变更日期起算 20 个工作日"
+            self.fields["revision_note"] = forms.CharField(
+                label="变更说明",
+                max_length=200,
+                required=False,
+                widget=forms.TextInput(),
+                help_text="写明变更了什么（如：调整第三条办理时限），提交审核时必填，发布后显示在门户网站的变更记录中",
+            )
+            order = list(self.fields)
+            order.insert(order.index("changed_on") + 1, order.pop(order.index("revision_note")))
+            self.order_fields(order)
         nodes = responsible_nodes(staff)
         if publication is not None:
             nodes = nodes.filter(organisation_id=publication.organisation_id)
@@ -93,7 +108,8 @@ class PublicationForm(forms.Form):
 
     def values(self) -> dict[str, Any]:
         data = self.cleaned_data
-        return {name: data.get(name) for name in CONTENT}
+        names = [*CONTENT, "revision_note"] if "revision_note" in self.fields else CONTENT
+        return {name: data.get(name) for name in names}
 
 
 def show_errors(exc: ApplicationError, form: forms.Form) -> None:

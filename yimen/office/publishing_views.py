@@ -22,8 +22,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from yimen.core.errors import ApplicationError
-from yimen.core.models import AuditEntry
 from yimen.office.publishing_forms import PublicationForm, ValidityForm, show_errors
+from yimen.office.publishing_history import history
 from yimen.office.views import requires, signed_in
 from yimen.org.models import Organisation, Staff
 from yimen.org.permissions import can, organisations_for
@@ -90,12 +90,19 @@ def _within(items: QuerySet[Publication], organisations: set[int] | None) -> Que
 
 def _publication(request: HttpRequest, pk: int) -> Publication:
     publication = get_object_or_404(
-        Publication.objects.select_related("organisation", "node", "created_by"), pk=pk
+        Publication.objects.select_related("organisation", "node", "created_by", "revision_of"), pk=pk
     )
     staff = signed_in(request)
     if not any(can(staff, action, publication) for action in ACTIONS):
         raise Http404("没有这条信息")
     return publication
+
+
+# Filters of the list besides the states: what an editor looks for first.
+LIST_FILTERS: dict[str, tuple[str, Q]] = {
+    "returned": ("被退回的草稿", Q(state=PublicationState.DRAFT) & ~Q(rejection_reason="")),
+    "revisions": ("修订稿", Q(revision_of__isnull=False)),
+}
 
 
 # --- the list --------------------------------------------------------------------------------------
@@ -104,10 +111,14 @@ def _publication(request: HttpRequest, pk: int) -> Publication:
 @disclosure_staff
 def publication_list(request: HttpRequest) -> HttpResponse:
     state = request.GET.get("state", "")
-    state = state if state in PublicationState.values else ""
+    state = state if state in PublicationState.values or state in LIST_FILTERS else ""
     q = request.GET.get("q", "").strip()[:50]
-    items = _within(Publication.objects.select_related("organisation", "node"), reach(signed_in(request)))
-    if state:
+    items = _within(
+        Publication.objects.select_related("organisation", "node", "revision_of"), reach(signed_in(request))
+    )
+    if state in LIST_FILTERS:
+        items = items.filter(LIST_FILTERS[state][1])
+    elif state:
         items = items.filter(state=state)
     if q:
         items = items.filter(
@@ -116,7 +127,7 @@ def publication_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(items.order_by("-updated_at", "-pk"), 50).get_page(request.GET.get("page"))
     context = {
         "page": page,
-        "states": PublicationState.choices,
+        "states": [*PublicationState.choices, *((key, label) for key, (label, _) in LIST_FILTERS.items())],
         "state": state,
         "q": q,
         "may_draft": can(signed_in(request), "publication.edit"),
@@ -194,45 +205,21 @@ def publication_edit(request: HttpRequest, pk: int) -> HttpResponse:
 # --- one publication and its workflow --------------------------------------------------------------
 
 
-def _actions(staff: Staff, publication: Publication) -> dict[str, bool]:
+def _actions(staff: Staff, publication: Publication, revision: Publication | None) -> dict[str, bool]:
     """Which buttons to show; the services decide again when one is pressed."""
     state = publication.state
     editor = services.is_responsible(staff, publication.node)
     reviewer = can(staff, "publication.review", publication)
+    published = state == PublicationState.PUBLISHED
     return {
         "edit": editor and state == PublicationState.DRAFT,
         "submit": editor and state == PublicationState.DRAFT,
+        "discard": editor and state == PublicationState.DRAFT,
         "review": reviewer and state == PublicationState.REVIEW and publication.created_by_id != staff.pk,
-        "withdraw": reviewer and state == PublicationState.PUBLISHED,
-        "validity": (editor or reviewer) and state == PublicationState.PUBLISHED,
+        "revise": editor and published and revision is None,
+        "withdraw": reviewer and published,
+        "validity": (editor or reviewer) and published,
     }
-
-
-HISTORY_LABELS = {
-    "publishing.draft_created": "起草",
-    "publishing.draft_saved": "修改草稿",
-    "publishing.submitted": "提交审核",
-    "publishing.published": "审核发布",
-    "publishing.rejected": "退回修改",
-    "publishing.withdrawn": "撤回",
-    "publishing.validity_changed": "变更有效性",
-}
-VALIDITY_LABELS = {"valid": "有效", "expired": "失效", "repealed": "废止"}
-
-
-def history(publication: Publication) -> list[tuple[AuditEntry, str, str]]:
-    """The publication's audit entries as the office reads them: (entry, what was done, note)."""
-    entries = AuditEntry.objects.filter(object_type="publishing.publication", object_id=str(publication.pk))
-    rows = []
-    for entry in entries.order_by("seq"):
-        after = entry.summary.get("after") or {}
-        note = (
-            after.get("reason")
-            or after.get("index_number")
-            or VALIDITY_LABELS.get(str(after.get("validity")), "")
-        )
-        rows.append((entry, HISTORY_LABELS.get(entry.action, entry.action), str(note)))
-    return rows
 
 
 def _detail(
@@ -242,15 +229,14 @@ def _detail(
     failure: ApplicationError | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    entries = history(publication)
-    rejection = next((e for e, _, _ in reversed(entries) if e.action == "publishing.rejected"), None)
+    revision = publication.revisions.select_related("created_by").first()
     context = {
         "p": publication,
-        "actions": _actions(signed_in(request), publication),
+        "revision": revision,
+        "actions": _actions(signed_in(request), publication, revision),
         "attachments": publication.attachments.all(),
         "versions": publication.versions.select_related("created_by").order_by("-number"),
-        "history": entries,
-        "rejection": rejection if publication.state == PublicationState.DRAFT else None,
+        "history": history(publication),
         "validity_form": ValidityForm(initial={"validity": publication.validity}),
         "failure": failure,
         "today": timezone.localdate(),
@@ -269,7 +255,10 @@ def _perform(action: str, publication: Publication, by: Staff, form: QueryDict) 
         services.submit(publication=publication, by=by)
         return "已提交审核。"
     if action == "approve":
+        revised = publication.revision_of_id is not None
         published = services.approve(publication=publication, by=by)
+        if revised:
+            return f"变更已发布，索引号 {published.index_number} 不变；门户网站的变更记录已增加一条。"
         return f"已发布，索引号 {published.index_number}。"
     if action == "reject":
         services.reject(publication=publication, by=by, reason=form.get("reason", ""))
@@ -291,19 +280,39 @@ def _perform(action: str, publication: Publication, by: Staff, form: QueryDict) 
     raise Http404("没有这项操作")
 
 
+def _leave(action: str, publication: Publication, by: Staff) -> tuple[str, str]:
+    """Steps after which the page is another one: (message, where to go)."""
+    if action == "revise":
+        revision = services.open_revision(publication=publication, by=by)
+        message = f"已建立修订稿，变更日期为今天，应于 {revision.due_on:%Y-%m-%d} 前公开。审核通过前门户网站仍显示原内容。"
+        return message, reverse("office_publishing:edit", args=[revision.pk])
+    original = services.discard_draft(publication=publication, by=by)
+    if original is not None:
+        return "修订稿已删除，已发布的内容未作改动。", reverse("office_publishing:detail", args=[original.pk])
+    return f"草稿“{publication.title}”已删除。", reverse("office_publishing:list")
+
+
 @require_POST
 @login_required
 def publication_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     publication = _publication(request, pk)
+    staff = signed_in(request)
     try:
-        message = _perform(action, publication, signed_in(request), request.POST)
+        if action in ("revise", "discard"):
+            message, url = _leave(action, publication, staff)
+        else:
+            revision_of = publication.revision_of_id
+            message = _perform(action, publication, staff, request.POST)
+            # An approved revision is gone: its item shows the change.
+            merged = revision_of is not None and not Publication.objects.filter(pk=publication.pk).exists()
+            url = reverse("office_publishing:detail", args=[revision_of if merged else publication.pk])
     except ApplicationError as exc:
         if exc.status != 422:
             return refused(request, exc, publication)
         publication.refresh_from_db()
         return _detail(request, publication, failure=exc, status=422)
     messages.success(request, message)
-    return redirect("office_publishing:detail", pk=publication.pk)
+    return redirect(url)
 
 
 @login_required

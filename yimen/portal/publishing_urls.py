@@ -12,6 +12,7 @@ urlpatterns: list[URLPattern] = [
     path("", views.index, name="index"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/files/<int:file_id>/", views.attachment, name="attachment"),
+    path("<int:pk>/versions/<int:number>/", views.version, name="version"),
     path("org/<str:code>/", views.organisation, name="organisation"),
     path("org/<str:code>/guide/", views.guide, name="guide"),
     path("org/<str:code>/<slug:node>/", views.organisation, name="node"),

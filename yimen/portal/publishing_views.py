@@ -5,14 +5,15 @@ from __future__ import annotations
 
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 
 from yimen.org.models import Organisation
 from yimen.publishing import attachments, queries
 from yimen.publishing.content import DISCLOSURE_WORKDAYS
 from yimen.publishing.index_numbers import format_number, organisation_code
-from yimen.publishing.models import Attachment, CatalogueNode, PublicationState
+from yimen.publishing.models import Attachment, CatalogueNode, Kind, PublicationState, Validity
+from yimen.publishing.sanitize import clean_html
 
 PAGE_SIZE = 20
 
@@ -75,9 +76,40 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     if publication is None:
         raise Http404("没有这条信息")
     withdrawn = publication.state == PublicationState.WITHDRAWN
-    context = {"p": publication, "withdrawn": withdrawn, "attachments": publication.attachments.all()}
+    context = {
+        "p": publication,
+        "withdrawn": withdrawn,
+        "attachments": publication.attachments.all(),
+        "changes": [] if withdrawn else queries.change_record(publication),
+    }
     # 410 Gone: the item was published and taken back; the page says so and why.
     return render(request, "portal/publishing/detail.html", context, status=410 if withdrawn else 200)
+
+
+def version(request: HttpRequest, pk: int, number: int) -> HttpResponse:
+    """An earlier published version, as it read then (the current one is the item's own page)."""
+    found = queries.public_version(pk, number)
+    if found is None:
+        raise Http404("没有这个版本")
+    publication, shown = found
+    changes = queries.change_record(publication)
+    if changes and changes[0].number == shown.number:
+        return redirect(publication.get_absolute_url())
+    data = shown.snapshot
+    current = {a.sha256: a for a in publication.attachments.all()}
+    context = {
+        "p": publication,
+        "v": shown,
+        "data": data,
+        "body": clean_html(str(data.get("body") or "")),
+        "kind": Kind(data["kind"]).label if data.get("kind") in Kind.values else "",
+        "validity": Validity(data["validity"]).label if data.get("validity") in Validity.values else "",
+        "files": [
+            (f.get("name", ""), current.get(str(f.get("sha256")))) for f in data.get("attachments", [])
+        ],
+        "replaced_by": next((c for c in reversed(changes) if c.number > shown.number), None),
+    }
+    return render(request, "portal/publishing/version.html", context)
 
 
 def attachment(request: HttpRequest, pk: int, file_id: int) -> HttpResponse:

@@ -201,6 +201,13 @@ def discard(names: Iterable[str]) -> None:
         storage.delete(name)
 
 
+def discard_unused(names: Iterable[str]) -> None:
+    """Delete the files no attachment refers to any more (a revision shares its item's files)."""
+    names = set(names)
+    used = set(Attachment.objects.filter(file__in=names).values_list("file", flat=True))
+    discard(names - used)
+
+
 def download(attachment: Attachment) -> HttpResponse:
     """The stored file under its original name (core.downloads: RFC 6266, no type sniffing)."""
     with attachment.file.open("rb") as stored:

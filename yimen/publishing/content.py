@@ -4,7 +4,7 @@ due date derived, and a snapshot of it all kept as a version.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from django.utils import timezone
@@ -47,7 +47,9 @@ LABELS = {
     "expired_on": "失效日期",
     "repealed_on": "废止日期",
     "validity": "有效性",
+    "revision_note": "变更说明",
 }
+REVISION_NOTE_LENGTH = 200
 NUMBERED_KINDS = (Kind.REGULATION, Kind.NORMATIVE)
 SUMMARY_LENGTH = 120
 
@@ -93,6 +95,10 @@ def apply(publication: Publication, fields: dict[str, Any]) -> None:
         values["body_text"] = text_of(values["body"])
     if "summary" in fields:
         values["summary"] = " ".join(str(fields["summary"] or "").split())[:1000]
+    if "revision_note" in fields and publication.revision_of_id is not None:
+        values["revision_note"] = " ".join(str(fields["revision_note"] or "").split())
+        if len(values["revision_note"]) > REVISION_NOTE_LENGTH:
+            errors["revision_note"] = [f"变更说明：不能超过 {REVISION_NOTE_LENGTH} 个字"]
     for name, value in values.items():
         setattr(publication, name, value)
     _check(publication, errors)
@@ -125,6 +131,8 @@ def _check(p: Publication, errors: dict[str, list[str]]) -> None:
             except calendar.CalendarError as exc:
                 errors["written_on"] = [f"成文日期：{exc}"]
     written = p.written_on if "written_on" not in errors else None
+    if p.revision_of_id is not None and not p.changed_on and "changed_on" not in errors:
+        errors["changed_on"] = ["变更日期：修订已发布的信息时必填，应公开日期从此日起算"]
     if p.changed_on and "changed_on" not in errors and written:
         if p.changed_on < written:
             errors["changed_on"] = ["变更日期：不能早于成文日期"]
@@ -138,6 +146,16 @@ def _check(p: Publication, errors: dict[str, list[str]]) -> None:
             errors[name] = [f"{LABELS[name]}：有效性为“{Validity(needed).label}”时必填"]
         elif value is not None and written and value < written:
             errors[name] = [f"{LABELS[name]}：不能早于成文日期"]
+
+
+def check_submittable(publication: Publication) -> None:
+    """What review needs beyond a valid draft: a revision says what changed (the public reads it in the
+    item's 变更记录)."""
+    if publication.revision_of_id is not None and not publication.revision_note:
+        raise ApplicationError(
+            "请填写变更说明",
+            fields={"revision_note": ["变更说明：修订时必须写明变更了什么，将在变更记录中向公众显示"]},
+        )
 
 
 def snapshot(publication: Publication, attachments: list[dict[str, Any]] | None = None) -> dict[str, Any]:
@@ -155,13 +173,28 @@ def snapshot(publication: Publication, attachments: list[dict[str, Any]] | None 
     return data
 
 
-def keep_version(publication: Publication, by: Any, note: str) -> PublicationVersion:
-    """A new version with the publication's content as it now is."""
+def keep_version(
+    publication: Publication, by: Any, note: str, *, published_at: datetime | None = None
+) -> PublicationVersion:
+    """A new version with the publication's content as it now is; `published_at` when this content is
+    what the public sees from then on (with the due date it is judged by)."""
     last = publication.versions.order_by("-number").values_list("number", flat=True).first() or 0
     return PublicationVersion.objects.create(
         publication=publication,
         number=last + 1,
         snapshot=snapshot(publication),
         note=note[:200],
+        published_at=published_at,
+        due_on=publication.due_on if published_at else None,
         created_by=by if getattr(by, "pk", None) else None,
     )
+
+
+def mark_published(publication: Publication) -> None:
+    """The publication's latest version is what the public now sees (its first publication)."""
+    latest = publication.versions.order_by("-number").first()
+    if latest is None:
+        keep_version(publication, None, "发布", published_at=publication.published_at)
+        return
+    latest.published_at, latest.due_on = publication.published_at, publication.due_on
+    latest.save(update_fields=["published_at", "due_on"])

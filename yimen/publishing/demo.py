@@ -6,7 +6,8 @@ History is written in bulk (`bulk_create`), not through the services: the servic
 What they guarantee is kept: each item has its version, its 第二十六条 due date, and a published item its
 索引号 with the counters set past it; the search index is rebuilt at the end. Most items are published
 within the 20 working days, a few late; normative documents come with a DOCX attachment and their
-政策解读, and some are repealed a year or more later. The last weeks' items still wait in draft or review.
+政策解读, and some are repealed a year or more later; a few were changed after publication (a second
+published version, 变更日期 and the due date from it). The last weeks' items still wait in draft or review.
 """
 
 from __future__ import annotations
@@ -42,6 +43,13 @@ YEARS = 5
 NORMATIVE_PER_YEAR = 10
 REPEALED_SHARE = 0.3
 LATE_SHARE = 0.03
+REVISED = 3  # normative documents changed after publication
+# (what changed, the paragraph added to the body) for the demo's changed documents.
+CHANGES = [
+    ("调整办理时限", "根据工作实际，第三条规定的办理时限由5个工作日调整为3个工作日。"),
+    ("更新联系电话", "本文件所列咨询电话调整为0715-8126517，其余内容不变。"),
+    ("补充适用范围", "本办法同时适用于各县（市、区）政务服务中心进驻的市直部门窗口。"),
+]
 BATCH = 2000
 RESPONSIBLE = {
     "jgzn": "办公室",
@@ -226,6 +234,8 @@ def _load(centre: Organisation, officer: Staff, years: int, per_year: int) -> st
                 number=1,
                 snapshot=content.snapshot(p, attached.get(p.pk, [])),
                 note="演示数据",
+                published_at=p.published_at,
+                due_on=p.due_on if p.published_at else None,
                 created_by=officer,
                 created_at=p.created_at,
             )
@@ -233,6 +243,7 @@ def _load(centre: Organisation, officer: Staff, years: int, per_year: int) -> st
         ],
         batch_size=BATCH,
     )
+    _revise(rng, [rows[position] for position, _ in files], officer, attached, today)
     states = Counter(r.state for r in rows)
     repealed = sum(1 for r in rows if r.validity == Validity.REPEALED)
     summary = (
@@ -242,6 +253,49 @@ def _load(centre: Organisation, officer: Staff, years: int, per_year: int) -> st
     )
     audit.record("demo.loaded", centre, actor="系统", after={"summary": summary})
     return summary
+
+
+def _revise(
+    rng: random.Random,
+    normative: list[Publication],
+    officer: Staff,
+    attached: dict[int, list[dict[str, object]]],
+    today: date,
+) -> None:
+    """A few documents still in force were changed months after publication: the body gains the change,
+    `changed_on` and `due_on` follow it, and a second published version keeps the change note."""
+    candidates = [
+        p
+        for p in normative
+        if p.published_at is not None
+        and p.validity == Validity.VALID
+        and p.written_on < today - timedelta(days=240)
+    ]
+    changed: list[Publication] = []
+    versions: list[PublicationVersion] = []
+    for publication, (note, paragraph) in zip(candidates[:REVISED], CHANGES, strict=False):
+        changed_on = calendar.add_workdays(publication.written_on, rng.randint(60, 120)).date
+        due = content.due_on(publication.written_on, changed_on)
+        day = calendar.add_workdays(changed_on, rng.randint(2, 12)).date
+        publication.changed_on, publication.due_on = changed_on, due
+        publication.revised_at = timezone.make_aware(datetime.combine(day, time(10, 30)))
+        publication.body += f"<p>{paragraph}</p>"
+        publication.body_text = text_of(publication.body)
+        changed.append(publication)
+        versions.append(
+            PublicationVersion(
+                publication=publication,
+                number=2,
+                snapshot=content.snapshot(publication, attached.get(publication.pk, [])),
+                note=note,
+                published_at=publication.revised_at,
+                due_on=due,
+                created_by=officer,
+                created_at=publication.revised_at,
+            )
+        )
+    Publication.objects.bulk_update(changed, ["changed_on", "due_on", "revised_at", "body", "body_text"])
+    PublicationVersion.objects.bulk_create(versions)
 
 
 def _number(centre: Organisation, rows: list[Publication]) -> None:

@@ -1,12 +1,17 @@
 """Proactive disclosure (主动公开): publications in a per-organisation catalogue, with index numbers.
 
-A `Publication` is the record the public sees; each save of its content keeps a `PublicationVersion`.
+A `Publication` is the record the public sees; each save of its content keeps a `PublicationVersion`,
+and the versions the public saw carry the moment they were published. A published item is changed
+through a revision: a draft `Publication` row pointing at it (`revision_of`) that goes through the same
+review; approving it replaces the published content (see `publishing.revisions`).
 Its 索引号 is assigned when first published, unique per organisation and year (条例第十二条: the
 目录 lists 索引, 名称, 内容概述, 生成日期). The 20-working-day limit of 条例第二十六条 is stored
 (`due_on`) so timeliness is a query.
 """
 
 from __future__ import annotations
+
+from datetime import datetime
 
 from django.conf import settings
 from django.db import models
@@ -155,6 +160,19 @@ class Publication(models.Model):
     )
     withdrawn_at = models.DateTimeField("撤回时间", null=True, blank=True)
     withdrawn_reason = models.CharField("撤回原因", max_length=300, blank=True)
+    rejection_reason = models.CharField("退回原因", max_length=300, blank=True)
+    rejected_at = models.DateTimeField("退回时间", null=True, blank=True)
+    revision_of = models.ForeignKey(
+        "self",
+        verbose_name="修订的信息",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="revisions",
+        help_text="修订稿：审核通过后替换所修订信息的公开内容，本行随即删除",
+    )
+    revision_note = models.CharField("变更说明", max_length=200, blank=True)
+    revised_at = models.DateTimeField("变更发布时间", null=True, blank=True)
     lock_version = models.PositiveIntegerField(default=0)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="起草人", null=True, on_delete=models.PROTECT, related_name="+"
@@ -168,7 +186,8 @@ class Publication(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["organisation", "index_year", "index_serial"], name="index_serial_per_org_year"
-            )
+            ),
+            models.UniqueConstraint(fields=["revision_of"], name="one_revision_at_a_time"),
         ]
         indexes = [
             models.Index(fields=["state", "published_at"], name="publication_public"),
@@ -191,14 +210,27 @@ class Publication(models.Model):
     def is_public(self) -> bool:
         return self.state == PublicationState.PUBLISHED
 
+    @property
+    def is_revision(self) -> bool:
+        return self.revision_of_id is not None
+
+    @property
+    def last_published_at(self) -> datetime | None:
+        """When the public content was last published: its latest change, else its first publication."""
+        return self.revised_at or self.published_at
+
 
 class PublicationVersion(models.Model):
-    """Every saved state of a publication's content, kept (versions are never rewritten)."""
+    """Every saved state of a publication's content, kept (versions are never rewritten). A version the
+    public saw has `published_at` (and the 第二十六条 date it was judged by): the first publication and
+    each approved change — the portal's 变更记录."""
 
     publication = models.ForeignKey(Publication, on_delete=models.CASCADE, related_name="versions")
     number = models.PositiveIntegerField("版本")
     snapshot = models.JSONField("内容")
     note = models.CharField("说明", max_length=200, blank=True)
+    published_at = models.DateTimeField("公开时间", null=True, blank=True)
+    due_on = models.DateField("应公开日期", null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.db.models import Case, Count, DateField, F, Q, QuerySet, When
-from django.db.models.functions import TruncDate
+from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from yimen.org.models import Organisation
@@ -19,6 +19,7 @@ from yimen.publishing.models import (
     Kind,
     Publication,
     PublicationState,
+    PublicationVersion,
 )
 
 ISSUED = "本年制发件数"
@@ -40,6 +41,31 @@ def public_page(pk: int) -> Publication | None:
         .prefetch_related("attachments")
         .first()
     )
+
+
+def change_record(publication: Publication) -> list[PublicationVersion]:
+    """The versions the public saw, newest first: the first publication and each approved change
+    (条例第二十六条 speaks of information 形成或者变更: the portal shows when and what changed)."""
+    return list(
+        publication.versions.filter(published_at__isnull=False)
+        .only("publication_id", "number", "note", "published_at", "due_on", "snapshot")
+        .order_by("-number")
+    )
+
+
+def public_version(pk: int, number: int) -> tuple[Publication, PublicationVersion] | None:
+    """An earlier published version of a published item, for reading."""
+    version = (
+        PublicationVersion.objects.filter(
+            publication_id=pk,
+            number=number,
+            published_at__isnull=False,
+            publication__state=PublicationState.PUBLISHED,
+        )
+        .select_related("publication__organisation", "publication__node")
+        .first()
+    )
+    return None if version is None else (version.publication, version)
 
 
 def by_index_number(index_number: str) -> Publication | None:
@@ -113,7 +139,11 @@ def annual_count_records(
 @dataclass(frozen=True)
 class Timeliness:
     """条例第二十六条 for one organisation and year: of the items published in the year, how many were
-    published by their due date (20 working days from 成文/变更); and how many still wait past it."""
+    published by their due date (20 working days from 成文/变更); and how many still wait past it.
+
+    A revised item counts once, in the year of its latest change and judged by it (its due date then
+    runs from the 变更日期, and the approval of the change is its publication); its first publication
+    stays on record in its versions (`PublicationVersion.published_at` and `due_on`)."""
 
     year: int
     published: int
@@ -131,14 +161,20 @@ class Timeliness:
 
 
 def _published_on() -> TruncDate:
-    return TruncDate("published_at", tzinfo=timezone.get_current_timezone())
+    """The local day the public content was last published (its latest change, else its publication)."""
+    return TruncDate(Coalesce("revised_at", "published_at"), tzinfo=timezone.get_current_timezone())
+
+
+def _published_in(year: int) -> Q:
+    """Published (or last changed) in `year`, counted in local time like `_published_on`."""
+    return Q(revised_at__year=year) | Q(revised_at__isnull=True, published_at__year=year)
 
 
 def timeliness(organisation: Organisation | None, year: int, *, today: date | None = None) -> Timeliness:
     """Counted by the database. Withdrawn items count too: they were published, on time or not."""
     today = today or timezone.localdate()
     published = Publication.objects.filter(
-        state__in=[PublicationState.PUBLISHED, PublicationState.WITHDRAWN], published_at__year=year
+        _published_in(year), state__in=[PublicationState.PUBLISHED, PublicationState.WITHDRAWN]
     )
     waiting = Publication.objects.filter(
         state__in=[PublicationState.DRAFT, PublicationState.REVIEW], due_on__year=year, due_on__lt=today
@@ -159,9 +195,9 @@ def timeliness_by_organisation(organisations: QuerySet[Organisation], year: int)
     """One row per organisation with publications in the year: published, on time, rate (one GROUP BY)."""
     rows = (
         Publication.objects.filter(
+            _published_in(year),
             organisation__in=organisations,
             state__in=[PublicationState.PUBLISHED, PublicationState.WITHDRAWN],
-            published_at__year=year,
         )
         .annotate(published_on=_published_on())
         .values("organisation_id", "organisation__name")
@@ -192,14 +228,14 @@ def published_late(organisations: set[int] | None, year: int) -> QuerySet[Public
     """Items of the year published after their due date, latest first."""
     items = (
         Publication.objects.filter(
-            state__in=[PublicationState.PUBLISHED, PublicationState.WITHDRAWN], published_at__year=year
+            _published_in(year), state__in=[PublicationState.PUBLISHED, PublicationState.WITHDRAWN]
         )
         .annotate(published_on=_published_on())
         .filter(published_on__gt=F("due_on"))
     )
     if organisations is not None:
         items = items.filter(organisation_id__in=organisations)
-    return items.select_related("organisation", "node").order_by("-published_at")
+    return items.select_related("organisation", "node").order_by("-published_on", "-pk")
 
 
 # --- the catalogue and the guide ---------------------------------------------------------------------

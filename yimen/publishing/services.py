@@ -1,19 +1,28 @@
-"""Write paths of proactive disclosure: draft, review, publish, withdraw, change validity.
+"""Write paths of proactive disclosure: draft, review, publish, revise, withdraw, change validity.
 
-One transition table takes a publication from 草稿 through 待审核 to 已发布 (and 已撤回). Publishing
-assigns the 索引号 and updates the search index in the same transaction (the index lives in the same
-database), and writes the `publication.published` event to the outbox. Each service is one
-transaction with one audit entry; attachments stored by a failed call are deleted with it.
+One transition table (`workflow.TRANSITIONS`) takes a publication from 草稿 through 待审核 to 已发布
+(and 已撤回). Publishing assigns the 索引号 and updates the search index in the same transaction (the
+index lives in the same database), and writes the `publication.published` event to the outbox. Each
+service is one transaction with one audit entry; attachments stored by a failed call are deleted with
+it. Who may act where: `workflow` (栏目责任到人).
 
-Responsibility (栏目责任到人, "an editor can publish only into nodes it is responsible for"): an
-editor must hold `publication.edit` over the node's organisation and, when the node names editors,
-be one of them. A node without named editors is open to every editor of its organisation.
+Revising a published item (条例第二十六条: information 形成或者变更 is published within 20 working
+days): the editor opens a revision, which is a second publication row in 草稿 with `revision_of`
+pointing at the item, a copy of its content and of its attachment rows (the files are shared). It is
+edited, submitted, rejected and approved exactly like a draft. On approval its content replaces the
+item's, its attachments become the item's, a version is kept with the change note, `changed_on` and
+`due_on` (20 working days from the change) are the revision's, and the revision row is deleted; the
+item keeps its id, 索引号 and first 发布日期, so every link and citation stays valid.
+
+Why a separate row rather than a pending JSON copy on the item: the editor, its form and uploads, the
+review queue, the due list and the rejection all work on publication rows already and are reused as
+they are; and everything the public reads (lists, search, feeds, API, attachment downloads) filters on
+the item's own state and attachment rows, so nothing of the revision can show before approval.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -22,118 +31,34 @@ from django.db import transaction
 from django.utils import timezone
 
 from yimen.core import audit, events
-from yimen.core.errors import ApplicationError, NotPermitted, TransitionError
+from yimen.core.errors import ApplicationError, NotPermitted
 from yimen.org.models import Organisation, Staff
 from yimen.org.permissions import can
-from yimen.publishing import attachments, content
+from yimen.publishing import attachments, content, revisions
 from yimen.publishing.catalogue_services import ensure_catalogue as ensure_catalogue  # re-exported
 from yimen.publishing.index_numbers import assign
 from yimen.publishing.models import CatalogueNode, Publication, PublicationState, Validity
+from yimen.publishing.revisions import REVISED as REVISED  # re-exported
+from yimen.publishing.revisions import discard_draft as discard_draft  # re-exported
+from yimen.publishing.revisions import open_revision as open_revision  # re-exported
+from yimen.publishing.workflow import (
+    TRANSITIONS as TRANSITIONS,  # re-exported
+)
+from yimen.publishing.workflow import (
+    active_node,
+    is_responsible,
+    locked,
+    payload,
+    require_responsible,
+    require_reviewer,
+    save_state,
+    target,
+    with_files,
+)
 
 PUBLISHED = "publication.published"
 WITHDRAWN = "publication.withdrawn"
 VALIDITY_CHANGED = "publication.validity_changed"
-
-# (state, action) → next state. Anything else is a TransitionError (HTTP 409).
-TRANSITIONS: dict[tuple[str, str], str] = {
-    (PublicationState.DRAFT, "edit"): PublicationState.DRAFT,
-    (PublicationState.DRAFT, "submit"): PublicationState.REVIEW,
-    (PublicationState.REVIEW, "approve"): PublicationState.PUBLISHED,
-    (PublicationState.REVIEW, "reject"): PublicationState.DRAFT,
-    (PublicationState.PUBLISHED, "withdraw"): PublicationState.WITHDRAWN,
-    (PublicationState.PUBLISHED, "change_validity"): PublicationState.PUBLISHED,
-}
-ACTION_LABELS = {
-    "edit": "修改",
-    "submit": "提交审核",
-    "approve": "审核发布",
-    "reject": "退回修改",
-    "withdraw": "撤回",
-    "change_validity": "变更有效性",
-}
-
-
-def is_responsible(staff: Staff, node: CatalogueNode) -> bool:
-    """May `staff` draft and submit into `node`? (see the module docstring)"""
-    if not can(staff, "publication.edit", node.organisation):
-        return False
-    editors = list(node.editors.values_list("pk", flat=True))
-    return not editors or staff.pk in editors
-
-
-def _require_responsible(staff: Staff, node: CatalogueNode) -> None:
-    if not is_responsible(staff, node):
-        raise NotPermitted(f"您不是公开目录“{node.name}”的责任编辑，不能在该栏目起草或提交信息")
-
-
-def _require_reviewer(staff: Staff, publication: Publication) -> None:
-    if not can(staff, "publication.review", publication):
-        raise NotPermitted("您没有该机构主动公开信息的审核权限")
-
-
-def _target(publication: Publication, action: str) -> str:
-    target = TRANSITIONS.get((publication.state, action))
-    if target is None:
-        raise TransitionError(f"“{publication.get_state_display()}”状态的信息不能{ACTION_LABELS[action]}")
-    return target
-
-
-def _locked(publication: Publication, lock_version: int | None = None) -> Publication:
-    locked = (
-        Publication.objects.select_for_update(of=("self",))
-        .select_related("node", "organisation")
-        .get(pk=publication.pk)
-    )
-    if lock_version is not None and locked.lock_version != lock_version:
-        raise TransitionError("该信息已被他人修改，请刷新页面后重试")
-    return locked
-
-
-def _save(publication: Publication, state: str, *fields: str) -> None:
-    publication.state = state
-    publication.lock_version += 1
-    publication.save(update_fields=["state", "lock_version", "updated_at", *fields])
-
-
-def _payload(publication: Publication) -> dict[str, Any]:
-    return {
-        "id": publication.pk,
-        "index_number": publication.index_number,
-        "organisation_id": publication.organisation_id,
-    }
-
-
-@contextmanager
-def _with_files(files: Sequence[UploadedFile]) -> Iterator[tuple[list[attachments.Checked], list[str]]]:
-    """Files checked before the transaction; those stored inside it are deleted if it rolls back."""
-    checked = attachments.check_all(files)
-    stored: list[str] = []
-    try:
-        with transaction.atomic():
-            yield checked, stored
-    except BaseException:
-        attachments.discard(stored)
-        raise
-
-
-def _node(node: CatalogueNode | int | str, organisation: Organisation | None = None) -> CatalogueNode:
-    if isinstance(node, CatalogueNode):
-        if not node.is_active:
-            raise ApplicationError("公开目录已停用", fields={"node": [f"公开目录：栏目“{node.name}”已停用"]})
-        return node
-    nodes = CatalogueNode.objects.select_related("organisation")
-    try:
-        if isinstance(node, int) or str(node).isdigit():
-            found = nodes.get(pk=int(node), is_active=True)
-        else:
-            found = nodes.get(organisation=organisation, code=str(node), is_active=True)
-    except CatalogueNode.DoesNotExist:
-        raise ApplicationError(
-            "公开目录不存在", fields={"node": ["公开目录：请选择本机构在用的栏目"]}
-        ) from None
-    if organisation is not None and found.organisation_id != organisation.pk:
-        raise ApplicationError("公开目录不属于该机构", fields={"node": ["公开目录：请选择本机构的栏目"]})
-    return found
 
 
 # --- drafting ----------------------------------------------------------------------------------------
@@ -143,9 +68,9 @@ def create_draft(
     *, by: Staff, node: CatalogueNode, fields: dict[str, Any], files: Sequence[UploadedFile] = ()
 ) -> Publication:
     """A new draft in `node`, with its first version; its 第二十六条 due date is set at once."""
-    node = _node(node)
-    _require_responsible(by, node)
-    with _with_files(files) as (checked, stored):
+    node = active_node(node)
+    require_responsible(by, node)
+    with with_files(files) as (checked, stored):
         publication = Publication(organisation=node.organisation, node=node, created_by=by)
         content.apply(publication, fields)
         publication.save()
@@ -170,13 +95,13 @@ def update_draft(
 ) -> Publication:
     """Save a draft's changes as a new version. `fields["node"]` moves it to another node of the same
     organisation; `fields["remove_attachments"]` lists attachment ids to drop."""
-    with _with_files(files) as (checked, stored):
-        publication = _locked(publication, lock_version)
-        _target(publication, "edit")
-        _require_responsible(by, publication.node)
+    with with_files(files) as (checked, stored):
+        publication = locked(publication, lock_version)
+        target(publication, "edit")
+        require_responsible(by, publication.node)
         if fields.get("node") not in (None, "", publication.node_id, publication.node.code):
-            node = _node(fields["node"], publication.organisation)
-            _require_responsible(by, node)
+            node = active_node(fields["node"], publication.organisation)
+            require_responsible(by, node)
             publication.node = node
         before = {"title": publication.title, "due_on": publication.due_on}
         content.apply(publication, fields)
@@ -185,7 +110,7 @@ def update_draft(
             dropped = publication.attachments.filter(pk__in=removed)
             names = [a.file.name for a in dropped]
             dropped.delete()
-            transaction.on_commit(lambda: attachments.discard(names))
+            transaction.on_commit(lambda: attachments.discard_unused(names))
         attachments.store(publication, checked, stored)
         publication.lock_version += 1
         publication.save()
@@ -202,19 +127,22 @@ def update_draft(
 
 @transaction.atomic
 def submit(*, publication: Publication, by: Staff) -> Publication:
-    publication = _locked(publication)
-    target = _target(publication, "submit")
-    _require_responsible(by, publication.node)
-    content.apply(publication, {})  # the rules again: the calendar or the kind's needs may have changed
-    _save(publication, target, "summary", "due_on")
-    audit.record("publishing.submitted", publication, actor=by, after={"state": target})
+    """提交审核. The rules are checked again (the calendar or the kind's needs may have changed), and a
+    revision must say what changed."""
+    publication = locked(publication)
+    next_state = target(publication, "submit")
+    require_responsible(by, publication.node)
+    content.apply(publication, {})
+    content.check_submittable(publication)
+    save_state(publication, next_state, "summary", "due_on")
+    audit.record("publishing.submitted", publication, actor=by, after={"state": next_state})
     return publication
 
 
 # --- review and publication --------------------------------------------------------------------------
 
 
-def _publish(publication: Publication, target: str, *, at: Any = None) -> None:
+def _publish(publication: Publication, state: str, *, at: Any = None) -> None:
     """Assign the 索引号 in the year of publication, index the item and announce it."""
     from yimen.publishing import search
 
@@ -222,20 +150,34 @@ def _publish(publication: Publication, target: str, *, at: Any = None) -> None:
     year = timezone.localtime(publication.published_at).year
     publication.index_number, publication.index_serial = assign(publication.organisation, year)
     publication.index_year = year
-    _save(publication, target, "published_at", "index_number", "index_serial", "index_year")
+    publication.rejection_reason, publication.rejected_at = "", None
+    save_state(
+        publication,
+        state,
+        "published_at",
+        "index_number",
+        "index_serial",
+        "index_year",
+        "rejection_reason",
+        "rejected_at",
+    )
+    content.mark_published(publication)
     search.index(publication)
-    events.emit(PUBLISHED, _payload(publication), key=f"{PUBLISHED}:{publication.pk}")
+    events.emit(PUBLISHED, payload(publication), key=f"{PUBLISHED}:{publication.pk}")
 
 
 @transaction.atomic
 def approve(*, publication: Publication, by: Staff) -> Publication:
-    """审核发布: the reviewer (not the editor who drafted it) publishes; the 索引号 is assigned now."""
-    publication = _locked(publication)
-    target = _target(publication, "approve")
-    _require_reviewer(by, publication)
+    """审核发布: the reviewer (not the editor who drafted it) publishes; the 索引号 is assigned now. A
+    revision is published into the item it revises, which is returned."""
+    publication = locked(publication)
+    next_state = target(publication, "approve")
+    require_reviewer(by, publication)
     if publication.created_by_id == by.pk:
         raise NotPermitted("审核人不能审核发布自己起草的信息")
-    _publish(publication, target)
+    if publication.revision_of_id is not None:
+        return revisions.publish(publication, by=by)
+    _publish(publication, next_state)
     audit.record(
         "publishing.published",
         publication,
@@ -246,19 +188,24 @@ def approve(*, publication: Publication, by: Staff) -> Publication:
 
 
 def publication_on_time(publication: Publication) -> bool:
-    assert publication.published_at is not None
-    return timezone.localtime(publication.published_at).date() <= publication.due_on
+    """Was the public content published by its due date? A revised item is judged by its last change."""
+    published = publication.last_published_at
+    assert published is not None
+    return timezone.localtime(published).date() <= publication.due_on
 
 
 @transaction.atomic
 def reject(*, publication: Publication, by: Staff, reason: str) -> Publication:
+    """退回修改: back to the editor with the reason, kept on the item until it is published (a revision
+    goes back alone: the published item is not touched)."""
     if not reason.strip():
         raise ApplicationError("请填写退回原因", fields={"reason": ["退回原因：退回时必须写明原因"]})
-    publication = _locked(publication)
-    target = _target(publication, "reject")
-    _require_reviewer(by, publication)
-    _save(publication, target)
-    audit.record("publishing.rejected", publication, actor=by, after={"reason": reason.strip()[:300]})
+    publication = locked(publication)
+    next_state = target(publication, "reject")
+    require_reviewer(by, publication)
+    publication.rejection_reason, publication.rejected_at = reason.strip()[:300], timezone.now()
+    save_state(publication, next_state, "rejection_reason", "rejected_at")
+    audit.record("publishing.rejected", publication, actor=by, after={"reason": publication.rejection_reason})
     return publication
 
 
@@ -271,13 +218,13 @@ def withdraw(*, publication: Publication, by: Staff, reason: str) -> Publication
         raise ApplicationError(
             "请填写撤回原因", fields={"reason": ["撤回原因：撤回时必须写明原因，将向公众显示"]}
         )
-    publication = _locked(publication)
-    target = _target(publication, "withdraw")
-    _require_reviewer(by, publication)
+    publication = locked(publication)
+    next_state = target(publication, "withdraw")
+    require_reviewer(by, publication)
     publication.withdrawn_at, publication.withdrawn_reason = timezone.now(), reason.strip()[:300]
-    _save(publication, target, "withdrawn_at", "withdrawn_reason")
+    save_state(publication, next_state, "withdrawn_at", "withdrawn_reason")
     search.remove(publication.pk)
-    events.emit(WITHDRAWN, _payload(publication), key=f"{WITHDRAWN}:{publication.pk}")
+    events.emit(WITHDRAWN, payload(publication), key=f"{WITHDRAWN}:{publication.pk}")
     audit.record(
         "publishing.withdrawn", publication, actor=by, after={"reason": publication.withdrawn_reason}
     )
@@ -290,8 +237,8 @@ def change_validity(*, publication: Publication, by: Staff, validity: str, on: d
     or is 有效 again (a mistaken entry corrected: both dates are cleared)."""
     from yimen.publishing import search
 
-    publication = _locked(publication)
-    target = _target(publication, "change_validity")
+    publication = locked(publication)
+    next_state = target(publication, "change_validity")
     if not (is_responsible(by, publication.node) or can(by, "publication.review", publication)):
         raise NotPermitted("您不是该栏目的责任编辑，也没有审核权限，不能变更有效性")
     if validity not in Validity.values:
@@ -312,11 +259,12 @@ def change_validity(*, publication: Publication, by: Staff, validity: str, on: d
         "repealed_on": publication.repealed_on,
     }
     content.apply(publication, fields)
-    _save(publication, target, "validity", "expired_on", "repealed_on")
+    save_state(publication, next_state, "validity", "expired_on", "repealed_on")
     search.index(publication)
-    payload = {**_payload(publication), "validity": validity}
     events.emit(
-        VALIDITY_CHANGED, payload, key=f"{VALIDITY_CHANGED}:{publication.pk}:{publication.lock_version}"
+        VALIDITY_CHANGED,
+        {**payload(publication), "validity": validity},
+        key=f"{VALIDITY_CHANGED}:{publication.pk}:{publication.lock_version}",
     )
     audit.record("publishing.validity_changed", publication, actor=by, before=before, after=fields)
     return publication
@@ -336,8 +284,8 @@ def publish_now(
     if by is not None and not any(can(by, action, organisation) for action in allowed):
         raise NotPermitted("您没有该机构主动公开信息的发布权限")
     ensure_catalogue(organisation=organisation)
-    node = _node(node_code, organisation)
-    with _with_files(files) as (checked, stored):
+    node = active_node(node_code, organisation)
+    with with_files(files) as (checked, stored):
         publication = Publication(organisation=organisation, node=node, created_by=by)
         content.apply(publication, fields)
         publication.save()
