@@ -36,6 +36,9 @@ pytest: $(VENV)/.dev
 bench: $(VENV)/.dev
 	$(BIN)/python bench/workdays.py
 	$(BIN)/python bench/catalog.py
+	$(BIN)/python bench/search.py
+	$(BIN)/python bench/cases.py
+	$(BIN)/python bench/report.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -252,6 +252,8 @@ YIMEN: dict[str, Any] = {
     "DISCLOSURE_CLARIFICATION_WORKDAYS": env_int("YIMEN_DISCLOSURE_CLARIFICATION_WORKDAYS", 15),
     "DISCLOSURE_NUMBER_LAYOUT": env_str("YIMEN_DISCLOSURE_NUMBER_LAYOUT", "{code}-YSQ-{year}-{serial:05d}"),
     "DISCLOSURE_YELLOW_DAYS_LEFT": env_int("YIMEN_DISCLOSURE_YELLOW_DAYS_LEFT", 1),
+    # 年度报告 (条例第四十九条): remind this many days before 31 January / 31 March.
+    "REPORT_REMINDER_DAYS": [int(d) for d in env_list("YIMEN_REPORT_REMINDER_DAYS", "30,7,0")],
     # Working-day calendar: the span of the in-memory index (years outside it are refused).
     "CALENDAR_FIRST_YEAR": 1990,
     "CALENDAR_LAST_YEAR": 2100,
