@@ -88,8 +88,8 @@ def _guide_page(request: HttpRequest, item: ServiceItem, version: ItemVersion, n
 def item(request: HttpRequest, code: str) -> HttpResponse:
     """The current guide. The whole page is kept per version and text size, so showing it again costs
     one indexed lookup (is the item public, which version is current) and one cache read."""
-    found = ServiceItem.objects.filter(impl_code=code).values_list("current_id", "retired_at").first()
-    if found is None or found[0] is None or found[1] is not None:
+    current = queries.current_version_id(code)
+    if current is None:
         raise Http404("没有这个事项，或该事项已废止")
     names = queries.names_revision()
     if request.GET:  # the page links back to its own address: only the plain one is kept
@@ -97,7 +97,7 @@ def item(request: HttpRequest, code: str) -> HttpResponse:
         assert header.current is not None
         return _guide_page(request, header, header.current, names)
     large = request.COOKIES.get(LARGE_TEXT_COOKIE) == "1"
-    key = f"guide:page:{found[0]}:{int(large)}:{names}"
+    key = f"guide:page:{current}:{int(large)}:{names}"
     page = cache.get(key)
     if page is None:
         header = _public_item(code)
