@@ -120,6 +120,12 @@ def test_an_officer_revises_a_published_item_and_the_head_publishes_the_change(d
         ),
     )
     assert saved.status_code == 302
+    review = officer.get(f"/office/publishing/{revision.pk}/").content.decode()
+    differences = re.search(r'data-testid="differences".*?</section>', review, re.S)
+    assert differences, "the revision shows what it changes"
+    assert "<ins>2025-01-20</ins>" in differences.group(0)  # 变更日期
+    assert "<ins>午间延时服务全年实行。</ins>" in differences.group(0)
+    assert "<del>为进一步压缩办理时限，现就有关事项通知如下。</del>" in differences.group(0)
     original = officer.get(f"/office/publishing/{published.pk}/").content.decode()
     assert 'data-testid="open-revision"' in original and "修订（内容变更）" not in original
     assert "午间延时服务全年实行" not in client.get(f"/open/{published.pk}/").content.decode()
@@ -252,3 +258,17 @@ def test_the_head_sees_the_list_without_the_draft_button(desk) -> None:
     desk.draft()
     html = signed_in(desk.base.head).get("/office/publishing/").content.decode()
     assert "咸宁市政务服务中心关于进一步规范" in html and "起草信息" not in html
+
+
+def test_items_due_within_three_working_days_are_marked(desk, monkeypatch) -> None:
+    moment = timezone.make_aware(datetime(2024, 10, 28, 9, 0))  # Monday
+    monkeypatch.setattr(timezone, "now", lambda: moment)
+    soon = desk.draft(written_on=date(2024, 9, 27))  # due Wednesday 10-30
+    later = desk.draft(written_on=date(2024, 10, 14), title="关于调整窗口设置的通知", document_number="9号")
+    html = signed_in(desk.base.officer).get("/office/publishing/due/").content.decode()
+    rows = dict(re.findall(r">([^<>]+)</a></td>.*?data-label=\"应公开日期\"[^>]*>([^<]+)</td>", html, re.S))
+    assert rows[soon.title] == "2024-10-30（即将到期）"
+    assert rows[later.title] == "2024-11-11"
+    services.submit(publication=soon, by=desk.base.officer)
+    queue = signed_in(desk.base.head).get("/office/publishing/review/").content.decode()
+    assert "2024-10-30（即将到期）" in queue

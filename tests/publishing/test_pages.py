@@ -3,6 +3,8 @@ metadata and attachments, and a withdrawn one keeps its page with a notice."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -127,3 +129,14 @@ def test_the_directory_offers_search_and_feeds_for_what_is_shown(desk, client) -
     assert 'href="/open/feeds/ZWFW/zcwj-gfxwj/rss.xml"' in html and 'type="application/atom+xml"' in html
     index = client.get("/open/").content.decode()
     assert "上级动态" in index and 'href="/open/feeds/rss.xml"' in index
+
+
+def test_a_repealed_document_says_so_above_its_text(desk, client) -> None:
+    published = desk.published(effective_on="2024-10-08")
+    html = client.get(f"/open/{published.pk}/").content.decode()
+    assert "施行日期" in html and "2024-10-08" in html and 'data-testid="not-in-force"' not in html
+    services.change_validity(
+        publication=published, by=desk.base.head, validity="repealed", on=date(2025, 3, 1)
+    )
+    html = client.get(f"/open/{published.pk}/").content.decode()
+    assert "本文件已于 2025年3月1日 废止，不再执行，仅供查阅。" in html

@@ -8,6 +8,7 @@ its refusal where it belongs: field messages (422), a wrong state (409) or a mis
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from functools import wraps
 from typing import Any
 
@@ -21,13 +22,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from yimen.core import calendar
 from yimen.core.errors import ApplicationError
 from yimen.office.publishing_forms import PublicationForm, ValidityForm, show_errors
 from yimen.office.publishing_history import history
 from yimen.office.views import requires, signed_in
 from yimen.org.models import Organisation, Staff
 from yimen.org.permissions import can, organisations_for
-from yimen.publishing import attachments, queries, services
+from yimen.publishing import attachments, content, queries, services
 from yimen.publishing.models import Attachment, Publication, PublicationState
 
 ACTIONS = ("publication.edit", "publication.review")
@@ -230,9 +232,11 @@ def _detail(
     status: int = 200,
 ) -> HttpResponse:
     revision = publication.revisions.select_related("created_by").first()
+    original = publication.revision_of
     context = {
         "p": publication,
         "revision": revision,
+        "changes": content.differences(original, publication) if original is not None else None,
         "actions": _actions(signed_in(request), publication, revision),
         "attachments": publication.attachments.all(),
         "versions": publication.versions.select_related("created_by").order_by("-number"),
@@ -325,6 +329,19 @@ def attachment_file(request: HttpRequest, pk: int) -> HttpResponse:
 # --- review and deadlines --------------------------------------------------------------------------
 
 
+DUE_SOON_WORKDAYS = 3
+
+
+def _clock() -> dict[str, date]:
+    """Today, and the last day counted as 即将到期: items due within three working days are marked."""
+    today = timezone.localdate()
+    try:
+        soon = calendar.add_workdays(today, DUE_SOON_WORKDAYS).date
+    except calendar.CalendarError:
+        soon = today
+    return {"today": today, "soon": soon}
+
+
 @requires("publication.review")
 def review_queue(request: HttpRequest) -> HttpResponse:
     waiting = Publication.objects.filter(state=PublicationState.REVIEW).select_related(
@@ -332,7 +349,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     )
     waiting = _within(waiting, organisations_for(signed_in(request), "publication.review"))
     page = Paginator(waiting.order_by("due_on", "pk"), 50).get_page(request.GET.get("page"))
-    return render_page(request, "queue.html", {"page": page, "today": timezone.localdate()})
+    return render_page(request, "queue.html", {"page": page, **_clock()})
 
 
 def _year(request: HttpRequest) -> int:
@@ -357,7 +374,7 @@ def due(request: HttpRequest) -> HttpResponse:
     context = {
         "year": year,
         "years": range(timezone.localdate().year, timezone.localdate().year - 6, -1),
-        "today": timezone.localdate(),
+        **_clock(),
         "waiting": queries.waiting(organisations)[:200],
         "late": Paginator(queries.published_late(organisations, year), 50).get_page(request.GET.get("page")),
         "rates": queries.timeliness_by_organisation(within, year),

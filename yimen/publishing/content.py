@@ -4,6 +4,7 @@ due date derived, and a snapshot of it all kept as a version.
 
 from __future__ import annotations
 
+import difflib
 from datetime import date, datetime
 from typing import Any
 
@@ -156,6 +157,30 @@ def check_submittable(publication: Publication) -> None:
             "请填写变更说明",
             fields={"revision_note": ["变更说明：修订时必须写明变更了什么，将在变更记录中向公众显示"]},
         )
+
+
+def differences(
+    published: Publication, revision: Publication
+) -> tuple[list[tuple[str, str, str]], list[str]]:
+    """What a revision changes, for the reviewer: (field label, published value, revised value) for each
+    metadata field that differs, and the body's changed lines (`- ` removed, `+ ` added)."""
+    fields = []
+    for name in (*TEXT_FIELDS, "kind", "written_on", "changed_on", "effective_on", "summary"):
+        old, new = getattr(published, name), getattr(revision, name)
+        if old != new:
+            fields.append((LABELS[name], _shown(name, old), _shown(name, new)))
+    if published.node_id != revision.node_id:
+        fields.append(("公开目录", published.node.name, revision.node.name))
+    lines = difflib.ndiff(published.body_text.splitlines(), revision.body_text.splitlines())
+    return fields, [line for line in lines if line[:2] in ("- ", "+ ")]
+
+
+def _shown(name: str, value: Any) -> str:
+    if name == "kind" and value in Kind.values:
+        return str(Kind(value).label)
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value or "—")
 
 
 def snapshot(publication: Publication, attachments: list[dict[str, Any]] | None = None) -> dict[str, Any]:
