@@ -92,14 +92,23 @@ def _insert(table_name: str, columns: Sequence[str], batch: list[tuple[Any, ...]
         )
 
 
+def _complete(
+    model: Any, columns: Sequence[str], rows: list[tuple[Any, ...]]
+) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """The model's other columns with their defaults, so that fields added later need no change here."""
+    extra = [f for f in model._meta.concrete_fields if f.column not in columns and not f.primary_key]
+    defaults = tuple(f.get_default() for f in extra)
+    return [*columns, *(f.column for f in extra)], [row + defaults for row in rows]
+
+
 def _write_batch(publications: list[tuple[Any, ...]], attachments: list[tuple[Any, ...]]) -> None:
     from django.db import transaction
 
     from yimen.publishing.models import Attachment, Publication
 
     with transaction.atomic():
-        _insert(Publication._meta.db_table, COLUMNS, publications)
-        _insert(Attachment._meta.db_table, ATTACHMENT_COLUMNS, attachments)
+        _insert(Publication._meta.db_table, *_complete(Publication, COLUMNS, publications))
+        _insert(Attachment._meta.db_table, *_complete(Attachment, ATTACHMENT_COLUMNS, attachments))
 
 
 class Writer:
