@@ -50,6 +50,22 @@ def filed(
     )
 
 
+def person(**changes: Any) -> dict[str, Any]:
+    """The portal's request form filled in by 张三 (organisation: the receiving office's pk)."""
+    return {
+        "organisation": "",
+        "applicant_type": "natural",
+        "applicant_name": "张三",
+        "id_number": "11010519491231002X",
+        "phone": "13812345678",
+        "address": "咸宁市咸安区温泉路 1 号",
+        "postcode": "437000",
+        "description": "2024年咸宁市政务服务中心进驻事项目录及调整文件",
+        "form_wanted": "electronic",
+        "delivery_method": "post",
+    } | changes
+
+
 def started(cast: Any, received: date, **kwargs: Any) -> DisclosureRequest:
     request = filed(cast, received, **kwargs)
     return services.start(request=request, by=cast.officer, on=received)

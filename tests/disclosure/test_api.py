@@ -9,13 +9,14 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.test import Client
+from django.conf import settings
+from django.test import Client, override_settings
 from django.utils import timezone
 
 from tests.conftest import PASSWORD, make_staff
-from tests.disclosure.conftest import filed, started
+from tests.disclosure.conftest import filed, person, started
 from yimen.core import calendar
-from yimen.core.throttle import LOOKUPS
+from yimen.core.throttle import LOOKUPS, SUBMISSIONS
 from yimen.disclosure.models import DisclosureRequest, RequestState
 from yimen.org.models import Role
 
@@ -95,6 +96,33 @@ def test_tracking_shows_the_clock_and_a_wrong_code_gets_404_then_429(client: Cli
     for _ in range(MAX_FAILURES):
         assert client.get(f"{URL}/{request.number}", {"code": "000000"}).status_code in (404, 200)
     assert client.get(f"{URL}/{request.number}", {"code": request.query_code}).status_code == 429
+
+
+@override_settings(YIMEN={**settings.YIMEN, "APPLY_SUBMISSIONS_PER_HOUR": 2})
+def test_one_address_files_at_most_the_hourly_limit_online_then_gets_429(client: Client, cast) -> None:
+    """A refused request spends nothing; the third filed request of the hour is refused with 429 and
+    SUBMISSIONS' message, and files nothing."""
+    assert post(client, URL, REQUEST | {"phone": "12"}).status_code == 422
+    for topic in ("甲", "乙"):
+        assert post(client, URL, REQUEST | {"description": topic}).status_code == 201
+
+    refused = post(client, URL, REQUEST | {"description": "丙"})
+
+    assert refused.status_code == 429 and refused.json()["message"] == SUBMISSIONS.message
+    assert DisclosureRequest.objects.count() == 2
+    elsewhere = Client(REMOTE_ADDR="10.0.0.9")
+    assert post(elsewhere, URL, REQUEST | {"description": "丁"}).status_code == 201
+
+
+@override_settings(YIMEN={**settings.YIMEN, "APPLY_SUBMISSIONS_PER_HOUR": 2})
+def test_the_api_and_the_portal_form_share_one_budget(client: Client, cast) -> None:
+    form = person(organisation=cast.centre.pk, description="门户提交的申请")
+    assert client.post("/disclosure/", form).status_code == 302
+    assert post(client, URL, REQUEST).status_code == 201
+
+    assert post(client, URL, REQUEST | {"description": "第三件"}).status_code == 429
+    assert client.post("/disclosure/", form | {"description": "第四件"}).status_code == 429
+    assert DisclosureRequest.objects.count() == 2
 
 
 # --- staff -----------------------------------------------------------------------------------------------

@@ -12,25 +12,11 @@ from django.test import Client, override_settings
 from django.utils import timezone
 
 from tests.conftest import PASSWORD
+from tests.disclosure.conftest import person
 from yimen.core import calendar
 from yimen.disclosure.models import ApplicantType, Channel, DisclosureRequest, RequestEvent
 
 pytestmark = pytest.mark.django_db
-
-
-def person(**changes: Any) -> dict[str, Any]:
-    return {
-        "organisation": "",
-        "applicant_type": "natural",
-        "applicant_name": "张三",
-        "id_number": "11010519491231002X",
-        "phone": "13812345678",
-        "address": "咸宁市咸安区温泉路 1 号",
-        "postcode": "437000",
-        "description": "2024年咸宁市政务服务中心进驻事项目录及调整文件",
-        "form_wanted": "electronic",
-        "delivery_method": "post",
-    } | changes
 
 
 def signed_in(client: Client, username: str) -> Client:

@@ -1,10 +1,11 @@
 """Disclosure requests over HTTP: /api/v1/disclosure-requests.
 
-The public files a request online (POST) and follows it with its number and 查询码 (GET, sharing the
-failed-lookup budget of 办件查询). Staff — signed in to the office, sending the CSRF token in
-X-CSRFToken — list their queues, register requests from the counter or the post, read a request with
-its clock explained, and take each step of the workflow (api_steps.py). Errors are mapped in
-yimen/api.py: ApplicationError 422, TransitionError 409, NotPermitted 403.
+The public files a request online (POST, spending the portal forms' hourly submission budget) and
+follows it with its number and 查询码 (GET, sharing the failed-lookup budget of 办件查询). Staff —
+signed in to the office, sending the CSRF token in X-CSRFToken — list their queues, register requests
+from the counter or the post, read a request with its clock explained, and take each step of the
+workflow (api_steps.py). Errors are mapped in yimen/api.py: ApplicationError 422, TransitionError 409,
+NotPermitted 403.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from pydantic import Field
 
 from yimen.core.errors import ApplicationError, NotPermitted
 from yimen.core.identity import normalize
-from yimen.core.throttle import LOOKUPS
+from yimen.core.throttle import LOOKUPS, SUBMISSIONS
 from yimen.core.validation import label_fields
 from yimen.disclosure import deadlines, queries, services
 from yimen.disclosure.api_steps import PublicRequest, StaffRequest, request_for, staff, steps
@@ -170,8 +171,13 @@ def _created(request: DisclosureRequest) -> Status[dict[str, Any]]:
 @router.post("", response={201: Created}, summary="网上提交政府信息公开申请")
 def apply(request: HttpRequest, body: RequestIn) -> Status[dict[str, Any]]:
     """收到申请之日 is the day the portal confirms the request (条例第三十一条); on a rest day, the next
-    working day."""
+    working day. Requests filed here spend the same hourly budget per address as the portal's forms
+    (429 once spent); a refused one spends nothing."""
+    keys = SUBMISSIONS.keys(request)
+    if SUBMISSIONS.spent(keys):
+        raise HttpError(429, SUBMISSIONS.message)
     filed = _register(body, by=None, channel=Channel.ONLINE, submitted_on=timezone.localdate())
+    SUBMISSIONS.count(keys)
     return _created(filed)
 
 
