@@ -129,6 +129,33 @@ def test_the_explanation_lets_an_auditor_redo_the_count(cast) -> None:
     assert request.due_on == date(2024, 10, 28) and request.paused_workdays == 11
 
 
+def test_facts_already_read_set_the_same_clock_without_reading_them_again(
+    cast, django_assert_num_queries
+) -> None:
+    """The demo reads each request's facts once, for its clock and for every step's deadline: received
+    2024-09-02 (due 09-30), a third party consulted 09-25 → 10-15 (11 working days): due 10-21."""
+    request = started(cast, date(2024, 9, 2))
+    consultation = services.start_consultation(
+        request=request,
+        by=cast.officer,
+        party_kind="third_party",
+        party_name="青山公司",
+        sent_on=date(2024, 9, 25),
+    )
+    services.end_consultation(
+        consultation=consultation, by=cast.officer, replied_on=date(2024, 10, 15), opinion="同意"
+    )
+    request.refresh_from_db()
+    facts = deadlines.facts_of(request)
+    request.due_on, request.paused_workdays = date(2024, 9, 30), 0
+
+    with django_assert_num_queries(0):
+        fields = deadlines.apply(request, facts=facts)
+
+    assert (request.due_on, request.paused_workdays) == (date(2024, 10, 21), 11)
+    assert "due_on" in fields and deadlines.compute(request, facts=facts[:1]).due().on == date(2024, 9, 30)
+
+
 def test_overdue_is_derived_from_the_stored_deadline(cast) -> None:
     request = filed(cast, date(2024, 3, 4))
     assert not deadlines.is_overdue(request, date(2024, 4, 1))

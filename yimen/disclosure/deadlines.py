@@ -15,6 +15,7 @@ the deadline later. Overdue is derived from the stored `due_on`, never stored.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -48,10 +49,12 @@ __all__ = [
     "Clock",
     "ClockStep",
     "Due",
+    "Fact",
     "Pause",
     "apply",
     "due_date",
     "explain",
+    "facts_of",
     "is_overdue",
     "receipt_date",
     "rules_for",
@@ -220,14 +223,16 @@ def facts_of(request: DisclosureRequest) -> list[Fact]:
     return sorted(facts, key=lambda f: (f.on, order.get(f.kind, 3)))
 
 
-def compute(request: DisclosureRequest) -> Clock:
-    """The request's clock from its rows (receipt date and rules must already be set)."""
-    return run(request.received_on, facts_of(request))
+def compute(request: DisclosureRequest, *, facts: Sequence[Fact] | None = None) -> Clock:
+    """The request's clock from its rows (receipt date and rules must already be set), or from `facts`
+    when the caller has already read them with `facts_of(request)`."""
+    return run(request.received_on, facts_of(request) if facts is None else facts)
 
 
-def apply(request: DisclosureRequest) -> list[str]:
-    """Set the stored clock fields from the request's facts; the names of the fields set."""
-    clock = compute(request)
+def apply(request: DisclosureRequest, *, facts: Sequence[Fact] | None = None) -> list[str]:
+    """Set the stored clock fields from the request's facts (read here, or `facts` as `facts_of` gave
+    them, so a caller that needs them too reads them once); the names of the fields set."""
+    clock = compute(request, facts=facts)
     due = clock.due()
     request.rules = clock.rules.code
     request.clock_start_on = clock.start
