@@ -4,68 +4,38 @@ its time — and nothing is kept when any row fails."""
 
 from __future__ import annotations
 
-import csv
 import io
+import re
 from datetime import date
-from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import Client
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
 from tests.conftest import PASSWORD
+from tests.disclosure.conftest import PERSON, filed
+from tests.disclosure.import_files import CONSULTATION, REVIEW, SUIT, consulted, csv_bytes, row, xlsx
+from yimen.core.errors import ApplicationError
 from yimen.core.models import AuditEntry
-from yimen.disclosure import importing
+from yimen.disclosure import importing, queries, services
 from yimen.disclosure.importing import HEADERS
-from yimen.disclosure.models import DisclosureRequest, Outcome, RequestState
+from yimen.disclosure.models import (
+    Appeal,
+    Channel,
+    Consultation,
+    DeliveryMethod,
+    DisclosureRequest,
+    FormWanted,
+    Outcome,
+    RequestState,
+)
 
 pytestmark = pytest.mark.django_db
-
-
-def row(**cells: Any) -> dict[str, Any]:
-    return {
-        "受理机关代码": "ZWFW",
-        "申请人类型": "自然人",
-        "申请人姓名或名称": "张三",
-        "公民身份号码": "11010519491231002X",
-        "联系电话": "13812345678",
-        "通信地址": "咸宁市咸安区温泉路 1 号",
-        "所需信息描述": "2018年本市老旧小区改造计划及资金安排",
-        "获取信息的形式": "纸质文本",
-        "获取信息的方式": "邮寄",
-        "申请渠道": "当面提交",
-        "提交日期": date(2018, 3, 5),
-        "答复日期": date(2018, 3, 20),
-        "办理结果": "予以公开",
-        "获取信息的方式说明": "邮寄纸质文本",
-        "送达日期": date(2018, 3, 22),
-        "办结日期": date(2018, 3, 22),
-    } | cells
-
-
-def xlsx(*rows: dict[str, Any], headers: list[str] = HEADERS) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = "申请"
-    sheet.append(headers)
-    for values in rows:
-        sheet.append([values.get(column) for column in headers])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
-
-
-def csv_bytes(*rows: dict[str, Any], encoding: str = "utf-8-sig") -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(HEADERS)
-    for values in rows:
-        writer.writerow([values.get(column, "") for column in HEADERS])
-    return out.getvalue().encode(encoding)
+CONSULTATION_FIELDS = ("party_kind", "party_name", "sent_on", "replied_on", "opinion")
+APPEAL_FIELDS = ("kind", "filed_on", "body", "reference", "result", "decided_on")
 
 
 def test_a_2018_request_is_replayed_under_the_2008_rules(cast) -> None:
@@ -198,35 +168,105 @@ def test_an_officer_cannot_import_requests_of_an_organisation_they_do_not_handle
     assert [e.column for e in report.errors] == ["受理机关代码"]
 
 
+def test_the_offices_own_numbers_are_kept_and_each_request_gets_a_query_code(cast) -> None:
+    """A number as the office wrote it (full-width brackets, spaces) is kept as the tracking page reads it;
+    a row without one gets Yimen's."""
+    rows = [row(申请编号=" 咸政公开（2018）12号 "), row(申请编号="ysq-2018-0013"), row()]
+    report = importing.import_requests(xlsx(*rows), by=cast.officer)
+
+    assert report.imported == ["咸政公开(2018)12号", "YSQ-2018-0013", "ZWFW-YSQ-2018-00001"]
+    for number in report.imported:
+        imported = DisclosureRequest.objects.get(number=number)
+        assert re.fullmatch(r"\d{6}", imported.query_code)
+        assert queries.lookup(number, imported.query_code) == imported
+
+
+def test_a_number_already_in_yimen_or_twice_in_the_file_is_refused_at_its_row(cast) -> None:
+    existing = filed(cast, date(2024, 9, 27))
+    rows = [row(申请编号=existing.number), row(申请编号="YSQ-1"), row(申请编号="YSQ-1"), row(申请编号="A/B")]
+    report = importing.import_requests(xlsx(*rows), by=cast.officer)
+
+    assert [(e.row, e.column) for e in report.errors] == [(2, "申请编号"), (4, "申请编号"), (5, "申请编号")]
+    assert [e.message for e in report.errors] == [
+        f"申请编号：“{existing.number}”已被使用，申请编号不能重复",
+        "申请编号“YSQ-1”与第3行重复，申请编号不能重复",
+        "申请编号：不能含有 / \\ ? # % 字符",
+    ]
+    assert list(DisclosureRequest.objects.all()) == [existing]
+
+
+def test_a_number_yimen_would_give_next_is_skipped_once_the_import_kept_it(cast) -> None:
+    pending = {"答复日期": None, "办理结果": "", "送达日期": None, "办结日期": None}
+    kept = row(申请编号="ZWFW-YSQ-2024-00001", 提交日期=date(2024, 9, 2), **pending)
+    assert not importing.import_requests(xlsx(kept), by=cast.officer).errors
+
+    assert filed(cast, date(2024, 9, 27)).number == "ZWFW-YSQ-2024-00002"
+
+
+def test_only_the_office_numbers_a_request_itself(cast) -> None:
+    with pytest.raises(ApplicationError) as refused:
+        services.register(
+            organisation=cast.centre,
+            by=None,
+            channel=Channel.ONLINE,
+            applicant=PERSON,
+            description="2024年进驻事项目录",
+            form_wanted=FormWanted.ELECTRONIC,
+            delivery_method=DeliveryMethod.POST,
+            submitted_on=date(2024, 9, 27),
+            number="MY-OWN-1",
+        )
+    assert refused.value.fields["number"] == ["申请编号：由受理机关编号，网上申请不能自定"]
+
+
 def test_the_desk_export_imports_back_unchanged(client: Client, cast) -> None:
-    importing.import_requests(
-        xlsx(row(), row(申请人姓名或名称="李四", 答复日期=None, 办理结果="", 送达日期=None, 办结日期=None)),
-        by=cast.officer,
+    """Numbers, clocks, consultations and appeals come back as they were; the 查询码 are new."""
+    history = xlsx(
+        row(),
+        row(申请人姓名或名称="李四", 答复日期=None, 办理结果="", 送达日期=None, 办结日期=None),
+        consulted(),
+        consultations=[CONSULTATION],
+        appeals=[REVIEW, SUIT],
     )
+    assert not importing.import_requests(history, by=cast.officer).errors
     assert client.login(username="officer", password=PASSWORD)
     exported = client.get("/office/disclosure/export/?queue=all").content
-    sheet = load_workbook(io.BytesIO(exported)).active
-    assert sheet is not None
-    assert [c.value for c in sheet[1]][:3] == ["申请编号", "状态", "收到申请之日"]
-    before = sorted(
-        DisclosureRequest.objects.values_list("applicant_name", "received_on", "due_on", "state", "outcome")
-    )
+    book = load_workbook(io.BytesIO(exported))
+    assert book.sheetnames == ["申请", "征求意见", "复议诉讼"]
+    assert [c.value for c in book["申请"][1]][:3] == ["申请编号", "状态", "收到申请之日"]
+    assert [c.value for c in book["复议诉讼"][3]][5] == "尚未审结"
+    fields = ("number", "applicant_name", "received_on", "due_on", "paused_workdays", "state", "outcome")
+    before = sorted(DisclosureRequest.objects.values_list(*fields))
+    consultations = sorted(Consultation.objects.values_list("request__number", *CONSULTATION_FIELDS))
+    appeals = sorted(Appeal.objects.values_list("request__number", *APPEAL_FIELDS))
 
+    Appeal.objects.all().delete()
     DisclosureRequest.objects.all().delete()
     report = importing.import_requests(exported, by=cast.officer)
 
     assert not report.errors, [str(e) for e in report.errors]
-    after = sorted(
-        DisclosureRequest.objects.values_list("applicant_name", "received_on", "due_on", "state", "outcome")
+    assert sorted(DisclosureRequest.objects.values_list(*fields)) == before
+    assert sorted(Consultation.objects.values_list("request__number", *CONSULTATION_FIELDS)) == consultations
+    assert sorted(Appeal.objects.values_list("request__number", *APPEAL_FIELDS)) == appeals
+    assert len(appeals) == 2 and len(consultations) == 1
+    assert all(
+        re.fullmatch(r"\d{6}", code)
+        for code in DisclosureRequest.objects.values_list("query_code", flat=True)
     )
-    assert after == before
 
 
 def test_the_import_page_reports_problems_and_imports_a_good_file(client: Client, cast) -> None:
     assert client.login(username="officer", password=PASSWORD)
-    bad = SimpleUploadedFile("申请.xlsx", xlsx(row(联系电话="12")))
+    template = load_workbook(io.BytesIO(client.get("/office/disclosure/import/template/").content))
+    assert template.sheetnames == ["申请", "征求意见", "复议诉讼"]
+    bad = SimpleUploadedFile("申请.xlsx", xlsx(row(联系电话="12"), appeals=[REVIEW]))
     response = client.post("/office/disclosure/import/", {"file": bad})
-    assert response.status_code == 422 and "联系电话" in response.content.decode()
+    page = response.content.decode()
+    assert response.status_code == 422 and "联系电话" in page
+    assert (
+        '<td data-label="工作表">复议诉讼</td><td data-label="行">2</td><td data-label="列">申请编号</td>'
+        in page
+    )
 
     good = SimpleUploadedFile("申请.csv", csv_bytes(row()))
     response = client.post("/office/disclosure/import/", {"file": good})

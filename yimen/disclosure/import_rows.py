@@ -1,27 +1,18 @@
-"""The layout of the historical-request file and the reading of it: the columns, CSV or .xlsx, each cell
-checked into a value (or a RowError naming its row and column), and each row's history checked complete
-enough to be replayed (importing.py replays it)."""
+"""The “申请” sheet of the historical-request file: its columns, each cell checked into a value (or a
+RowError naming its row and column), and each row's history checked complete enough to be replayed
+(import_replay.py replays it). The sheets of consultations and appeals are in import_linked.py, the
+reading of the file in import_file.py."""
 
 from __future__ import annotations
 
-import csv
-import io
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import TextChoices
 
-from yimen.core.errors import ApplicationError
-from yimen.core.spreadsheet import (
-    MAX_UPLOAD_BYTES,
-    XLSX_SIGNATURE,
-    Cells,
-    RowError,
-    open_workbook,
-    read_rows,
-)
+from yimen.core import identity
+from yimen.core.spreadsheet import Cells, RowError
 from yimen.disclosure.models import (
     ApplicantType,
     Channel,
@@ -35,7 +26,7 @@ from yimen.disclosure.workflow import BY_EXPIRY
 
 SHEET = "申请"
 HEADERS = [
-    "受理机关代码", "申请人类型", "申请人姓名或名称", "公民身份号码", "统一社会信用代码", "法定代表人或负责人",
+    "申请编号", "受理机关代码", "申请人类型", "申请人姓名或名称", "公民身份号码", "统一社会信用代码", "法定代表人或负责人",
     "联系人", "联系电话", "电子邮箱", "通信地址", "邮政编码", "所需信息描述", "获取信息的形式", "获取信息的方式",
     "申请渠道", "提交日期", "签收日期", "确认日期",
     "补正告知日期", "需要补正的事项", "补正期限", "收到补正日期", "补正内容",
@@ -52,10 +43,9 @@ REQUIRED = [
     "申请渠道",
     "提交日期",
 ]
-# Written by the export for the reader, ignored by the import (the import computes them again).
-EXPORT_ONLY = ["申请编号", "状态", "收到申请之日", "适用条例", "答复期限", "是否超期"]
-MAX_ROWS = 5000
-NOT_READABLE = "文件不是 Excel 工作簿（.xlsx）或 CSV 文本，请另存为其中一种后再导入"
+# Written by the export after 申请编号 for the reader, ignored by the import (it computes them again).
+EXPORT_ONLY = ["状态", "收到申请之日", "适用条例", "答复期限", "是否超期"]
+EXPORT_HEADERS = HEADERS[:1] + EXPORT_ONLY + HEADERS[1:]
 
 TEXT_COLUMNS = {
     "申请人姓名或名称": "applicant_name", "公民身份号码": "id_number", "统一社会信用代码": "uscc",
@@ -69,7 +59,7 @@ DATE_COLUMNS = [
 ]  # fmt: skip
 
 
-def _keys(choices: type[TextChoices], aliases: dict[str, str] | None = None) -> dict[str, str]:
+def keys_of(choices: type[TextChoices], aliases: dict[str, str] | None = None) -> dict[str, str]:
     """A choice by its value, its label, or its label without the bracketed note (“邮寄” for “邮寄（需签收）”)."""
     keys: dict[str, str] = {}
     for value, label in choices.choices:
@@ -77,12 +67,13 @@ def _keys(choices: type[TextChoices], aliases: dict[str, str] | None = None) -> 
     return keys | (aliases or {})
 
 
-def _outcome_keys() -> dict[str, str]:
-    """An outcome by its table 三 key (r3_1), its full label, the label without the colon, or — where only
-    one outcome has it — the row's own label (“属于国家秘密”). “不予公开” alone names no row and is refused."""
+def grouped_keys(choices: type[TextChoices]) -> dict[str, str]:
+    """A choice labelled “group：row” by its value, its full label, the label without the colon, or —
+    where only one choice has it — the row alone (“属于国家秘密”, “复议后起诉”). The group alone
+    (“不予公开”, “行政诉讼”) names no choice and is refused."""
     keys: dict[str, str] = {}
     rows: dict[str, list[str]] = {}
-    for value, label in Outcome.choices:
+    for value, label in choices.choices:
         group, _, row = str(label).partition("：")
         keys.update({str(value).lower(): value, str(label): value, group + row: value})
         if row:
@@ -91,110 +82,59 @@ def _outcome_keys() -> dict[str, str]:
     return keys
 
 
-CHOICES: dict[str, tuple[dict[str, str], type[TextChoices], str | None]] = {
-    "申请人类型": (_keys(ApplicantType, {"个人": ApplicantType.NATURAL}), ApplicantType, None),
+# A column's choices: its keys (see keys_of), the TextChoices, and the value when blank (None: required).
+Choice = tuple[dict[str, str], type[TextChoices], str | None]
+CHOICES: dict[str, Choice] = {
+    "申请人类型": (keys_of(ApplicantType, {"个人": ApplicantType.NATURAL}), ApplicantType, None),
     "获取信息的形式": (
-        _keys(
+        keys_of(
             FormWanted,
             {"纸质": FormWanted.PAPER, "电子": FormWanted.ELECTRONIC, "查阅": FormWanted.INSPECTION},
         ),
         FormWanted,
         FormWanted.PAPER,
     ),
-    "获取信息的方式": (_keys(DeliveryMethod), DeliveryMethod, DeliveryMethod.POST),
+    "获取信息的方式": (keys_of(DeliveryMethod), DeliveryMethod, DeliveryMethod.POST),
     "申请渠道": (
-        _keys(Channel, {"当面": Channel.IN_PERSON, "口头": Channel.ORAL, "信函": Channel.ORDINARY_MAIL}),
+        keys_of(Channel, {"当面": Channel.IN_PERSON, "口头": Channel.ORAL, "信函": Channel.ORDINARY_MAIL}),
         Channel,
         None,
     ),
     "计收方式": (
-        _keys(FeeMethod, {"按件": FeeMethod.PER_REQUEST, "按量": FeeMethod.PER_PAGE}),
+        keys_of(FeeMethod, {"按件": FeeMethod.PER_REQUEST, "按量": FeeMethod.PER_PAGE}),
         FeeMethod,
         "",
     ),
-    "办理结果": (_outcome_keys(), Outcome, ""),
+    "办理结果": (grouped_keys(Outcome), Outcome, ""),
 }
 
 
 @dataclass
 class Row:
-    """One request as read from its row: its cells as values, or the problems found."""
+    """One row of a sheet as read: its cells as values, or the problems found."""
 
     number: int
     cells: dict[str, Any]
+    sheet: str = SHEET
     values: dict[str, Any] = field(default_factory=dict)
     errors: list[RowError] = field(default_factory=list)
 
     def error(self, column: str, message: str) -> None:
-        self.errors.append(RowError(SHEET, self.number, column, message))
-
-
-# --- reading the file ---------------------------------------------------------------------------
-
-
-class _CsvBook:
-    """A CSV file dressed as a one-sheet workbook, so `read_rows` reads both alike."""
-
-    def __init__(self, rows: list[list[str]]):
-        self.rows = rows
-        self.sheetnames = [SHEET]
-
-    def __getitem__(self, name: str) -> _CsvBook:
-        return self
-
-    def iter_rows(self, values_only: bool = True) -> Iterator[tuple[Any, ...]]:
-        return (tuple(row) for row in self.rows)
-
-
-def _csv(content: bytes) -> _CsvBook:
-    """UTF-8 (with or without BOM) or GB18030, which Excel and WPS write for “CSV” on Chinese Windows."""
-    if b"\x00" not in content[:4096]:
-        for encoding in ("utf-8-sig", "gb18030"):
-            try:
-                text = content.decode(encoding)
-            except UnicodeDecodeError:
-                continue
-            return _CsvBook(list(csv.reader(io.StringIO(text, newline=""))))
-    raise ApplicationError(NOT_READABLE, fields={"file": [NOT_READABLE]})
-
-
-def file_rows(content: bytes) -> tuple[list[Row], list[RowError]]:
-    """The file's non-blank data rows (an .xlsx's “申请” sheet or its first, or CSV), and the problems
-    of the file as a whole."""
-    if len(content) > MAX_UPLOAD_BYTES:
-        message = f"文件超过 {MAX_UPLOAD_BYTES // 1024 // 1024} MB，请拆分后分批导入"
-        raise ApplicationError(message, fields={"file": [message]})
-    problems: list[RowError] = []
-    if content.startswith(XLSX_SIGNATURE):
-        workbook = open_workbook(content)
-        try:
-            sheet = SHEET if SHEET in workbook.sheetnames else workbook.sheetnames[0]
-            found = read_rows(workbook, sheet, REQUIRED, problems)
-        finally:
-            workbook.close()
-    else:
-        found = read_rows(_csv(content), SHEET, REQUIRED, problems)
-    header = set().union(*(values.keys() for _, values in found)) if found else set()
-    unknown = sorted(header - set(HEADERS) - set(EXPORT_ONLY))
-    problems += [RowError(SHEET, 1, column, f"不认识的列“{column}”") for column in unknown]
-    if not found and not problems:
-        problems.append(RowError(SHEET, 2, "", "没有数据（第 1 行为表头，从第 2 行起每行一件申请）"))
-    elif len(found) > MAX_ROWS:
-        problems.append(RowError(SHEET, 0, "", f"一次最多导入 {MAX_ROWS} 件，请拆分后分批导入"))
-    return [Row(number, values) for number, values in found], problems
+        self.errors.append(RowError(self.sheet, self.number, column, message))
 
 
 # --- one row ------------------------------------------------------------------------------------
 
 
-def _choice(cells: Cells, column: str) -> str:
-    keys, choices, default = CHOICES[column]
+def choice(cells: Cells, column: str, spec: Choice | None = None) -> str:
+    """The choice a cell names (by `spec`, or the column's entry in CHOICES); its default when blank."""
+    keys, choices, default = spec or CHOICES[column]
     text = cells[column]
     if not text:
         if default is None:
             cells.error(column, f"{column}必填")
         return default or ""
-    found = keys.get(text.lower()) or keys.get(text)
+    found = keys.get(text.lower(), keys.get(text))
     if found is None:
         allowed = "、".join(str(label) for label in choices.labels)
         cells.error(column, f"{column}“{text}”不是可选值，可选：{allowed}")
@@ -203,8 +143,9 @@ def _choice(cells: Cells, column: str) -> str:
 
 def parse(row: Row) -> None:
     """The row's cells as values, every problem noted against its column, then the history checked."""
-    cells = Cells(SHEET, row.number, row.cells, row.errors)
-    v: dict[str, Any] = {"受理机关代码": cells["受理机关代码"]}
+    cells = Cells(row.sheet, row.number, row.cells, row.errors)
+    number = cells.text("申请编号", DisclosureRequest, "number")
+    v: dict[str, Any] = {"申请编号": identity.normalize(number), "受理机关代码": cells["受理机关代码"]}
     if not v["受理机关代码"]:
         cells.error("受理机关代码", "受理机关代码必填")
     for column, name in TEXT_COLUMNS.items():
@@ -212,7 +153,7 @@ def parse(row: Row) -> None:
     for column in FREE_TEXT:
         v[column] = cells[column]
     for column in CHOICES:
-        v[column] = _choice(cells, column)
+        v[column] = choice(cells, column)
     for column in DATE_COLUMNS:
         v[column] = cells.date(column, required=column in REQUIRED)
     for column in ("延长工作日", "件次或页数", "提供页数"):
@@ -221,7 +162,7 @@ def parse(row: Row) -> None:
     _check_history(row)
 
 
-def _together(row: Row, columns: list[str], what: str) -> None:
+def together(row: Row, columns: list[str], what: str) -> None:
     """The columns of one step are filled all together or not at all."""
     filled = [c for c in columns if row.values[c]]
     if filled and len(filled) < len(columns):
@@ -234,15 +175,15 @@ def _check_history(row: Row) -> None:
     """The history must be complete enough to replay: each step's columns together, later steps after
     the reply they follow."""
     v = row.values
-    _together(row, ["补正告知日期", "需要补正的事项", "补正期限"], "补正")
-    _together(row, ["收到补正日期", "补正内容"], "收到补正")
+    together(row, ["补正告知日期", "需要补正的事项", "补正期限"], "补正")
+    together(row, ["收到补正日期", "补正内容"], "收到补正")
     if v["收到补正日期"] and not v["补正告知日期"]:
         row.error("补正告知日期", "填写收到补正日期时，补正告知日期必填")
-    _together(row, ["延长工作日", "延期日期"], "延期")
-    _together(row, ["计收方式", "件次或页数", "收费通知日期"], "收费")
+    together(row, ["延长工作日", "延期日期"], "延期")
+    together(row, ["计收方式", "件次或页数", "收费通知日期"], "收费")
     if v["缴费日期"] and not v["收费通知日期"]:
         row.error("收费通知日期", "填写缴费日期时，收费通知日期必填")
-    _together(row, ["答复日期", "办理结果"], "答复")
+    together(row, ["答复日期", "办理结果"], "答复")
     for later in ("送达日期", "办结日期"):
         if v[later] and not v["答复日期"]:
             row.error(later, f"填写{later}时，答复日期和办理结果必填")
@@ -252,3 +193,14 @@ def _check_history(row: Row) -> None:
         row.error("办理结果", "逾期未补正：须填写补正告知日期和补正期限，且不填收到补正日期")
     if v["办理结果"] == Outcome.FEE_UNPAID and (not v["收费通知日期"] or v["缴费日期"]):
         row.error("办理结果", "逾期未缴费：须填写收费通知日期，且不填缴费日期")
+
+
+def check_numbers(rows: list[Row]) -> None:
+    """An office's own 申请编号 appear once in the file (the services refuse one already in Yimen)."""
+    seen: dict[str, int] = {}
+    for row in rows:
+        number = row.values.get("申请编号", "")
+        if number in seen:
+            row.error("申请编号", f"申请编号“{number}”与第{seen[number]}行重复，申请编号不能重复")
+        elif number:
+            seen[number] = row.number

@@ -14,7 +14,7 @@ from django.db.models import F
 
 from yimen.core import identity
 from yimen.core.errors import ApplicationError
-from yimen.disclosure.models import ApplicantType, DeliveryMethod, RequestCounter
+from yimen.disclosure.models import ApplicantType, DeliveryMethod, DisclosureRequest, RequestCounter
 from yimen.org.models import Organisation
 
 # A mobile number or a landline with its area code (0715-8126517), digits and one optional dash.
@@ -91,15 +91,52 @@ def checked_applicant(applicant: Applicant, *, delivery_method: str = "") -> dic
     return values
 
 
-def request_number(organisation: Organisation, received_on: date) -> str:
-    """申请编号: the organisation's code, the receipt year and a serial of that organisation and year
-    (no national layout is known: settings.YIMEN["DISCLOSURE_NUMBER_LAYOUT"]), never reused."""
-    prefix = f"disclosure:{organisation.code}:{received_on.year}"
-    RequestCounter.objects.get_or_create(prefix=prefix)
-    RequestCounter.objects.filter(prefix=prefix).update(last=F("last") + 1)
-    serial = RequestCounter.objects.get(prefix=prefix).last
+_NUMBER_UNSAFE = re.compile(r"[/\\?#%]")
+
+
+def number_taken(number: str) -> str:
+    return f"申请编号：“{number}”已被使用，申请编号不能重复"
+
+
+def checked_number(number: str) -> dict[str, list[str]]:
+    """An office's own 申请编号 (already normalised as the tracking page reads it): at most 40 characters,
+    none that a web address cannot carry, and not used before. The problems, keyed "number"."""
+    limit = DisclosureRequest._meta.get_field("number").max_length or 40
+    if len(number) > limit:
+        return {"number": [f"申请编号：不能超过{limit}个字符"]}
+    if _NUMBER_UNSAFE.search(number):
+        return {"number": ["申请编号：不能含有 / \\ ? # % 字符"]}
+    if DisclosureRequest.objects.filter(number=number).exists():
+        return {"number": [number_taken(number)]}
+    return {}
+
+
+def request_numbers(organisation: Organisation, year: int, count: int) -> list[str]:
+    """`count` new 申请编号 of the organisation and receipt year, in order: the organisation's code, the
+    year and a serial of that organisation and year (no national layout is known:
+    settings.YIMEN["DISCLOSURE_NUMBER_LAYOUT"]). The serials are reserved in one counter update, so
+    numbers never repeat; a number already taken — an office's own number kept by the import — is
+    skipped, never reused."""
+    prefix = f"disclosure:{organisation.code}:{year}"
     layout: str = settings.YIMEN.get("DISCLOSURE_NUMBER_LAYOUT", "{code}-YSQ-{year}-{serial:05d}")
-    return layout.format(code=organisation.code, year=received_on.year, serial=serial)
+    RequestCounter.objects.get_or_create(prefix=prefix)
+    found: list[str] = []
+    while len(found) < count:
+        wanted = count - len(found)
+        RequestCounter.objects.filter(prefix=prefix).update(last=F("last") + wanted)
+        last = RequestCounter.objects.get(prefix=prefix).last
+        numbers = [
+            layout.format(code=organisation.code, year=year, serial=serial)
+            for serial in range(last - wanted + 1, last + 1)
+        ]
+        taken = set(DisclosureRequest.objects.filter(number__in=numbers).values_list("number", flat=True))
+        found += [number for number in numbers if number not in taken]
+    return found
+
+
+def request_number(organisation: Organisation, received_on: date) -> str:
+    """申请编号 of a new request (see request_numbers)."""
+    return request_numbers(organisation, received_on.year, 1)[0]
 
 
 def query_code() -> str:

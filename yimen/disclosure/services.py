@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
+from yimen.core import identity
 from yimen.core.errors import ApplicationError, NotPermitted
 from yimen.disclosure import deadlines
 from yimen.disclosure.appeals import decide_appeal, file_appeal
@@ -26,7 +27,14 @@ from yimen.disclosure.clock_services import (
     start_consultation,
 )
 from yimen.disclosure.fee_services import expire_fee, issue_fee_notice, record_payment
-from yimen.disclosure.intake import Applicant, checked_applicant, query_code, request_number
+from yimen.disclosure.intake import (
+    Applicant,
+    checked_applicant,
+    checked_number,
+    number_taken,
+    query_code,
+    request_number,
+)
 from yimen.disclosure.models import (
     Channel,
     DeliveryMethod,
@@ -80,9 +88,12 @@ def register(
     submitted_on: date,
     signed_on: date | None = None,
     confirmed_on: date | None = None,
+    number: str | None = None,
 ) -> DisclosureRequest:
     """A new request (条例第二十九条): online by the applicant (`by` None), or written down by the officer
-    at the counter; its receipt date follows its channel (第三十一条) and its deadline is set."""
+    at the counter; its receipt date follows its channel (第三十一条) and its deadline is set. An office
+    moving to Yimen keeps its own 申请编号 (`number`: unique, stored as the tracking page reads it — no
+    spaces, half-width, upper case); otherwise one is given. Either way the request gets a new 查询码."""
     if by is not None and not can(by, "disclosure.handle", organisation):
         raise NotPermitted("您无权登记该机关的政府信息公开申请")
     if by is None and channel != Channel.ONLINE:
@@ -114,10 +125,15 @@ def register(
         ]
     if submitted_on > today():
         errors["submitted_on"] = ["提交或寄出日期：不能晚于今天"]
+    kept = identity.normalize(number or "")
+    if kept and by is None:
+        errors["number"] = ["申请编号：由受理机关编号，网上申请不能自定"]
+    elif kept:
+        errors.update(checked_number(kept))
     if errors:
         raise ApplicationError("申请信息有误", fields=errors)
     request = DisclosureRequest(
-        number=request_number(organisation, received_on),
+        number=kept or request_number(organisation, received_on),
         query_code=query_code(),
         organisation=organisation,
         channel=channel,
@@ -132,7 +148,11 @@ def register(
         **values,
     )
     deadlines.apply(request)
-    request.save()
+    try:
+        with transaction.atomic():  # a savepoint: the same kept number filed at this moment elsewhere
+            request.save()
+    except IntegrityError as exc:
+        raise ApplicationError("申请编号重复", fields={"number": [number_taken(request.number)]}) from exc
     rules = deadlines.RULES[request.rules]
     event(
         request,

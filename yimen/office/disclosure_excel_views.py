@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from yimen.core import spreadsheet
 from yimen.core.errors import ApplicationError
-from yimen.disclosure import importing
+from yimen.disclosure import exporting, importing
 from yimen.office.disclosure_views import ACTION, desk_filters, selection
 from yimen.office.views import requires, signed_in
 
@@ -21,18 +21,18 @@ MAX_MB = spreadsheet.MAX_UPLOAD_BYTES // 1024 // 1024
 
 @requires(ACTION)
 def export(request: HttpRequest) -> HttpResponse:
-    """The desk's queue or search as 政府信息公开申请.xlsx, every request in the selection."""
+    """The desk's queue or search as 政府信息公开申请.xlsx, every request in the selection with its
+    consultations and appeals, in the import's layout."""
     staff, today = signed_in(request), timezone.localdate()
     queue, q = desk_filters(request)
-    rows = importing.export_rows(selection(staff, queue, q), today)
-    content = spreadsheet.workbook_bytes([(importing.SHEET, importing.EXPORT_ONLY + importing.HEADERS, rows)])
+    content = exporting.export_workbook(selection(staff, queue, q), today)
     return spreadsheet.download(content, f"政府信息公开申请_{today:%Y%m%d}.xlsx", "disclosure-requests.xlsx")
 
 
 @requires(ACTION)
 def template(request: HttpRequest) -> HttpResponse:
     """An empty workbook in the import layout."""
-    content = spreadsheet.workbook_bytes([(importing.SHEET, importing.HEADERS, [])])
+    content = exporting.template_workbook()
     return spreadsheet.download(content, "政府信息公开申请导入模板.xlsx", "disclosure-import-template.xlsx")
 
 
