@@ -120,8 +120,8 @@ def search_page(
     db = connection.alias
     rows_sql, rows_params, compiler, converters = _rows_statement(db)
     sql = (
-        f"WITH hits AS ({hits[0]}) SELECT rows.*, hits.total FROM ({rows_sql}) rows "
-        "JOIN hits ON hits.id = rows.pk ORDER BY hits.score, hits.id"
+        f"WITH hits AS ({hits[0]}) SELECT page.*, hits.total FROM ({rows_sql}) page "
+        "JOIN hits ON hits.id = page.pk ORDER BY hits.score, hits.id"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [*hits[1], *rows_params])
