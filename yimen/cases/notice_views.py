@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, render
 
 from yimen.cases import notices
 from yimen.cases.models import Case
+from yimen.core import documents
 from yimen.core.downloads import file_response
 from yimen.core.errors import ApplicationError
 from yimen.org.permissions import can
@@ -30,5 +31,5 @@ def download(request: HttpRequest, number: str, kind: str, fmt: str) -> HttpResp
         document,
         filename=f"{title}-{case.number}.{fmt}",
         fallback=f"{kind}-{case.number}.{fmt}",
-        content_type=notices.MIME[fmt],
+        content_type=documents.MIME[fmt],
     )

@@ -12,29 +12,25 @@ from __future__ import annotations
 import io
 import re
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import segno
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
-from docx import Document
 from docx.document import Document as DocxDocument
-from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.oxml.ns import qn
-from docx.shared import Mm, Pt
-from weasyprint import CSS, HTML
+from docx.shared import Mm
 
 from yimen.cases.deadlines import END_OF_DAY
 from yimen.cases.links import evaluation_path
 from yimen.cases.models import ApplicantKind, Case, CaseEvent, CaseState, Result
-from yimen.catalog.documents import QR_QUIET_ZONE, LocalOnlyFetcher, qr_data_uri
 from yimen.catalog.limits import format_limit
+from yimen.core import documents
+from yimen.core.documents import day
 from yimen.core.errors import ApplicationError, TransitionError
 from yimen.org import queries as org_queries
 from yimen.org.models import Organisation, OrganisationKind
@@ -46,12 +42,6 @@ LOOKUP_PATH = "/cases/lookup/"
 QR_CAPTION = "扫码评价本次服务（好差评）"
 # Where a letter template puts its tables: a paragraph that is exactly one of these marks.
 FACTS_MARK, MATERIALS_MARK = "[办件信息]", "[补正材料]"
-# The DOCX is edited in Word: fonts every Chinese Windows has (GB/T 9704: 标题小标宋, 正文仿宋).
-DOCX_TITLE_FONT, DOCX_BODY_FONT = "宋体", "仿宋"
-MIME = {
-    "pdf": "application/pdf",
-    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-}
 
 
 @dataclass(frozen=True)
@@ -92,11 +82,6 @@ class Notice:
     footer: tuple[str, ...]
     qr_url: str
     qr_caption: str
-
-
-def day(value: date) -> str:
-    """A date as a letter writes it: 2024年10月30日."""
-    return f"{value.year}年{value.month}月{value.day}日"
 
 
 def moment(at: datetime | None) -> str:
@@ -294,39 +279,28 @@ def available(case: Case) -> list[str]:
 # --- PDF -----------------------------------------------------------------------------------------------
 
 
+def layout_html(found: Notice) -> str:
+    """Any letter laid out as a `Notice` (other apps' letters too) as the print layout its PDF is made from."""
+    qr = documents.qr_data_uri(found.qr_url) if found.qr_url else ""
+    return render_to_string(LAYOUT, {"n": found, "qr": qr})
+
+
+def layout_pdf(found: Notice) -> bytes:
+    """Any letter laid out as a `Notice` as an A4 PDF in Noto Serif CJK, nothing fetched from the network."""
+    return documents.html_pdf(layout_html(found), stylesheet=STYLESHEET)
+
+
 def notice_html(case: Case, kind: str, *, base_url: str) -> str:
     """The print layout the PDF is made from."""
-    found = notice(case, kind, base_url=base_url)
-    return render_to_string(LAYOUT, {"n": found, "qr": qr_data_uri(found.qr_url) if found.qr_url else ""})
+    return layout_html(notice(case, kind, base_url=base_url))
 
 
 def notice_pdf(case: Case, kind: str, *, base_url: str) -> bytes:
     """The notice as an A4 PDF in Noto Serif CJK; the stylesheet is read from disk, nothing is fetched."""
-    return html_pdf(notice_html(case, kind, base_url=base_url))
-
-
-def html_pdf(html: str) -> bytes:
-    """A letter's print layout as PDF, fetching nothing from the network (other apps' letters too)."""
-    fetcher = LocalOnlyFetcher()
-    document = HTML(string=html, url_fetcher=fetcher, media_type="print")
-    pdf: bytes = document.write_pdf(stylesheets=[CSS(filename=str(STYLESHEET), url_fetcher=fetcher)])
-    return pdf
+    return layout_pdf(notice(case, kind, base_url=base_url))
 
 
 # --- DOCX ----------------------------------------------------------------------------------------------
-
-
-def _font(style: Any, font: str, size: float, *, bold: bool = False) -> None:
-    """Sets a style's font, the Chinese (East Asian) one too: Word ignores the Latin font for 汉字."""
-    style.font.name, style.font.size, style.font.bold = font, Pt(size), bold
-    style.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), font)
-
-
-def _style(doc: DocxDocument, name: str, font: str, size: float, *, bold: bool = False) -> Any:
-    style = doc.styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
-    style.base_style = doc.styles["Normal"]
-    _font(style, font, size, bold=bold)
-    return style
 
 
 def _docx_table(doc: DocxDocument, table: Table) -> None:
@@ -348,22 +322,15 @@ def _docx_table(doc: DocxDocument, table: Table) -> None:
 
 def notice_docx(case: Case, kind: str, *, base_url: str) -> bytes:
     """The same notice as a Word document (A4, GB/T 9704 margins), for offices that edit before sealing."""
-    return docx_bytes(notice(case, kind, base_url=base_url))
+    return layout_docx(notice(case, kind, base_url=base_url))
 
 
-def docx_bytes(found: Notice) -> bytes:
-    """Any letter laid out as a `Notice` as a Word document (other apps' letters too)."""
-    doc = Document()
-    section = doc.sections[0]
-    section.page_width, section.page_height = Mm(210), Mm(297)
-    section.top_margin, section.bottom_margin = Mm(37), Mm(35)
-    section.left_margin, section.right_margin = Mm(28), Mm(26)
-    _font(doc.styles["Normal"], DOCX_BODY_FONT, 10.5)
-    title = _style(doc, "通知书标题", DOCX_TITLE_FONT, 22, bold=True)
-    body = _style(doc, "通知书正文", DOCX_BODY_FONT, 14)
-    body.paragraph_format.first_line_indent = Pt(28)
-    body.paragraph_format.line_spacing = 1.4
-    plain = _style(doc, "通知书署名", DOCX_BODY_FONT, 14)
+def layout_docx(found: Notice) -> bytes:
+    """Any letter laid out as a `Notice` (other apps' letters too) as a Word document (A4, GB/T 9704)."""
+    doc = documents.word_document(documents.GB_T_9704)
+    title = documents.add_style(doc, "通知书标题", documents.DOCX_TITLE_FONT, 22, bold=True)
+    body = documents.add_body_style(doc, "通知书正文", 14)
+    plain = documents.add_style(doc, "通知书署名", documents.DOCX_BODY_FONT, 14)
 
     def line(text: str, style: Any, align: WD_ALIGN_PARAGRAPH = WD_ALIGN_PARAGRAPH.JUSTIFY) -> None:
         doc.add_paragraph(text, style=style).alignment = align
@@ -381,15 +348,8 @@ def docx_bytes(found: Notice) -> bytes:
     for text in (found.issuer, "（盖章）", found.dated):
         line(text, plain, WD_ALIGN_PARAGRAPH.RIGHT)
     if found.qr_url:
-        png = io.BytesIO()
-        segno.make_qr(found.qr_url, error="m").save(png, kind="png", scale=8, border=QR_QUIET_ZONE)
-        doc.add_picture(io.BytesIO(png.getvalue()), width=Mm(30))
+        doc.add_picture(io.BytesIO(documents.qr_png(found.qr_url)), width=Mm(30))
         doc.add_paragraph(found.qr_caption)
     for text in found.footer:
         doc.add_paragraph(text)
-    doc.core_properties.title = found.title
-    doc.core_properties.author = found.issuer
-    doc.core_properties.subject = found.doc_number
-    out = io.BytesIO()
-    doc.save(out)
-    return out.getvalue()
+    return documents.docx_bytes(doc, title=found.title, author=found.issuer, subject=found.doc_number)

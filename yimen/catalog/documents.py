@@ -1,8 +1,8 @@
 """办事指南 for print: a version's whole guide as an A4 PDF in Noto CJK, with a QR code back to the online guide.
 
 This is the paper citizens take home (the seed centre printed 150,000 a year), so it carries every field
-the online guide shows. Rendering never touches the network: government intranets often have none, and
-a guide must not be able to make the server fetch anything but its own stylesheet.
+the online guide shows. Rendering never touches the network (core/documents.py): its stylesheet is read
+from the catalogue's static folder.
 """
 
 from __future__ import annotations
@@ -11,48 +11,19 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
-from urllib.request import url2pathname
 
-import segno
 from django.template.loader import render_to_string
 from django.utils import timezone
-from weasyprint import HTML
-from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from yimen.catalog import queries
 from yimen.catalog.limits import format_limit
 from yimen.catalog.models import ItemVersion, TimeUnit, VersionState
+from yimen.core.documents import LocalOnlyFetcher as LocalOnlyFetcher  # what guide_pdf reads through
+from yimen.core.documents import html_pdf, qr_data_uri
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 TEMPLATE = "catalog/guide_print.html"
 QR_CAPTION = "扫码查看最新办事指南"
-QR_QUIET_ZONE = 4
-
-
-class LocalOnlyFetcher(URLFetcher):
-    """Lets WeasyPrint read data: URIs and files under the catalogue's static folder, and nothing else."""
-
-    def __init__(self) -> None:
-        super().__init__(allowed_protocols={"file", "data"}, allow_redirects=False, fail_on_errors=False)
-
-    def fetch(self, url: str, headers: dict[str, str] | None = None) -> URLFetcherResponse:
-        scheme = url.split(":", 1)[0].lower()
-        if scheme == "file":
-            path = Path(url2pathname(urlsplit(url).path)).resolve()
-            if not path.is_relative_to(STATIC_DIR):
-                raise ValueError(f"办事指南打印只能读取本系统的样式文件，拒绝读取：{url}")
-        elif scheme != "data":
-            raise ValueError(f"打印文档不访问网络，拒绝加载：{url}")
-        return super().fetch(url, headers)
-
-
-def qr_data_uri(url: str) -> str:
-    """The QR code for `url` as an SVG data URI: vector, so it prints sharp at any size, with the standard
-    4-module quiet zone; error level M at least (segno raises it when the symbol has room), since paper
-    guides get folded and smudged."""
-    qr = segno.make_qr(url, error="m")
-    return str(qr.svg_data_uri(border=QR_QUIET_ZONE, dark="#000", svgclass=None, lineclass=None))
 
 
 @dataclass(frozen=True)
@@ -117,11 +88,4 @@ def guide_html(version: ItemVersion, *, url: str) -> str:
 
 def guide_pdf(version: ItemVersion, *, url: str) -> bytes:
     """办事指南 as an A4 PDF: header with name and 实施编码, 第 X 页 共 Y 页, print date, QR code to `url`."""
-    document = HTML(
-        string=guide_html(version, url=url),
-        base_url=f"{STATIC_DIR.as_uri()}/",
-        url_fetcher=LocalOnlyFetcher(),
-        media_type="print",
-    )
-    pdf: bytes = document.write_pdf()
-    return pdf
+    return html_pdf(guide_html(version, url=url), base=STATIC_DIR)

@@ -4,7 +4,8 @@ notices that tell them the clock changed — 补正告知书 (条例第三十条
 
 The reply's text is its stored body (rendered from the outcome's template when the reply was made, the
 remedies included), so a letter printed later says what was decided even if a template changes. The
-layout, fonts and the network-free PDF rendering are the cases' notices' (cases/notices.py).
+layout is the cases' notices' (cases/notices.py), the fonts and the network-free PDF rendering core's
+(core/documents.py).
 """
 
 from __future__ import annotations
@@ -14,19 +15,14 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.conf import settings
-from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 
-from yimen.cases.notices import LAYOUT, Notice, Table, docx_bytes, html_pdf
+from yimen.cases.notices import Notice, Table, layout_docx, layout_pdf
+from yimen.core.documents import day
 from yimen.core.errors import ApplicationError, TransitionError
 from yimen.disclosure import letter_texts
 from yimen.disclosure.models import DisclosureRequest, EventKind, FeeMethod, Reply
-from yimen.disclosure.replies import day
 
-MIME = {
-    "pdf": "application/pdf",
-    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-}
 KINDS = {
     "reply": "答复书",
     "clarification": "补正告知书",
@@ -182,11 +178,11 @@ def available(request: DisclosureRequest) -> list[str]:
 
 
 def notice_pdf(request: DisclosureRequest, kind: str = "reply") -> bytes:
-    return html_pdf(render_to_string(LAYOUT, {"n": notice(request, kind), "qr": ""}))
+    return layout_pdf(notice(request, kind))
 
 
 def notice_docx(request: DisclosureRequest, kind: str = "reply") -> bytes:
-    return docx_bytes(notice(request, kind))
+    return layout_docx(notice(request, kind))
 
 
 def letter_pdf(request: DisclosureRequest) -> bytes:

@@ -9,6 +9,7 @@ from typing import Any
 from django.http import HttpResponse
 from django.utils import timezone
 
+from yimen.core import documents
 from yimen.core.downloads import file_response
 from yimen.core.errors import ApplicationError
 from yimen.core.identity import mask_name
@@ -90,7 +91,7 @@ def staff_view(request: DisclosureRequest) -> dict[str, Any]:
 
 def letter_problem(request: DisclosureRequest, fmt: str) -> str:
     """Why the request's letter cannot be had in `fmt`, or "" when it can."""
-    if fmt not in letters.MIME:
+    if fmt not in documents.MIME:
         return "告知书格式只能是 pdf 或 docx"
     if not hasattr(request, "reply"):
         return "该申请尚未答复，没有告知书"
@@ -104,7 +105,7 @@ def letter_response(request: DisclosureRequest, fmt: str) -> HttpResponse:
         render(request),
         filename=f"政府信息公开申请答复告知书-{request.number}.{fmt}",
         fallback=f"letter-{request.number}.{fmt}",
-        content_type=letters.MIME[fmt],
+        content_type=documents.MIME[fmt],
     )
 
 

@@ -3,23 +3,15 @@ applicant in a calendar month (国办函〔2020〕109号第四条)."""
 
 from __future__ import annotations
 
-from datetime import date
-
 from django.conf import settings
 from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import Coalesce
 from django.urls import NoReverseMatch
 
+from yimen.core.documents import day
 from yimen.disclosure import letter_texts
 from yimen.disclosure.models import DisclosureRequest, FeeMethod
 from yimen.org.models import Organisation, OrganisationKind
-
-
-def day(value: date | None) -> str:
-    """A date as a letter writes it: 2024年10月30日 (empty for None)."""
-    if value is None:
-        return ""
-    return f"{value.year}年{value.month}月{value.day}日"
 
 
 def review_body(organisation: Organisation) -> str:

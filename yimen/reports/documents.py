@@ -1,12 +1,11 @@
 """The annual report as a page, a PDF, a Word document and JSON, all drawn from one `AnnualReportData`.
 
-PDF: WeasyPrint, A4, Noto CJK, 第 X 页 共 Y 页, no network (the catalogue's fetcher). DOCX: python-docx,
+PDF: WeasyPrint, A4, Noto CJK, 第 X 页 共 Y 页, no network (core/documents.py). DOCX: python-docx,
 the tables as real Word tables with the template's merged heading cells, fonts every Chinese Windows has.
 """
 
 from __future__ import annotations
 
-import io
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -15,14 +14,22 @@ from pathlib import Path
 from typing import Any
 
 from django.template.loader import render_to_string
-from docx import Document
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.shared import Mm, Pt
-from weasyprint import CSS, HTML
+from docx.shared import Pt
 
-from yimen.cases.notices import DOCX_BODY_FONT, DOCX_TITLE_FONT, _font, _style, day
-from yimen.catalog.documents import LocalOnlyFetcher
+from yimen.core.documents import (
+    DOCX_BODY_FONT,
+    DOCX_TITLE_FONT,
+    Margins,
+    add_body_style,
+    add_style,
+    day,
+    docx_bytes,
+    html_pdf,
+    word_document,
+)
+from yimen.core.documents import MIME as PRINT_MIME
 from yimen.reports.document import AnnualReportData, Section
 from yimen.reports.layout import Grid, grid, placed
 from yimen.reports.narrative import paragraphs
@@ -32,11 +39,11 @@ STYLESHEET = Path(__file__).resolve().parent / "static" / "reports" / "print.css
 MIME = {
     "json": "application/json; charset=utf-8",
     "html": "text/html; charset=utf-8",
-    "pdf": "application/pdf",
-    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    **PRINT_MIME,
 }
 FORMATS = tuple(MIME)
 DOCX_TABLE_POINTS = 8
+DOCX_MARGINS = Margins(top=30, bottom=28, left=25, right=22)
 
 
 @dataclass(frozen=True)
@@ -88,10 +95,7 @@ def report_html(doc: AnnualReportData, *, dated: date | None = None) -> str:
 
 
 def report_pdf(doc: AnnualReportData, *, dated: date | None = None) -> bytes:
-    fetcher = LocalOnlyFetcher()
-    document = HTML(string=report_html(doc, dated=dated), url_fetcher=fetcher, media_type="print")
-    pdf: bytes = document.write_pdf(stylesheets=[CSS(filename=str(STYLESHEET), url_fetcher=fetcher)])
-    return pdf
+    return html_pdf(report_html(doc, dated=dated), stylesheet=STYLESHEET)
 
 
 # --- DOCX ------------------------------------------------------------------------------------------------
@@ -115,18 +119,11 @@ def _docx_grid(doc: Any, g: Grid) -> None:
 
 def report_docx(doc: AnnualReportData, *, dated: date | None = None) -> bytes:
     """The report as a Word document (A4), each table a Word table with merged heading cells."""
-    out = Document()
-    section = out.sections[0]
-    section.page_width, section.page_height = Mm(210), Mm(297)
-    section.top_margin, section.bottom_margin = Mm(30), Mm(28)
-    section.left_margin, section.right_margin = Mm(25), Mm(22)
-    _font(out.styles["Normal"], DOCX_BODY_FONT, 10.5)
-    title = _style(out, "报告标题", DOCX_TITLE_FONT, 18, bold=True)
-    heading = _style(out, "报告一级标题", DOCX_TITLE_FONT, 14, bold=True)
-    subheading = _style(out, "报告二级标题", DOCX_BODY_FONT, 13, bold=True)
-    body = _style(out, "报告正文", DOCX_BODY_FONT, 13)
-    body.paragraph_format.first_line_indent = Pt(26)
-    body.paragraph_format.line_spacing = 1.4
+    out = word_document(DOCX_MARGINS)
+    title = add_style(out, "报告标题", DOCX_TITLE_FONT, 18, bold=True)
+    heading = add_style(out, "报告一级标题", DOCX_TITLE_FONT, 14, bold=True)
+    subheading = add_style(out, "报告二级标题", DOCX_BODY_FONT, 13, bold=True)
+    body = add_body_style(out, "报告正文", 13)
     out.add_paragraph(doc.title, style=title).alignment = WD_ALIGN_PARAGRAPH.CENTER
     subheads = set(template().overview_subsections)
     for part in parts(doc):
@@ -138,11 +135,7 @@ def report_docx(doc: AnnualReportData, *, dated: date | None = None) -> bytes:
     if dated:
         for text in (doc.organisation_name, day(dated)):
             out.add_paragraph(text, style=body).alignment = WD_ALIGN_PARAGRAPH.RIGHT
-    out.core_properties.title = doc.title
-    out.core_properties.author = doc.organisation_name
-    buffer = io.BytesIO()
-    out.save(buffer)
-    return buffer.getvalue()
+    return docx_bytes(out, title=doc.title, author=doc.organisation_name)
 
 
 def render(doc: AnnualReportData, fmt: str, *, dated: date | None = None) -> bytes:

@@ -1,0 +1,160 @@
+"""What every printed document shares: PDF from HTML that never touches the network, and Word documents
+set up as Chinese offices expect (A4, 宋体 headings and 仿宋 text that Word applies to 汉字).
+
+PDF: WeasyPrint in print media; the stylesheets name Noto CJK, which fontconfig finds among the system's
+fonts and WeasyPrint embeds. Nothing is fetched: government intranets often have no network, and a
+document must not be able to make the server read anything but Yimen's own static files.
+DOCX: python-docx; the fonts are ones every Chinese Windows has, since offices edit before sealing.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+from urllib.request import url2pathname
+
+import segno
+from docx import Document
+from docx.document import Document as DocxDocument
+from docx.enum.style import WD_STYLE_TYPE
+from docx.oxml.ns import qn
+from docx.shared import Mm, Pt
+from weasyprint import CSS, HTML
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+MIME = {
+    "pdf": "application/pdf",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+}
+# The static folders of Yimen's apps: the only files a document may read (stylesheets, images).
+YIMEN_DIR = Path(__file__).resolve().parent.parent
+STATIC_FOLDERS = tuple(sorted(path.resolve() for path in YIMEN_DIR.glob("*/static")))
+# GB/T 9704 (党政机关公文格式): 标题小标宋, 正文仿宋; these are the faces Chinese Windows has under those roles.
+DOCX_TITLE_FONT, DOCX_BODY_FONT = "宋体", "仿宋"
+QR_QUIET_ZONE = 4  # modules, ISO/IEC 18004
+# The size of the Normal style, which tables and footers use: 五号.
+DOCX_SMALL_POINTS = 10.5
+
+
+def day(value: date | None) -> str:
+    """A date as a letter writes it: 2024年10月30日 (empty for None)."""
+    if value is None:
+        return ""
+    return f"{value.year}年{value.month}月{value.day}日"
+
+
+# --- PDF -------------------------------------------------------------------------------------------------
+
+
+class LocalOnlyFetcher(URLFetcher):
+    """Lets WeasyPrint read data: URIs and files under Yimen's static folders, and nothing else."""
+
+    def __init__(self) -> None:
+        super().__init__(allowed_protocols={"file", "data"}, allow_redirects=False, fail_on_errors=False)
+
+    def fetch(self, url: str, headers: dict[str, str] | None = None) -> URLFetcherResponse:
+        scheme = url.split(":", 1)[0].lower()
+        if scheme == "file":
+            path = Path(url2pathname(urlsplit(url).path)).resolve()
+            if not any(path.is_relative_to(folder) for folder in STATIC_FOLDERS):
+                raise ValueError(f"打印文档只能读取本系统的样式文件，拒绝读取：{url}")
+        elif scheme != "data":
+            raise ValueError(f"打印文档不访问网络，拒绝加载：{url}")
+        return super().fetch(url, headers)
+
+
+def html_pdf(html: str, *, stylesheet: Path | None = None, base: Path | None = None) -> bytes:
+    """A print layout as PDF: `stylesheet` applied, relative links read under the folder `base`, nothing
+    fetched from the network."""
+    fetcher = LocalOnlyFetcher()
+    document = HTML(
+        string=html,
+        base_url=f"{base.as_uri()}/" if base is not None else None,
+        url_fetcher=fetcher,
+        media_type="print",
+    )
+    stylesheets = [CSS(filename=str(stylesheet), url_fetcher=fetcher)] if stylesheet is not None else []
+    pdf: bytes = document.write_pdf(stylesheets=stylesheets)
+    return pdf
+
+
+def qr_data_uri(url: str) -> str:
+    """The QR code for `url` as an SVG data URI: vector, so it prints sharp at any size, with the standard
+    4-module quiet zone; error level M at least (segno raises it when the symbol has room), since paper
+    gets folded and smudged."""
+    qr = segno.make_qr(url, error="m")
+    return str(qr.svg_data_uri(border=QR_QUIET_ZONE, dark="#000", svgclass=None, lineclass=None))
+
+
+# --- DOCX ------------------------------------------------------------------------------------------------
+
+
+def qr_png(url: str) -> bytes:
+    """The QR code for `url` as a PNG for Word, which takes no SVG: 8 pixels a module, with the same quiet
+    zone and error level as the PDF's."""
+    png = io.BytesIO()
+    segno.make_qr(url, error="m").save(png, kind="png", scale=8, border=QR_QUIET_ZONE)
+    return png.getvalue()
+
+
+@dataclass(frozen=True)
+class Margins:
+    """A page's margins in millimetres."""
+
+    top: float
+    bottom: float
+    left: float
+    right: float
+
+
+# GB/T 9704-2012 5.2.1 on A4: 天头 37 mm, 订口 28 mm and a 156 × 225 mm 版心, which leaves 35 mm below and
+# 26 mm on the right.
+GB_T_9704 = Margins(top=37, bottom=35, left=28, right=26)
+
+
+def set_font(style: Any, font: str, size: float, *, bold: bool = False) -> None:
+    """Sets a style's font, the Chinese (East Asian) one too: Word ignores the Latin font for 汉字."""
+    style.font.name, style.font.size, style.font.bold = font, Pt(size), bold
+    style.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), font)
+
+
+def add_style(doc: DocxDocument, name: str, font: str, size: float, *, bold: bool = False) -> Any:
+    """A paragraph style based on Normal, in `font` for Latin and Chinese alike."""
+    style = doc.styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
+    style.base_style = doc.styles["Normal"]
+    set_font(style, font, size, bold=bold)
+    return style
+
+
+def add_body_style(doc: DocxDocument, name: str, size: float) -> Any:
+    """The running text: 仿宋, the first line indented by two characters, lines 1.4 apart."""
+    style = add_style(doc, name, DOCX_BODY_FONT, size)
+    style.paragraph_format.first_line_indent = Pt(2 * size)
+    style.paragraph_format.line_spacing = 1.4
+    return style
+
+
+def word_document(margins: Margins) -> DocxDocument:
+    """A new Word document on A4 with `margins`, its Normal style (tables, footers) in 仿宋 五号."""
+    doc = Document()
+    section = doc.sections[0]
+    section.page_width, section.page_height = Mm(210), Mm(297)
+    section.top_margin, section.bottom_margin = Mm(margins.top), Mm(margins.bottom)
+    section.left_margin, section.right_margin = Mm(margins.left), Mm(margins.right)
+    set_font(doc.styles["Normal"], DOCX_BODY_FONT, DOCX_SMALL_POINTS)
+    return doc
+
+
+def docx_bytes(doc: DocxDocument, *, title: str, author: str, subject: str = "") -> bytes:
+    """The document as a .docx file, its properties (shown by Word and file managers) filled in."""
+    doc.core_properties.title = title
+    doc.core_properties.author = author
+    if subject:
+        doc.core_properties.subject = subject
+    out = io.BytesIO()
+    doc.save(out)
+    return out.getvalue()
