@@ -89,9 +89,6 @@ def ended_on() -> Case:
     )
 
 
-_ended_on = ended_on  # the name the annual report's record lists first imported
-
-
 def _column_rules(year: int) -> dict[str, Q]:
     """Table 二's three columns for one year, as filters over publications annotated with `ended_on`."""
     first, last = date(year, 1, 1), date(year, 12, 31)

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, QuerySet
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
@@ -26,8 +26,7 @@ from yimen.disclosure.models import (
     Outcome,
 )
 from yimen.org.models import Organisation, Staff
-from yimen.publishing.models import Publication
-from yimen.publishing.queries import COUNTED_KINDS, IN_FORCE, ISSUED, REPEALED, _ended_on, public_publications
+from yimen.publishing.queries import COUNTED_KINDS, annual_count_records
 from yimen.reports import counts, service_figures
 from yimen.reports.models import EnforcementKind
 from yimen.reports.scope import Year, hall, organisations
@@ -142,16 +141,6 @@ def _appeal_cell(scope: list[int], y: Year, caption: str, column: str) -> QueryS
     return found
 
 
-def _publication_cell(scope: list[int], y: Year, kind: str, column: str) -> QuerySet[Publication]:
-    found = public_publications().filter(organisation_id__in=scope, kind=kind).annotate(ended_on=_ended_on())
-    if column == ISSUED:
-        return found.filter(written_on__range=(y.first, y.last))
-    if column == REPEALED:
-        return found.filter(ended_on__range=(y.first, y.last))
-    assert column == IN_FORCE
-    return found.filter(Q(written_on__lte=y.last) & (Q(ended_on__isnull=True) | Q(ended_on__gt=y.last)))
-
-
 def cell_records(
     org: Organisation, year: int, table: str, row: str, column: str, caption: str = ""
 ) -> RecordList:
@@ -168,7 +157,7 @@ def cell_records(
         if row in COUNTED_KINDS:
             return RecordList(
                 f"{year}年 · {row} · {column}",
-                _publication_cell(scope, y, COUNTED_KINDS[row], column).order_by("written_on", "pk"),
+                annual_count_records(scope, year, COUNTED_KINDS[row], column).order_by("written_on", "pk"),
                 PUBLICATION_COLUMNS,
                 "office_publishing:detail",
             )
