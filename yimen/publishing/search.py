@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
 from django.db import connection, transaction
-from django.db.models import QuerySet
+from django.db.models import Max, Min, QuerySet
 from django.utils import timezone
 
 from yimen.publishing.models import Attachment, Kind, Publication, PublicationState
@@ -134,18 +134,22 @@ def _row(source: dict[str, Any], attachments: list[tuple[str, str]]) -> Row:
 
 
 def _rows(publications: QuerySet[Publication]) -> Iterator[list[Row]]:
-    """Rows in chunks, by ascending id (keyset pagination: no OFFSET over a million rows)."""
-    after = 0
-    while True:
-        chunk = list(publications.filter(id__gt=after).order_by("id").values(*_SOURCE_FIELDS)[:CHUNK])
+    """Rows in chunks of consecutive ids: each chunk is one primary-key range scan, whatever the planner
+    believes about the table (no OFFSET, no sort, no LIMIT it could misjudge after a bulk load)."""
+    bounds = publications.aggregate(low=Min("id"), high=Max("id"))
+    if bounds["low"] is None:
+        return
+    for start in range(bounds["low"], bounds["high"] + 1, CHUNK):
+        window = publications.filter(id__gte=start, id__lt=start + CHUNK).order_by("id")
+        chunk = list(window.values(*_SOURCE_FIELDS))
         if not chunk:
-            return
-        after = chunk[-1]["id"]
+            continue
         attachments: dict[int, list[tuple[str, str]]] = {}
-        found = Attachment.objects.filter(publication_id__in=[s["id"] for s in chunk]).order_by(
-            "publication_id", "position", "id"
+        found = Attachment.objects.filter(publication_id__gte=start, publication_id__lt=start + CHUNK)
+        rows = found.order_by("publication_id", "position", "id").values_list(
+            "publication_id", "name", "text"
         )
-        for publication_id, name, content in found.values_list("publication_id", "name", "text"):
+        for publication_id, name, content in rows:
             attachments.setdefault(publication_id, []).append((name, content))
         yield [_row(s, attachments.get(s["id"], [])) for s in chunk]
 
