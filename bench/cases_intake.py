@@ -48,7 +48,7 @@ def _intake_worker(args: tuple[int, int, int, float, int]) -> tuple[int, float]:
     rng = random.Random(index)
 
     def one(label: str) -> None:
-        name, id_number = demo._person(rng)
+        name, id_number = demo.invented_person(rng)
         applicant = services.Applicant(kind="person", name=name, phone="13812345678", id_number=id_number)
         case = services.submit(item=item, applicant=applicant, channel="online")
         case = services.accept(case=case, by=clerk)

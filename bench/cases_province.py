@@ -64,7 +64,7 @@ def _tables(today: date) -> tuple[int, int, int]:
     from yimen.cases import demo
     from yimen.core import calendar
 
-    immediate, promised = demo._offers()
+    immediate, promised = demo.current_offers()
     days = [today - timedelta(days=n) for n in range(DAYS)]
     days = sorted(d for d in days if calendar.is_workday(d))
     with connection.cursor() as cursor:
@@ -107,7 +107,7 @@ def generate_month(count: int) -> tuple[int, float]:
             " cases_dailyfigures, cases_figuresday CASCADE"
         )
         cursor.execute("ALTER TABLE cases_case DROP CONSTRAINT IF EXISTS cases_case_number_key")
-    with demo._bulk_mode(True, Case), connection.cursor() as cursor:
+    with demo.bulk_mode(True, Case), connection.cursor() as cursor:
         cursor.execute(
             INSERT,
             {"count": count, "now": now, "tz": "Asia/Shanghai", "days": days,

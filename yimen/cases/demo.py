@@ -61,7 +61,9 @@ class Offer:
     window_id: int | None
 
 
-def _offers() -> tuple[list[Offer], list[Offer]]:
+def current_offers() -> tuple[list[Offer], list[Offer]]:
+    """What can be applied for now (each item's current version at its organisation's first window),
+    split into 即办件 and 承诺件; the reports' and the benchmarks' generated cases choose from these too."""
     windows: dict[int, int] = {}
     for window_id, organisation_id in Window.organisations.through.objects.values_list(
         "window_id", "organisation_id"
@@ -80,12 +82,14 @@ def _offers() -> tuple[list[Offer], list[Offer]]:
     return immediate, promised
 
 
-def _people(rng: random.Random, count: int) -> list[tuple[str, str]]:
+def invented_people(rng: random.Random, count: int) -> list[tuple[str, str]]:
     """The applicants: a pool of invented people, each applying many times in a year."""
-    return [_person(rng) for _ in range(count)]
+    return [invented_person(rng) for _ in range(count)]
 
 
-def _person(rng: random.Random) -> tuple[str, str]:
+def invented_person(rng: random.Random) -> tuple[str, str]:
+    """An invented applicant: a name from the organisation demo's lists and a 身份证号 with a valid check
+    character, born 1950–2004 in one of REGIONS."""
     name = rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2))))
     birth = date(1950, 1, 1) + timedelta(days=rng.randrange(365 * 55))
     first17 = f"{rng.choice(REGIONS)}{birth:%Y%m%d}{rng.randrange(1000):03d}"
@@ -124,7 +128,7 @@ def _columns(model: type[models.Model], expected: Sequence[str]) -> None:
         raise RuntimeError(f"演示数据的列与 {model.__name__} 模型不一致：{columns}")
 
 
-def _insert(model: type[models.Model], columns: Sequence[str], rows: list[Row]) -> None:
+def insert_rows(model: type[models.Model], columns: Sequence[str], rows: list[Row]) -> None:
     """Write rows as they are: COPY on PostgreSQL, one executemany on SQLite."""
     if not rows:
         return
@@ -162,7 +166,7 @@ class _Writer:
     def _write(tables: Tables) -> None:
         with transaction.atomic():
             for model, columns, rows in tables:
-                _insert(model, columns, rows)
+                insert_rows(model, columns, rows)
 
     def _run(self) -> None:
         try:
@@ -193,7 +197,7 @@ class _Writer:
 
 
 @contextmanager
-def _bulk_mode(enabled: bool, *tables: type[models.Model]) -> Iterator[None]:
+def bulk_mode(enabled: bool, *tables: type[models.Model]) -> Iterator[None]:
     """PostgreSQL's advice for populating a database: fill the empty tables without their plain indexes
     and foreign keys, then build each once (a foreign key is then checked by one join, not per row)."""
     if not enabled:
@@ -228,7 +232,7 @@ def _bulk_mode(enabled: bool, *tables: type[models.Model]) -> Iterator[None]:
                 cursor.execute(sql)
 
 
-def _working_moments(
+def working_moments(
     rng: random.Random, first: date, last: date, count: int
 ) -> Iterator[tuple[str, datetime]]:
     """`count` acceptance moments (local time) on working days between first and last, office hours,
@@ -246,7 +250,7 @@ def _working_moments(
             yield stamp, midnight + timedelta(seconds=seconds)
 
 
-def _case(
+def case_row(
     rng: random.Random,
     case_id: int,
     offer: Offer,
@@ -256,6 +260,8 @@ def _case(
     serial: int,
     now: datetime,
 ) -> Row:
+    """One generated case in CASE_COLUMNS order, accepted at `accepted_at` and numbered with `stamp` and
+    `serial`: a 即办件 concluded at once; a 承诺件 still handled or concluded by `now` (a few late)."""
     name, id_number = applicant
     r = rng.random
     version = offer.version
@@ -338,7 +344,7 @@ def _evaluations(
 def load(*, scale: str = "small", count: int | None = None) -> str:
     if Case.objects.exists():
         return "演示办件已存在，跳过"
-    immediate, promised = _offers()
+    immediate, promised = current_offers()
     if not immediate or not promised:
         return "没有可办理的事项，跳过"
     for model, columns in ((Case, CASE_COLUMNS), (CaseEvent, EVENT_COLUMNS),
@@ -371,11 +377,11 @@ def load(*, scale: str = "small", count: int | None = None) -> str:
         evaluation_id += len(evaluations)
         batch = []
 
-    people = _people(rng, min(total, PEOPLE))
+    people = invented_people(rng, min(total, PEOPLE))
     r = rng.random
-    with _bulk_mode(writer.threaded, Case, Evaluation):
+    with bulk_mode(writer.threaded, Case, Evaluation):
         try:
-            for stamp, accepted_at in _working_moments(rng, today - timedelta(days=364), today, total):
+            for stamp, accepted_at in working_moments(rng, today - timedelta(days=364), today, total):
                 if accepted_at > now:
                     continue
                 offers = immediate if r() < IMMEDIATE_SHARE else promised
@@ -383,7 +389,7 @@ def load(*, scale: str = "small", count: int | None = None) -> str:
                 prefix = f"{offer.impl_code}:{stamp}"
                 serials[prefix] += 1
                 person = people[int(r() * len(people))]
-                batch.append(_case(rng, case_id, offer, person, stamp, accepted_at, serials[prefix], now))
+                batch.append(case_row(rng, case_id, offer, person, stamp, accepted_at, serials[prefix], now))
                 case_id += 1
                 if len(batch) >= BATCH:
                     flush()

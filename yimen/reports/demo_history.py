@@ -58,28 +58,30 @@ def _moment(rng: random.Random, day: date) -> datetime:
 
 def cases(total: int, rng: random.Random) -> int:
     """The hall's 2018 cases, written by the cases demo's own row generator."""
-    immediate, promised = cases_demo._offers()
+    immediate, promised = cases_demo.current_offers()
     if not immediate or not promised:
         return 0
-    people = cases_demo._people(rng, min(total, cases_demo.PEOPLE))
+    people = cases_demo.invented_people(rng, min(total, cases_demo.PEOPLE))
     next_id = (Case.objects.aggregate(n=Max("id"))["n"] or 0) + 1
     now = timezone.now()
     serials: Counter[str] = Counter()
     batch: list[cases_demo.Row] = []
     written = 0
     r = rng.random
-    for stamp, accepted_at in cases_demo._working_moments(rng, date(YEAR, 1, 1), date(YEAR, 12, 31), total):
+    for stamp, accepted_at in cases_demo.working_moments(rng, date(YEAR, 1, 1), date(YEAR, 12, 31), total):
         offers = immediate if r() < cases_demo.IMMEDIATE_SHARE else promised
         offer = offers[int(r() * len(offers))]
         serials[f"{offer.impl_code}:{stamp}"] += 1
         person = people[int(r() * len(people))]
         serial = serials[f"{offer.impl_code}:{stamp}"]
-        batch.append(cases_demo._case(rng, next_id + written, offer, person, stamp, accepted_at, serial, now))
+        batch.append(
+            cases_demo.case_row(rng, next_id + written, offer, person, stamp, accepted_at, serial, now)
+        )
         written += 1
         if len(batch) >= cases_demo.BATCH:
-            cases_demo._insert(Case, cases_demo.CASE_COLUMNS, batch)
+            cases_demo.insert_rows(Case, cases_demo.CASE_COLUMNS, batch)
             batch = []
-    cases_demo._insert(Case, cases_demo.CASE_COLUMNS, batch)
+    cases_demo.insert_rows(Case, cases_demo.CASE_COLUMNS, batch)
     with connection.cursor() as cursor:  # ids were given explicitly: move the sequence past them
         for sql in connection.ops.sequence_reset_sql(no_style(), [Case]):
             cursor.execute(sql)
