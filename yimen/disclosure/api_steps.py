@@ -4,6 +4,7 @@ lock_version; send it back as expected_version and a stale screen gets 409)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -146,45 +147,13 @@ class Dated(Step):
     on: date | None = Field(None, description="日期，不填为今天")
 
 
-@steps.post(
-    "/{number}/start",
-    response=StaffRequest,
-    summary="开始办理",
-)
-def start(request: HttpRequest, number: str, body: Step) -> dict[str, Any]:
-    return _act(request, number, services.start, body)
-
-
 class ClarifyIn(Dated):
     items: str = Field(min_length=1, max_length=2000, description="需要补正的全部事项（一次性告知）")
     deadline_on: date = Field(description="补正期限")
 
 
-@steps.post(
-    "/{number}/clarification",
-    response=StaffRequest,
-    summary="一次性告知补正（条例第三十条）",
-)
-def clarify(request: HttpRequest, number: str, body: ClarifyIn) -> dict[str, Any]:
-    return _act(request, number, services.request_clarification, body)
-
-
 class SupplementIn(Dated):
     content: str = Field(min_length=1, max_length=5000)
-
-
-@steps.post(
-    "/{number}/clarification/received",
-    response=StaffRequest,
-    summary="收到补正",
-)
-def clarification_received(request: HttpRequest, number: str, body: SupplementIn) -> dict[str, Any]:
-    return _act(request, number, services.receive_clarification, body)
-
-
-@steps.post("/{number}/clarification/expired", response=StaffRequest, summary="逾期未补正，不再处理")
-def clarification_expired(request: HttpRequest, number: str, body: Dated) -> dict[str, Any]:
-    return _act(request, number, services.expire_clarification, body)
 
 
 class ConsultIn(Step):
@@ -193,18 +162,84 @@ class ConsultIn(Step):
     sent_on: date | None = Field(None, description="发出日期，不填为今天")
 
 
-@steps.post(
-    "/{number}/consultations",
-    response=StaffRequest,
-    summary="征求第三方或其他机关意见",
-)
-def consult(request: HttpRequest, number: str, body: ConsultIn) -> dict[str, Any]:
-    return _act(request, number, services.start_consultation, body)
-
-
 class ConsultEndIn(Step):
     replied_on: date | None = Field(None, description="收回日期，不填为今天")
     opinion: str = Field(min_length=1, max_length=200)
+
+
+class ExtendIn(Dated):
+    workdays: int = Field(ge=1, le=20)
+    reason: str = Field(min_length=1, max_length=300)
+
+
+class CustomDeadlineIn(Step):
+    due_on: date
+    reason: str = Field(min_length=1, max_length=300)
+
+
+class FeeIn(Dated):
+    method: FeeMethod
+    quantity: int = Field(ge=1, le=100000, description="按件：本申请计几件；按量：页数")
+
+
+class ReplyIn(Dated):
+    outcome: Outcome = Field(description="年报表三的行号：r1 予以公开、r2 部分公开、r3_1 … r6_3")
+    reasons: str = Field("", max_length=3000)
+    how_to_obtain: str = Field("", max_length=1000)
+    publication: str = Field("", max_length=60, description="已主动公开信息的索引号")
+    pages: int = Field(0, ge=0, le=100000)
+
+
+class AppealIn(Schema):
+    kind: AppealKind
+    filed_on: date
+    body: str = Field(min_length=1, max_length=100, description="复议机关或法院")
+    reference: str = Field("", max_length=60)
+
+
+class DecisionIn(Schema):
+    result: AppealResult
+    decided_on: date
+
+
+def _step(name: str, path: str, summary: str, service: Callable[..., Any], schema: type[Schema]) -> None:
+    """POST /{number}/… that parses a `schema` body (the endpoint's body in OpenAPI) and runs `service` on
+    the request (`_act`); `name` is its operation id and URL name."""
+
+    def handler(request: HttpRequest, number: str, body: Schema) -> dict[str, Any]:
+        return _act(request, number, service, body)
+
+    handler.__name__ = handler.__qualname__ = name
+    handler.__annotations__["body"] = schema
+    steps.post(path, response=StaffRequest, summary=summary)(handler)
+
+
+# The steps that are one service call with the body's fields, in the order a request meets them.
+_step("start", "/{number}/start", "开始办理", services.start, Step)
+_step(
+    "clarify",
+    "/{number}/clarification",
+    "一次性告知补正（条例第三十条）",
+    services.request_clarification,
+    ClarifyIn,
+)
+_step(
+    "clarification_received",
+    "/{number}/clarification/received",
+    "收到补正",
+    services.receive_clarification,
+    SupplementIn,
+)
+_step(
+    "clarification_expired",
+    "/{number}/clarification/expired",
+    "逾期未补正，不再处理",
+    services.expire_clarification,
+    Dated,
+)
+_step(
+    "consult", "/{number}/consultations", "征求第三方或其他机关意见", services.start_consultation, ConsultIn
+)
 
 
 @steps.post(
@@ -222,72 +257,17 @@ def consultation_end(
     return _act(request, number, services.end_consultation, body, consultation=found)
 
 
-class ExtendIn(Dated):
-    workdays: int = Field(ge=1, le=20)
-    reason: str = Field(min_length=1, max_length=300)
-
-
-@steps.post(
-    "/{number}/extension",
-    response=StaffRequest,
-    summary="延期答复（公开工作机构负责人）",
-)
-def extend(request: HttpRequest, number: str, body: ExtendIn) -> dict[str, Any]:
-    return _act(request, number, services.extend, body)
-
-
-class CustomDeadlineIn(Step):
-    due_on: date
-    reason: str = Field(min_length=1, max_length=300)
-
-
-@steps.post(
+_step("extend", "/{number}/extension", "延期答复（公开工作机构负责人）", services.extend, ExtendIn)
+_step(
+    "custom_deadline",
     "/{number}/custom-deadline",
-    response=StaffRequest,
-    summary="确定延迟答复期限（第三十五条）",
+    "确定延迟答复期限（第三十五条）",
+    services.set_custom_deadline,
+    CustomDeadlineIn,
 )
-def custom_deadline(request: HttpRequest, number: str, body: CustomDeadlineIn) -> dict[str, Any]:
-    return _act(request, number, services.set_custom_deadline, body)
-
-
-class FeeIn(Dated):
-    method: FeeMethod
-    quantity: int = Field(ge=1, le=100000, description="按件：本申请计几件；按量：页数")
-
-
-@steps.post(
-    "/{number}/fee-notice",
-    response=StaffRequest,
-    summary="发出信息处理费收费通知",
-)
-def fee_notice(request: HttpRequest, number: str, body: FeeIn) -> dict[str, Any]:
-    return _act(request, number, services.issue_fee_notice, body)
-
-
-@steps.post(
-    "/{number}/fee-notice/paid",
-    response=StaffRequest,
-    summary="已缴纳信息处理费",
-)
-def fee_paid(request: HttpRequest, number: str, body: Dated) -> dict[str, Any]:
-    return _act(request, number, services.record_payment, body)
-
-
-@steps.post(
-    "/{number}/fee-notice/expired",
-    response=StaffRequest,
-    summary="逾期未缴费，不再处理",
-)
-def fee_expired(request: HttpRequest, number: str, body: Dated) -> dict[str, Any]:
-    return _act(request, number, services.expire_fee, body)
-
-
-class ReplyIn(Dated):
-    outcome: Outcome = Field(description="年报表三的行号：r1 予以公开、r2 部分公开、r3_1 … r6_3")
-    reasons: str = Field("", max_length=3000)
-    how_to_obtain: str = Field("", max_length=1000)
-    publication: str = Field("", max_length=60, description="已主动公开信息的索引号")
-    pages: int = Field(0, ge=0, le=100000)
+_step("fee_notice", "/{number}/fee-notice", "发出信息处理费收费通知", services.issue_fee_notice, FeeIn)
+_step("fee_paid", "/{number}/fee-notice/paid", "已缴纳信息处理费", services.record_payment, Dated)
+_step("fee_expired", "/{number}/fee-notice/expired", "逾期未缴费，不再处理", services.expire_fee, Dated)
 
 
 @steps.post(
@@ -311,43 +291,9 @@ def reply(request: HttpRequest, number: str, body: ReplyIn) -> dict[str, Any]:
     return _now(target)
 
 
-@steps.post(
-    "/{number}/deliver",
-    response=StaffRequest,
-    summary="送达",
-)
-def deliver(request: HttpRequest, number: str, body: Dated) -> dict[str, Any]:
-    return _act(request, number, services.deliver, body)
-
-
-@steps.post(
-    "/{number}/close",
-    response=StaffRequest,
-    summary="办结",
-)
-def close(request: HttpRequest, number: str, body: Dated) -> dict[str, Any]:
-    return _act(request, number, services.close, body)
-
-
-class AppealIn(Schema):
-    kind: AppealKind
-    filed_on: date
-    body: str = Field(min_length=1, max_length=100, description="复议机关或法院")
-    reference: str = Field("", max_length=60)
-
-
-@steps.post(
-    "/{number}/appeals",
-    response=StaffRequest,
-    summary="登记行政复议或行政诉讼",
-)
-def appeal(request: HttpRequest, number: str, body: AppealIn) -> dict[str, Any]:
-    return _act(request, number, services.file_appeal, body)
-
-
-class DecisionIn(Schema):
-    result: AppealResult
-    decided_on: date
+_step("deliver", "/{number}/deliver", "送达", services.deliver, Dated)
+_step("close", "/{number}/close", "办结", services.close, Dated)
+_step("appeal", "/{number}/appeals", "登记行政复议或行政诉讼", services.file_appeal, AppealIn)
 
 
 @steps.post(
