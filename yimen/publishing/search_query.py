@@ -74,6 +74,7 @@ class Plan:
     params: list[Any] = field(default_factory=list)
     terms: list[str] = field(default_factory=list)  # what a hit contains (and is highlighted)
     number: str = ""  # number mode: the normalised 文号
+    _in_sample: int | None = field(default=None, repr=False)
 
     @property
     def fts(self) -> bool:
@@ -148,6 +149,12 @@ class Plan:
             params += [limit, offset]
         return sql, params
 
+    def in_sample(self) -> int:
+        """The hits among the sample (counted once per search)."""
+        if self._in_sample is None:
+            self._in_sample = _scalar(*self.sql("count(*)", sample=True))
+        return self._in_sample
+
     def newest_ids(self, part: str, limit: int, offset: int, *, many: bool) -> list[int]:
         """Ids in date order. PostgreSQL's planner reads the date index until the page is full when
         the words are common. SQLite would join and sort every hit, so when there are `many` it is told
@@ -216,7 +223,7 @@ def plan(f: SearchFilter) -> Plan:
     terms = text.query_terms(q)
     if any(len(t) > 1 for t in terms):  # single characters alone are no words: match them in titles
         found = Plan("words", where, params, terms)
-        if len(q) > 4 or _scalar(*found.sql("count(*)", sample=True)) or _scalar(*found.sql("count(*)")):
+        if len(q) > 4 or found.in_sample() or _scalar(*found.sql("count(*)")):
             return found
     return Plan("substring", where, params, [q])
 
@@ -231,7 +238,7 @@ def count(found: Plan) -> Count:
     """Exact up to EXACT_LIMIT; beyond, the sample's count × SAMPLE (words and browsing: 文号 and title
     matches are few)."""
     if found.mode in ("words", "browse"):
-        in_sample = _scalar(*found.sql("count(*)", sample=True))
+        in_sample = found.in_sample()
         if in_sample * SAMPLE > EXACT_LIMIT:
             return Count(in_sample * SAMPLE, True)
     return Count(_scalar(*found.sql("count(*)")), False)
