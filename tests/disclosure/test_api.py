@@ -17,6 +17,7 @@ from tests.conftest import PASSWORD, make_staff
 from tests.disclosure.conftest import filed, person, started
 from yimen.core import calendar
 from yimen.core.throttle import LOOKUPS, SUBMISSIONS
+from yimen.disclosure import services
 from yimen.disclosure.models import DisclosureRequest, RequestState
 from yimen.org.models import Role
 
@@ -227,6 +228,35 @@ def test_staff_of_another_department_find_no_such_request_and_strangers_must_sig
     assert post(client, f"{URL}/{request.number}/start").status_code == 401
     make_staff("police_officer", "钱公安", cast.police, (Role.OFFICER, cast.police))
     assert post(signed_in(client, "police_officer"), f"{URL}/{request.number}/start").status_code == 404
+
+
+def test_a_consultation_or_appeal_is_found_only_under_its_own_request(client: Client, cast) -> None:
+    """Consulted 2024-09-30, answered 10-08: 国庆 1–7 October are not working days, so one day pauses."""
+    asked = started(cast, date(2024, 9, 27))
+    other = started(cast, date(2024, 9, 27))
+    consultation = services.start_consultation(
+        request=asked,
+        by=cast.officer,
+        party_kind="agency",
+        party_name="咸宁市自然资源和规划局",
+        sent_on=date(2024, 9, 30),
+    )
+    appeal = services.file_appeal(
+        request=asked,
+        by=cast.officer,
+        kind="reconsideration",
+        filed_on=date(2024, 10, 8),
+        body="咸宁市人民政府",
+    )
+    signed_in(client)
+    end = {"replied_on": "2024-10-08", "opinion": "同意公开"}
+    wrong = post(client, f"{URL}/{other.number}/consultations/{consultation.pk}/end", end)
+    assert wrong.status_code == 404 and "没有这次征求意见" in wrong.json()["message"]
+    decision = {"result": "maintained", "decided_on": "2024-10-09"}
+    wrong = post(client, f"{URL}/{other.number}/appeals/{appeal.pk}/decision", decision)
+    assert wrong.status_code == 404 and "没有这项复议或诉讼" in wrong.json()["message"]
+    right = post(client, f"{URL}/{asked.number}/consultations/{consultation.pk}/end", end)
+    assert right.status_code == 200 and right.json()["paused_workdays"] == 1
 
 
 def test_the_queues_list_overdue_and_open_requests(client: Client, cast) -> None:

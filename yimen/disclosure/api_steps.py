@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from django.http import HttpRequest
 from django.utils import timezone
@@ -32,6 +32,7 @@ from yimen.org.models import Staff
 from yimen.org.permissions import can
 
 steps = Router(auth=django_auth)
+Part = TypeVar("Part", Consultation, Appeal)
 
 
 # --- what a request looks like from outside ----------------------------------------------------------
@@ -131,6 +132,14 @@ def _act(http: HttpRequest, number: str, service: Any, body: Schema, **subject: 
             values[name] = timezone.localdate()
     service(by=staff(http), **values, **(subject or {"request": target}))
     return _now(target)
+
+
+def _part(model: type[Part], pk: int, of: DisclosureRequest, missing: str) -> Part:
+    """A consultation or an appeal of the request `of`; 404 saying `missing` when it has none with `pk`."""
+    found = model.objects.filter(pk=pk, request=of).first()
+    if found is None:
+        raise HttpError(404, missing)
+    return found
 
 
 def _now(request: DisclosureRequest) -> dict[str, Any]:
@@ -242,18 +251,11 @@ _step(
 )
 
 
-@steps.post(
-    "/{number}/consultations/{consultation_id}/end",
-    response=StaffRequest,
-    summary="意见收回",
-)
+@steps.post("/{number}/consultations/{consultation_id}/end", response=StaffRequest, summary="意见收回")
 def consultation_end(
     request: HttpRequest, number: str, consultation_id: int, body: ConsultEndIn
 ) -> dict[str, Any]:
-    target = request_for(request, number)
-    found = Consultation.objects.filter(pk=consultation_id, request=target).first()
-    if found is None:
-        raise HttpError(404, "该申请没有这次征求意见")
+    found = _part(Consultation, consultation_id, request_for(request, number), "该申请没有这次征求意见")
     return _act(request, number, services.end_consultation, body, consultation=found)
 
 
@@ -270,11 +272,7 @@ _step("fee_paid", "/{number}/fee-notice/paid", "已缴纳信息处理费", servi
 _step("fee_expired", "/{number}/fee-notice/expired", "逾期未缴费，不再处理", services.expire_fee, Dated)
 
 
-@steps.post(
-    "/{number}/reply",
-    response=StaffRequest,
-    summary="答复（生成告知书）",
-)
+@steps.post("/{number}/reply", response=StaffRequest, summary="答复（生成告知书）")
 def reply(request: HttpRequest, number: str, body: ReplyIn) -> dict[str, Any]:
     target = request_for(request, number)
     services.reply(
@@ -296,14 +294,7 @@ _step("close", "/{number}/close", "办结", services.close, Dated)
 _step("appeal", "/{number}/appeals", "登记行政复议或行政诉讼", services.file_appeal, AppealIn)
 
 
-@steps.post(
-    "/{number}/appeals/{appeal_id}/decision",
-    response=StaffRequest,
-    summary="复议决定或判决结果",
-)
+@steps.post("/{number}/appeals/{appeal_id}/decision", response=StaffRequest, summary="复议决定或判决结果")
 def decide(request: HttpRequest, number: str, appeal_id: int, body: DecisionIn) -> dict[str, Any]:
-    target = request_for(request, number)
-    found = Appeal.objects.filter(pk=appeal_id, request=target).first()
-    if found is None:
-        raise HttpError(404, "该申请没有这项复议或诉讼")
+    found = _part(Appeal, appeal_id, request_for(request, number), "该申请没有这项复议或诉讼")
     return _act(request, number, services.decide_appeal, body, appeal=found)
