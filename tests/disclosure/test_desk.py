@@ -132,6 +132,42 @@ def test_a_clarification_from_the_page_restarts_the_clock_when_answered(client: 
     )
 
 
+def test_each_step_tells_the_officer_what_it_did_and_the_deadline_it_set(client: Client, cast) -> None:
+    """Received 2024-09-27; 补正 asked 09-30 by 10-25 and supplied 10-14 (20 working days from then); an
+    agency consulted 10-15 (15 working days to answer); 250 pages charged 10-16 and paid 10-18."""
+    request = filed(cast, date(2024, 9, 27))
+    signed_in(client)
+
+    def told(action: str, **fields: Any) -> str:
+        request.refresh_from_db()
+        data = {f"{action}-{name}": value for name, value in fields.items()}
+        url = f"/office/disclosure/{request.pk}/{action}/"
+        page = client.post(url, data | {"expected_version": request.lock_version}, follow=True)
+        request.refresh_from_db()
+        return page.content.decode()
+
+    assert "已开始办理。" in told("start", on="2024-09-27")
+    asked = told("request_clarification", items="请写明年份", deadline_on="2024-10-25", on="2024-09-30")
+    assert "补正期限 2024-10-25；收到补正后答复期限重新起算。" in asked
+    supplied = told("receive_clarification", content="2024年", on="2024-10-14")
+    assert f"答复期限重新计算为 {calendar.add_workdays(date(2024, 10, 14), 20).date:%Y-%m-%d}" in supplied
+    consulted = told(
+        "start_consultation", party_kind="agency", party_name="咸宁市自然资源和规划局", sent_on="2024-10-15"
+    )
+    reply_due = calendar.add_workdays(date(2024, 10, 15), 15).date
+    assert f"已征求“咸宁市自然资源和规划局”意见，答复期限 {reply_due:%Y-%m-%d}" in consulted
+    told(
+        "end_consultation",
+        consultation=request.consultations.get().pk,
+        replied_on="2024-10-16",
+        opinion="同意",
+    )
+    charged = told("issue_fee_notice", method="per_page", quantity=250, on="2024-10-16")
+    assert f"已发出收费通知：4700 元，缴费期限 {request.fee_notice.pay_by:%Y-%m-%d}" in charged
+    paid = told("record_payment", on="2024-10-18")
+    assert f"已登记缴费，答复期限为 {request.due_on:%Y-%m-%d}" in paid
+
+
 def test_a_late_clarification_notice_is_refused_next_to_its_date(client: Client, cast) -> None:
     """条例第三十条: within 7 working days of receipt — for 2024-09-27 that is Saturday 2024-10-12, a 国庆
     调休 working day."""

@@ -151,29 +151,15 @@ class Step:
     perform: Perform
 
 
-def _start(r: DisclosureRequest, by: Staff, data: dict[str, Any], version: int) -> str:
-    services.start(request=r, by=by, expected_version=version, **data)
-    return "已开始办理。"
+def _calls(service: Callable[..., Any], said: str) -> Perform:
+    """The usual step: `service` on the request with the form's fields and the version the officer saw.
+    `said` is what the officer is told, formatted with `done` (what the service returned) and `data`."""
 
+    def perform(r: DisclosureRequest, by: Staff, data: dict[str, Any], version: int) -> str:
+        done = service(request=r, by=by, expected_version=version, **data)
+        return said.format(done=done, data=data)
 
-def _clarify(r: DisclosureRequest, by: Staff, data: dict[str, Any], version: int) -> str:
-    services.request_clarification(request=r, by=by, expected_version=version, **data)
-    return f"已一次性告知补正，补正期限 {data['deadline_on']:%Y-%m-%d}；收到补正后答复期限重新起算。"
-
-
-def _supplemented(r: DisclosureRequest, by: Staff, data: dict[str, Any], version: int) -> str:
-    done = services.receive_clarification(request=r, by=by, expected_version=version, **data)
-    return f"已登记收到补正，答复期限重新计算为 {done.due_on:%Y-%m-%d}。"
-
-
-def _clarification_expired(r: DisclosureRequest, by: Staff, data: dict[str, Any], version: int) -> str:
-    services.expire_clarification(request=r, by=by, expected_version=version, **data)
-    return "申请人逾期未补正，视为放弃申请，已办结（其他处理）。"
-
-
-def _consult(r: DisclosureRequest, by: Staff, data: dict[str, Any], version: int) -> str:
-    found = services.start_consultation(request=r, by=by, expected_version=version, **data)
-    return f"已征求“{found.party_name}”意见，答复期限 {found.reply_due_on:%Y-%m-%d}；其间不计入答复期限。"
+    return perform
 
 
 def _consulted(r: DisclosureRequest, by: Staff, data: dict[str, Any], version: int) -> str:
@@ -183,44 +169,9 @@ def _consulted(r: DisclosureRequest, by: Staff, data: dict[str, Any], version: i
     return f"已登记意见收回，答复期限为 {r.due_on:%Y-%m-%d}。"
 
 
-def _extend(r: DisclosureRequest, by: Staff, data: dict[str, Any], version: int) -> str:
-    done = services.extend(request=r, by=by, expected_version=version, **data)
-    return f"已延期答复 {data['workdays']} 个工作日，答复期限为 {done.due_on:%Y-%m-%d}。请告知申请人。"
-
-
-def _custom(r: DisclosureRequest, by: Staff, data: dict[str, Any], version: int) -> str:
-    done = services.set_custom_deadline(request=r, by=by, expected_version=version, **data)
-    return f"已确定延迟答复期限 {done.due_on:%Y-%m-%d}（条例第三十五条）。请告知申请人。"
-
-
-def _fee(r: DisclosureRequest, by: Staff, data: dict[str, Any], version: int) -> str:
-    notice = services.issue_fee_notice(request=r, by=by, expected_version=version, **data)
-    return f"已发出收费通知：{notice.amount} 元，缴费期限 {notice.pay_by:%Y-%m-%d}。"
-
-
-def _paid(r: DisclosureRequest, by: Staff, data: dict[str, Any], version: int) -> str:
-    done = services.record_payment(request=r, by=by, expected_version=version, **data)
-    return f"已登记缴费，答复期限为 {done.due_on:%Y-%m-%d}。"
-
-
-def _fee_expired(r: DisclosureRequest, by: Staff, data: dict[str, Any], version: int) -> str:
-    services.expire_fee(request=r, by=by, expected_version=version, **data)
-    return "申请人逾期未缴费，视为放弃申请，已办结（其他处理）。"
-
-
 def _reply(r: DisclosureRequest, by: Staff, data: dict[str, Any], version: int) -> str:
     answer = services.reply(request=r, by=by, expected_version=version, **data)
     return f"已答复：{answer.get_outcome_display()}。告知书可下载打印。"
-
-
-def _deliver(r: DisclosureRequest, by: Staff, data: dict[str, Any], version: int) -> str:
-    services.deliver(request=r, by=by, expected_version=version, **data)
-    return "已送达。"
-
-
-def _close(r: DisclosureRequest, by: Staff, data: dict[str, Any], version: int) -> str:
-    services.close(request=r, by=by, expected_version=version, **data)
-    return "已办结归档。"
 
 
 def _appeal(r: DisclosureRequest, by: Staff, data: dict[str, Any], version: int) -> str:
@@ -235,20 +186,59 @@ def _decided(r: DisclosureRequest, by: Staff, data: dict[str, Any], version: int
 
 
 STEPS: dict[str, Step] = {
-    "start": Step(f.StepForm, _start),
-    "request_clarification": Step(f.ClarifyForm, _clarify),
-    "receive_clarification": Step(f.SupplementForm, _supplemented),
-    "expire_clarification": Step(f.StepForm, _clarification_expired),
-    "start_consultation": Step(f.ConsultForm, _consult),
+    "start": Step(f.StepForm, _calls(services.start, "已开始办理。")),
+    "request_clarification": Step(
+        f.ClarifyForm,
+        _calls(
+            services.request_clarification,
+            "已一次性告知补正，补正期限 {data[deadline_on]:%Y-%m-%d}；收到补正后答复期限重新起算。",
+        ),
+    ),
+    "receive_clarification": Step(
+        f.SupplementForm,
+        _calls(services.receive_clarification, "已登记收到补正，答复期限重新计算为 {done.due_on:%Y-%m-%d}。"),
+    ),
+    "expire_clarification": Step(
+        f.StepForm,
+        _calls(services.expire_clarification, "申请人逾期未补正，视为放弃申请，已办结（其他处理）。"),
+    ),
+    "start_consultation": Step(
+        f.ConsultForm,
+        _calls(
+            services.start_consultation,
+            "已征求“{done.party_name}”意见，答复期限 {done.reply_due_on:%Y-%m-%d}；其间不计入答复期限。",
+        ),
+    ),
     "end_consultation": Step(f.ConsultEndForm, _consulted),
-    "extend": Step(f.ExtendForm, _extend),
-    "set_custom_deadline": Step(f.CustomDeadlineForm, _custom),
-    "issue_fee_notice": Step(f.FeeForm, _fee),
-    "record_payment": Step(f.StepForm, _paid),
-    "expire_fee": Step(f.StepForm, _fee_expired),
+    "extend": Step(
+        f.ExtendForm,
+        _calls(
+            services.extend,
+            "已延期答复 {data[workdays]} 个工作日，答复期限为 {done.due_on:%Y-%m-%d}。请告知申请人。",
+        ),
+    ),
+    "set_custom_deadline": Step(
+        f.CustomDeadlineForm,
+        _calls(
+            services.set_custom_deadline,
+            "已确定延迟答复期限 {done.due_on:%Y-%m-%d}（条例第三十五条）。请告知申请人。",
+        ),
+    ),
+    "issue_fee_notice": Step(
+        f.FeeForm,
+        _calls(
+            services.issue_fee_notice, "已发出收费通知：{done.amount} 元，缴费期限 {done.pay_by:%Y-%m-%d}。"
+        ),
+    ),
+    "record_payment": Step(
+        f.StepForm, _calls(services.record_payment, "已登记缴费，答复期限为 {done.due_on:%Y-%m-%d}。")
+    ),
+    "expire_fee": Step(
+        f.StepForm, _calls(services.expire_fee, "申请人逾期未缴费，视为放弃申请，已办结（其他处理）。")
+    ),
     "reply": Step(f.ReplyForm, _reply),
-    "deliver": Step(f.StepForm, _deliver),
-    "close": Step(f.StepForm, _close),
+    "deliver": Step(f.StepForm, _calls(services.deliver, "已送达。")),
+    "close": Step(f.StepForm, _calls(services.close, "已办结归档。")),
     "file_appeal": Step(f.AppealForm, _appeal),
     "decide_appeal": Step(f.AppealDecisionForm, _decided),
 }
