@@ -9,7 +9,7 @@ from datetime import date
 from django.db import transaction
 
 from yimen.core import calendar
-from yimen.core.errors import ApplicationError, TransitionError
+from yimen.core.errors import TransitionError
 from yimen.disclosure import deadlines
 from yimen.disclosure.models import (
     Clarification,
@@ -21,7 +21,18 @@ from yimen.disclosure.models import (
     Outcome,
     RequestEvent,
 )
-from yimen.disclosure.workflow import S, close_with, event, locked, not_before, record, required, save, today
+from yimen.disclosure.workflow import (
+    S,
+    close_with,
+    event,
+    locked,
+    not_before,
+    record,
+    refused,
+    required,
+    save,
+    today,
+)
 from yimen.org.models import Staff
 
 # --- 补正 (条例第三十条) ---------------------------------------------------------------------------------
@@ -48,14 +59,13 @@ def request_clarification(
     not_before(on, request.received_on, "on", "告知日期", "收到申请之日")
     latest = deadlines.clarification_notice_by(request.received_on)
     if on > latest:
-        raise ApplicationError(
+        raise refused(
+            "on",
             "告知补正已超过7个工作日",
-            fields={
-                "on": [f"告知日期：应在收到申请之日起7个工作日内，即不晚于{latest:%Y-%m-%d}（条例第三十条）"]
-            },
+            f"告知日期：应在收到申请之日起7个工作日内，即不晚于{latest:%Y-%m-%d}（条例第三十条）",
         )
     if deadline_on <= on:
-        raise ApplicationError("补正期限不合理", fields={"deadline_on": ["补正期限：应晚于告知日期"]})
+        raise refused("deadline_on", "补正期限不合理", "补正期限：应晚于告知日期")
     Clarification.objects.create(request=request, notified_on=on, items=text, deadline_on=deadline_on)
     save(request, target, clock=True)
     event(request, EventKind.CLARIFICATION_REQUESTED, by, on, note=text)
@@ -97,11 +107,10 @@ def expire_clarification(
     request, target = locked(request, "expire_clarification", by, expected_version)
     clarification = request.clarifications.get()
     if on <= clarification.deadline_on:
-        raise ApplicationError(
+        raise refused(
+            "on",
             "补正期限尚未届满",
-            fields={
-                "on": [f"办结日期：补正期限{clarification.deadline_on:%Y-%m-%d}届满后才能按逾期未补正办结"]
-            },
+            f"办结日期：补正期限{clarification.deadline_on:%Y-%m-%d}届满后才能按逾期未补正办结",
         )
     not_before(on, clarification.notified_on, "on", "办结日期", "告知补正日期")
     close_with(request, target, Outcome.NO_CLARIFICATION, by, on, EventKind.CLARIFICATION_EXPIRED)
@@ -125,7 +134,7 @@ def start_consultation(
     """A written request for the opinion of a third party (第三十二条) or another agency (第三十四条);
     they have 15 working days, and the time is not counted in the answer period (第三十三条第三款)."""
     if party_kind not in ConsultationParty.values:
-        raise ApplicationError("征求意见对象不正确", fields={"party_kind": ["对象：只能是第三方或其他机关"]})
+        raise refused("party_kind", "征求意见对象不正确", "对象：只能是第三方或其他机关")
     party_name = required(party_name, "party_name", "对象名称")
     request, target = locked(request, "start_consultation", by, expected_version)
     not_before(sent_on, request.received_on, "sent_on", "发出日期", "收到申请之日")
@@ -196,19 +205,15 @@ def extend(
     rules = deadlines.RULES[request.rules]
     room = rules.max_extension - request.extension_workdays
     if not 1 <= workdays <= room:
-        raise ApplicationError(
+        raise refused(
+            "workdays",
             "延期天数超出规定",
-            fields={
-                "workdays": [
-                    f"延长工作日：1至{room}个工作日（{rules.code}年条例最长延长{rules.max_extension}个工作日）"
-                ]
-            },
+            f"延长工作日：1至{room}个工作日（{rules.code}年条例最长延长{rules.max_extension}个工作日）",
         )
     not_before(on, request.received_on, "on", "延期日期", "收到申请之日")
     if on > request.due_on:
-        raise ApplicationError(
-            "答复期限已过，不能延期",
-            fields={"on": [f"延期日期：应在答复期限{request.due_on:%Y-%m-%d}届满前"]},
+        raise refused(
+            "on", "答复期限已过，不能延期", f"延期日期：应在答复期限{request.due_on:%Y-%m-%d}届满前"
         )
     step = event(request, EventKind.EXTENDED, by, on, note=reason, workdays=workdays)
     save(request, target, clock=True)
@@ -239,9 +244,10 @@ def set_custom_deadline(
     statutory.custom = None
     current = statutory.due().on
     if due_on <= current:
-        raise ApplicationError(
+        raise refused(
+            "due_on",
             "延迟答复期限应晚于法定期限",
-            fields={"due_on": [f"延迟答复期限：应晚于第三十三条规定的答复期限{current:%Y-%m-%d}"]},
+            f"延迟答复期限：应晚于第三十三条规定的答复期限{current:%Y-%m-%d}",
         )
     RequestEvent.objects.create(
         request=request, kind=EventKind.CUSTOM_DEADLINE, on=on, due_after=due_on, note=reason, by=by

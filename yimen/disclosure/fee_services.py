@@ -7,7 +7,7 @@ from datetime import date
 from django.db import transaction
 
 from yimen.core import calendar
-from yimen.core.errors import ApplicationError, TransitionError
+from yimen.core.errors import TransitionError
 from yimen.disclosure import deadlines
 from yimen.disclosure.fees import per_page_fee, per_request_total
 from yimen.disclosure.models import (
@@ -18,7 +18,7 @@ from yimen.disclosure.models import (
     Outcome,
 )
 from yimen.disclosure.replies import nth_in_month
-from yimen.disclosure.workflow import close_with, event, locked, not_before, record, save
+from yimen.disclosure.workflow import close_with, event, locked, not_before, record, refused, save
 from yimen.org.models import Staff
 
 # --- 信息处理费 (条例第四十二条, 国办函〔2020〕109号) -------------------------------------------------------
@@ -40,30 +40,26 @@ def issue_fee_notice(
     申请 splitting, priced after the applicant's earlier requests that month) or 按量 (quantity = pages),
     one method per request; payment within 20 working days."""
     if method not in FeeMethod.values:
-        raise ApplicationError("计收方式不正确", fields={"method": ["计收方式：只能是按件计收或按量计收"]})
+        raise refused("method", "计收方式不正确", "计收方式：只能是按件计收或按量计收")
     if quantity < 1:
-        raise ApplicationError("数量不正确", fields={"quantity": ["件次或页数：至少为1"]})
+        raise refused("quantity", "数量不正确", "件次或页数：至少为1")
     request, target = locked(request, "issue_fee_notice", by, expected_version)
     if hasattr(request, "fee_notice"):
         raise TransitionError("本申请已发出过收费通知，不能重复收费或按两种标准计收")
     if on < FEES_FROM:
-        raise ApplicationError(
-            "信息处理费自2021年1月1日起收取", fields={"on": ["通知日期：不早于2021年1月1日"]}
-        )
+        raise refused("on", "信息处理费自2021年1月1日起收取", "通知日期：不早于2021年1月1日")
     not_before(on, request.received_on, "on", "通知日期", "收到申请之日")
     if on > request.due_on:
-        raise ApplicationError(
-            "收费通知应在答复期限内发出",
-            fields={"on": [f"通知日期：不晚于答复期限{request.due_on:%Y-%m-%d}"]},
+        raise refused(
+            "on", "收费通知应在答复期限内发出", f"通知日期：不晚于答复期限{request.due_on:%Y-%m-%d}"
         )
     if method == FeeMethod.PER_REQUEST:
         amount = per_request_total(nth_in_month(request), quantity)
     else:
         amount = per_page_fee(quantity)
     if amount <= 0:
-        raise ApplicationError(
-            "未超过免费标准，不收取信息处理费",
-            fields={"quantity": ["件次或页数：按件每月10件以内、按量30页以内不收费"]},
+        raise refused(
+            "quantity", "未超过免费标准，不收取信息处理费", "件次或页数：按件每月10件以内、按量30页以内不收费"
         )
     notice = FeeNotice.objects.create(
         request=request,
@@ -107,9 +103,7 @@ def expire_fee(
     request, target = locked(request, "expire_fee", by, expected_version)
     notice = FeeNotice.objects.get(request=request)
     if on <= notice.pay_by:
-        raise ApplicationError(
-            "缴费期限尚未届满", fields={"on": [f"办结日期：缴费期限{notice.pay_by:%Y-%m-%d}届满后才能办结"]}
-        )
+        raise refused("on", "缴费期限尚未届满", f"办结日期：缴费期限{notice.pay_by:%Y-%m-%d}届满后才能办结")
     not_before(on, notice.issued_on, "on", "办结日期", "通知日期")
     close_with(request, target, Outcome.FEE_UNPAID, by, on, EventKind.NOTE)
     record(request, "closed", by, outcome=request.outcome)

@@ -64,19 +64,22 @@ def today() -> date:
     return timezone.localdate()
 
 
+def refused(field: str, summary: str, detail: str) -> ApplicationError:
+    """The error of a step refused for one field: `summary` above the form, `detail` next to the field."""
+    return ApplicationError(summary, fields={field: [detail]})
+
+
 def required(value: str, field: str, label: str) -> str:
     if not value or not value.strip():
-        raise ApplicationError(f"请填写{label}", fields={field: [f"{label}：必填"]})
+        raise refused(field, f"请填写{label}", f"{label}：必填")
     return value.strip()
 
 
 def not_before(day: date, earliest: date, field: str, label: str, what: str) -> None:
     if day < earliest:
-        raise ApplicationError(
-            f"{label}早于{what}", fields={field: [f"{label}：不能早于{what}（{earliest:%Y-%m-%d}）"]}
-        )
+        raise refused(field, f"{label}早于{what}", f"{label}：不能早于{what}（{earliest:%Y-%m-%d}）")
     if day > today():
-        raise ApplicationError(f"{label}晚于今天", fields={field: [f"{label}：不能晚于今天"]})
+        raise refused(field, f"{label}晚于今天", f"{label}：不能晚于今天")
 
 
 def locked(
