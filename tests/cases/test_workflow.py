@@ -126,8 +126,11 @@ def test_supplement_is_told_once_and_the_clock_has_not_started(licence, cast) ->
     case = services.request_supplement(case=case, by=cast.clerk, materials=["营业执照", "场所平面图"])
     assert case.state == CaseState.SUPPLEMENT and case.accepted_at is None and case.promised_due is None
     assert case.events.last().data["materials"] == ["营业执照", "场所平面图"]
-    sms = OutboxMessage.objects.get(name="sms.send")
-    assert sms.payload["template"] == "case.supplement" and sms.payload["context"]["materials"] == "营业执照、场所平面图"
+    sms = OutboxMessage.objects.get(name="sms.send", payload__template="case.supplement")
+    assert (
+        sms.payload["template"] == "case.supplement"
+        and sms.payload["context"]["materials"] == "营业执照、场所平面图"
+    )
     case = services.supplement_received(case=case, by=cast.clerk)
     case = services.accept(case=case, by=cast.clerk)
     assert case.promised_due is not None
@@ -183,7 +186,7 @@ def test_a_calendar_change_recomputes_open_cases(licence, cast) -> None:
     assert Case.objects.get(pk=case.pk).promised_due == local(2024, 10, 31, 23, 59, 59)
 
 
-def test_the_applicant_is_texted_at_acceptance_conclusion_and_delivery(licence, cast) -> None:
+def test_the_applicant_is_texted_at_filing_acceptance_conclusion_and_delivery(licence, cast) -> None:
     from yimen.core import events
     from yimen.core.models import SmsMessage
 
@@ -192,7 +195,8 @@ def test_the_applicant_is_texted_at_acceptance_conclusion_and_delivery(licence, 
     services.deliver(case=case, by=cast.clerk, method="courier", tracking_no="SF1234567890")
     events.run_once()
     texts = list(SmsMessage.objects.order_by("id").values_list("phone", "text"))
-    assert [phone for phone, _ in texts] == ["13812345678"] * 3
-    assert f"办件编号{case.number}，查询码{case.query_code}，承诺2024年10月30日前办结" in texts[0][1]
-    assert "已办结（出证办结）" in texts[1][1] and "/evaluate/" in texts[1][1]
-    assert "已送达（邮寄送达，运单号SF1234567890）" in texts[2][1]
+    assert [phone for phone, _ in texts] == ["13812345678"] * 4
+    assert f"已收到，办件编号{case.number}，查询码{case.query_code}" in texts[0][1]
+    assert f"办件编号{case.number}，查询码{case.query_code}，承诺2024年10月30日前办结" in texts[1][1]
+    assert "已办结（出证办结）" in texts[2][1] and "/evaluate/" in texts[2][1]
+    assert "已送达（邮寄送达，运单号SF1234567890）" in texts[3][1]

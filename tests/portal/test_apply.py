@@ -153,7 +153,7 @@ def test_the_applicant_is_texted_the_query_code_when_the_case_is_accepted(
 ) -> None:
     post(client, licence, application(client, licence))
     case = services.accept(case=Case.objects.get(), by=cast.clerk)
-    sms = OutboxMessage.objects.get(name="sms.send")
+    sms = OutboxMessage.objects.get(name="sms.send", payload__template="case.accepted")
     assert sms.payload["phone"] == "13812345678" and sms.payload["template"] == "case.accepted"
     assert sms.payload["context"]["code"] == case.query_code
 

@@ -128,7 +128,8 @@ def submit(
     by: Staff | None = None,
     window: Window | None = None,
 ) -> Case:
-    """A new application against the item's current guide: online by the applicant, or at a window."""
+    """A new application against the item's current guide: online by the applicant, or at a window.
+    Either way the applicant is texted the 办件编号 and the 查询码 at once (case.submitted)."""
     if not item.is_public:
         raise ApplicationError("该事项已停止办理", fields={"item": ["事项：已废止或尚未发布，不能申报"]})
     if channel == Channel.WINDOW:
@@ -155,6 +156,7 @@ def submit(
         "cases.submitted", case, actor=by or "申请人", after={"item": item.impl_code, "channel": channel}
     )
     _emit(case, "submitted")
+    _sms(case, "case.submitted", code=case.query_code)
     return case
 
 

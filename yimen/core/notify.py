@@ -33,6 +33,7 @@ _MOBILE = re.compile(r"^1[3-9]\d{9}$")
 
 # The values each template's sender passes: an administrator's text may use these and no others.
 ALLOWED_PLACEHOLDERS: dict[str, tuple[str, ...]] = {
+    "case.submitted": ("centre", "item", "number", "code"),
     "case.accepted": ("centre", "item", "number", "code", "due"),
     "case.supplement": ("centre", "item", "number", "materials", "due"),
     "case.concluded": ("centre", "item", "number", "result", "evaluate_url"),
