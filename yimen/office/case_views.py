@@ -160,9 +160,7 @@ def intake_item(request: HttpRequest, item_id: int) -> HttpResponse:
     assert item.current is not None
     version = catalog_queries.guide(item.current)
     posted = request.method == "POST"
-    form = IntakeForm(
-        request.POST if posted else None, request.FILES if posted else None, materials=version.materials.all()
-    )
+    form = IntakeForm(request.POST if posted else None, request.FILES if posted else None, version=version)
     if posted and form.is_valid():
         try:
             case, message = _file(staff, item, form)

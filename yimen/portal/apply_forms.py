@@ -1,4 +1,5 @@
-"""网上申办 form: the applicant, one upload per material of the item's current version, and a consent.
+"""网上申办 form: the shared application form (`cases.forms`: the applicant, one upload per material of
+the item's current version) with a consent and a one-time token.
 
 Everything is checked before anything is written, so the applicant sees every problem at once: the
 applicant's fields by the same rules the case service applies (`cases.intake.checked_applicant`), each
@@ -16,21 +17,16 @@ from django import forms
 from django.conf import settings
 from django.core import signing
 
-from yimen.cases import uploads
-from yimen.cases.intake import Applicant, checked_applicant
+from yimen.cases.forms import ApplicationForm
+from yimen.cases.intake import checked_applicant
 from yimen.cases.models import ApplicantKind
-from yimen.catalog.models import ItemVersion, Material, OnlineDepth
+from yimen.catalog.models import ItemVersion, OnlineDepth
 from yimen.core.errors import ApplicationError
 
 # 网上预审 (submit online, originals checked at the window) and 全程网办 take applications online;
 # 网上咨询 and 表格下载 do not.
 ONLINE_DEPTHS = frozenset({OnlineDepth.PRE_REVIEW, OnlineDepth.FULL})
-# A hint for the browser's file picker only: the content decides (cases.uploads.detect).
-ACCEPT = ",".join(
-    [*(f".{kind.extension}" for _, kind in [*uploads.SIGNATURES, *uploads.ZIP_ENTRIES]), ".jpeg"]
-)
 TOKEN_SALT = "yimen.portal.apply"
-MATERIAL_PREFIX = "material_"
 
 
 def accepts_online(version: ItemVersion) -> bool:
@@ -75,40 +71,20 @@ def kinds_for(version: ItemVersion) -> list[str]:
     return kinds or [str(ApplicantKind.PERSON), str(ApplicantKind.LEGAL)]
 
 
-def _text(label: str, max_length: int, **kwargs: Any) -> forms.CharField:
-    return forms.CharField(
-        label=label,
-        max_length=max_length,
-        required=False,
-        error_messages={"max_length": f"{label}：最多 {max_length} 个字符"},
-        **kwargs,
-    )
-
-
-def _material_help(material: Material) -> str:
-    need = "必要" if material.required else f"非必要：{material.condition or '按需提交'}"
-    return f"{need} · {material.get_form_display()} · {material.get_source_display()}"
-
-
-class ApplyForm(forms.Form):
+class ApplyForm(ApplicationForm):
     """One application. `kind` comes from the page (a link switches it), never from a script."""
+
+    uploads_required = True
 
     token = forms.CharField(widget=forms.HiddenInput, error_messages={"required": "页面校验失败：请刷新页面"})
     kind = forms.ChoiceField(widget=forms.HiddenInput, choices=ApplicantKind.choices)
-    name = _text("申请人", 100)
-    id_number = _text("公民身份号码", 18, help_text="18位，末位可为 X")
-    uscc = _text("统一社会信用代码", 18, help_text="18位，见营业执照或登记证书")
-    legal_representative = _text("法定代表人", 50, help_text="法定代表人或负责人姓名")
-    phone = _text("手机号码", 20, help_text="接收办理进度短信")
-    address = _text("联系地址", 200)
     consent = forms.BooleanField(
         label="本人承诺所填信息和上传材料真实、有效，愿意承担虚假申报的法律责任",
         error_messages={"required": "承诺：请阅读并勾选真实性承诺后再提交"},
     )
 
     def __init__(self, *args: Any, version: ItemVersion, kind: str, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.version = version
+        super().__init__(*args, version=version, **kwargs)
         kinds = self.fields["kind"]
         assert isinstance(kinds, forms.ChoiceField)
         kinds.initial = kind
@@ -125,19 +101,6 @@ class ApplyForm(forms.Form):
                     "invalid_choice": "业务类型：只能从列出的业务类型中选择",
                 },
             )
-        self.materials: dict[str, Material] = {}
-        for material in version.materials.all():
-            field = f"{MATERIAL_PREFIX}{material.pk}"
-            self.materials[field] = material
-            self.fields[field] = forms.FileField(
-                label=material.name,
-                required=False,
-                help_text=_material_help(material),
-                widget=forms.ClearableFileInput(
-                    attrs={"accept": ACCEPT, **({"required": True} if material.required else {})}
-                ),
-                error_messages={"invalid": f"{material.name}：未收到文件，请重新选择"},
-            )
 
     @property
     def is_legal(self) -> bool:
@@ -146,34 +109,6 @@ class ApplyForm(forms.Form):
     def applicant_fields(self) -> list[forms.BoundField]:
         names = ["name", *(["uscc", "legal_representative"] if self.is_legal else ["id_number"])]
         return [self[name] for name in [*names, "phone", "address"]]
-
-    def material_fields(self) -> list[forms.BoundField]:
-        return [self[name] for name in self.materials]
-
-    def applicant(self) -> Applicant:
-        """The applicant as typed (a field that failed its own check reads as empty)."""
-        data = self.cleaned_data
-        legal = data.get("kind") == ApplicantKind.LEGAL
-
-        def typed(name: str, wanted: bool = True) -> str:
-            return str(data.get(name) or "") if wanted else ""
-
-        return Applicant(
-            kind=typed("kind"),
-            name=typed("name"),
-            phone=typed("phone"),
-            id_number=typed("id_number", not legal),
-            uscc=typed("uscc", legal),
-            legal_representative=typed("legal_representative", legal),
-            address=typed("address"),
-        )
-
-    def uploads(self) -> list[uploads.Upload]:
-        return [
-            uploads.Upload(material=material.name, file=self.cleaned_data[field])
-            for field, material in self.materials.items()
-            if self.cleaned_data.get(field)
-        ]
 
     def nonce(self) -> str:
         """The idempotency key of this rendering of the form (valid once `is_valid()` passed)."""
@@ -185,7 +120,7 @@ class ApplyForm(forms.Form):
             self._check_token(data["token"])
         if data.get("kind"):
             self._check_applicant()
-        self._check_materials()
+        self.check_materials()
         return data
 
     def _check_token(self, value: str) -> None:
@@ -205,24 +140,3 @@ class ApplyForm(forms.Form):
             checked_applicant(self.applicant())
         except ApplicationError as exc:
             self.show(exc)
-
-    def _check_materials(self) -> None:
-        for field, material in self.materials.items():
-            upload = self.cleaned_data.get(field)
-            if upload:
-                try:
-                    uploads.detect(upload)
-                except ApplicationError as exc:
-                    self.add_error(field, f"{material.name}：{exc.fields['file'][0]}")
-            elif material.required and field not in self.errors:
-                self.add_error(field, f"{material.name}：必要材料，请上传（{uploads.KINDS}）")
-
-    def show(self, exc: ApplicationError) -> None:
-        """The services' messages next to the fields they name; a material's next to its upload."""
-        by_material = {material.name: field for field, material in self.materials.items()}
-        for name, messages in exc.fields.items():
-            field = by_material.get(name, name)
-            for message in messages:
-                self.add_error(field if field in self.fields and field != "token" else None, message)
-        if not exc.fields:
-            self.add_error(None, exc.message)

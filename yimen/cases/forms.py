@@ -1,0 +1,126 @@
+"""The application form both doors share: 网上申办 on the portal and 一窗受理 in the office.
+
+The applicant's fields and one upload per material of the item's version. The form only parses what
+was typed; the rules (ID numbers, credit codes, phones) live in `cases.intake` and come back as
+`ApplicationError.fields`, which `show()` puts next to the field they name.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from yimen.cases import uploads
+from yimen.cases.intake import Applicant
+from yimen.cases.models import ApplicantKind
+from yimen.catalog.models import ItemVersion, Material
+from yimen.core.errors import ApplicationError
+
+# A hint for the browser's file picker only: the content decides (cases.uploads.detect).
+ACCEPT = ",".join(
+    [*(f".{kind.extension}" for _, kind in [*uploads.SIGNATURES, *uploads.ZIP_ENTRIES]), ".jpeg"]
+)
+MATERIAL_PREFIX = "material_"
+
+
+def text_field(label: str, max_length: int, **kwargs: Any) -> forms.CharField:
+    """An optional text field whose length message names it; whether it is needed is the services' rule."""
+    return forms.CharField(
+        label=label,
+        max_length=max_length,
+        required=False,
+        error_messages={"max_length": f"{label}：最多 {max_length} 个字符"},
+        **kwargs,
+    )
+
+
+def material_help(material: Material) -> str:
+    need = "必要" if material.required else f"非必要：{material.condition or '按需提交'}"
+    return f"{need} · {material.get_form_display()} · {material.get_source_display()}"
+
+
+class ApplicationForm(forms.Form):
+    """The applicant and the files. A subclass declares `kind`; `uploads_required` says whether the
+    item's 必要 materials must be uploaded (online) or may be shown on paper (at the window)."""
+
+    uploads_required = False
+
+    name = text_field("申请人", 100)
+    id_number = text_field("公民身份号码", 18, help_text="18位，末位可为 X")
+    uscc = text_field("统一社会信用代码", 18, help_text="18位，见营业执照或登记证书")
+    legal_representative = text_field("法定代表人", 50, help_text="法定代表人或负责人姓名")
+    phone = text_field("手机号码", 20, help_text="接收办理进度短信")
+    address = text_field("联系地址", 200)
+
+    def __init__(self, *args: Any, version: ItemVersion, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.version = version
+        self.materials: dict[str, Material] = {}
+        for material in version.materials.all():
+            field = f"{MATERIAL_PREFIX}{material.pk}"
+            self.materials[field] = material
+            needed = self.uploads_required and material.required
+            self.fields[field] = forms.FileField(
+                label=material.name,
+                required=False,
+                help_text=material_help(material),
+                widget=forms.ClearableFileInput(
+                    attrs={"accept": ACCEPT, **({"required": True} if needed else {})}
+                ),
+                error_messages={"invalid": f"{material.name}：未收到文件，请重新选择"},
+            )
+
+    def material_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.materials]
+
+    def applicant(self) -> Applicant:
+        """The applicant as typed (a field that failed its own check reads as empty); the other kind's
+        identity fields are left out."""
+        data = self.cleaned_data
+        legal = data.get("kind") == ApplicantKind.LEGAL
+
+        def typed(name: str, wanted: bool = True) -> str:
+            return str(data.get(name) or "") if wanted else ""
+
+        return Applicant(
+            kind=typed("kind"),
+            name=typed("name"),
+            phone=typed("phone"),
+            id_number=typed("id_number", not legal),
+            uscc=typed("uscc", legal),
+            legal_representative=typed("legal_representative", legal),
+            address=typed("address"),
+        )
+
+    def uploads(self) -> list[uploads.Upload]:
+        return [
+            uploads.Upload(material=material.name, file=self.cleaned_data[field])
+            for field, material in self.materials.items()
+            if self.cleaned_data.get(field)
+        ]
+
+    def check_materials(self) -> None:
+        """Each file by its content; the 必要 materials present when uploads are required."""
+        for field, material in self.materials.items():
+            upload = self.cleaned_data.get(field)
+            if upload:
+                try:
+                    uploads.detect(upload)
+                except ApplicationError as exc:
+                    self.add_error(field, f"{material.name}：{exc.fields['file'][0]}")
+            elif self.uploads_required and material.required and field not in self.errors:
+                self.add_error(field, f"{material.name}：必要材料，请上传（{uploads.KINDS}）")
+
+    def show(self, exc: ApplicationError) -> None:
+        """The services' messages next to the fields they name (a material's next to its upload), unless
+        the field already says what is wrong with it."""
+        by_material = {material.name: field for field, material in self.materials.items()}
+        for name, messages in exc.fields.items():
+            field = by_material.get(name, name)
+            if field in self.errors:
+                continue
+            for message in messages:
+                self.add_error(field if field in self.fields else None, message)
+        if not exc.fields:
+            self.add_error(None, exc.message)
