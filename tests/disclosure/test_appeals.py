@@ -6,9 +6,8 @@ from datetime import date
 
 import pytest
 
-from tests.disclosure.conftest import started
+from tests.disclosure.conftest import appealed, decided, replied, started
 from yimen.core.errors import ApplicationError, NotPermitted, TransitionError
-from yimen.disclosure import services
 from yimen.disclosure.models import AppealKind, AppealResult, EventKind, Outcome
 
 pytestmark = pytest.mark.django_db
@@ -16,34 +15,19 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def refused(cast):
-    return services.reply(
-        request=started(cast, date(2024, 3, 4)),
-        by=cast.officer,
-        outcome=Outcome.PROCESS,
-        reasons="属于过程性信息",
-        on=date(2024, 3, 20),
+    return replied(
+        cast, started(cast, date(2024, 3, 4)), Outcome.PROCESS, date(2024, 3, 20), "属于过程性信息"
     )
 
 
 def test_a_reconsideration_then_a_suit_after_it(cast, refused) -> None:
-    review = services.file_appeal(
-        request=refused,
-        by=cast.officer,
-        kind=AppealKind.RECONSIDERATION,
-        filed_on=date(2024, 4, 15),
-        body="咸宁市人民政府",
-        reference="咸政复〔2024〕12号",
+    review = appealed(
+        cast, refused, AppealKind.RECONSIDERATION, date(2024, 4, 15), reference="咸政复〔2024〕12号"
     )
     assert (review.result, review.organisation_id) == ("", cast.centre.pk)  # 尚未审结
-    review = services.decide_appeal(
-        appeal=review, by=cast.officer, result=AppealResult.MAINTAINED, decided_on=date(2024, 6, 10)
-    )
-    suit = services.file_appeal(
-        request=refused,
-        by=cast.officer,
-        kind=AppealKind.LITIGATION_AFTER,
-        filed_on=date(2024, 6, 20),
-        body="咸宁市咸安区人民法院",
+    review = decided(cast, review, AppealResult.MAINTAINED, date(2024, 6, 10))
+    suit = appealed(
+        cast, refused, AppealKind.LITIGATION_AFTER, date(2024, 6, 20), body="咸宁市咸安区人民法院"
     )
     assert (review.result, review.decided_on, suit.kind) == (
         "maintained",
@@ -60,54 +44,24 @@ def test_a_reconsideration_then_a_suit_after_it(cast, refused) -> None:
 
 def test_a_suit_after_reconsideration_needs_the_reconsideration(cast, refused) -> None:
     with pytest.raises(ApplicationError) as wrong:
-        services.file_appeal(
-            request=refused,
-            by=cast.officer,
-            kind=AppealKind.LITIGATION_AFTER,
-            filed_on=date(2024, 4, 15),
-            body="法院",
-        )
+        appealed(cast, refused, AppealKind.LITIGATION_AFTER, date(2024, 4, 15), body="法院")
     assert "复议后起诉" in wrong.value.fields["kind"][0]
 
 
 def test_an_appeal_is_decided_once(cast, refused) -> None:
-    suit = services.file_appeal(
-        request=refused,
-        by=cast.officer,
-        kind=AppealKind.LITIGATION_DIRECT,
-        filed_on=date(2024, 5, 6),
-        body="咸安区人民法院",
-    )
-    services.decide_appeal(
-        appeal=suit, by=cast.officer, result=AppealResult.CORRECTED, decided_on=date(2024, 9, 2)
-    )
+    suit = appealed(cast, refused, AppealKind.LITIGATION_DIRECT, date(2024, 5, 6), body="咸安区人民法院")
+    decided(cast, suit, AppealResult.CORRECTED, date(2024, 9, 2))
     with pytest.raises(TransitionError):
-        services.decide_appeal(
-            appeal=suit, by=cast.officer, result=AppealResult.OTHER, decided_on=date(2024, 9, 3)
-        )
+        decided(cast, suit, AppealResult.OTHER, date(2024, 9, 3))
 
 
 def test_a_decision_cannot_precede_the_filing(cast, refused) -> None:
-    review = services.file_appeal(
-        request=refused,
-        by=cast.officer,
-        kind=AppealKind.RECONSIDERATION,
-        filed_on=date(2024, 4, 15),
-        body="市政府",
-    )
+    review = appealed(cast, refused, AppealKind.RECONSIDERATION, date(2024, 4, 15))
     with pytest.raises(ApplicationError) as wrong:
-        services.decide_appeal(
-            appeal=review, by=cast.officer, result=AppealResult.MAINTAINED, decided_on=date(2024, 4, 1)
-        )
+        decided(cast, review, AppealResult.MAINTAINED, date(2024, 4, 1))
     assert "decided_on" in wrong.value.fields
 
 
 def test_other_department_cannot_file(cast, refused) -> None:
     with pytest.raises(NotPermitted):
-        services.file_appeal(
-            request=refused,
-            by=cast.other,
-            kind=AppealKind.RECONSIDERATION,
-            filed_on=date(2024, 4, 15),
-            body="市政府",
-        )
+        appealed(cast, refused, AppealKind.RECONSIDERATION, date(2024, 4, 15), by=cast.other)

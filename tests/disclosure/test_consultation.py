@@ -7,23 +7,13 @@ from datetime import date
 
 import pytest
 
-from tests.disclosure.conftest import started
+from tests.disclosure.conftest import answered, consulted, replied, started
 from yimen.core.errors import TransitionError
-from yimen.disclosure import services
-from yimen.disclosure.models import ConsultationParty, RequestState
+from yimen.disclosure.models import ConsultationParty, Outcome, RequestState
 
 pytestmark = pytest.mark.django_db
 RECEIVED = date(2024, 9, 2)  # Monday; due Monday 2024-09-30 (中秋 09-15..17 off, 09-14 and 09-29 worked)
-
-
-def consult(cast, request, sent_on: date = date(2024, 9, 25), kind: str = ConsultationParty.THIRD_PARTY):
-    return services.start_consultation(
-        request=request,
-        by=cast.officer,
-        party_kind=kind,
-        party_name="咸宁市青山食品有限公司",
-        sent_on=sent_on,
-    )
+SENT = date(2024, 9, 25)  # Wednesday, to a third party
 
 
 def test_a_consultation_across_national_day_stops_the_clock(cast) -> None:
@@ -31,13 +21,11 @@ def test_a_consultation_across_national_day_stops_the_clock(cast) -> None:
     11 working days not counted, so 09-30 becomes Monday 2024-10-21."""
     request = started(cast, RECEIVED)
     assert request.due_on == date(2024, 9, 30)
-    consultation = consult(cast, request)
+    consultation = consulted(cast, request, SENT)
     assert consultation.reply_due_on == date(2024, 10, 21)  # 15 working days for the third party
     request.refresh_from_db()
     assert request.state == RequestState.CONSULTING
-    services.end_consultation(
-        consultation=consultation, by=cast.officer, replied_on=date(2024, 10, 15), opinion="不同意公开"
-    )
+    answered(cast, consultation, date(2024, 10, 15), "不同意公开")
     request.refresh_from_db()
     assert (request.state, request.paused_workdays, request.due_on) == (
         RequestState.IN_PROGRESS,
@@ -49,7 +37,7 @@ def test_a_consultation_across_national_day_stops_the_clock(cast) -> None:
 def test_while_open_the_pause_runs_to_the_other_sides_deadline(cast) -> None:
     """Still waiting: paused through 10-21 (15 working days), so due 4 working days later, Friday 10-25."""
     request = started(cast, RECEIVED)
-    consult(cast, request)
+    consulted(cast, request, SENT)
     request.refresh_from_db()
     assert (request.paused_workdays, request.due_on) == (15, date(2024, 10, 25))
 
@@ -57,26 +45,20 @@ def test_while_open_the_pause_runs_to_the_other_sides_deadline(cast) -> None:
 def test_a_late_opinion_pauses_no_longer_than_fifteen_working_days(cast) -> None:
     """条例第三十二条: answered 10-30, after its 10-21 deadline — only 15 working days are left out."""
     request = started(cast, RECEIVED)
-    consultation = consult(cast, request)
-    services.end_consultation(
-        consultation=consultation, by=cast.officer, replied_on=date(2024, 10, 30), opinion="逾期回复"
-    )
+    consultation = consulted(cast, request, SENT)
+    answered(cast, consultation, date(2024, 10, 30), "逾期回复")
     request.refresh_from_db()
     assert (request.paused_workdays, request.due_on) == (15, date(2024, 10, 25))
 
 
 def test_a_third_party_and_an_agency_at_once_count_their_days_once(cast) -> None:
     request = started(cast, RECEIVED)
-    first = consult(cast, request)
-    second = consult(cast, request, sent_on=date(2024, 9, 27), kind=ConsultationParty.AGENCY)
-    services.end_consultation(
-        consultation=first, by=cast.officer, replied_on=date(2024, 10, 15), opinion="同意"
-    )
+    first = consulted(cast, request, SENT)
+    second = consulted(cast, request, date(2024, 9, 27), ConsultationParty.AGENCY)
+    answered(cast, first, date(2024, 10, 15), "同意")
     request.refresh_from_db()
     assert request.state == RequestState.CONSULTING  # the agency has not answered yet
-    services.end_consultation(
-        consultation=second, by=cast.officer, replied_on=date(2024, 10, 10), opinion="同意"
-    )
+    answered(cast, second, date(2024, 10, 10), "同意")
     request.refresh_from_db()
     assert (request.state, request.paused_workdays, request.due_on) == (
         RequestState.IN_PROGRESS,
@@ -87,27 +69,16 @@ def test_a_third_party_and_an_agency_at_once_count_their_days_once(cast) -> None
 
 def test_an_opinion_is_recorded_once(cast) -> None:
     request = started(cast, RECEIVED)
-    consultation = consult(cast, request)
-    consult(cast, request, sent_on=date(2024, 9, 26))
-    services.end_consultation(
-        consultation=consultation, by=cast.officer, replied_on=date(2024, 10, 8), opinion="同意"
-    )
+    consultation = consulted(cast, request, SENT)
+    consulted(cast, request, date(2024, 9, 26))
+    answered(cast, consultation, date(2024, 10, 8), "同意")
     with pytest.raises(TransitionError):
-        services.end_consultation(
-            consultation=consultation, by=cast.officer, replied_on=date(2024, 10, 9), opinion="同意"
-        )
+        answered(cast, consultation, date(2024, 10, 9), "同意")
 
 
 def test_no_reply_while_consulting(cast) -> None:
     request = started(cast, RECEIVED)
-    consult(cast, request)
+    consulted(cast, request, SENT)
     with pytest.raises(TransitionError) as refused:
-        services.reply(
-            request=request,
-            by=cast.officer,
-            outcome="r1",
-            reasons="",
-            how_to_obtain="邮件发送",
-            on=date(2024, 10, 8),
-        )
+        replied(cast, request, Outcome.DISCLOSED, date(2024, 10, 8), how_to_obtain="邮件发送")
     assert "征求意见中" in refused.value.message

@@ -9,10 +9,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.disclosure.conftest import filed, started
+from tests.disclosure.conftest import answered, consulted, filed, replied, started
 from yimen.disclosure import deadlines, services
 from yimen.disclosure.clock import Pause, due_date
-from yimen.disclosure.models import ConsultationParty
+from yimen.disclosure.models import Outcome
 
 pytestmark = pytest.mark.django_db
 
@@ -83,19 +83,7 @@ def test_a_consultation_never_moves_a_requests_deadline_earlier(cast, sent: int,
     request = started(cast, date(2024, 9, 2))
     before = request.due_on
     sent_on = date(2024, 9, 2) + timedelta(days=sent)
-    consultation = services.start_consultation(
-        request=request,
-        by=cast.officer,
-        party_kind=ConsultationParty.THIRD_PARTY,
-        party_name="某公司",
-        sent_on=sent_on,
-    )
-    services.end_consultation(
-        consultation=consultation,
-        by=cast.officer,
-        replied_on=sent_on + timedelta(days=replied),
-        opinion="不同意公开",
-    )
+    answered(cast, consulted(cast, request, sent_on), sent_on + timedelta(days=replied), "不同意公开")
     request.refresh_from_db()
     assert request.due_on >= before
     request.delete()
@@ -105,16 +93,7 @@ def test_the_explanation_lets_an_auditor_redo_the_count(cast) -> None:
     """Received 2024-09-02 (due 09-30); a third party consulted 09-25 → 10-15 (11 working days across 国庆,
     09-29 counted as 调休); extended 5 working days on 10-16 with the head's consent: due 10-28."""
     request = started(cast, date(2024, 9, 2))
-    consultation = services.start_consultation(
-        request=request,
-        by=cast.officer,
-        party_kind=ConsultationParty.THIRD_PARTY,
-        party_name="青山公司",
-        sent_on=date(2024, 9, 25),
-    )
-    services.end_consultation(
-        consultation=consultation, by=cast.officer, replied_on=date(2024, 10, 15), opinion="同意"
-    )
+    answered(cast, consulted(cast, request, date(2024, 9, 25)), date(2024, 10, 15))
     services.extend(request=request, by=cast.head, workdays=5, reason="需调取档案", on=date(2024, 10, 16))
     request.refresh_from_db()
     steps = deadlines.explain(request)
@@ -135,16 +114,7 @@ def test_facts_already_read_set_the_same_clock_without_reading_them_again(
     """The demo reads each request's facts once, for its clock and for every step's deadline: received
     2024-09-02 (due 09-30), a third party consulted 09-25 → 10-15 (11 working days): due 10-21."""
     request = started(cast, date(2024, 9, 2))
-    consultation = services.start_consultation(
-        request=request,
-        by=cast.officer,
-        party_kind="third_party",
-        party_name="青山公司",
-        sent_on=date(2024, 9, 25),
-    )
-    services.end_consultation(
-        consultation=consultation, by=cast.officer, replied_on=date(2024, 10, 15), opinion="同意"
-    )
+    answered(cast, consulted(cast, request, date(2024, 9, 25)), date(2024, 10, 15))
     request.refresh_from_db()
     facts = deadlines.facts_of(request)
     request.due_on, request.paused_workdays = date(2024, 9, 30), 0
@@ -160,9 +130,7 @@ def test_overdue_is_derived_from_the_stored_deadline(cast) -> None:
     request = filed(cast, date(2024, 3, 4))
     assert not deadlines.is_overdue(request, date(2024, 4, 1))
     assert deadlines.is_overdue(request, date(2024, 4, 2))
-    request = services.reply(
-        request=request, by=cast.officer, outcome="r4_1", reasons="本机关未制作该信息", on=date(2024, 4, 3)
-    )
+    request = replied(cast, request, Outcome.NOT_HELD, date(2024, 4, 3), "本机关未制作该信息")
     assert not deadlines.is_overdue(request, date(2024, 4, 9))
     assert deadlines.answered_late(request)
 

@@ -14,9 +14,8 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from tests.conftest import PASSWORD, make_staff
-from tests.disclosure.conftest import COMPANY, filed, started
+from tests.disclosure.conftest import COMPANY, answered, consulted, filed, replied, started
 from yimen.core import calendar
-from yimen.disclosure import services
 from yimen.disclosure.models import DisclosureRequest, Outcome, RequestState
 from yimen.org.models import Role
 
@@ -50,9 +49,7 @@ def test_the_desk_shows_open_requests_soonest_first_with_red_and_yellow_cards(cl
     soon = filed(cast, due_tomorrow(), applicant=COMPANY)
     fresh = filed(cast, timezone.localdate())
     done = started(cast, date(2024, 9, 27))
-    services.reply(
-        request=done, by=cast.officer, outcome=Outcome.NOT_HELD, reasons="经检索没有", on=date(2024, 10, 9)
-    )
+    replied(cast, done, Outcome.NOT_HELD, date(2024, 10, 9), "经检索没有")
 
     page = signed_in(client).get("/office/disclosure/").content.decode()
 
@@ -89,16 +86,8 @@ def test_the_page_explains_a_deadline_paused_by_a_consultation_over_national_day
     """Received 2024-09-20, due 2024-10-23. A third party is consulted from 09-27 and answers 10-11: the
     working days 09-29, 09-30, 10-08 … 10-11 (6) are not counted, so the reply is due 2024-10-31."""
     request = started(cast, date(2024, 9, 20))
-    consultation = services.start_consultation(
-        request=request,
-        by=cast.officer,
-        party_kind="third_party",
-        party_name="咸宁市某置业有限公司",
-        sent_on=date(2024, 9, 27),
-    )
-    services.end_consultation(
-        consultation=consultation, by=cast.officer, replied_on=date(2024, 10, 11), opinion="不同意公开"
-    )
+    consultation = consulted(cast, request, date(2024, 9, 27), party_name="咸宁市某置业有限公司")
+    answered(cast, consultation, date(2024, 10, 11), "不同意公开")
 
     page = signed_in(client).get(f"/office/disclosure/{request.pk}/").content.decode()
 
@@ -260,9 +249,7 @@ def test_the_officer_replies_delivers_closes_and_prints_the_letter(client: Clien
 
 def test_an_appeal_is_filed_and_decided_on_the_requests_page(client: Client, cast) -> None:
     request = started(cast, date(2024, 9, 27))
-    services.reply(
-        request=request, by=cast.officer, outcome=Outcome.PROCESS, reasons="过程性信息", on=date(2024, 10, 10)
-    )
+    replied(cast, request, Outcome.PROCESS, date(2024, 10, 10), "过程性信息")
     signed_in(client)
     step(client, request, "file_appeal", kind="reconsideration", filed_on="2024-11-20", body="咸宁市人民政府")
     appeal = request.appeals.get()

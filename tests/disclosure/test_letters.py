@@ -8,7 +8,7 @@ import pytest
 
 from tests.cases.test_notices import assert_says, docx_text
 from tests.catalog.test_guide_pdf import pdf_fonts, pdf_text
-from tests.disclosure.conftest import COMPANY, started
+from tests.disclosure.conftest import COMPANY, clarification_asked, replied, started
 from yimen.core.errors import TransitionError
 from yimen.disclosure import letters, services
 from yimen.disclosure.models import Outcome
@@ -21,14 +21,14 @@ def read_back(request) -> dict[str, str]:
 
 
 def test_a_partial_disclosure_letter_says_what_why_how_and_the_remedies(cast) -> None:
-    request = services.reply(
-        request=started(cast, date(2024, 3, 4), applicant=COMPANY),
-        by=cast.officer,
-        outcome=Outcome.PARTIAL,
-        reasons="其中第3页涉及第三方商业秘密，依据条例第十五条不予公开。",
+    request = replied(
+        cast,
+        started(cast, date(2024, 3, 4), applicant=COMPANY),
+        Outcome.PARTIAL,
+        date(2024, 3, 20),
+        "其中第3页涉及第三方商业秘密，依据条例第十五条不予公开。",
         how_to_obtain="可公开部分已通过电子邮件发送至 office@qingshan.example.cn",
         pages=12,
-        on=date(2024, 3, 20),
     )
     texts = read_back(request)
     assert_says(
@@ -55,12 +55,8 @@ def test_a_partial_disclosure_letter_says_what_why_how_and_the_remedies(cast) ->
 def test_a_letter_reads_the_stored_reply_even_after_the_template_changes(cast) -> None:
     from yimen.disclosure.models import LetterTemplate
 
-    request = services.reply(
-        request=started(cast, date(2024, 3, 4)),
-        by=cast.officer,
-        outcome=Outcome.NOT_HELD,
-        reasons="本机关未制作该信息。",
-        on=date(2024, 3, 20),
+    request = replied(
+        cast, started(cast, date(2024, 3, 4)), Outcome.NOT_HELD, date(2024, 3, 20), "本机关未制作该信息。"
     )
     LetterTemplate.objects.create(outcome=Outcome.NOT_HELD, title="新标题", body="新的正文")
     assert_says({"docx": docx_text(letters.letter_docx(request))}, "本机关未制作该信息。")
@@ -72,12 +68,8 @@ def test_no_letter_before_the_reply(cast) -> None:
 
 
 def test_a_request_closed_for_no_supplement_has_its_letter(cast) -> None:
-    request = services.request_clarification(
-        request=started(cast, date(2024, 3, 4)),
-        by=cast.officer,
-        items="请写明文号",
-        deadline_on=date(2024, 3, 22),
-        on=date(2024, 3, 6),
+    request = clarification_asked(
+        cast, started(cast, date(2024, 3, 4)), date(2024, 3, 6), date(2024, 3, 22), "请写明文号"
     )
     request = services.expire_clarification(request=request, by=None, on=date(2024, 3, 25))
     assert_says(
@@ -96,12 +88,12 @@ def read_notice(request, kind: str) -> dict[str, str]:
 
 
 def test_the_applicant_is_told_what_to_complete_and_by_when(cast) -> None:
-    request = services.request_clarification(
-        request=started(cast, date(2024, 3, 4)),
-        by=cast.officer,
-        items=["请写明所需文件的文号", "请说明所需信息的时间范围"],
-        deadline_on=date(2024, 3, 22),
-        on=date(2024, 3, 6),
+    request = clarification_asked(
+        cast,
+        started(cast, date(2024, 3, 4)),
+        date(2024, 3, 6),
+        date(2024, 3, 22),
+        ["请写明所需文件的文号", "请说明所需信息的时间范围"],
     )
     assert letters.available(request) == ["clarification"]
     assert_says(

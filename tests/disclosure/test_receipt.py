@@ -103,16 +103,7 @@ def test_bad_identity_is_reported_per_field_and_nothing_is_saved(cast) -> None:
 
     bad = services.Applicant(applicant_type="natural", name="", phone="12", id_number="110105194912310021")
     with pytest.raises(ApplicationError) as refused:
-        services.register(
-            organisation=cast.centre,
-            by=cast.officer,
-            channel=Channel.IN_PERSON,
-            applicant=bad,
-            description="",
-            form_wanted=FormWanted.PAPER,
-            delivery_method=DeliveryMethod.POST,
-            submitted_on=date(2024, 3, 4),
-        )
+        filed(cast, date(2024, 3, 4), applicant=bad, description="", form_wanted=FormWanted.PAPER)
     fields = refused.value.fields
     assert {"name", "phone", "id_number", "description", "address"} <= set(fields)
     assert "校验码" in fields["id_number"][0]
@@ -121,28 +112,17 @@ def test_bad_identity_is_reported_per_field_and_nothing_is_saved(cast) -> None:
 
 def test_other_department_cannot_register_for_the_centre(cast) -> None:
     with pytest.raises(NotPermitted):
-        services.register(
-            organisation=cast.centre,
-            by=cast.other,
-            channel=Channel.IN_PERSON,
-            applicant=COMPANY,
-            description="x",
-            form_wanted=FormWanted.PAPER,
-            delivery_method=DeliveryMethod.PICKUP,
-            submitted_on=date(2024, 3, 4),
-        )
+        filed(cast, date(2024, 3, 4), applicant=COMPANY, by=cast.other)
 
 
 def test_the_portal_files_without_staff(cast) -> None:
-    request = services.register(
-        organisation=cast.centre,
-        by=None,
+    request = filed(
+        cast,
+        date(2024, 3, 4),
         channel=Channel.ONLINE,
         applicant=COMPANY,
-        description="2023年度食品经营许可核发数量",
-        form_wanted=FormWanted.ELECTRONIC,
+        by=None,
         delivery_method=DeliveryMethod.ONLINE,
-        submitted_on=date(2024, 3, 4),
     )
     assert request.created_by is None and request.received_on == date(2024, 3, 4)
     assert deadlines.receipt_date(channel=Channel.ONLINE, submitted_on=date(2024, 3, 4)) == date(2024, 3, 4)

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from tests.disclosure.conftest import started
+from tests.disclosure.conftest import consulted, replied, started
 from yimen.core import events
 from yimen.core.models import OutboxMessage
 from yimen.core.services import set_day
@@ -25,13 +25,7 @@ def changed() -> None:
 def test_a_closed_day_moves_an_open_deadline_and_says_so(cast) -> None:
     """Received 2024-03-04 (due 04-01); 03-15 closed for a typhoon: due 04-02."""
     request = started(cast, date(2024, 3, 4))
-    answered = services.reply(
-        request=started(cast, date(2024, 3, 4)),
-        by=cast.officer,
-        outcome=Outcome.NOT_HELD,
-        reasons="x",
-        on=date(2024, 3, 8),
-    )
+    answered = replied(cast, started(cast, date(2024, 3, 4)), Outcome.NOT_HELD, date(2024, 3, 8), "x")
     set_day(day=date(2024, 3, 15), is_workday=False, note="台风停止办公", by=cast.admin)
     changed()
     request.refresh_from_db()
@@ -44,13 +38,7 @@ def test_a_closed_day_moves_an_open_deadline_and_says_so(cast) -> None:
 
 def test_pending_consultation_and_payment_deadlines_are_recounted(cast) -> None:
     consulting = started(cast, date(2024, 9, 2))
-    consultation = services.start_consultation(
-        request=consulting,
-        by=cast.officer,
-        party_kind=ConsultationParty.AGENCY,
-        party_name="市档案馆",
-        sent_on=date(2024, 9, 25),
-    )
+    consultation = consulted(cast, consulting, date(2024, 9, 25), ConsultationParty.AGENCY, "市档案馆")
     paying = started(cast, date(2024, 9, 2))
     notice = services.issue_fee_notice(
         request=paying, by=cast.officer, method=FeeMethod.PER_PAGE, quantity=60, on=date(2024, 9, 25)

@@ -8,8 +8,8 @@ from datetime import date
 import pytest
 from django.conf import settings
 
-from tests.disclosure.conftest import started
-from yimen.core.errors import ApplicationError, TransitionError
+from tests.disclosure.conftest import clarification_asked, filed, replied, started
+from yimen.core.errors import ApplicationError, NotPermitted, TransitionError
 from yimen.disclosure import letter_texts, services
 from yimen.disclosure.models import EventKind, LetterTemplate, Outcome, RequestState
 
@@ -21,13 +21,13 @@ REPLIABLE = [o for o in Outcome.values if o not in ("r6_1", "r6_2", "r4_3")]
 
 @pytest.mark.parametrize("outcome", REPLIABLE)
 def test_every_outcome_has_its_legal_basis_and_the_remedies(cast, outcome: str) -> None:
-    request = services.reply(
-        request=started(cast, RECEIVED),
-        by=cast.officer,
-        outcome=outcome,
-        reasons="经核查，理由如下。",
+    request = replied(
+        cast,
+        started(cast, RECEIVED),
+        outcome,
+        REPLIED,
+        "经核查，理由如下。",
         how_to_obtain="已通过电子邮件发送",
-        on=REPLIED,
     )
     body = request.reply.body
     assert (request.state, request.outcome, request.replied_on) == (RequestState.REPLIED, outcome, REPLIED)
@@ -49,14 +49,7 @@ def test_each_outcome_maps_to_a_reply_type_of_article_36() -> None:
 def test_partial_disclosure_needs_reasons_for_what_is_withheld(cast) -> None:
     request = started(cast, RECEIVED)
     with pytest.raises(ApplicationError) as refused:
-        services.reply(
-            request=request,
-            by=cast.officer,
-            outcome=Outcome.PARTIAL,
-            reasons="",
-            how_to_obtain="邮寄",
-            on=REPLIED,
-        )
+        replied(cast, request, Outcome.PARTIAL, REPLIED, how_to_obtain="邮寄")
     assert "第三十七条" in refused.value.fields["reasons"][0]
     request.refresh_from_db()
     assert request.state == RequestState.IN_PROGRESS and not hasattr(request, "reply")
@@ -64,26 +57,13 @@ def test_partial_disclosure_needs_reasons_for_what_is_withheld(cast) -> None:
 
 def test_disclosure_says_how_to_obtain(cast) -> None:
     with pytest.raises(ApplicationError) as refused:
-        services.reply(
-            request=started(cast, RECEIVED),
-            by=cast.officer,
-            outcome=Outcome.DISCLOSED,
-            reasons="",
-            on=REPLIED,
-        )
+        replied(cast, started(cast, RECEIVED), Outcome.DISCLOSED, REPLIED)
     assert "how_to_obtain" in refused.value.fields
 
 
 def test_information_already_published_links_to_the_publication(cast, desk) -> None:
     publication = desk.published()
-    request = services.reply(
-        request=started(cast, RECEIVED),
-        by=cast.officer,
-        outcome=Outcome.DISCLOSED,
-        reasons="",
-        publication=publication,
-        on=REPLIED,
-    )
+    request = replied(cast, started(cast, RECEIVED), Outcome.DISCLOSED, REPLIED, publication=publication)
     assert request.publication == publication
     assert f"《{publication.title}》" in request.reply.body
     base = settings.YIMEN["PUBLIC_BASE_URL"].rstrip("/")
@@ -93,68 +73,34 @@ def test_information_already_published_links_to_the_publication(cast, desk) -> N
 
 def test_an_unpublished_draft_cannot_be_linked(cast, desk) -> None:
     with pytest.raises(ApplicationError) as refused:
-        services.reply(
-            request=started(cast, RECEIVED),
-            by=cast.officer,
-            outcome=Outcome.DISCLOSED,
-            reasons="",
-            publication=desk.draft(),
-            on=REPLIED,
-        )
+        replied(cast, started(cast, RECEIVED), Outcome.DISCLOSED, REPLIED, publication=desk.draft())
     assert "尚未发布" in refused.value.fields["publication"][0]
 
 
 def test_outcomes_of_the_applicants_silence_are_not_chosen_by_hand(cast) -> None:
     for outcome in (Outcome.NO_CLARIFICATION, Outcome.FEE_UNPAID, Outcome.STILL_UNCLEAR):
         with pytest.raises(ApplicationError):
-            services.reply(
-                request=started(cast, RECEIVED), by=cast.officer, outcome=outcome, reasons="x", on=REPLIED
-            )
+            replied(cast, started(cast, RECEIVED), outcome, REPLIED, "x")
 
 
 def test_still_unclear_after_the_supplement(cast) -> None:
-    request = services.request_clarification(
-        request=started(cast, RECEIVED),
-        by=cast.officer,
-        items="请写明文号",
-        deadline_on=date(2024, 3, 22),
-        on=date(2024, 3, 6),
+    request = clarification_asked(
+        cast, started(cast, RECEIVED), date(2024, 3, 6), date(2024, 3, 22), "请写明文号"
     )
     request = services.receive_clarification(
         request=request, by=None, content="不清楚文号", on=date(2024, 3, 11)
     )
-    request = services.reply(
-        request=request,
-        by=cast.officer,
-        outcome=Outcome.STILL_UNCLEAR,
-        reasons="补正后仍无法确定所需信息",
-        on=REPLIED,
-    )
+    request = replied(cast, request, Outcome.STILL_UNCLEAR, REPLIED, "补正后仍无法确定所需信息")
     assert "2024年3月6日" in request.reply.body and request.outcome == "r4_3"
 
 
 def test_an_answer_on_the_spot_needs_no_start(cast) -> None:
-    from tests.disclosure.conftest import filed
-
-    request = services.reply(
-        request=filed(cast, RECEIVED),
-        by=cast.officer,
-        outcome=Outcome.PUBLICATION,
-        reasons="",
-        how_to_obtain="市图书馆",
-        on=RECEIVED,
-    )
+    request = replied(cast, filed(cast, RECEIVED), Outcome.PUBLICATION, RECEIVED, how_to_obtain="市图书馆")
     assert request.state == RequestState.REPLIED
 
 
 def test_deliver_then_close(cast) -> None:
-    request = services.reply(
-        request=started(cast, RECEIVED),
-        by=cast.officer,
-        outcome=Outcome.NOT_HELD,
-        reasons="未制作",
-        on=REPLIED,
-    )
+    request = replied(cast, started(cast, RECEIVED), Outcome.NOT_HELD, REPLIED, "未制作")
     with pytest.raises(TransitionError):
         services.close(request=request, by=cast.officer, on=REPLIED)
     request = services.deliver(request=request, by=cast.officer, on=date(2024, 3, 21))
@@ -174,13 +120,7 @@ def test_deliver_then_close(cast) -> None:
 
 
 def test_a_late_reply_is_recorded_as_late(cast) -> None:
-    request = services.reply(
-        request=started(cast, RECEIVED),
-        by=cast.officer,
-        outcome=Outcome.NOT_HELD,
-        reasons="未制作",
-        on=date(2024, 4, 2),
-    )
+    request = replied(cast, started(cast, RECEIVED), Outcome.NOT_HELD, date(2024, 4, 2), "未制作")
     assert "超过答复期限" in request.events.get(kind=EventKind.REPLIED).note
 
 
@@ -190,21 +130,11 @@ def test_an_edited_template_is_used(cast) -> None:
         title="信息不存在告知书",
         body="{{ applicant }}：经检索，{{ organisation }}没有该信息。{{ reasons }}",
     )
-    request = services.reply(
-        request=started(cast, RECEIVED),
-        by=cast.officer,
-        outcome=Outcome.NOT_HELD,
-        reasons="请向档案馆咨询。",
-        on=REPLIED,
-    )
+    request = replied(cast, started(cast, RECEIVED), Outcome.NOT_HELD, REPLIED, "请向档案馆咨询。")
     assert request.reply.body.startswith("张三：经检索，咸宁市政务服务中心没有该信息。请向档案馆咨询。")
     assert "六个月内" in request.reply.body
 
 
 def test_other_department_cannot_reply(cast) -> None:
-    from yimen.core.errors import NotPermitted
-
     with pytest.raises(NotPermitted):
-        services.reply(
-            request=started(cast, RECEIVED), by=cast.other, outcome=Outcome.NOT_HELD, reasons="x", on=REPLIED
-        )
+        replied(cast, started(cast, RECEIVED), Outcome.NOT_HELD, REPLIED, "x", by=cast.other)

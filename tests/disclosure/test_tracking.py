@@ -13,20 +13,14 @@ from django.utils import timezone
 from docx import Document
 
 from tests.conftest import PASSWORD
-from tests.disclosure.conftest import COMPANY, filed, started
-from tests.publishing import conftest as publishing
+from tests.disclosure.conftest import COMPANY, clarification_asked, filed, replied, started
 from yimen.core import calendar
 from yimen.core.throttle import LOOKUPS
-from yimen.disclosure import services
 from yimen.disclosure.models import Outcome, RequestState
 from yimen.portal.disclosure_views import WRONG
 
 pytestmark = pytest.mark.django_db
 MAX_FAILURES, TOO_MANY = LOOKUPS.limit(), LOOKUPS.message
-
-# Proactive disclosure's fixtures, for a reply that points to a publication.
-desk = publishing.desk
-search_index = publishing.search_index
 
 SECRETS = ("张三", "11010519491231002X", "13812345678", "温泉路")
 
@@ -85,13 +79,7 @@ def test_the_applicant_supplements_online_and_the_twenty_days_start_again(client
     """Received 2024-09-27; 补正 asked 2024-09-30: until it arrives the clock runs from the 补正 deadline.
     Supplemented online today, the new deadline is 20 working days after today."""
     request = started(cast, date(2024, 9, 27))
-    services.request_clarification(
-        request=request,
-        by=cast.officer,
-        items="请写明所需文件的年份",
-        deadline_on=date(2099, 12, 31),
-        on=date(2024, 9, 30),
-    )
+    clarification_asked(cast, request, date(2024, 9, 30), date(2099, 12, 31))
     track(client, request.number, request.query_code)
     page = client.get(f"/disclosure/track/{request.number}/").content.decode()
     assert "需要您补正申请" in page and "请写明所需文件的年份" in page and "2099-12-31" in page
@@ -109,13 +97,7 @@ def test_the_applicant_supplements_online_and_the_twenty_days_start_again(client
 
 def test_an_empty_supplement_is_refused_and_changes_nothing(client: Client, cast) -> None:
     request = started(cast, date(2024, 9, 27))
-    services.request_clarification(
-        request=request,
-        by=cast.officer,
-        items="请写明年份",
-        deadline_on=date(2099, 12, 31),
-        on=date(2024, 9, 30),
-    )
+    clarification_asked(cast, request, date(2024, 9, 30), date(2099, 12, 31), "请写明年份")
     track(client, request.number, request.query_code)
     response = client.post(f"/disclosure/track/{request.number}/supplement/", {"content": " "})
     assert response.status_code == 422 and "补正内容：必填" in response.content.decode()
@@ -128,13 +110,13 @@ def test_the_letter_is_downloaded_once_the_reply_is_made(client: Client, cast) -
     track(client, request.number, request.query_code)
     assert client.get(f"/disclosure/track/{request.number}/letter.pdf").status_code == 404
 
-    services.reply(
-        request=request,
-        by=cast.officer,
-        outcome=Outcome.PARTIAL,
-        reasons="第三方商业秘密部分不予公开",
+    replied(
+        cast,
+        request,
+        Outcome.PARTIAL,
+        date(2024, 10, 15),
+        "第三方商业秘密部分不予公开",
         how_to_obtain="通过电子邮件发送",
-        on=date(2024, 10, 15),
     )
     page = client.get(f"/disclosure/track/{request.number}/").content.decode()
     assert 'data-testid="outcome">部分公开' in page
