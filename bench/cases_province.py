@@ -30,7 +30,7 @@ INSERT = """
 INSERT INTO cases_case (number, query_code, item_id, version_id, organisation_id, window_id, channel, state,
     lock_version, applicant_kind, applicant_name, id_number, uscc, legal_representative, phone, address,
     submitted_at, accepted_at, promised_due, legal_due, due_provisional, paused_workdays, step, step_index,
-    concluded_at, result, result_reason, certificate_no, delivered_at, delivery_method, tracking_no)
+    concluded_at, result, result_reason, certificate_no, delivered_at, delivery_method, tracking_no, business_type)
 SELECT o.impl_code || to_char(a.acc AT TIME ZONE %(tz)s, 'YYYYMMDD') || lpad(g.n::text, 8, '0'),
     lpad(floor(g.r5 * 1000000)::int::text, 6, '0'), o.item_id, o.version_id, o.organisation_id, o.window_id,
     CASE WHEN g.r4 < 0.85 THEN 'window' ELSE 'online' END,
@@ -38,7 +38,7 @@ SELECT o.impl_code || to_char(a.acc AT TIME ZONE %(tz)s, 'YYYYMMDD') || lpad(g.n
     '', '', '13812345678', '', a.acc - interval '10 minutes', a.acc, a.due,
     a.acc + (a.due - a.acc) * o.legal_ratio, false, 0, CASE WHEN f.fin IS NULL THEN '审查' ELSE '办结' END, 0,
     f.fin, CASE WHEN f.fin IS NULL THEN '' ELSE 'issued' END, '',
-    CASE WHEN f.fin IS NULL THEN '' ELSE 'ZZ' || g.n END, NULL, '', ''
+    CASE WHEN f.fin IS NULL THEN '' ELSE 'ZZ' || g.n END, NULL, '', '', ''
 FROM (
     SELECT n, random() AS r1, random() AS r2, random() AS r3, random() AS r4, random() AS r5,
         random() AS r6, random() AS r7

@@ -14,6 +14,7 @@ from django.urls import reverse
 from tests.cases import conftest as cases
 from tests.cases.conftest import APPLICANT, file, local
 from tests.cases.test_uploads import PDF, PNG, files_on_disk, upload
+from tests.catalog.conftest import published
 from tests.conftest import make_staff
 from yimen.cases import services
 from yimen.cases.models import Case, CaseFile, CaseState, Result, ReviewState
@@ -131,6 +132,24 @@ def test_bad_applicant_data_comes_back_field_by_field(client: Client, licence, c
     assert "手机号码：应为11位手机号码" in page.split('data-testid="error-phone"', 1)[1].split("</ul>")[0]
     assert "校验码错误" in page.split('data-testid="error-id_number"', 1)[1].split("</ul>")[0]
     assert not Case.objects.exists()
+
+
+def test_the_clerk_picks_the_business_type_of_an_item_with_several_and_the_case_page_shows_it(
+    client: Client, people, cast
+) -> None:
+    version = published(people, basic_code="XK-3", business_types=["初次申领", "变更"])
+    client.force_login(cast.clerk)
+    url = reverse("office_cases:intake_item", args=[version.item_id])
+    assert '<option value="变更">变更</option>' in client.get(url).content.decode()
+
+    missing = client.post(url, {**PERSON, "then": "register"})
+    assert missing.status_code == 422
+    error = missing.content.decode().split('data-testid="error-business_type"', 1)[1].split("</ul>")[0]
+    assert "业务类型：请选择本次办理的业务类型（该事项有：初次申领、变更）" in error
+
+    done = client.post(url, {**PERSON, "business_type": "变更", "then": "register"}, follow=True)
+    assert '<dt>业务类型</dt><dd data-testid="business-type">变更</dd>' in done.content.decode()
+    assert Case.objects.get().business_type == "变更"
 
 
 def test_an_instant_item_is_accepted_and_concluded_in_one_step(client: Client, instant, cast) -> None:

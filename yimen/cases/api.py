@@ -40,6 +40,7 @@ label_fields(
     uscc="统一社会信用代码",
     legal_representative="法定代表人",
     address="联系地址",
+    business_type="业务类型",
     code="查询码",
     expected_version="办件版本号（lock_version）",
     reason="理由",
@@ -68,6 +69,9 @@ class Application(Schema):
     uscc: str = Field("", max_length=30, description="统一社会信用代码（法人）")
     legal_representative: str = Field("", max_length=50, description="法定代表人（法人）")
     address: str = Field("", max_length=200)
+    business_type: str = Field(
+        "", max_length=50, description="业务类型：事项办事指南列出多种时必填，取其中之一"
+    )
 
 
 class Created(Schema):
@@ -86,6 +90,7 @@ class StepOut(Schema):
 class PublicStatus(Schema):
     number: str
     item: str
+    business_type: str = Field(description="业务类型")
     applicant: str = Field(description="申请人（已脱敏）")
     state: str
     accepted_at: str

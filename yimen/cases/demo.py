@@ -105,7 +105,7 @@ CASE_COLUMNS = (
     "state", "lock_version", "applicant_kind", "applicant_name", "id_number", "uscc",
     "legal_representative", "phone", "address", "submitted_at", "accepted_at", "promised_due",
     "legal_due", "due_provisional", "paused_workdays", "step", "step_index", "concluded_at", "result",
-    "result_reason", "certificate_no", "delivered_at", "delivery_method", "tracking_no",
+    "result_reason", "certificate_no", "delivered_at", "delivery_method", "tracking_no", "business_type",
 )  # fmt: skip
 EVENT_COLUMNS = ("case_id", "at", "action", "label", "state", "by_id", "note", "data")
 EVALUATION_COLUMNS = (
@@ -281,16 +281,18 @@ def case_row(
         "",
     )
     submitted_at = accepted_at - timedelta(minutes=1 + int(r() * 29))
+    types = version.business_types or []
+    filed = (types[0] if len(types) == 1 else "",)
     if version.is_immediate:
         return (*head, CaseState.CONCLUDED, *person, submitted_at, accepted_at, accepted_at, accepted_at,
-                False, 0, "办结", 0, accepted_at, Result.ISSUED, "", certificate, None, "", "")  # fmt: skip
+                False, 0, "办结", 0, accepted_at, Result.ISSUED, "", certificate, None, "", "", *filed)  # fmt: skip
     promised = due(accepted_at, version.promised_limit, version.promised_unit)
     legal = due(accepted_at, version.legal_limit, version.legal_unit)
     assert promised.at is not None
     dates = (submitted_at, accepted_at, promised.at, legal.at, promised.provisional, 0)
     finish = accepted_at + (promised.at - accepted_at) * rng.uniform(0.2, 1.08)  # a few finish late
     if finish > now:
-        return (*head, CaseState.HANDLING, *person, *dates, "审查", 0, None, "", "", "", None, "", "")
+        return (*head, CaseState.HANDLING, *person, *dates, "审查", 0, None, "", "", "", None, "", "", *filed)
     state = CaseState.DELIVERED if r() < 0.7 else CaseState.CONCLUDED
     if r() < 0.04:
         result, reason, certificate = Result.DENIED, "申请材料不符合法定条件", ""
@@ -303,7 +305,7 @@ def case_row(
         if method == DeliveryMethod.COURIER:
             tracking = f"SF{rng.randrange(10**10):010d}"
     return (*head, state, *person, *dates, "办结", 0, finish, result, reason, certificate, delivered_at, method,
-            tracking)  # fmt: skip
+            tracking, *filed)  # fmt: skip
 
 
 def _timeline(cases: list[Row]) -> list[Row]:

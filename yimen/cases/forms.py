@@ -1,6 +1,7 @@
 """The application form both doors share: 网上申办 on the portal and 一窗受理 in the office.
 
-The applicant's fields and one upload per material of the item's version. The form only parses what
+The applicant's fields, the business type when the guide lists several, and one upload per material of
+the item's version. The form only parses what
 was typed; the rules (ID numbers, credit codes, phones) live in `cases.intake` and come back as
 `ApplicationError.fields`, which `show()` puts next to the field they name.
 """
@@ -56,6 +57,15 @@ class ApplicationForm(forms.Form):
     def __init__(self, *args: Any, version: ItemVersion, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.version = version
+        types = list(version.business_types or [])
+        if len(types) > 1:  # with one, that one is the case's (cases.intake)
+            self.fields["business_type"] = forms.ChoiceField(
+                label="业务类型",
+                required=False,
+                choices=[("", "请选择"), *((t, t) for t in types)],
+                widget=forms.Select(attrs={"required": True}),
+                error_messages={"invalid_choice": "业务类型：只能从列出的业务类型中选择"},
+            )
         self.materials: dict[str, Material] = {}
         for material in version.materials.all():
             field = f"{MATERIAL_PREFIX}{material.pk}"
@@ -91,6 +101,7 @@ class ApplicationForm(forms.Form):
             uscc=typed("uscc", legal),
             legal_representative=typed("legal_representative", legal),
             address=typed("address"),
+            business_type=typed("business_type"),
         )
 
     def uploads(self) -> list[uploads.Upload]:

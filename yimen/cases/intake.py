@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db import connection
 
 from yimen.cases.models import ApplicantKind, CaseCounter
-from yimen.catalog.models import ServiceItem
+from yimen.catalog.models import ItemVersion, ServiceItem
 from yimen.core import identity
 from yimen.core.errors import ApplicationError
 
@@ -23,10 +23,27 @@ class Applicant:
     uscc: str = ""
     legal_representative: str = ""
     address: str = ""
+    business_type: str = ""  # 业务类型: one of those the item's guide lists (初次申领、变更 …)
 
 
-def checked_applicant(applicant: Applicant) -> dict[str, str]:
-    """The applicant's fields, normalised, or every problem at once in Chinese."""
+def _business_type(version: ItemVersion, chosen: str) -> tuple[str, list[str]]:
+    """The business type the application is for: one the guide lists; the only one when it lists one."""
+    types = [str(t) for t in version.business_types or []]
+    chosen = chosen.strip()
+    if not chosen:
+        if len(types) > 1:
+            return "", [f"业务类型：请选择本次办理的业务类型（该事项有：{'、'.join(types)}）"]
+        return (types[0] if types else ""), []
+    if chosen not in types:
+        if not types:
+            return "", ["业务类型：该事项未列出业务类型，不用填写"]
+        return "", [f"业务类型：“{chosen}”不是该事项的业务类型（可选：{'、'.join(types)}）"]
+    return chosen, []
+
+
+def checked_applicant(applicant: Applicant, version: ItemVersion | None = None) -> dict[str, str]:
+    """The applicant's fields, normalised, or every problem at once in Chinese; with the item's version,
+    the business type too."""
     errors: dict[str, list[str]] = {}
     values = {
         "applicant_kind": applicant.kind,
@@ -51,6 +68,10 @@ def checked_applicant(applicant: Applicant) -> dict[str, str]:
                 errors["legal_representative"] = ["法定代表人：法人申请必填"]
     except identity.IdentityError as exc:
         errors["id_number" if applicant.kind == ApplicantKind.PERSON else "uscc"] = [str(exc)]
+    if version is not None:
+        values["business_type"], wrong = _business_type(version, applicant.business_type)
+        if wrong:
+            errors["business_type"] = wrong
     if errors:
         raise ApplicationError("申请人信息有误", fields=errors)
     return values

@@ -104,6 +104,7 @@ class Case(models.Model):
     delivered_at = models.DateTimeField("送达时间", null=True, blank=True)
     delivery_method = models.CharField("送达方式", max_length=12, choices=DeliveryMethod.choices, blank=True)
     tracking_no = models.CharField("快递单号", max_length=40, blank=True)
+    business_type = models.CharField("业务类型", max_length=50, blank=True)
 
     class Meta:
         verbose_name = verbose_name_plural = "办件"

@@ -67,6 +67,7 @@ class Step:
 class PublicCase:
     number: str
     item: str
+    business_type: str
     applicant: str
     state: str
     accepted_at: str
@@ -134,6 +135,7 @@ def lookup(*, number: str, code: str) -> PublicCase | None:
     return PublicCase(
         number=case.number,
         item=case.version.name,
+        business_type=case.business_type,
         applicant=mask_name(case.applicant_name),
         state=case.get_state_display(),
         accepted_at=_local(case.accepted_at),

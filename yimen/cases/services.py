@@ -137,9 +137,9 @@ def submit(
             raise ApplicationError("窗口受理需要经办人和窗口", fields={"window": ["窗口：必填"]})
         if not (window.is_comprehensive or can(by, "case.intake", item)):
             raise NotPermitted("本窗口不能受理该事项（非综合窗口，且不属于本单位）")
-    values = checked_applicant(applicant)
-    now = timezone.now()
     assert item.current is not None
+    values = checked_applicant(applicant, item.current)
+    now = timezone.now()
     case = Case.objects.create(
         number=case_number(item, timezone.localdate(now)),
         query_code=f"{secrets.randbelow(10**6):06d}",
@@ -153,7 +153,10 @@ def submit(
     )
     _event(case, "submit", by, note=Channel(channel).label)
     audit.record(
-        "cases.submitted", case, actor=by or "申请人", after={"item": item.impl_code, "channel": channel}
+        "cases.submitted",
+        case,
+        actor=by or "申请人",
+        after={"item": item.impl_code, "channel": channel, "business_type": case.business_type},
     )
     _emit(case, "submitted")
     _sms(case, "case.submitted", code=case.query_code)

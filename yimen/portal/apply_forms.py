@@ -91,16 +91,6 @@ class ApplyForm(ApplicationForm):
         kinds.choices = [(k, ApplicantKind(k).label) for k in kinds_for(version)]
         kinds.error_messages["invalid_choice"] = "申请人类型：该事项不受理此类申请人"
         self.fields["name"].label = "姓名" if kind == ApplicantKind.PERSON else "单位名称"
-        types = list(version.business_types or [])
-        if len(types) > 1:
-            self.fields["business_type"] = forms.ChoiceField(
-                label="业务类型",
-                choices=[("", "请选择"), *((t, t) for t in types)],
-                error_messages={
-                    "required": "业务类型：请选择本次办理的业务类型",
-                    "invalid_choice": "业务类型：只能从列出的业务类型中选择",
-                },
-            )
 
     @property
     def is_legal(self) -> bool:
@@ -137,6 +127,6 @@ class ApplyForm(ApplicationForm):
 
     def _check_applicant(self) -> None:
         try:
-            checked_applicant(self.applicant())
+            checked_applicant(self.applicant(), self.version)
         except ApplicationError as exc:
             self.show(exc)

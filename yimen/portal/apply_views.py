@@ -180,7 +180,6 @@ def apply(request: HttpRequest, code: str) -> HttpResponse:
                 "case": case,
                 "repeated": not new,
                 "phone": mask_phone(case.phone),
-                "business_type": form.cleaned_data.get("business_type", ""),
                 "remembered": remembered,
             }
             response = render(request, "portal/apply_done.html", {**context, **receipt})
