@@ -33,7 +33,8 @@ from yimen.core import documents
 from yimen.core.documents import day
 from yimen.core.errors import ApplicationError, TransitionError
 from yimen.org import queries as org_queries
-from yimen.org.models import Organisation, OrganisationKind
+from yimen.org.models import Organisation
+from yimen.org.queries import review_body
 
 STYLESHEET = Path(__file__).resolve().parent / "static" / "cases" / "notice.css"
 LAYOUT = "cases/notices/notice.html"
@@ -172,14 +173,6 @@ def _facts(case: Case, kind: str, event: CaseEvent | None, materials: list[str])
     return Table("facts", (), tuple(tuple(cell for fact in line for cell in fact) for line in lines))
 
 
-def _review_body(organisation: Organisation) -> str:
-    """行政复议法 第二十四条: a department's act is reviewed by the government it belongs to."""
-    parent = organisation.parent
-    if parent is not None and parent.kind == OrganisationKind.GOVERNMENT:
-        return parent.name
-    return "有管辖权的行政复议机关"
-
-
 def _blocks(text: str, tables: dict[str, Table]) -> tuple[Block, ...]:
     """A rendered letter template: paragraphs apart by blank lines (a paragraph's lines join without a
     space, as Chinese does), and a mark where a table goes."""
@@ -235,7 +228,7 @@ def notice(case: Case, kind: str, *, base_url: str = "") -> Notice:
         "reason": case.result_reason,
         "issued": case.result == Result.ISSUED,
         "appealable": kind == "refused" or case.result == Result.DENIED,
-        "review_body": _review_body(case.organisation),
+        "review_body": review_body(case.organisation),
         "materials": materials,
         "note": event.note if event is not None else "",
         "place": _first(case.version.location, centre.address if centre else ""),

@@ -11,15 +11,7 @@ from django.urls import NoReverseMatch
 from yimen.core.documents import day
 from yimen.disclosure import letter_texts
 from yimen.disclosure.models import DisclosureRequest, FeeMethod
-from yimen.org.models import Organisation, OrganisationKind
-
-
-def review_body(organisation: Organisation) -> str:
-    """行政复议法 第二十四条: a department's act is reviewed by the government it belongs to."""
-    parent = organisation.parent
-    if parent is not None and parent.kind == OrganisationKind.GOVERNMENT:
-        return parent.name
-    return "有管辖权的行政复议机关"
+from yimen.org.queries import review_body
 
 
 def publication_link(request: DisclosureRequest) -> str:

@@ -27,3 +27,12 @@ def units_with_windows() -> QuerySet[Organisation]:
         .prefetch_related(Prefetch("windows", queryset=windows, to_attr="active_windows"))
         .order_by("code")
     )
+
+
+def review_body(organisation: Organisation) -> str:
+    """Who reviews this organisation's acts (行政复议法 第二十四条): a department's act is reviewed by the
+    government it belongs to; otherwise the letter names 有管辖权的行政复议机关."""
+    parent = organisation.parent
+    if parent is not None and parent.kind == OrganisationKind.GOVERNMENT:
+        return parent.name
+    return "有管辖权的行政复议机关"
