@@ -249,13 +249,13 @@ def test_many_hits_are_counted_from_the_sample_and_ordered_from_the_date_index(d
     """Past EXACT_LIMIT hits the total is the sample's count × SAMPLE, and relevance is title hits
     first, newest first, then the rest, newest first."""
     rows = [
-        (64, "防汛工作部署会", "会议部署工作。"),
-        (65, "水利工作会议", "会议部署防汛工作。"),
-        (96, "防汛物资检查", "检查物资。"),
-        (97, "农业工作会议", "会议提到防汛。"),
+        (10, "防汛工作部署会", "会议部署工作。"),
+        (100, "水利工作会议", "会议部署防汛工作。"),
+        (520, "防汛物资检查", "检查物资。"),
+        (600, "农业工作会议", "会议提到防汛。"),
     ]
     for pk, title, body in rows:
-        _published_row(desk, pk, title, body, days_ago=100 - pk)
+        _published_row(desk, pk, title, body, days_ago=1000 - pk)
     monkeypatch.setattr(sq, "EXACT_LIMIT", 1)
     monkeypatch.setattr(sq, "RANK_LIMIT", 1)
     results = _find("防汛")
@@ -281,7 +281,7 @@ def test_many_hits_are_counted_from_the_sample_and_ordered_from_the_date_index(d
 
 
 def _published_row(desk, pk: int, title: str, body: str, *, days_ago: int) -> Publication:
-    """A published publication with a chosen id (the sample is one id in SAMPLE), indexed."""
+    """A published publication with a chosen id (ids 0–15 and 512–527 are in the sample), indexed."""
     at = timezone.now() - timedelta(days=days_ago)
     publication = Publication.objects.create(
         pk=pk,

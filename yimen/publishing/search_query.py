@@ -4,15 +4,14 @@ How a query is read (`plan`):
 - empty: every published item under the chosen facets, newest first;
 - a 文号 (咸政办发〔2024〕5号, or part of one with its 〔年份〕): the document with that 文号 first, then
   any whose 文号 contains what was typed (normalised 文号 column; trigram index on PostgreSQL);
-- one character, or words the index does not hold (jieba keeps some short words inside longer ones):
-  titles containing the text, found through the title's single characters (indexed too) and checked
-  with LIKE;
+- one character, or characters jieba does not put together into a word: titles containing the text,
+  found through the title's single characters (indexed too) and checked with LIKE;
 - otherwise the words of the query (jieba, as at indexing), every one of which a hit must contain.
 
 Cost does not grow with the number of hits (a common word may match half a million publications):
 - the total and the facet counts are counted exactly up to `EXACT_LIMIT` hits; beyond, they are
-  estimated from the sample, one publication in `SAMPLE` by id, which has its own small index, and
-  shown as 约;
+  estimated from the sample (one run of `SAMPLE_RUN` consecutive ids in `SAMPLE`, with its own small
+  indexes) and shown as 约;
 - relevance: up to `RANK_LIMIT` hits every hit is ranked (ts_rank / bm25, title words weigh 10×);
   beyond, hits with the words in the title come first, each group newest first — both orders are read
   from the date index, stopping after a page;
@@ -32,11 +31,13 @@ from yimen.core import text
 from yimen.publishing import search
 from yimen.publishing.models import Kind, Publication, Validity
 
-SAMPLE = 32  # the sample: publications whose id % SAMPLE == 0 (a partial index on PostgreSQL)
+# The sample: runs of SAMPLE_RUN consecutive ids, one run in SAMPLE (partial indexes on PostgreSQL).
+SAMPLE, SAMPLE_RUN = 32, 16
 EXACT_LIMIT = 5000
 RANK_LIMIT = 500
 MAX_HITS = 5000
-WALK_FROM = 1000  # SQLite: from this many hits, pages are read by walking the date index
+WALK_FROM = 1000  # SQLite: from this many hits, pages are read by walking the date index (PostgreSQL:
+# from EXACT_LIMIT, where checking a row costs more: its document is read from TOAST)
 FACET_OPTIONS = 12  # organisations and nodes listed per facet (the most frequent)
 SORTS = {"relevance": "相关度", "date": "发布日期"}
 _HAS_YEAR_IN_BRACKETS = re.compile(r"〔(?:19|20)\d\d〕")
@@ -136,7 +137,7 @@ class Plan:
         if sample:
             # Written out: on PostgreSQL it is the partial index's predicate; on SQLite, tested on the
             # FTS5 row it spares the lookups of the rows outside the sample.
-            where.append(f"{'f.rowid' if self.fts else 'm.id'} %% {SAMPLE} = 0")
+            where.append(f"({'f.rowid' if self.fts else 'm.id'} / {SAMPLE_RUN}) %% {SAMPLE} = 0")
         sql = f"SELECT {select} FROM {self.source()} WHERE {' AND '.join(where) or '1=1'}"
         params = [*text_params, *self.params]
         if group:
@@ -156,9 +157,19 @@ class Plan:
         return self._in_sample
 
     def newest_ids(self, part: str, limit: int, offset: int, *, many: bool) -> list[int]:
-        """Ids in date order. PostgreSQL's planner reads the date index until the page is full when
-        the words are common. SQLite would join and sort every hit, so when there are `many` it is told
-        to walk the date index and look each row up in the set of matching rowids."""
+        """Ids in date order. With `many` hits, read from the date index until the page is full; with
+        few, the hits are collected through the text index and sorted.
+
+        The choice is made here, from the counts, not left to the planner: PostgreSQL guesses a rare
+        word's frequency and may walk the whole date index for it; SQLite would join and sort every
+        hit of a common word, so it is told to walk the date index and look each row up in the set of
+        matching rowids."""
+        if _postgres():
+            if many:
+                return _ids(*self.sql("m.id", part=part, order=_NEWEST, limit=limit, offset=offset))
+            inner, params = self.sql("m.id, m.published_at", part=part)
+            sql = f"SELECT id FROM ({inner} OFFSET 0) m ORDER BY {_NEWEST} LIMIT %s OFFSET %s"
+            return _ids(sql, [*params, limit, offset])
         if not (self.fts and many):
             return _ids(*self.sql("m.id", part=part, order=_NEWEST, limit=limit, offset=offset))
         text_where, text_params = self.match(part)
@@ -168,6 +179,14 @@ class Plan:
             f"WHERE {' AND '.join([matching, *self.where])} ORDER BY {_NEWEST} LIMIT %s OFFSET %s"
         )
         return _ids(sql, [*text_params, *self.params, limit, offset])
+
+    def many_in_titles(self) -> bool:
+        """Are there many title hits? PostgreSQL: counted in the sample; SQLite: in the FTS5 index."""
+        if _postgres():
+            enough = EXACT_LIMIT // SAMPLE + 1  # counting stops there
+            inner, params = self.sql("1", part="title", sample=True, limit=enough)
+            return _scalar(f"SELECT count(*) FROM ({inner}) s", params) >= enough
+        return self.fts_hits("title") > WALK_FROM
 
     def fts_hits(self, part: str) -> int:
         """SQLite: the hits of the words alone (no facets), counted in the FTS5 index without a join."""
@@ -221,10 +240,10 @@ def plan(f: SearchFilter) -> Plan:
             return found
     search.teach_words()
     terms = text.query_terms(q)
-    if any(len(t) > 1 for t in terms):  # single characters alone are no words: match them in titles
-        found = Plan("words", where, params, terms)
-        if len(q) > 4 or found.in_sample() or _scalar(*found.sql("count(*)")):
-            return found
+    # jieba gives several characters as one term only for a word it knows (or a run of Latin letters
+    # and digits); a query of single characters is matched as text in titles.
+    if any(len(t) > 1 for t in terms):
+        return Plan("words", where, params, terms)
     return Plan("substring", where, params, [q])
 
 
@@ -235,9 +254,8 @@ class Count:
 
 
 def count(found: Plan) -> Count:
-    """Exact up to EXACT_LIMIT; beyond, the sample's count × SAMPLE (words and browsing: 文号 and title
-    matches are few)."""
-    if found.mode in ("words", "browse"):
+    """Exact up to EXACT_LIMIT; beyond, the sample's count × SAMPLE (文号 matches are always few)."""
+    if found.mode != "number":
         in_sample = found.in_sample()
         if in_sample * SAMPLE > EXACT_LIMIT:
             return Count(in_sample * SAMPLE, True)
@@ -301,8 +319,9 @@ class Matches:
             return _ids(
                 *found.sql("m.id", order=order, order_params=[found.number], limit=limit, offset=offset)
             )
+        many = self.total.estimated or hits > (EXACT_LIMIT if _postgres() else WALK_FROM)
         if found.mode != "words" or self.filter.sort == "date":
-            return found.newest_ids("all", limit, offset, many=hits > WALK_FROM)
+            return found.newest_ids("all", limit, offset, many=many)
         if hits <= RANK_LIMIT or (not _postgres() and not self.total.estimated):
             if _postgres():
                 rank = "ts_rank(m.document, plainto_tsquery('simple', %s)) DESC"
@@ -323,8 +342,7 @@ class Matches:
                 )
             )
         # Many hits: those with the words in the title, newest first, then the others, newest first.
-        many = not found.fts or found.fts_hits("title") > WALK_FROM
-        ids = found.newest_ids("title", limit, offset, many=many)
+        ids = found.newest_ids("title", limit, offset, many=found.many_in_titles())
         if len(ids) == limit:
             return ids
         in_titles = offset + len(ids) if ids else _scalar(*found.sql("count(*)", part="title"))
