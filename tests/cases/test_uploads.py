@@ -211,7 +211,7 @@ def test_files_stored_in_a_block_that_fails_later_are_removed(instant, cast) -> 
             uploads=[uploads.Upload("营业执照", upload("执照.png", PNG))],
             by=cast.clerk,
             window=cast.window,
-        )
+        ).case
         assert len(files_on_disk() - before) == 1
         services.conclude(case=services.accept(case=case, by=cast.clerk), by=cast.clerk, result=Result.ISSUED)
     assert not Case.objects.exists() and files_on_disk() == before

@@ -13,7 +13,6 @@ from django.test import Client
 from yimen.cases.models import Case, CaseFile
 from yimen.catalog.models import Material, ServiceItem
 from yimen.core.models import AuditEntry, OutboxMessage
-from yimen.portal.apply_views import RECEIVED
 
 PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
 PERSON = {
@@ -82,6 +81,6 @@ def files_on_disk() -> set[Path]:
 def assert_nothing_saved(before: set[Path]) -> None:
     assert not Case.objects.exists()
     assert not CaseFile.objects.exists()
-    assert not OutboxMessage.objects.filter(name__in=[RECEIVED, "case.submitted"]).exists()
+    assert not OutboxMessage.objects.filter(name__in=["case.submitted", "sms.send"]).exists()
     assert not AuditEntry.objects.filter(action__startswith="cases.").exists()
     assert files_on_disk() == before

@@ -116,8 +116,8 @@ def test_corrected_attempts_do_not_count_toward_the_limit(client: Client, licenc
 
 @pytest.mark.django_db(transaction=True)
 def test_two_simultaneous_submissions_of_one_form_file_one_case(licence) -> None:
-    """Two requests racing with one token: the outbox key's unique index makes the second one wait for
-    the first and roll back (PostgreSQL; SQLite's writers are serialised at BEGIN IMMEDIATE anyway)."""
+    """Two requests racing with one token: the case's idempotency key makes the second one wait for the
+    first and take its case (PostgreSQL; SQLite's writers are serialised at BEGIN IMMEDIATE anyway)."""
     from django.db import connection
 
     if connection.vendor != "postgresql":

@@ -13,18 +13,19 @@ from datetime import date, datetime
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Query, Router, Schema, Status
+from ninja import Header, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.security import django_auth
 from pydantic import Field
 
 from yimen.cases import public_queries, services, stats
+from yimen.cases.intake import checked_applicant
 from yimen.cases.models import ApplicantKind, Case, Channel, DeliveryMethod, Result
 from yimen.catalog.models import ServiceItem
 from yimen.catalog.queries import item_by_code
 from yimen.core.errors import ApplicationError, NotPermitted
 from yimen.core.identity import normalize
-from yimen.core.throttle import LOOKUPS
+from yimen.core.throttle import LOOKUPS, SUBMISSIONS
 from yimen.core.validation import label_fields
 from yimen.org.models import Organisation, Staff, Window
 from yimen.org.permissions import can, organisations_for
@@ -41,6 +42,7 @@ label_fields(
     legal_representative="法定代表人",
     address="联系地址",
     business_type="业务类型",
+    idempotency_key="Idempotency-Key",
     code="查询码",
     expected_version="办件版本号（lock_version）",
     reason="理由",
@@ -54,6 +56,7 @@ label_fields(
 )
 
 NOT_FOUND = "办件编号或查询码不正确"
+KEY_PREFIX = "api:"  # a client's Idempotency-Key, apart from the portal forms' nonces
 MAX_STATS_DAYS = 3 * 366
 
 
@@ -102,13 +105,51 @@ class PublicStatus(Schema):
     timeline: list[StepOut]
 
 
+IDEMPOTENCY = Header(
+    None,
+    alias="Idempotency-Key",
+    min_length=1,
+    max_length=64,
+    pattern=r"^[!-~]+$",
+    description="幂等键（可选，1至64个可见 ASCII 字符，如 UUID）：同一份申请因超时重试时带同一个键，"
+    "只立一件，返回第一次的办件编号和查询码",
+)
+
+
+def _same_application(case: Case, item: ServiceItem, applicant: services.Applicant) -> None:
+    """A key already used by another application would hand that case's 查询码 to whoever sent it."""
+    values = checked_applicant(applicant)
+    identity = ("applicant_kind", "id_number", "uscc", "phone")
+    if case.item_id != item.pk or any(getattr(case, f) != values.get(f, "") for f in identity):
+        message = "Idempotency-Key：已用于另一份申请，新的申请请使用新的键"
+        raise ApplicationError(message, fields={"idempotency_key": [message]})
+
+
 @router.post("", response={201: Created}, summary="网上申报：按事项的现行办事指南提交申请")
-def apply(request: HttpRequest, body: Application) -> Status[dict[str, str]]:
+def apply(
+    request: HttpRequest, body: Application, idempotency_key: str | None = IDEMPOTENCY
+) -> Status[dict[str, str]]:
+    """Applications filed here spend the portal form's hourly budget per address (core.throttle
+    .SUBMISSIONS; 429 once spent); a refused one, or a repeat with the same Idempotency-Key, spends
+    nothing. The repeat answers as the first did."""
+    keys = SUBMISSIONS.keys(request)
+    if SUBMISSIONS.spent(keys):
+        raise HttpError(429, SUBMISSIONS.message)
     item = item_by_code(body.item.strip())
     if item is None:
         raise ApplicationError("没有该事项", fields={"item": [f"事项：没有实施编码为 {body.item} 的事项"]})
     applicant = services.Applicant(**body.model_dump(exclude={"item"}))
-    case = services.submit(item=item, applicant=applicant, channel=Channel.ONLINE)
+    submitted = services.submit_once(
+        item=item,
+        applicant=applicant,
+        channel=Channel.ONLINE,
+        idempotency_key=f"{KEY_PREFIX}{idempotency_key}" if idempotency_key else None,
+    )
+    case = submitted.case
+    if submitted.repeated:
+        _same_application(case, item, applicant)
+    else:
+        SUBMISSIONS.count(keys)
     return Status(
         201, {"number": case.number, "query_code": case.query_code, "state": case.get_state_display()}
     )

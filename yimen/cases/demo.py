@@ -106,6 +106,7 @@ CASE_COLUMNS = (
     "legal_representative", "phone", "address", "submitted_at", "accepted_at", "promised_due",
     "legal_due", "due_provisional", "paused_workdays", "step", "step_index", "concluded_at", "result",
     "result_reason", "certificate_no", "delivered_at", "delivery_method", "tracking_no", "business_type",
+    "idempotency_key",
 )  # fmt: skip
 EVENT_COLUMNS = ("case_id", "at", "action", "label", "state", "by_id", "note", "data")
 EVALUATION_COLUMNS = (
@@ -282,7 +283,7 @@ def case_row(
     )
     submitted_at = accepted_at - timedelta(minutes=1 + int(r() * 29))
     types = version.business_types or []
-    filed = (types[0] if len(types) == 1 else "",)
+    filed = (types[0] if len(types) == 1 else "", None)
     if version.is_immediate:
         return (*head, CaseState.CONCLUDED, *person, submitted_at, accepted_at, accepted_at, accepted_at,
                 False, 0, "办结", 0, accepted_at, Result.ISSUED, "", certificate, None, "", "", *filed)  # fmt: skip

@@ -105,6 +105,8 @@ class Case(models.Model):
     delivery_method = models.CharField("送达方式", max_length=12, choices=DeliveryMethod.choices, blank=True)
     tracking_no = models.CharField("快递单号", max_length=40, blank=True)
     business_type = models.CharField("业务类型", max_length=50, blank=True)
+    # The key a client sent with the application: a repeated submission with it returns this case.
+    idempotency_key = models.CharField("幂等键", max_length=100, null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = verbose_name_plural = "办件"
@@ -122,6 +124,14 @@ class Case(models.Model):
                 fields=["organisation", "concluded_at"],
                 condition=models.Q(concluded_at__gt=models.F("promised_due")),
                 name="case_concluded_late",
+            ),
+        ]
+        constraints = [
+            # Only the keyed few are indexed; a second case with a key already used cannot be written.
+            models.UniqueConstraint(
+                fields=["idempotency_key"],
+                condition=models.Q(idempotency_key__isnull=False),
+                name="case_idempotency_key",
             ),
         ]
 

@@ -9,10 +9,13 @@ statements, so the audit chain's head stays locked only for the commit.
 from __future__ import annotations
 
 import secrets
+from contextlib import nullcontext
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from django.conf import settings
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from yimen.cases import figures, links
@@ -119,7 +122,14 @@ def _emit(case: Case, name: str, **payload: Any) -> None:
     )
 
 
-@audit.atomic
+@dataclass(frozen=True)
+class Submitted:
+    """What a submission filed: its case, or (`repeated`) the case an earlier one with the key filed."""
+
+    case: Case
+    repeated: bool = False
+
+
 def submit(
     *,
     item: ServiceItem,
@@ -127,9 +137,37 @@ def submit(
     channel: str,
     by: Staff | None = None,
     window: Window | None = None,
+    idempotency_key: str | None = None,
 ) -> Case:
     """A new application against the item's current guide: online by the applicant, or at a window.
-    Either way the applicant is texted the 办件编号 and the 查询码 at once (case.submitted)."""
+    Either way the applicant is texted the 办件编号 and the 查询码 at once (case.submitted). A second
+    submission with the same `idempotency_key` files nothing and returns the first one's case."""
+    return submit_once(
+        item=item, applicant=applicant, channel=channel, by=by, window=window, idempotency_key=idempotency_key
+    ).case
+
+
+def _filed_with(idempotency_key: str) -> Case | None:
+    return Case.objects.select_related("version").filter(idempotency_key=idempotency_key).first()
+
+
+@audit.atomic
+def submit_once(
+    *,
+    item: ServiceItem,
+    applicant: Applicant,
+    channel: str,
+    by: Staff | None = None,
+    window: Window | None = None,
+    idempotency_key: str | None = None,
+) -> Submitted:
+    """`submit`, saying whether this call filed the case or an earlier one with the same key had. Two
+    racing calls with one key: the unique key makes the second wait for the first to commit, then
+    take its case (its own insert is undone in a savepoint)."""
+    if idempotency_key:
+        earlier = _filed_with(idempotency_key)
+        if earlier is not None:
+            return Submitted(earlier, repeated=True)
     if not item.is_public:
         raise ApplicationError("该事项已停止办理", fields={"item": ["事项：已废止或尚未发布，不能申报"]})
     if channel == Channel.WINDOW:
@@ -140,17 +178,25 @@ def submit(
     assert item.current is not None
     values = checked_applicant(applicant, item.current)
     now = timezone.now()
-    case = Case.objects.create(
-        number=case_number(item, timezone.localdate(now)),
-        query_code=f"{secrets.randbelow(10**6):06d}",
-        item=item,
-        version=item.current,
-        organisation_id=item.organisation_id,
-        window=window,
-        channel=channel,
-        submitted_at=now,
-        **values,
-    )
+    try:
+        with transaction.atomic() if idempotency_key else nullcontext():
+            case = Case.objects.create(
+                number=case_number(item, timezone.localdate(now)),
+                query_code=f"{secrets.randbelow(10**6):06d}",
+                item=item,
+                version=item.current,
+                organisation_id=item.organisation_id,
+                window=window,
+                channel=channel,
+                submitted_at=now,
+                idempotency_key=idempotency_key or None,
+                **values,
+            )
+    except IntegrityError:
+        earlier = _filed_with(idempotency_key) if idempotency_key else None
+        if earlier is None:
+            raise
+        return Submitted(earlier, repeated=True)
     _event(case, "submit", by, note=Channel(channel).label)
     audit.record(
         "cases.submitted",
@@ -160,7 +206,7 @@ def submit(
     )
     _emit(case, "submitted")
     _sms(case, "case.submitted", code=case.query_code)
-    return case
+    return Submitted(case)
 
 
 def _locked(case: Case, action: str, by: Staff | None, expected_version: int | None) -> tuple[Case, str]:

@@ -184,9 +184,11 @@ def submit_with_materials(
     uploads: Sequence[Upload],
     by: Staff | None = None,
     window: Window | None = None,
-) -> Case:
+    idempotency_key: str | None = None,
+) -> services.Submitted:
     """申报 with its files: every file is checked before anything is written, and the case and its
-    files are kept together or not at all. Call inside `all_or_nothing()` to add further steps."""
+    files are kept together or not at all. A repeat of a keyed submission keeps no file and returns the
+    case the first one filed. Call inside `all_or_nothing()` to add further steps."""
     refused: dict[str, list[str]] = {}
     for upload in uploads:
         try:
@@ -197,7 +199,15 @@ def submit_with_materials(
         first = next(iter(refused.values()))[0]
         raise ApplicationError(first, fields=refused)
     with all_or_nothing():
-        case = services.submit(item=item, applicant=applicant, channel=channel, by=by, window=window)
-        for upload in uploads:
-            store_material(case=case, material=upload.material, upload=upload.file, by=by)
-    return case
+        submitted = services.submit_once(
+            item=item,
+            applicant=applicant,
+            channel=channel,
+            by=by,
+            window=window,
+            idempotency_key=idempotency_key,
+        )
+        if not submitted.repeated:
+            for upload in uploads:
+                store_material(case=submitted.case, material=upload.material, upload=upload.file, by=by)
+    return submitted

@@ -138,7 +138,7 @@ def _file(staff: Staff, item: ServiceItem, form: IntakeForm) -> tuple[Case, str]
             uploads=form.uploads(),
             by=staff,
             window=staff.window,
-        )
+        ).case
         if step == "accept":
             case = services.accept(case=case, by=staff)
         elif step == "finish":

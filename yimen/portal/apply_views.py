@@ -1,9 +1,8 @@
 """网上申办 on the portal: /guide/<code>/apply/ files a case against the item's current guide.
 
 The case and its files go through `cases.uploads.submit_with_materials`, all or nothing. Each form
-carries a signed one-time token whose nonce is the idempotency key: it is written as the key of an
-outbox event (`apply.received`, unique) in the case's own transaction, so a second submission of the
-same token rolls back and shows the first case's receipt instead of filing another case.
+carries a signed one-time token whose nonce is the case's idempotency key (`Case.idempotency_key`,
+unique), so a second submission of the same token files nothing and shows the first case's receipt.
 
 A double click or a reload re-sends the same page, hence the same token. Going back to the form does
 not: the browser fetches the page again (and refills the fields and files). So the token also lives in
@@ -26,10 +25,9 @@ from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_http_methods
 
 from yimen.cases import uploads
-from yimen.cases.models import ApplicantKind, Case, Channel
+from yimen.cases.models import ApplicantKind, Channel
 from yimen.catalog import queries as catalog_queries
 from yimen.catalog.models import ItemVersion, OnlineDepth, ServiceItem
-from yimen.core import events
 from yimen.core.errors import ApplicationError
 from yimen.core.identity import mask_phone
 from yimen.core.throttle import SUBMISSIONS
@@ -42,40 +40,12 @@ from yimen.portal.apply_forms import (
     token_max_age,
 )
 
-RECEIVED = "apply.received"
+KEY_PREFIX = "portal:"  # the form's nonce as the case's idempotency key
 COOKIE_SALT = "yimen.portal.apply.cookie"
 
 
 def _unavailable(request: HttpRequest, item: ServiceItem | None, reason: str, status: int) -> HttpResponse:
     return render(request, "portal/apply_unavailable.html", {"item": item, "reason": reason}, status=status)
-
-
-class _Repeated(Exception):
-    """The form's token already filed a case: undo this one, show that one."""
-
-    def __init__(self, case_id: int):
-        super().__init__(case_id)
-        self.case_id = case_id
-
-
-def _file_once(item: ServiceItem, form: ApplyForm) -> tuple[Case, bool]:
-    """The case and its files, or — when this form was already submitted — the case it filed then."""
-    business_type = form.cleaned_data.get("business_type", "")
-    try:
-        with uploads.all_or_nothing():
-            case = uploads.submit_with_materials(
-                item=item, applicant=form.applicant(), channel=Channel.ONLINE, uploads=form.uploads()
-            )
-            receipt = events.emit(
-                RECEIVED,
-                {"case": case.pk, "number": case.number, "business_type": business_type},
-                key=f"{RECEIVED}:{form.nonce()}",
-            )
-            if receipt.payload.get("case") != case.pk:
-                raise _Repeated(int(receipt.payload["case"]))
-    except _Repeated as repeated:
-        return Case.objects.select_related("version").get(pk=repeated.case_id), False
-    return case, True
 
 
 @dataclass(frozen=True)
@@ -169,16 +139,23 @@ def apply(request: HttpRequest, code: str) -> HttpResponse:
     form = ApplyForm(request.POST, request.FILES, version=version, kind=kind)
     if form.is_valid():
         try:
-            case, new = _file_once(item, form)
+            submitted = uploads.submit_with_materials(
+                item=item,
+                applicant=form.applicant(),
+                channel=Channel.ONLINE,
+                uploads=form.uploads(),
+                idempotency_key=f"{KEY_PREFIX}{form.nonce()}",
+            )
         except ApplicationError as exc:
             form.show(exc)
         else:
-            if new:
+            case = submitted.case
+            if not submitted.repeated:
                 SUBMISSIONS.count(SUBMISSIONS.keys(request))
             remembered = _Remembered(token=form.cleaned_data["token"], number=case.number)
             receipt = {
                 "case": case,
-                "repeated": not new,
+                "repeated": submitted.repeated,
                 "phone": mask_phone(case.phone),
                 "remembered": remembered,
             }
