@@ -39,9 +39,16 @@ def title_characters(title: str) -> str:
     return " ".join(c for c in dict.fromkeys(text.normalize(title)) if is_cjk(c))
 
 
+# An organisation's full name → its other names: jieba cuts 咸宁市市场监督管理局 as one word (it was
+# taught the full name), so a query for 市场监督管理局 would not find it; the index holds both.
+_other_names: dict[str, tuple[str, ...]] = {}
+
+
 @lru_cache(maxsize=200_000)
 def _piece_terms(piece: str) -> str:
-    return text.index_terms(piece)
+    terms = text.index_terms(piece)
+    names = [other for term in terms.split() if term in _other_names for other in _other_names[term]]
+    return f"{terms} {' '.join(names)}" if names else terms
 
 
 def clear_clause_cache() -> None:
@@ -50,7 +57,8 @@ def clear_clause_cache() -> None:
 
 def index_terms(value: str) -> str:
     """`text.index_terms`, clause by clause: documents repeat clauses (特此通知, 各县市区人民政府…), and each
-    distinct clause is segmented once per process. The result is the same as segmenting the whole text."""
+    distinct clause is segmented once per process (the same words as segmenting the whole text); an
+    organisation's name brings its other names."""
     pieces = _PIECE_BOUNDARY.split(text.normalize(value))
     return " ".join(terms for piece in pieces if piece and (terms := _piece_terms(piece)))
 
@@ -84,7 +92,10 @@ def teach_words() -> None:
     _signature = signature
     words: set[str] = set()
     for name, short in Organisation.objects.values_list("name", "short_name"):
-        words.update(organisation_names(name, short))
+        full, *others = [text.normalize(n) for n in organisation_names(name, short) if len(n) >= 2]
+        words.update([full, *others])
+        # Only the full name brings the others: 人民政府 alone must not stand for 咸宁市人民政府.
+        _other_names[full] = tuple(n for n in others if n != full)
     names = ServiceItem.objects.filter(current__isnull=False, retired_at__isnull=True)
     for name in names.values_list("current__name", flat=True).distinct():
         term = re.split(r"[（(]", name, maxsplit=1)[0].strip()
@@ -94,7 +105,7 @@ def teach_words() -> None:
     if new:
         text.add_words(new)
         _taught.update(new)
-        clear_clause_cache()
+    clear_clause_cache()
 
 
 def forget_words() -> None:
