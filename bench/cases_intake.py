@@ -66,7 +66,9 @@ def _intake_worker(args: tuple[int, int, int, float, int]) -> tuple[int, float]:
 
 
 def _intake_cast() -> tuple[int, int, int]:
-    """A promised licence item whose organisation has a clerk (受理) and a reviewer (办结)."""
+    """A promised licence item taking online applications whose organisation has a clerk (受理) and a
+    reviewer (办结)."""
+    from yimen.cases.intake import ONLINE_DEPTHS
     from yimen.catalog.models import ServiceItem
     from yimen.org.models import Role, StaffRole
 
@@ -76,7 +78,10 @@ def _intake_cast() -> tuple[int, int, int]:
     ).values_list("staff_id", "role", "organisation_id"):
         holders.setdefault((org_id, role), staff_id)
     items = ServiceItem.objects.filter(
-        current__isnull=False, retired_at__isnull=True, current__promised_limit__gt=0
+        current__isnull=False,
+        retired_at__isnull=True,
+        current__promised_limit__gt=0,
+        current__online_depth__in=ONLINE_DEPTHS,
     ).order_by("pk")
     for item in items:
         org = item.organisation_id

@@ -1,5 +1,5 @@
 """Filing a case (申报): the applicant is texted the 办件编号 and the 查询码 whatever the channel; the
-business type (业务类型) chosen is kept and shown."""
+business type (业务类型) chosen is kept and shown; an item below 三级 网办深度 is filed at a window only."""
 
 from __future__ import annotations
 
@@ -95,3 +95,31 @@ def test_the_api_takes_the_business_type(client: Client, two_types) -> None:
     )
     assert filed.status_code == 201
     assert Case.objects.get(number=filed.json()["number"]).business_type == "初次申领"
+
+
+# --- 网办深度 -----------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def window_only(people) -> ServiceItem:
+    version = published(people, name="特种设备作业人员考核", basic_code="XK-2", online_depth="2")
+    return ServiceItem.objects.select_related("current").get(pk=version.item_id)
+
+
+WINDOW_ONLY = "事项“特种设备作业人员考核”的网办深度为“二级：表格下载”，低于三级（网上预审）的事项不受理网上申报，请到窗口办理"
+
+
+def test_an_item_below_online_pre_review_is_not_filed_online_but_is_at_a_window(window_only, cast) -> None:
+    with pytest.raises(ApplicationError) as refused:
+        services.submit(item=window_only, applicant=APPLICANT, channel=Channel.ONLINE)
+    assert refused.value.fields == {"item": [WINDOW_ONLY]}
+    assert not Case.objects.exists()
+    assert file(window_only, cast).channel == Channel.WINDOW
+
+
+def test_the_api_obeys_the_online_depth_too(client: Client, window_only) -> None:
+    body = {"item": window_only.impl_code, "kind": "person", "name": "张三", "phone": "13812345678",
+            "id_number": "11010519491231002X"}  # fmt: skip
+    refused = client.post("/api/v1/cases", body, content_type="application/json")
+    assert refused.status_code == 422 and refused.json()["fields"] == {"item": [WINDOW_ONLY]}
+    assert not Case.objects.exists()

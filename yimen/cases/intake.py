@@ -9,9 +9,28 @@ from django.conf import settings
 from django.db import connection
 
 from yimen.cases.models import ApplicantKind, CaseCounter
-from yimen.catalog.models import ItemVersion, ServiceItem
+from yimen.catalog.models import ItemVersion, OnlineDepth, ServiceItem
 from yimen.core import identity
 from yimen.core.errors import ApplicationError
+
+# 网上预审 (submit online, originals checked at the window) and 全程网办 take applications online;
+# 网上咨询 and 表格下载 do not.
+ONLINE_DEPTHS = frozenset({OnlineDepth.PRE_REVIEW, OnlineDepth.FULL})
+
+
+def accepts_online(version: ItemVersion) -> bool:
+    """Whether the guide's 网办深度 (三级 网上预审 or 四级 全程网办) takes applications online."""
+    return version.online_depth in ONLINE_DEPTHS
+
+
+def check_online(version: ItemVersion) -> None:
+    """An item whose current guide is below 三级 is applied for at a window only, whatever the door."""
+    if not accepts_online(version):
+        message = (
+            f"事项“{version.name}”的网办深度为“{version.get_online_depth_display()}”，"
+            "低于三级（网上预审）的事项不受理网上申报，请到窗口办理"
+        )
+        raise ApplicationError("该事项不受理网上申报", fields={"item": [message]})
 
 
 @dataclass(frozen=True)

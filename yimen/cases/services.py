@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from yimen.cases import figures, links
 from yimen.cases.deadlines import Pause, compute_deadlines, paused_workdays
-from yimen.cases.intake import Applicant, case_number, checked_applicant
+from yimen.cases.intake import Applicant, case_number, check_online, checked_applicant
 from yimen.cases.models import (
     Case,
     CaseEvent,
@@ -176,6 +176,8 @@ def submit_once(
         if not (window.is_comprehensive or can(by, "case.intake", item)):
             raise NotPermitted("本窗口不能受理该事项（非综合窗口，且不属于本单位）")
     assert item.current is not None
+    if channel == Channel.ONLINE:
+        check_online(item.current)
     values = checked_applicant(applicant, item.current)
     now = timezone.now()
     try:

@@ -20,18 +20,10 @@ from django.core import signing
 from yimen.cases.forms import ApplicationForm
 from yimen.cases.intake import checked_applicant
 from yimen.cases.models import ApplicantKind
-from yimen.catalog.models import ItemVersion, OnlineDepth
+from yimen.catalog.models import ItemVersion
 from yimen.core.errors import ApplicationError
 
-# 网上预审 (submit online, originals checked at the window) and 全程网办 take applications online;
-# 网上咨询 and 表格下载 do not.
-ONLINE_DEPTHS = frozenset({OnlineDepth.PRE_REVIEW, OnlineDepth.FULL})
 TOKEN_SALT = "yimen.portal.apply"
-
-
-def accepts_online(version: ItemVersion) -> bool:
-    """Whether the guide's 网办深度 lets the applicant submit on the portal."""
-    return version.online_depth in ONLINE_DEPTHS
 
 
 def token_max_age() -> int:

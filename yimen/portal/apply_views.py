@@ -25,6 +25,7 @@ from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_http_methods
 
 from yimen.cases import uploads
+from yimen.cases.intake import accepts_online
 from yimen.cases.models import ApplicantKind, Channel
 from yimen.catalog import queries as catalog_queries
 from yimen.catalog.models import ItemVersion, OnlineDepth, ServiceItem
@@ -33,7 +34,6 @@ from yimen.core.identity import mask_phone
 from yimen.core.throttle import SUBMISSIONS
 from yimen.portal.apply_forms import (
     ApplyForm,
-    accepts_online,
     kinds_for,
     new_token,
     read_token,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django import template
 
+from yimen.cases.intake import accepts_online as _accepts_online
 from yimen.catalog.models import ItemVersion
-from yimen.portal.apply_forms import accepts_online as _accepts_online
 
 register = template.Library()
 
