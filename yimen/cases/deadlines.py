@@ -74,11 +74,12 @@ def case_pauses(case: Case) -> list[Pause]:
     return [Pause(p.started_on, p.ended_on or today) for p in case.special_procedures.all()]
 
 
-def compute_deadlines(case: Case) -> None:
-    """Set 承诺办结时间 and 法定办结时间 from acceptance, the pinned guide and the special procedures."""
+def compute_deadlines(case: Case, pauses: Sequence[Pause] | None = None) -> None:
+    """Set 承诺办结时间 and 法定办结时间 from acceptance, the pinned guide and the special procedures
+    (read from the case unless the caller knows them)."""
     assert case.accepted_at is not None
     version = case.version
-    pauses = case_pauses(case)
+    pauses = case_pauses(case) if pauses is None else pauses
     promised = due(case.accepted_at, version.promised_limit, version.promised_unit, pauses)
     legal = due(case.accepted_at, version.legal_limit, version.legal_unit, pauses)
     case.promised_due, case.legal_due = promised.at, legal.at

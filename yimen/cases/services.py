@@ -1,4 +1,4 @@
-"""Write paths of a case, one transition table and one service per step.
+"""Write paths of a case: one service per step of the transition table (transitions.py).
 
 Every service locks the case row, checks the transition and the person's role, writes the case,
 a CaseEvent for the applicant's timeline, an audit entry and its outbox events in one transaction.
@@ -12,7 +12,6 @@ import secrets
 from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -23,8 +22,6 @@ from yimen.cases.deadlines import Pause, compute_deadlines, paused_workdays
 from yimen.cases.intake import Applicant, case_number, check_online, checked_applicant
 from yimen.cases.models import (
     Case,
-    CaseEvent,
-    CaseState,
     Channel,
     DeliveryMethod,
     Result,
@@ -32,94 +29,21 @@ from yimen.cases.models import (
     ReviewState,
     SpecialProcedure,
 )
+from yimen.cases.transitions import (
+    TRANSITIONS,
+    day,
+    emit,
+    event,
+    guide_facts,
+    locked,
+    save,
+    sms,
+)
 from yimen.catalog.models import ServiceItem
-from yimen.core import audit, calendar, events, notify
+from yimen.core import audit, calendar
 from yimen.core.errors import ApplicationError, NotPermitted, TransitionError
-from yimen.org import queries as org_queries
 from yimen.org.models import Staff, Window
 from yimen.org.permissions import can
-
-S = CaseState
-# (state, action) → next state. Anything else is refused with HTTP 409.
-TRANSITIONS: dict[tuple[str, str], str] = {
-    (S.SUBMITTED, "accept"): S.HANDLING,
-    (S.SUBMITTED, "refuse"): S.REFUSED,
-    (S.SUBMITTED, "request_supplement"): S.SUPPLEMENT,
-    (S.SUPPLEMENT, "supplement_received"): S.SUBMITTED,
-    (S.SUBMITTED, "withdraw"): S.WITHDRAWN,
-    (S.SUPPLEMENT, "withdraw"): S.WITHDRAWN,
-    (S.HANDLING, "withdraw"): S.WITHDRAWN,
-    (S.HANDLING, "advance"): S.HANDLING,
-    (S.HANDLING, "review"): S.HANDLING,
-    (S.HANDLING, "start_special"): S.SPECIAL,
-    (S.SPECIAL, "end_special"): S.HANDLING,
-    (S.HANDLING, "conclude"): S.CONCLUDED,
-    (S.CONCLUDED, "deliver"): S.DELIVERED,
-}
-LABELS = {
-    "submit": "申报",
-    "accept": "受理",
-    "refuse": "不予受理",
-    "request_supplement": "一次性告知补齐补正",
-    "supplement_received": "补齐补正材料",
-    "withdraw": "撤件",
-    "advance": "环节办理",
-    "review": "并联审查",
-    "start_special": "特别程序开始",
-    "end_special": "特别程序结束",
-    "conclude": "办结",
-    "deliver": "送达",
-}
-# The role an action needs over the case's organisation (withdrawal is the applicant's own act).
-ACTION_PERMISSIONS = {
-    "accept": "case.intake",
-    "refuse": "case.intake",
-    "request_supplement": "case.intake",
-    "supplement_received": "case.intake",
-    "advance": "case.review",
-    "start_special": "case.review",
-    "end_special": "case.review",
-    "conclude": "case.review",
-    "deliver": "case.intake",
-}
-DEFAULT_STEPS = ["承办", "审核", "批准"]
-
-
-def _event(case: Case, action: str, by: Staff | None, note: str = "", **data: Any) -> CaseEvent:
-    return CaseEvent.objects.create(
-        case=case, action=action, label=LABELS[action], state=case.state, by=by, note=note[:500], data=data
-    )
-
-
-def _day(moment: datetime | date | None) -> str:
-    if moment is None:
-        return ""
-    day = timezone.localtime(moment).date() if isinstance(moment, datetime) else moment
-    return f"{day.year}年{day.month}月{day.day}日"
-
-
-def _sms(case: Case, template: str, **context: str) -> None:
-    """The applicant's SMS for this step, queued in the step's transaction (sent by the worker)."""
-    centre = org_queries.centre()
-    notify.queue_sms(
-        phone=case.phone,
-        template=template,
-        context={
-            "centre": centre.short_name or centre.name if centre else "政务服务中心",
-            "item": case.version.name,
-            "number": case.number,
-            **context,
-        },
-        key=f"sms:{template}:{case.pk}:{case.lock_version}",
-    )
-
-
-def _emit(case: Case, name: str, **payload: Any) -> None:
-    events.emit(
-        f"case.{name}",
-        {"case": case.pk, "number": case.number, "state": case.state, **payload},
-        key=f"case.{name}:{case.pk}:{case.lock_version}",
-    )
 
 
 @dataclass(frozen=True)
@@ -199,78 +123,35 @@ def submit_once(
         if earlier is None:
             raise
         return Submitted(earlier, repeated=True)
-    _event(case, "submit", by, note=Channel(channel).label)
+    event(case, "submit", by, note=Channel(channel).label)
     audit.record(
         "cases.submitted",
         case,
         actor=by or "申请人",
         after={"item": item.impl_code, "channel": channel, "business_type": case.business_type},
     )
-    _emit(case, "submitted")
-    _sms(case, "case.submitted", code=case.query_code)
+    emit(case, "submitted")
+    sms(case, "case.submitted", code=case.query_code)
     return Submitted(case)
-
-
-def _locked(case: Case, action: str, by: Staff | None, expected_version: int | None) -> tuple[Case, str]:
-    """The case locked for update, the state it moves to, after the role and the state are checked."""
-    locked = (
-        Case.objects.select_for_update(of=("self",))
-        .select_related("version", "item", "window")
-        .get(pk=case.pk)
-    )
-    if expected_version is not None and locked.lock_version != expected_version:
-        raise TransitionError("办件已被他人更新，请刷新后重试")
-    target = TRANSITIONS.get((locked.state, action))
-    if target is None:
-        raise TransitionError(f"办件当前为“{locked.get_state_display()}”，不能{LABELS[action]}")
-    needed = ACTION_PERMISSIONS.get(action)
-    if needed and by is not None and not may_act(by, needed, locked):
-        # A 即办件 is concluded on the spot by the window that accepted it.
-        on_the_spot = (
-            action == "conclude" and locked.version.is_immediate and may_act(by, "case.intake", locked)
-        )
-        if not on_the_spot:
-            raise NotPermitted("您无权办理该办件")
-    return locked, target
-
-
-def may_act(by: Staff, action: str, case: Case) -> bool:
-    """A role over the case's organisation; or, for intake, the 综合窗口 that took the case (一窗受理)."""
-    if can(by, action, case):
-        return True
-    window = by.window
-    return (
-        action == "case.intake"
-        and window is not None
-        and window.is_comprehensive
-        and case.window_id == window.pk
-    )
-
-
-def _save(case: Case, target: str, *fields: str) -> None:
-    case.state = target
-    case.lock_version += 1
-    case.save(update_fields=["state", "lock_version", *fields])
 
 
 @audit.atomic
 def accept(*, case: Case, by: Staff, expected_version: int | None = None, at: datetime | None = None) -> Case:
     """受理: the clock starts; deadlines are set; a joint item gets one review per participating organisation."""
-    case, target = _locked(case, "accept", by, expected_version)
+    case, target = locked(case, "accept", by, expected_version)
     case.accepted_at = at or timezone.now()
     figures.written(case.accepted_at)
-    compute_deadlines(case)
-    steps = [s.name for s in case.version.steps.all()] or DEFAULT_STEPS
-    case.step, case.step_index = steps[0], 0
-    _save(case, target, "accepted_at", "promised_due", "legal_due", "due_provisional", "step", "step_index")
-    Review.objects.bulk_create(
-        Review(case=case, organisation=org) for org in case.version.joint_organisations.all()
-    )
-    _event(case, "accept", by, promised_due=case.promised_due.isoformat() if case.promised_due else None)
+    compute_deadlines(case, pauses=())  # 特别程序 start only after acceptance
+    guide = guide_facts(case.version)
+    case.step, case.step_index = guide.steps[0], 0
+    save(case, target, "accepted_at", "promised_due", "legal_due", "due_provisional", "step", "step_index")
+    if guide.joint:
+        Review.objects.bulk_create(Review(case=case, organisation_id=org) for org in guide.joint)
+    event(case, "accept", by, promised_due=case.promised_due.isoformat() if case.promised_due else None)
     audit.record("cases.accepted", case, actor=by, after={"promised_due": case.promised_due})
-    _emit(case, "accepted")
+    emit(case, "accepted")
     if not case.version.is_immediate:  # a 即办件 gets its conclusion SMS a moment later
-        _sms(case, "case.accepted", code=case.query_code, due=_day(case.promised_due))
+        sms(case, "case.accepted", code=case.query_code, due=day(case.promised_due))
     return case
 
 
@@ -284,12 +165,12 @@ def _reason(reason: str, field: str = "reason") -> str:
 def refuse(*, case: Case, by: Staff, reason: str, expected_version: int | None = None) -> Case:
     """不予受理, with the reason the notice gives the applicant."""
     reason = _reason(reason)
-    case, target = _locked(case, "refuse", by, expected_version)
+    case, target = locked(case, "refuse", by, expected_version)
     case.result_reason, case.concluded_at = reason, timezone.now()
-    _save(case, target, "result_reason", "concluded_at")
-    _event(case, "refuse", by, note=reason)
+    save(case, target, "result_reason", "concluded_at")
+    event(case, "refuse", by, note=reason)
     audit.record("cases.refused", case, actor=by, after={"reason": reason})
-    _emit(case, "refused", reason=reason)
+    emit(case, "refused", reason=reason)
     return case
 
 
@@ -303,21 +184,21 @@ def request_supplement(
         raise ApplicationError(
             "请列出需要补正的材料", fields={"materials": ["补正材料：至少列出一项，一次性告知"]}
         )
-    case, target = _locked(case, "request_supplement", by, expected_version)
-    _save(case, target)
+    case, target = locked(case, "request_supplement", by, expected_version)
+    save(case, target)
     by_day = calendar.add_workdays(timezone.localdate(), settings.YIMEN["SUPPLEMENT_WORKDAYS"]).date
-    _event(case, "request_supplement", by, note=note, materials=missing, due=by_day.isoformat())
+    event(case, "request_supplement", by, note=note, materials=missing, due=by_day.isoformat())
     audit.record("cases.supplement_requested", case, actor=by, after={"materials": missing})
-    _emit(case, "supplement_requested", materials=missing)
-    _sms(case, "case.supplement", materials="、".join(missing), due=_day(by_day))
+    emit(case, "supplement_requested", materials=missing)
+    sms(case, "case.supplement", materials="、".join(missing), due=day(by_day))
     return case
 
 
 @audit.atomic
 def supplement_received(*, case: Case, by: Staff, expected_version: int | None = None) -> Case:
-    case, target = _locked(case, "supplement_received", by, expected_version)
-    _save(case, target)
-    _event(case, "supplement_received", by)
+    case, target = locked(case, "supplement_received", by, expected_version)
+    save(case, target)
+    event(case, "supplement_received", by)
     audit.record("cases.supplement_received", case, actor=by)
     return case
 
@@ -328,29 +209,29 @@ def withdraw(
 ) -> Case:
     """撤件 by the applicant; after acceptance it closes the case as 退件 (申请人主动放弃)."""
     reason = _reason(reason)
-    case, target = _locked(case, "withdraw", None, expected_version)
+    case, target = locked(case, "withdraw", None, expected_version)
     was_accepted = case.accepted_at is not None
     case.concluded_at, case.result_reason = timezone.now(), reason
     case.result = Result.RETURNED if was_accepted else ""
-    _save(case, target, "concluded_at", "result_reason", "result")
-    _event(case, "withdraw", by, note=reason)
+    save(case, target, "concluded_at", "result_reason", "result")
+    event(case, "withdraw", by, note=reason)
     audit.record("cases.withdrawn", case, actor=by or "申请人", after={"reason": reason})
-    _emit(case, "withdrawn")
+    emit(case, "withdrawn")
     return case
 
 
 @audit.atomic
 def advance(*, case: Case, by: Staff, opinion: str = "", expected_version: int | None = None) -> Case:
     """The current step (承办 → 审核 → 批准, or the item's own steps) is done; the next one starts."""
-    case, target = _locked(case, "advance", by, expected_version)
-    steps = [s.name for s in case.version.steps.all()] or DEFAULT_STEPS
+    case, target = locked(case, "advance", by, expected_version)
+    steps = guide_facts(case.version).steps
     if case.step_index + 1 >= len(steps):
         raise TransitionError(f"“{case.step}”已是最后一个环节，请作出办结决定")
     done = case.step
     case.step_index += 1
     case.step = steps[case.step_index]
-    _save(case, target, "step", "step_index")
-    _event(case, "advance", by, note=opinion, done=done, next=case.step)
+    save(case, target, "step", "step_index")
+    event(case, "advance", by, note=opinion, done=done, next=case.step)
     audit.record("cases.advanced", case, actor=by, after={"done": done, "next": case.step})
     return case
 
@@ -361,10 +242,10 @@ def start_special(
 ) -> Case:
     """特别程序 begins (行政许可法 第四十五条): its working days will not count toward the deadlines."""
     reason = _reason(reason)
-    case, target = _locked(case, "start_special", by, expected_version)
+    case, target = locked(case, "start_special", by, expected_version)
     SpecialProcedure.objects.create(case=case, reason=reason, started_on=on or timezone.localdate())
-    _save(case, target)
-    _event(case, "start_special", by, note=reason)
+    save(case, target)
+    event(case, "start_special", by, note=reason)
     audit.record("cases.special_started", case, actor=by, after={"reason": reason})
     return case
 
@@ -374,7 +255,7 @@ def end_special(
     *, case: Case, by: Staff, on: date | None = None, expected_version: int | None = None
 ) -> Case:
     """特别程序 ends: the deadlines move out by the working days it took."""
-    case, target = _locked(case, "end_special", by, expected_version)
+    case, target = locked(case, "end_special", by, expected_version)
     procedure = case.special_procedures.filter(ended_on__isnull=True).order_by("-started_on").first()
     assert procedure is not None
     end = on or timezone.localdate()
@@ -385,8 +266,8 @@ def end_special(
     procedure.save(update_fields=["ended_on", "workdays"])
     case.paused_workdays = sum(case.special_procedures.values_list("workdays", flat=True))
     compute_deadlines(case)
-    _save(case, target, "paused_workdays", "promised_due", "legal_due", "due_provisional")
-    _event(case, "end_special", by, workdays=procedure.workdays)
+    save(case, target, "paused_workdays", "promised_due", "legal_due", "due_provisional")
+    event(case, "end_special", by, workdays=procedure.workdays)
     audit.record(
         "cases.special_ended",
         case,
@@ -415,8 +296,8 @@ def decide_review(*, review: Review, by: Staff, approve: bool, opinion: str = ""
     review.state = ReviewState.APPROVED if approve else ReviewState.REJECTED
     review.by, review.decided_at, review.opinion = by, timezone.now(), opinion.strip()[:500]
     review.save(update_fields=["state", "by", "decided_at", "opinion"])
-    _save(case, case.state)
-    _event(
+    save(case, case.state)
+    event(
         case, "review", by, note=f"{review.organisation.name}：{review.get_state_display()}。{review.opinion}"
     )
     audit.record(
@@ -449,8 +330,9 @@ def conclude(
             )
     else:
         reason = _reason(reason)
-    case, target = _locked(case, "conclude", by, expected_version)
-    reviewed = set(case.reviews.values_list("state", flat=True).distinct())
+    case, target = locked(case, "conclude", by, expected_version)
+    joint = guide_facts(case.version).joint  # only a joint item's cases have reviews
+    reviewed = set(case.reviews.values_list("state", flat=True).distinct()) if joint else set()
     if ReviewState.PENDING in reviewed:
         raise TransitionError("还有联办机构未作出审查结论，不能办结")
     if result == Result.ISSUED and ReviewState.REJECTED in reviewed:
@@ -458,12 +340,12 @@ def conclude(
     case.result, case.result_reason, case.certificate_no = result, reason, certificate_no.strip()
     case.concluded_at = at or timezone.now()
     figures.written(case.concluded_at)
-    _save(case, target, "result", "result_reason", "certificate_no", "concluded_at")
-    _event(case, "conclude", by, note=reason, result=result)
+    save(case, target, "result", "result_reason", "certificate_no", "concluded_at")
+    event(case, "conclude", by, note=reason, result=result)
     audit.record("cases.concluded", case, actor=by, after={"result": result, "reason": reason})
-    _emit(case, "concluded", result=result)
+    emit(case, "concluded", result=result)
     evaluate_url = settings.YIMEN["PUBLIC_BASE_URL"].rstrip("/") + links.evaluation_path(case)
-    _sms(case, "case.concluded", result=Result(result).label, evaluate_url=evaluate_url)
+    sms(case, "case.concluded", result=Result(result).label, evaluate_url=evaluate_url)
     return case
 
 
@@ -488,12 +370,12 @@ def deliver(
         )
     if method == DeliveryMethod.COURIER and not tracking_no.strip():
         raise ApplicationError("邮寄送达须填写快递单号", fields={"tracking_no": ["快递单号：邮寄送达必填"]})
-    case, target = _locked(case, "deliver", by, expected_version)
+    case, target = locked(case, "deliver", by, expected_version)
     case.delivery_method, case.tracking_no, case.delivered_at = method, tracking_no.strip(), timezone.now()
-    _save(case, target, "delivery_method", "tracking_no", "delivered_at")
-    _event(case, "deliver", by, method=method, tracking_no=case.tracking_no)
+    save(case, target, "delivery_method", "tracking_no", "delivered_at")
+    event(case, "deliver", by, method=method, tracking_no=case.tracking_no)
     audit.record("cases.delivered", case, actor=by, after={"method": method})
-    _emit(case, "delivered", method=method)
+    emit(case, "delivered", method=method)
     tracking = f"，运单号{case.tracking_no}" if case.tracking_no else ""
-    _sms(case, "case.delivered", method=DeliveryMethod(method).label, tracking=tracking)
+    sms(case, "case.delivered", method=DeliveryMethod(method).label, tracking=tracking)
     return case

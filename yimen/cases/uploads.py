@@ -23,7 +23,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
-from yimen.cases import services
+from yimen.cases import services, transitions
 from yimen.cases.models import Case, CaseFile
 from yimen.catalog.models import ServiceItem
 from yimen.core import audit
@@ -102,9 +102,7 @@ def detect(upload: UploadedFile) -> Kind:
 
 def may_take_in(by: Staff, case: Case) -> bool:
     """Intake staff of the case's organisation, or the 综合窗口 that took the case (一窗受理)."""
-    from yimen.cases.services import may_act
-
-    return may_act(by, "case.intake", case)
+    return transitions.may_act(by, "case.intake", case)
 
 
 _stored: ContextVar[list[str] | None] = ContextVar("yimen_cases_stored_files", default=None)

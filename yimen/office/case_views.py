@@ -20,7 +20,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from yimen.cases import notices, services, uploads
+from yimen.cases import notices, services, transitions, uploads
 from yimen.cases.models import Case, CaseFile, CaseState, Channel, DeliveryMethod, Result, Review, ReviewState
 from yimen.catalog import queries as catalog_queries
 from yimen.catalog.models import ServiceItem
@@ -63,7 +63,7 @@ def _refused(request: HttpRequest, exc: ApplicationError, case: Case | None = No
 
 def may(staff: Staff, action: str, case: Case) -> bool:
     """A role over the case's organisation; for intake also the 综合窗口 that took it (一窗受理)."""
-    return services.may_act(staff, action, case)
+    return transitions.may_act(staff, action, case)
 
 
 def visible_cases(staff: Staff) -> QuerySet[Case]:
@@ -179,19 +179,19 @@ def intake_item(request: HttpRequest, item_id: int) -> HttpResponse:
 
 
 def _has_next_step(case: Case) -> bool:
-    return case.step_index + 1 < (case.version.steps.count() or len(services.DEFAULT_STEPS))
+    return case.step_index + 1 < len(transitions.guide_facts(case.version).steps)
 
 
 def available_actions(staff: Staff, case: Case, reviews: list[Review]) -> set[str]:
     """The forms to show; the services decide again when one is sent."""
     found = set()
     waiting = any(r.state == ReviewState.PENDING for r in reviews)  # 联办: conclude when all have decided
-    for state, action in services.TRANSITIONS:
+    for state, action in transitions.TRANSITIONS:
         if state != case.state or action == "review":
             continue
         if (action == "advance" and not _has_next_step(case)) or (action == "conclude" and waiting):
             continue
-        needed = services.ACTION_PERMISSIONS.get(action, "case.intake")  # 撤件 is taken at the window
+        needed = transitions.ACTION_PERMISSIONS.get(action, "case.intake")  # 撤件 is taken at the window
         on_the_spot = action == "conclude" and case.version.is_immediate and may(staff, "case.intake", case)
         if may(staff, needed, case) or on_the_spot:
             found.add(action)
