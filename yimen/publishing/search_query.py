@@ -21,6 +21,7 @@ Cost does not grow with the number of hits (a common word may match half a milli
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any, overload
@@ -38,6 +39,7 @@ RANK_LIMIT = 500
 MAX_HITS = 5000
 WALK_FROM = 1000  # SQLite: from this many hits, pages are read by walking the date index (PostgreSQL:
 # from EXACT_LIMIT, where checking a row costs more: its document is read from TOAST)
+WALK_BUDGET = (2000, 100_000)  # PostgreSQL: the fewest and the most rows a walk reads
 FACET_OPTIONS = 12  # organisations and nodes listed per facet (the most frequent)
 SORTS = {"relevance": "相关度", "date": "发布日期"}
 _HAS_YEAR_IN_BRACKETS = re.compile(r"〔(?:19|20)\d\d〕")
@@ -156,21 +158,22 @@ class Plan:
             self._in_sample = _scalar(*self.sql("count(*)", sample=True))
         return self._in_sample
 
-    def newest_ids(self, part: str, limit: int, offset: int, *, many: bool) -> list[int]:
-        """Ids in date order. With `many` hits, read from the date index until the page is full; with
-        few, the hits are collected through the text index and sorted.
+    def newest_ids(self, part: str, limit: int, offset: int, *, hits: int) -> list[int]:
+        """Ids in date order, for about `hits` hits. Many: read from the date index until the page is
+        full; few: collected through the text index and sorted.
 
-        The choice is made here, from the counts, not left to the planner: PostgreSQL guesses a rare
-        word's frequency and may walk the whole date index for it; SQLite would join and sort every
-        hit of a common word, so it is told to walk the date index and look each row up in the set of
-        matching rowids."""
+        The choice is made here, from the counts, not left to the planner: PostgreSQL guesses the
+        frequency of a rare word (or of words that go together) and may walk the whole date index for
+        it, or sort a hundred thousand hits of a common one; SQLite would join and sort every hit of a
+        common word, so it is told to walk the date index and look each row up in the matching rowids."""
         if _postgres():
-            if many:
-                return _ids(*self.sql("m.id", part=part, order=_NEWEST, limit=limit, offset=offset))
+            walked = self._walk(part, limit, offset, hits) if hits > EXACT_LIMIT else None
+            if walked is not None:
+                return walked
             inner, params = self.sql("m.id, m.published_at", part=part)
             sql = f"SELECT id FROM ({inner} OFFSET 0) m ORDER BY {_NEWEST} LIMIT %s OFFSET %s"
             return _ids(sql, [*params, limit, offset])
-        if not (self.fts and many):
+        if not (self.fts and hits > WALK_FROM):
             return _ids(*self.sql("m.id", part=part, order=_NEWEST, limit=limit, offset=offset))
         text_where, text_params = self.match(part)
         matching = f"m.id IN (SELECT rowid FROM {search.TABLE} WHERE {' AND '.join(text_where)})"
@@ -180,18 +183,52 @@ class Plan:
         )
         return _ids(sql, [*text_params, *self.params, limit, offset])
 
-    def many_in_titles(self) -> bool:
-        """Are there many title hits? PostgreSQL: counted in the sample; SQLite: in the FTS5 index."""
+    def _walk(self, part: str, limit: int, offset: int, hits: int) -> list[int] | None:
+        """PostgreSQL: the newest rows by the date index (at most about three times as many as the hits'
+        share says a page needs), keeping the hits. None when that ran out before the page was full: the
+        hits are rarer among recent publications (a search for 2024 in 2026), so they are collected."""
+        budget = 3 * (offset + limit) * _rows_in_index() // max(hits, 1)
+        budget = min(max(budget, WALK_BUDGET[0]), WALK_BUDGET[1])
+        text_where, text_params = self.match(part)
+        newest = (
+            f"SELECT m.id, m.published_at, m.document, m.title_terms FROM {self.source()} "
+            f"WHERE {' AND '.join(self.where) or '1=1'} ORDER BY {_NEWEST} LIMIT %s"
+        )
+        sql = (
+            f"SELECT m.id FROM ({newest}) m WHERE {' AND '.join(text_where)} "
+            f"ORDER BY {_NEWEST} LIMIT %s OFFSET %s"
+        )
+        ids = _ids(sql, [*self.params, budget, *text_params, limit, offset])
+        return ids if len(ids) == limit else None
+
+    def title_hits(self) -> int:
+        """About how many hits have the words in their title: PostgreSQL counts the sample (stopping
+        once they are many), SQLite the FTS5 index."""
         if _postgres():
-            enough = EXACT_LIMIT // SAMPLE + 1  # counting stops there
+            enough = EXACT_LIMIT // SAMPLE + 1
             inner, params = self.sql("1", part="title", sample=True, limit=enough)
-            return _scalar(f"SELECT count(*) FROM ({inner}) s", params) >= enough
-        return self.fts_hits("title") > WALK_FROM
+            return _scalar(f"SELECT count(*) FROM ({inner}) s", params) * SAMPLE
+        return self.fts_hits("title")
 
     def fts_hits(self, part: str) -> int:
         """SQLite: the hits of the words alone (no facets), counted in the FTS5 index without a join."""
         text_where, text_params = self.match(part)
         return _scalar(f"SELECT count(*) FROM {search.TABLE} WHERE {' AND '.join(text_where)}", text_params)
+
+
+_rows_seen: tuple[float, int] = (0.0, 0)
+
+
+def _rows_in_index() -> int:
+    """PostgreSQL's own estimate of the index table's rows (what ANALYZE and autovacuum keep), re-read
+    every minute."""
+    global _rows_seen
+    if time.monotonic() - _rows_seen[0] > 60:
+        rows = _scalar(
+            "SELECT greatest(reltuples, 0)::bigint FROM pg_class WHERE relname = %s", [search.TABLE]
+        )
+        _rows_seen = (time.monotonic(), max(rows, 1))
+    return _rows_seen[1]
 
 
 def _contains(column: str, value: str) -> tuple[list[str], list[Any]]:
@@ -319,9 +356,8 @@ class Matches:
             return _ids(
                 *found.sql("m.id", order=order, order_params=[found.number], limit=limit, offset=offset)
             )
-        many = self.total.estimated or hits > (EXACT_LIMIT if _postgres() else WALK_FROM)
         if found.mode != "words" or self.filter.sort == "date":
-            return found.newest_ids("all", limit, offset, many=many)
+            return found.newest_ids("all", limit, offset, hits=hits)
         if hits <= RANK_LIMIT or (not _postgres() and not self.total.estimated):
             if _postgres():
                 rank = "ts_rank(m.document, plainto_tsquery('simple', %s)) DESC"
@@ -342,11 +378,12 @@ class Matches:
                 )
             )
         # Many hits: those with the words in the title, newest first, then the others, newest first.
-        ids = found.newest_ids("title", limit, offset, many=found.many_in_titles())
+        ids = found.newest_ids("title", limit, offset, hits=found.title_hits())
         if len(ids) == limit:
             return ids
         in_titles = offset + len(ids) if ids else _scalar(*found.sql("count(*)", part="title"))
-        return ids + found.newest_ids("body", limit - len(ids), max(0, offset - in_titles), many=True)
+        rest = found.newest_ids("body", limit - len(ids), max(0, offset - in_titles), hits=hits)
+        return ids + rest
 
     def __iter__(self) -> Iterator[Publication]:
         return iter(self[:])
