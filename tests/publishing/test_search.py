@@ -277,6 +277,8 @@ def test_many_hits_are_counted_from_the_sample_and_ordered_from_the_date_index(d
         "水利工作会议",
         "防汛工作部署会",
     ]
+    newest = _find("防汛", sort="date").matches[1:3]  # a full page: read walking the date index
+    assert [p.title for p in newest] == ["防汛物资检查", "水利工作会议"]
     org = next(f for f in results.facets if f.name == "org")
     assert [(o.label, o.count) for o in org.options] == [("咸宁市政务服务中心", 2 * sq.SAMPLE)]
     monkeypatch.setattr(sq, "WALK_FROM", 0)  # SQLite walks the date index: the same orders
