@@ -34,7 +34,7 @@ def accepted(item: ServiceItem, cast, at: datetime = ACCEPTED) -> Case:
 
 def board(now: datetime, **scope) -> dict[str, tuple[str, str]]:
     """{case number: (card, reason)} as the board shows it at `now`."""
-    return {c.number: (c.card, c.reason) for c in supervision.cards(Scope(now=now, **scope))}
+    return {c.case.number: (c.card, c.reason) for c in supervision.cards(Scope(now=now, **scope))}
 
 
 def test_one_working_day_before_the_deadline_the_case_gets_a_yellow_card(licence, cast) -> None:
@@ -91,6 +91,35 @@ def test_a_case_in_a_special_procedure_carries_no_card(licence, cast) -> None:
     case = accepted(licence, cast)
     services.start_special(case=case, by=cast.reviewer, reason="现场核查", on=date(2024, 10, 28))
     assert board(local(2024, 10, 31, 9)) == {}
+
+
+def test_the_cards_come_red_first_by_deadline_and_a_page_is_a_slice_of_them(licence, cast) -> None:
+    """At 10-31 09:00: two cases accepted 09-27 (due 10-30), one still open, one concluded that morning;
+    one accepted 09-20 (due earlier); one accepted 10-08 that has used 82% of its time."""
+    overdue = accepted(licence, cast)
+    late = accepted(licence, cast)
+    services.conclude(
+        case=late, by=cast.reviewer, result=Result.ISSUED, certificate_no="JY1", at=local(2024, 10, 31, 8)
+    )
+    earlier = accepted(licence, cast, at=local(2024, 9, 20, 10))
+    warned = accepted(licence, cast, at=local(2024, 10, 8, 10))
+    scope = Scope(now=local(2024, 10, 31, 9))
+
+    cards = supervision.cards(scope)
+    assert [(c.case.number, c.card, c.reason) for c in cards] == [
+        (earlier.number, "red", "overdue"),
+        (overdue.number, "red", "overdue"),
+        (late.number, "red", "late"),
+        (warned.number, "yellow", "time_used"),
+    ]
+    assert [c.case.number for c in cards[1:3]] == [overdue.number, late.number] and len(cards) == 4
+    [row] = supervision.counts(scope)
+    assert (row["organisation__name"], row["window__number"], row["red"], row["yellow"]) == (
+        "咸宁市市场监督管理局",
+        "B012",
+        3,
+        1,
+    )
 
 
 def police_case(people, cast) -> Case:

@@ -18,7 +18,7 @@ from tests.publishing.conftest import normative
 from tests.publishing.test_attachments import docx_file
 from yimen.core import text
 from yimen.portal import publishing_search_views
-from yimen.publishing import search, search_words, services
+from yimen.publishing import search, search_plan, search_words, services
 from yimen.publishing import search_query as sq
 from yimen.publishing.models import Kind, Publication, PublicationState
 
@@ -265,10 +265,10 @@ def test_many_hits_are_counted_from_the_sample_and_ordered_from_the_date_index(d
     ]
     for pk, title, body in rows:
         _published_row(desk, pk, title, body, days_ago=1000 - pk)
-    monkeypatch.setattr(sq, "EXACT_LIMIT", 1)
+    monkeypatch.setattr(search_plan, "EXACT_LIMIT", 1)
     monkeypatch.setattr(sq, "RANK_LIMIT", 1)
     results = _find("防汛")
-    assert results.total == sq.Count(2 * sq.SAMPLE, True)
+    assert results.total == sq.Count(2 * search_plan.SAMPLE, True)
     assert _titles(results) == ["防汛物资检查", "防汛工作部署会", "农业工作会议", "水利工作会议"]
     assert [p.title for p in results.matches[1:3]] == ["防汛工作部署会", "农业工作会议"]
     assert _titles(_find("防汛", sort="date")) == [
@@ -280,8 +280,8 @@ def test_many_hits_are_counted_from_the_sample_and_ordered_from_the_date_index(d
     newest = _find("防汛", sort="date").matches[1:3]  # a full page: read walking the date index
     assert [p.title for p in newest] == ["防汛物资检查", "水利工作会议"]
     org = next(f for f in results.facets if f.name == "org")
-    assert [(o.label, o.count) for o in org.options] == [("咸宁市政务服务中心", 2 * sq.SAMPLE)]
-    monkeypatch.setattr(sq, "WALK_FROM", 0)  # SQLite walks the date index: the same orders
+    assert [(o.label, o.count) for o in org.options] == [("咸宁市政务服务中心", 2 * search_plan.SAMPLE)]
+    monkeypatch.setattr(search_plan, "WALK_FROM", 0)  # SQLite walks the date index: the same orders
     assert _titles(_find("防汛")) == ["防汛物资检查", "防汛工作部署会", "农业工作会议", "水利工作会议"]
     assert _titles(_find("防汛", sort="date")) == [
         "农业工作会议",

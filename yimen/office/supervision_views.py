@@ -169,7 +169,7 @@ class CountedPaginator(Paginator):
     """A paginator told the number of cards by the summary counts: one COUNT query fewer on a board
     that must answer in 100 ms."""
 
-    def __init__(self, object_list: QuerySet[Case], per_page: int, *, count: int):
+    def __init__(self, object_list: supervision.Cards, per_page: int, *, count: int):
         super().__init__(object_list, per_page)
         self.known_count = count
 
@@ -194,12 +194,12 @@ def board(request: HttpRequest) -> HttpResponse:
     page = paginator.get_page(request.GET.get("page"))
     cards = [
         CardRow(
-            case=case,
-            card=case.card,
-            reason=supervision.Reason.LABELS[case.reason],
-            timing=_timing(case, now),
+            case=carded.case,
+            card=carded.card,
+            reason=supervision.Reason.LABELS[carded.reason],
+            timing=_timing(carded.case, now),
         )
-        for case in page
+        for carded in page
     ]
     yellow_days, yellow_percent = supervision.defaults()
     return render(
