@@ -141,8 +141,8 @@ def report(m: Measured) -> tuple[str, bool]:
     lines += ["", f"**(a) intake {work:,.0f} transitions/s = {ratio:.0%} of {base:,.0f} single-row "
               f"INSERT + commit/s (best rounds; target ≥ {INTAKE_TARGET:.0%}): {verdict(ok)}**", ""]  # fmt: skip
     total = sum(m.waits.values()) or 1
-    lines += [f"One submit → accept → conclude runs {m.per_cycle} SQL statements (with the 3 that load the "
-              f"item and staff; ~{m.per_cycle / 3:.0f} a transition). The clients' server processes, sampled every "
+    lines += [f"One submit → accept → conclude runs {m.per_cycle} SQL statements as the clients run it (BEGIN and "
+              f"COMMIT included; ~{m.per_cycle / 3:.0f} a transition). The clients' server processes, sampled every "
               "0.2 s during the intake runs (pg_stat_activity; \"Client: ClientRead\" = waiting for the client's "
               "next statement):", "", "| share | wait — statement |", "|---:|---|"]  # fmt: skip
     lines += [f"| {n / total:.0%} | {what} |" for what, n in m.waits.most_common(8)]

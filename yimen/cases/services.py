@@ -34,10 +34,11 @@ from yimen.cases.transitions import (
     day,
     emit,
     event,
-    guide_facts,
+    joint_of,
     locked,
     save,
     sms,
+    steps_of,
 )
 from yimen.catalog.models import ServiceItem
 from yimen.core import audit, calendar
@@ -142,11 +143,10 @@ def accept(*, case: Case, by: Staff, expected_version: int | None = None, at: da
     case.accepted_at = at or timezone.now()
     figures.written(case.accepted_at)
     compute_deadlines(case, pauses=())  # 特别程序 start only after acceptance
-    guide = guide_facts(case.version)
-    case.step, case.step_index = guide.steps[0], 0
+    case.step, case.step_index = steps_of(case.version)[0], 0
     save(case, target, "accepted_at", "promised_due", "legal_due", "due_provisional", "step", "step_index")
-    if guide.joint:
-        Review.objects.bulk_create(Review(case=case, organisation_id=org) for org in guide.joint)
+    if joint := joint_of(case.version):
+        Review.objects.bulk_create(Review(case=case, organisation_id=org) for org in joint)
     event(case, "accept", by, promised_due=case.promised_due.isoformat() if case.promised_due else None)
     audit.record("cases.accepted", case, actor=by, after={"promised_due": case.promised_due})
     emit(case, "accepted")
@@ -224,7 +224,7 @@ def withdraw(
 def advance(*, case: Case, by: Staff, opinion: str = "", expected_version: int | None = None) -> Case:
     """The current step (承办 → 审核 → 批准, or the item's own steps) is done; the next one starts."""
     case, target = locked(case, "advance", by, expected_version)
-    steps = guide_facts(case.version).steps
+    steps = steps_of(case.version)
     if case.step_index + 1 >= len(steps):
         raise TransitionError(f"“{case.step}”已是最后一个环节，请作出办结决定")
     done = case.step
@@ -331,8 +331,10 @@ def conclude(
     else:
         reason = _reason(reason)
     case, target = locked(case, "conclude", by, expected_version)
-    joint = guide_facts(case.version).joint  # only a joint item's cases have reviews
-    reviewed = set(case.reviews.values_list("state", flat=True).distinct()) if joint else set()
+    # Only a joint item's cases have reviews.
+    reviewed = (
+        set(case.reviews.values_list("state", flat=True).distinct()) if joint_of(case.version) else set()
+    )
     if ReviewState.PENDING in reviewed:
         raise TransitionError("还有联办机构未作出审查结论，不能办结")
     if result == Result.ISSUED and ReviewState.REJECTED in reviewed:

@@ -9,7 +9,6 @@ centre's name in the SMS is read once a minute.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -113,23 +112,23 @@ def locked(case: Case, action: str, by: Staff | None, expected_version: int | No
     return fresh, target
 
 
-@dataclass(frozen=True)
-class GuideFacts:
-    """What a step reads from the pinned guide besides its own fields."""
-
-    steps: tuple[str, ...]  # 办理环节, or the default three
-    joint: tuple[int, ...]  # 并联审批: the participating organisations
-
-
-def guide_facts(version: ItemVersion) -> GuideFacts:
-    """Read once per version instance: a published version's steps and joint organisations never change."""
-    facts: GuideFacts | None = getattr(version, "_yimen_guide_facts", None)
-    if facts is None:
+def steps_of(version: ItemVersion) -> tuple[str, ...]:
+    """The guide's 办理环节 (or the default three), read once per version instance: a published
+    version is never edited."""
+    steps: tuple[str, ...] | None = getattr(version, "_yimen_steps", None)
+    if steps is None:
         steps = tuple(version.steps.values_list("name", flat=True)) or DEFAULT_STEPS
+        version._yimen_steps = steps  # type: ignore[attr-defined]
+    return steps
+
+
+def joint_of(version: ItemVersion) -> tuple[int, ...]:
+    """The organisations of its 并联审批, read once per version instance."""
+    joint: tuple[int, ...] | None = getattr(version, "_yimen_joint", None)
+    if joint is None:
         joint = tuple(version.joint_organisations.values_list("pk", flat=True))
-        facts = GuideFacts(steps, joint)
-        version._yimen_guide_facts = facts  # type: ignore[attr-defined]
-    return facts
+        version._yimen_joint = joint  # type: ignore[attr-defined]
+    return joint
 
 
 # --- writing the step ---------------------------------------------------------------------------

@@ -179,7 +179,7 @@ def intake_item(request: HttpRequest, item_id: int) -> HttpResponse:
 
 
 def _has_next_step(case: Case) -> bool:
-    return case.step_index + 1 < len(transitions.guide_facts(case.version).steps)
+    return case.step_index + 1 < len(transitions.steps_of(case.version))
 
 
 def available_actions(staff: Staff, case: Case, reviews: list[Review]) -> set[str]:
