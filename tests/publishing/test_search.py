@@ -279,6 +279,11 @@ def test_many_hits_are_counted_from_the_sample_and_ordered_from_the_date_index(d
     ]
     newest = _find("防汛", sort="date").matches[1:3]  # a full page: read walking the date index
     assert [p.title for p in newest] == ["防汛物资检查", "水利工作会议"]
+    in_titles = _find("汛")  # one character: titles holding it, counted in the sample, walked by date
+    assert in_titles.mode == "substring" and in_titles.total == search_plan.Count(
+        2 * search_plan.SAMPLE, True
+    )
+    assert [p.title for p in in_titles.matches[0:2]] == ["防汛物资检查", "防汛工作部署会"]
     org = next(f for f in results.facets if f.name == "org")
     assert [(o.label, o.count) for o in org.options] == [("咸宁市政务服务中心", 2 * search_plan.SAMPLE)]
     monkeypatch.setattr(search_plan, "WALK_FROM", 0)  # SQLite walks the date index: the same orders

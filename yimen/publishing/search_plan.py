@@ -182,7 +182,7 @@ class Plan:
         budget = min(max(budget, WALK_BUDGET[0]), WALK_BUDGET[1])
         text_where, text_params = self.match(part)
         newest = (
-            f"SELECT m.id, m.published_at, m.document, m.title_terms FROM {self.source()} "
+            f"SELECT m.id, m.published_at, m.title, m.title_terms, m.document FROM {self.source()} "
             f"WHERE {' AND '.join(self.where) or '1=1'} ORDER BY {NEWEST} LIMIT %s"
         )
         sql = (
