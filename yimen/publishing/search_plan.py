@@ -166,13 +166,19 @@ class Plan:
             return fetch_ids(sql, [*params, limit, offset])
         if not (self.fts and hits > WALK_FROM):
             return fetch_ids(*self.sql("m.id", part=part, order=NEWEST, limit=limit, offset=offset))
-        text_where, text_params = self.match(part)
-        matching = f"m.id IN (SELECT rowid FROM {search.TABLE} WHERE {' AND '.join(text_where)})"
+        # Each text condition has one parameter: FTS5 conditions go into the set of rowids, the others
+        # (LIKE on the title) are checked on the row.
+        text = list(zip(*self.match(part), strict=True))
+        in_fts = [(c, p) for c, p in text if "MATCH" in c]
+        on_row = [(c, p) for c, p in text if "MATCH" not in c]
+        matching = f"m.id IN (SELECT rowid FROM {search.TABLE} WHERE {' AND '.join(c for c, _ in in_fts)})"
+        where = [matching] if in_fts else []
+        where += [*(c for c, _ in on_row), *self.where]
         sql = (
             f"SELECT m.id FROM {search.META} m INDEXED BY {search.META}_recent "
-            f"WHERE {' AND '.join([matching, *self.where])} ORDER BY {NEWEST} LIMIT %s OFFSET %s"
+            f"WHERE {' AND '.join(where)} ORDER BY {NEWEST} LIMIT %s OFFSET %s"
         )
-        return fetch_ids(sql, [*text_params, *self.params, limit, offset])
+        return fetch_ids(sql, [*(p for _, p in in_fts), *(p for _, p in on_row), *self.params, limit, offset])
 
     def _walk(self, part: str, limit: int, offset: int, hits: int) -> list[int] | None:
         """PostgreSQL: the newest rows by the date index (at most about three times as many as the hits'
