@@ -90,7 +90,10 @@ def _explained(s: Scale) -> list[str]:
         if name not in s.timings or _best(s.timings[name]) <= target:
             continue
         lines += ["", f"Where the {s.label} {name} time goes (its statements, slowest first, with EXPLAIN ANALYZE):", ""]  # fmt: skip
-        for ms, text in sorted(s.timings[name][1], reverse=True)[:2]:
+        selects = [
+            (ms, text) for ms, text in s.timings[name][1] if text.lstrip().upper().startswith("SELECT")
+        ]
+        for ms, text in sorted(selects, reverse=True)[:2]:
             lines += [f"{ms:,.0f} ms:", "", "```sql", text, "```", "", "```", explain(text), "```", ""]
     return lines
 
