@@ -22,7 +22,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 
 from yimen.core import text
 from yimen.publishing import search
@@ -163,7 +163,12 @@ class Plan:
                 return walked
             inner, params = self.sql("m.id, m.published_at", part=part)
             sql = f"SELECT id FROM ({inner} OFFSET 0) m ORDER BY {NEWEST} LIMIT %s OFFSET %s"
-            return fetch_ids(sql, [*params, limit, offset])
+            with transaction.atomic():
+                # Collecting goes through the text index even when the planner, trusting its guess of
+                # a common word, would rather read every row's document.
+                with connection.cursor() as cursor:
+                    cursor.execute("SET LOCAL enable_seqscan = off")
+                return fetch_ids(sql, [*params, limit, offset])
         if not (self.fts and hits > WALK_FROM):
             return fetch_ids(*self.sql("m.id", part=part, order=NEWEST, limit=limit, offset=offset))
         # Each text condition has one parameter: FTS5 conditions go into the set of rowids, the others
@@ -287,10 +292,14 @@ class Count:
     estimated: bool  # counted in the sample and multiplied by SAMPLE
 
 
+def estimate(found: Plan) -> Count | None:
+    """The sample's count × SAMPLE when that is past EXACT_LIMIT; None when the hits are few enough to
+    be counted (文号 matches always are)."""
+    if found.mode != "number" and found.in_sample() * SAMPLE > EXACT_LIMIT:
+        return Count(found.in_sample() * SAMPLE, True)
+    return None
+
+
 def count(found: Plan) -> Count:
-    """Exact up to EXACT_LIMIT; beyond, the sample's count × SAMPLE (文号 matches are always few)."""
-    if found.mode != "number":
-        in_sample = found.in_sample()
-        if in_sample * SAMPLE > EXACT_LIMIT:
-            return Count(in_sample * SAMPLE, True)
-    return Count(scalar(*found.sql("count(*)")), False)
+    """Exact up to EXACT_LIMIT; beyond, estimated from the sample."""
+    return estimate(found) or Count(scalar(*found.sql("count(*)")), False)

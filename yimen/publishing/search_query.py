@@ -24,6 +24,7 @@ from yimen.publishing.search_plan import (
     Plan,
     SearchFilter,
     count,
+    estimate,
     fetch_ids,
     plan,
     postgres,
@@ -220,6 +221,11 @@ def search_publications(f: SearchFilter, *, with_facets: bool = True) -> Results
     if f.sort not in SORTS:
         f = replace(f, sort="relevance")
     found = plan(f)
-    total = count(found)
-    facets = _facets(f, facet_counts(found, sample=total.estimated)) if with_facets else []
-    return Results(f, found.mode, found.terms, total, Matches(f, found, total), facets)
+    if not with_facets:
+        total = count(found)
+        return Results(f, found.mode, found.terms, total, Matches(f, found, total), [])
+    estimated = estimate(found)
+    counts = facet_counts(found, sample=estimated is not None)
+    # Every hit has one validity: counted exactly, the facet gives the total without counting again.
+    total = estimated or Count(sum(counts["validity"].values()), False)
+    return Results(f, found.mode, found.terms, total, Matches(f, found, total), _facets(f, counts))
