@@ -12,11 +12,13 @@ and writes N invented publications as rows (bench/search_corpus.py: COPY / execu
 `yimen.publishing.search.reindex()` builds the index (the product's code: its rate is the indexing rate)
 and, in the same run, 100 real-looking queries are timed:
 
-* yimen: `search_publications(SearchFilter(q=…))` — the plan, the facet counts (which give the total)
-  and the first page of 20 publications, as the search page asks for them; by relevance, and by date;
+* the search page: `search_publications(SearchFilter(q=…))` — the plan, the facet counts (which give
+  the total) and the first page of 20 publications; by relevance, and by date;
+* the same work as the baseline: `search_publications(…, with_facets=False)` (as the API), the total
+  and the ids of the newest 20;
 * the baseline: the same question asked with LIKE '%word%' over title, 文号 and body text of the
-  publications table (each word of the query must occur): the count and the newest 20.
-Targets: yimen p95 ≤ 50 ms, and the baseline's total time ≥ 100× yimen's.
+  publications table (each word of the query must occur): the count and the ids of the newest 20.
+Targets: the search page's p95 ≤ 50 ms, and the baseline's total time ≥ 100× yimen's for the same work.
 
 Method and caveats: bench/README.md. Results: this benchmark's own section of bench/RESULTS.md.
 """
@@ -47,7 +49,8 @@ SECTION = "## Publication search (bench/search.py)"
 SEED = 2019
 QUERIES, ROUNDS, PAGE = 100, 3, 20
 TARGET_P95_MS, TARGET_RATIO = 50.0, 100.0
-YIMEN, BY_DATE, BASELINE = "yimen search (relevance)", "yimen search (newest first)", "LIKE '%…%' scan"
+YIMEN, BY_DATE = "yimen search page (relevance)", "yimen search page (newest first)"
+SAME_WORK, BASELINE = "yimen count + newest 20 ids", "LIKE '%…%' scan: count + newest 20 ids"
 
 
 def queries(corpus: Corpus, rng: random.Random) -> list[str]:
@@ -139,6 +142,14 @@ def yimen(q: str, sort: str = "relevance") -> tuple[int, list[int], str]:
     return results.total.hits, [p.pk for p in page], results.mode
 
 
+def same_work(q: str) -> tuple[int, list[int]]:
+    """What the baseline does, done by yimen: the total and the ids of the newest page (as the API)."""
+    from yimen.publishing.search_query import SearchFilter, search_publications
+
+    results = search_publications(SearchFilter(q=q, sort="date"), with_facets=False)
+    return results.total.hits, results.matches.ids(0, PAGE)
+
+
 def check(q: str) -> None:
     """Every hit on the first page holds every word of the query (or the 文号 typed), where it was indexed."""
     from yimen.core import text
@@ -190,6 +201,7 @@ def time_queries(qs: list[str]) -> dict[str, Timing]:
     measured: dict[str, Callable[[str], tuple[int, Any]]] = {
         YIMEN: lambda q: yimen(q)[:2],
         BY_DATE: lambda q: yimen(q, "date")[:2],
+        SAME_WORK: same_work,
     }
     runs = {name: [[0.0] * ROUNDS for _ in qs] for name in measured}
     counts: dict[str, list[int]] = {name: [0] * len(qs) for name in [*measured, BASELINE]}
@@ -279,7 +291,8 @@ def report(
         rows_.append([name, *(f"{x * 1000:,.2f}" for x in ms), f"{sum(t.seconds):,.2f}"])
     mine, scan = timings[YIMEN], timings[BASELINE]
     p95 = percentile(mine.seconds, 0.95) * 1000
-    ratio = sum(scan.seconds) / sum(mine.seconds)
+    ratio = sum(scan.seconds) / sum(timings[SAME_WORK].seconds)
+    page_ratio = sum(scan.seconds) / sum(mine.seconds)
     slowest = sorted(range(len(qs)), key=lambda i: -mine.seconds[i])[:8]
     verdicts = [
         (
@@ -287,7 +300,9 @@ def report(
             p95 <= TARGET_P95_MS,
         ),
         (
-            f"{BASELINE} / yimen search: total time of the {len(qs)} queries {ratio:,.0f}× (target ≥ {TARGET_RATIO:.0f}×)",
+            f"the scan / yimen doing the same (count + newest 20 ids): total time of the {len(qs)} queries "
+            f"{ratio:,.0f}× (target ≥ {TARGET_RATIO:.0f}×); the scan / the whole search page with its facets: "
+            f"{page_ratio:,.0f}×",
             ratio >= TARGET_RATIO,
         ),
     ]
@@ -346,8 +361,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"{load()} at end",
             f"- Machine: {machine('django', 'jieba', 'psycopg')}",
             *describe(corpus, indexing),
-            f"- Timing: each query's median of {ROUNDS} interleaved rounds for yimen (the search page's work: "
-            f"plan, facet counts with the total, first page of {PAGE} publications); the baseline once per query. "
+            f"- Timing: each query's median of {ROUNDS} interleaved rounds for yimen (the search page: plan, facet "
+            f"counts with the total, first page of {PAGE} publications; and the baseline's work: total and the "
+            f"newest {PAGE} ids); the baseline once per query. "
             "Every hit of every first page is checked to hold the query's words (the run aborts otherwise).",
         ]
         from django.db import connections
