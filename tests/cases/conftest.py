@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
+from typing import TypeVar
 
 import pytest
 from django.utils import timezone
@@ -12,6 +15,8 @@ from tests.catalog.conftest import published
 from yimen.cases import services
 from yimen.cases.models import Case, Channel
 from yimen.catalog.models import ServiceItem
+
+T = TypeVar("T")
 
 APPLICANT = services.Applicant(
     kind="person",
@@ -72,3 +77,30 @@ def file(item: ServiceItem, cast, applicant: services.Applicant = APPLICANT) -> 
     return services.submit(
         item=item, applicant=applicant, channel=Channel.WINDOW, by=cast.clerk, window=cast.window
     )
+
+
+def race(*actions: Callable[[], T]) -> list[T | BaseException]:
+    """The actions run at the same moment, each in its own thread and database connection: what each
+    returned, or what it raised. A race needs PostgreSQL (SQLite's test database is in memory and its
+    writers take turns)."""
+    from django.db import close_old_connections, connection
+
+    barrier = threading.Barrier(len(actions))
+    outcomes: list[T | BaseException] = [RuntimeError("not run")] * len(actions)
+
+    def run(i: int) -> None:
+        try:
+            barrier.wait(10)
+            outcomes[i] = actions[i]()
+        except BaseException as exc:
+            outcomes[i] = exc
+        finally:
+            close_old_connections()
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(actions))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    return outcomes

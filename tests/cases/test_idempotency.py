@@ -3,7 +3,6 @@ a form sent twice — files nothing new and answers with the first case, even wh
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 import pytest
@@ -11,7 +10,7 @@ from django.conf import settings
 from django.db import connection
 from django.test import Client, override_settings
 
-from tests.cases.conftest import APPLICANT, COMPANY
+from tests.cases.conftest import APPLICANT, COMPANY, race
 from yimen.cases import services
 from yimen.cases.models import Case, Channel
 from yimen.core.models import AuditEntry, OutboxMessage
@@ -47,29 +46,17 @@ def test_two_simultaneous_submissions_with_one_key_file_one_case(licence) -> Non
     (PostgreSQL; SQLite's writers are serialised at BEGIN IMMEDIATE, and its test database is in memory)."""
     if connection.vendor != "postgresql":
         pytest.skip("needs concurrent writers")
-    start = threading.Barrier(2)
-    answers: list[services.Submitted] = []
 
-    def send() -> None:
-        from django.db import connections
+    def send() -> services.Submitted:
+        return services.submit_once(
+            item=licence, applicant=APPLICANT, channel=Channel.ONLINE, idempotency_key="race"
+        )
 
-        start.wait()
-        try:
-            answers.append(
-                services.submit_once(
-                    item=licence, applicant=APPLICANT, channel=Channel.ONLINE, idempotency_key="race"
-                )
-            )
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=send) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert sorted(a.repeated for a in answers) == [False, True]
-    assert answers[0].case.pk == answers[1].case.pk == Case.objects.get().pk
+    answers = race(send, send)
+    assert all(isinstance(a, services.Submitted) for a in answers), answers
+    first, second = (a for a in answers if isinstance(a, services.Submitted))
+    assert sorted([first.repeated, second.repeated]) == [False, True]
+    assert first.case.pk == second.case.pk == Case.objects.get().pk
     assert AuditEntry.objects.filter(action="cases.submitted").count() == 1
 
 

@@ -3,12 +3,10 @@ the audit chain and the outbox hold one entry and one event per application."""
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import close_old_connections, connection
+from django.db import connection
 
-from tests.cases.conftest import APPLICANT
+from tests.cases.conftest import APPLICANT, race
 from yimen.cases import services
 from yimen.cases.models import Case, Channel
 from yimen.catalog.models import ServiceItem
@@ -21,24 +19,8 @@ def test_six_applications_at_once_get_six_consecutive_numbers(licence: ServiceIt
     if connection.vendor != "postgresql":
         pytest.skip("threads with their own connections need a server database")
     before = audit.verify()[0]
-    start = threading.Barrier(6)
-    failures: list[BaseException] = []
-
-    def apply() -> None:
-        try:
-            start.wait(10)
-            services.submit(item=licence, applicant=APPLICANT, channel=Channel.ONLINE)
-        except BaseException as exc:
-            failures.append(exc)
-        finally:
-            close_old_connections()
-            connection.close()
-
-    threads = [threading.Thread(target=apply) for _ in range(6)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
+    outcomes = race(*[lambda: services.submit(item=licence, applicant=APPLICANT, channel=Channel.ONLINE)] * 6)
+    failures = [o for o in outcomes if isinstance(o, BaseException)]
     assert failures == []
     serials = sorted(int(number[-4:]) for number in Case.objects.values_list("number", flat=True))
     assert serials == [1, 2, 3, 4, 5, 6]

@@ -5,12 +5,12 @@ may file only so many cases an hour."""
 from __future__ import annotations
 
 import re
-import threading
 
 import pytest
 from django.conf import settings
 from django.test import Client, override_settings
 
+from tests.cases.conftest import race
 from tests.portal.applying import application, files_on_disk, fresh_token, post, url
 from yimen.cases.models import Case, CaseFile
 from yimen.core.models import AuditEntry
@@ -124,23 +124,11 @@ def test_two_simultaneous_submissions_of_one_form_file_one_case(licence) -> None
         pytest.skip("needs concurrent writers; the test database on SQLite is in memory")
     browser = Client()
     token = fresh_token(browser, licence)
-    start = threading.Barrier(2)
-    answers: list[tuple[int, bool]] = []
 
-    def send() -> None:
-        from django.db import connections
+    def send() -> tuple[int, bool]:
+        response = post(Client(), licence, application(browser, licence, token=token))
+        return response.status_code, "没有重复提交" in response.content.decode()
 
-        start.wait()
-        try:
-            response = post(Client(), licence, application(browser, licence, token=token))
-            answers.append((response.status_code, "没有重复提交" in response.content.decode()))
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=send) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    answers = race(send, send)
     assert sorted(answers) == [(200, False), (200, True)]
     assert Case.objects.count() == 1 and CaseFile.objects.count() == 2

@@ -155,17 +155,35 @@ def workday_share(start: date, end: date) -> float:
     return calendar.workdays_between(start - timedelta(days=1), end).workdays / days if days > 0 else 1.0
 
 
-def _scoped(f: StatsFilter, rows: QuerySet[M]) -> QuerySet[M]:
-    """Cases, or their daily figures, within what the filter and the person's reach allow."""
-    if f.organisations is not None:
-        rows = rows.filter(organisation_id__in=list(f.organisations))
-    if f.organisation_id is not None:
-        rows = rows.filter(organisation_id=f.organisation_id)
-    if f.window_id is not None:
-        rows = rows.filter(window_id=f.window_id)
-    if f.item_id is not None:
-        rows = rows.filter(item_id=f.item_id)
+def narrowed(
+    rows: QuerySet[M],
+    *,
+    organisations: Collection[int] | None,
+    organisation_id: int | None = None,
+    window_id: int | None = None,
+    item_id: int | None = None,
+) -> QuerySet[M]:
+    """Cases, or their daily figures, within a person's reach (None: everywhere) and the organisation,
+    window or item asked for."""
+    if organisations is not None:
+        rows = rows.filter(organisation_id__in=list(organisations))
+    if organisation_id is not None:
+        rows = rows.filter(organisation_id=organisation_id)
+    if window_id is not None:
+        rows = rows.filter(window_id=window_id)
+    if item_id is not None:
+        rows = rows.filter(item_id=item_id)
     return rows
+
+
+def _scoped(f: StatsFilter, rows: QuerySet[M]) -> QuerySet[M]:
+    return narrowed(
+        rows,
+        organisations=f.organisations,
+        organisation_id=f.organisation_id,
+        window_id=f.window_id,
+        item_id=f.item_id,
+    )
 
 
 def _months(f: StatsFilter) -> list[tuple[str, date]]:

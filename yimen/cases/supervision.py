@@ -55,6 +55,7 @@ from django.db.models.lookups import GreaterThanOrEqual
 from django.utils import timezone
 
 from yimen.cases.models import CONCLUDED_LATE, RUNNING, Case
+from yimen.cases.stats import narrowed
 from yimen.catalog.models import ServiceItem
 from yimen.core import calendar, events
 from yimen.core.models import OutboxMessage
@@ -194,13 +195,12 @@ def late_rule(scope: Scope) -> Q:
 
 def _scoped(cases: QuerySet[Case], scope: Scope) -> QuerySet[Case]:
     """Organisation and window narrowing, as filters on the rows the partial index already picked."""
-    if scope.organisations is not None:
-        cases = cases.filter(organisation_id__in=list(scope.organisations))
-    if scope.organisation_id is not None:
-        cases = cases.filter(organisation_id=scope.organisation_id)
-    if scope.window_id is not None:
-        cases = cases.filter(window_id=scope.window_id)
-    return cases
+    return narrowed(
+        cases,
+        organisations=scope.organisations,
+        organisation_id=scope.organisation_id,
+        window_id=scope.window_id,
+    )
 
 
 @contextmanager
