@@ -3,8 +3,8 @@ the total (exact, or estimated from the sample) and the pages read in date order
 
 How a query is read (`plan`):
 - empty: every published item under the chosen facets, newest first;
-- a 文号 (咸政办发〔2024〕5号, or part of one with its 〔年份〕): the document with that 文号 first, then
-  any whose 文号 contains what was typed (normalised 文号 column; trigram index on PostgreSQL);
+- a 文号 (咸政办发〔2024〕5号): the documents with that 文号 (normalised, its own index); part of one
+  with its 〔年份〕, or a whole one nobody has: every 文号 containing it (trigram index on PostgreSQL);
 - one character, or characters jieba does not put together into a word: titles containing the text,
   found through the title's single characters (indexed too) and checked with LIKE;
 - otherwise the words of the query (jieba, as at indexing), every one of which a hit must contain.
@@ -68,6 +68,7 @@ class Plan:
     params: list[Any] = field(default_factory=list)
     terms: list[str] = field(default_factory=list)  # what a hit contains (and is highlighted)
     number: str = ""  # number mode: the normalised 文号
+    exact: bool = False  # number mode: the whole 文号, not a part
     _in_sample: int | None = field(default=None, repr=False)
 
     @property
@@ -86,6 +87,8 @@ class Plan:
         if self.mode == "browse":
             return [], []
         if self.mode == "number":
+            if self.exact:
+                return ["m.document_number = %s"], [self.number]
             return _contains("document_number", self.number)
         if self.mode == "substring":
             chars = [c for c in dict.fromkeys(text.normalize(self.terms[0])) if search.is_cjk(c)]
@@ -273,7 +276,11 @@ def plan(f: SearchFilter) -> Plan:
     if not q:
         return Plan("browse", where, params)
     number = search.normalize_document_number(q)
-    if _HAS_YEAR_IN_BRACKETS.search(number) or search.DOCUMENT_NUMBER.fullmatch(number):
+    if search.DOCUMENT_NUMBER.fullmatch(number):  # a whole 文号: that document (the 文号's own index)
+        found = Plan("number", where, params, [q], number, exact=True)
+        if scalar(*found.sql("count(*)")):
+            return found
+    if _HAS_YEAR_IN_BRACKETS.search(number):  # part of one: every 文号 containing it
         found = Plan("number", where, params, [q], number)
         if scalar(*found.sql("count(*)")):
             return found
