@@ -288,6 +288,9 @@ def test_many_hits_are_counted_from_the_sample_and_ordered_from_the_date_index(d
     assert [(o.label, o.count) for o in org.options] == [("咸宁市政务服务中心", 2 * search_plan.SAMPLE)]
     monkeypatch.setattr(search_plan, "WALK_FROM", 0)  # SQLite walks the date index: the same orders
     assert [p.title for p in _find("汛").matches[0:2]] == ["防汛物资检查", "防汛工作部署会"]
+    for probe_from in (0.0, 1000.0):  # each row looked up by rowid, or the matching rowids gathered first
+        monkeypatch.setattr(search_plan, "PROBE_FROM", probe_from)
+        assert [p.title for p in _find("防汛", sort="date").matches[1:3]] == ["防汛物资检查", "水利工作会议"]
     assert _titles(_find("防汛")) == ["防汛物资检查", "防汛工作部署会", "农业工作会议", "水利工作会议"]
     assert _titles(_find("防汛", sort="date")) == [
         "农业工作会议",

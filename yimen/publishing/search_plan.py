@@ -33,6 +33,7 @@ EXACT_LIMIT = 5000
 WALK_FROM = 1000  # SQLite: from this many hits, pages are read by walking the date index (PostgreSQL:
 # from EXACT_LIMIT, where checking a row costs more: its document is read from TOAST)
 WALK_BUDGET = (2000, 100_000)  # PostgreSQL: the fewest and the most rows a walk reads
+PROBE_FROM = 0.25  # SQLite: when this share of the rows hit, a walk looks each row up by rowid
 _HAS_YEAR_IN_BRACKETS = re.compile(r"〔(?:19|20)\d\d〕")
 NEWEST = "m.published_at DESC, m.id DESC"
 
@@ -134,7 +135,10 @@ class Plan:
             # Written out: on PostgreSQL it is the partial index's predicate; on SQLite, tested on the
             # FTS5 row it spares the lookups of the rows outside the sample.
             where.append(f"({'f.rowid' if self.fts else 'm.id'} / {SAMPLE_RUN}) %% {SAMPLE} = 0")
-        sql = f"SELECT {select} FROM {self.source()} WHERE {' AND '.join(where) or '1=1'}"
+        source = self.source()
+        if select == "count(*)" and self.fts and self.mode == "words" and not self.where:
+            source = f"{search.TABLE} f"  # SQLite counts words in the FTS5 index alone: no row to join
+        sql = f"SELECT {select} FROM {source} WHERE {' AND '.join(where) or '1=1'}"
         params = [*text_params, *self.params]
         if group:
             sql += f" GROUP BY {group}"
@@ -179,7 +183,15 @@ class Plan:
         text = list(zip(*self.match(part), strict=True))
         in_fts = [(c, p) for c, p in text if "MATCH" in c]
         on_row = [(c, p) for c, p in text if "MATCH" not in c]
-        matching = f"m.id IN (SELECT rowid FROM {search.TABLE} WHERE {' AND '.join(c for c, _ in in_fts)})"
+        fts_where = " AND ".join(c for c, _ in in_fts)
+        if hits > PROBE_FROM * _rows_in_index():
+            # Most rows hit: look each row of the walk up in the FTS5 index (a seek by rowid) rather
+            # than first gathering every matching rowid.
+            fts = f"{search.TABLE} f"
+            fts_where = fts_where.replace(f"{search.TABLE} MATCH", f"f.{search.TABLE} MATCH")
+            matching = f"EXISTS (SELECT 1 FROM {fts} WHERE {fts_where} AND f.rowid = m.id)"
+        else:
+            matching = f"m.id IN (SELECT rowid FROM {search.TABLE} WHERE {fts_where})"
         where = [matching] if in_fts else []
         where += [*(c for c, _ in on_row), *self.where]
         sql = (
@@ -225,13 +237,15 @@ _rows_seen: tuple[float, int] = (0.0, 0)
 
 
 def _rows_in_index() -> int:
-    """PostgreSQL's own estimate of the index table's rows (what ANALYZE and autovacuum keep), re-read
-    every minute."""
+    """About how many rows the index holds, re-read every minute: PostgreSQL's own estimate (what
+    ANALYZE and autovacuum keep), SQLite's count."""
     global _rows_seen
     if time.monotonic() - _rows_seen[0] > 60:
-        rows = scalar(
-            "SELECT greatest(reltuples, 0)::bigint FROM pg_class WHERE relname = %s", [search.TABLE]
-        )
+        if postgres():
+            sql = "SELECT greatest(reltuples, 0)::bigint FROM pg_class WHERE relname = %s"
+            rows = scalar(sql, [search.TABLE])
+        else:
+            rows = scalar(f"SELECT count(*) FROM {search.META}", [])
         _rows_seen = (time.monotonic(), max(rows, 1))
     return _rows_seen[1]
 
