@@ -6,6 +6,7 @@ from datetime import date
 
 from yimen.core import events
 from yimen.core.services import CALENDAR_CHANGED
+from yimen.publishing import feed_import  # noqa: F401  (registers feeds.fetch with the worker)
 from yimen.publishing.services import recompute_due_dates
 
 
