@@ -9,7 +9,6 @@ the one set in its 政府信息公开指南 settings, else positions 9–17 of i
 from __future__ import annotations
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
 from django.db.models import F
 
 from yimen.org.models import Organisation
@@ -44,11 +43,10 @@ def next_serial(organisation: Organisation, year: int) -> int:
     publishers queue on that row, so no two get the same serial and none is skipped or reused."""
     counters = IndexCounter.objects.filter(organisation=organisation, year=year)
     if not counters.exists():
-        try:
-            with transaction.atomic():
-                IndexCounter.objects.create(organisation=organisation, year=year, last=0)
-        except IntegrityError:
-            pass  # another publisher created it first; its row lock orders us below
+        # A publisher creating the same year's counter at the same moment is no error: one row stays.
+        IndexCounter.objects.bulk_create(
+            [IndexCounter(organisation=organisation, year=year, last=0)], ignore_conflicts=True
+        )
     counter = counters.select_for_update().get()
     counters.update(last=F("last") + 1)
     return counter.last + 1

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from argparse import ArgumentParser
 from pathlib import Path
 from typing import Any, Protocol
@@ -38,8 +39,9 @@ class ImportCommand(BaseCommand):
     def add_options(self, parser: ArgumentParser) -> None:
         """The import's own options, between the file and --dry-run."""
 
+    @abstractmethod
     def run(self, content: bytes, options: dict[str, Any]) -> Report:
-        raise NotImplementedError
+        """Import `content` (dry run when options["dry_run"]) and report what was and was not imported."""
 
     def handle(self, *args: Any, **options: Any) -> None:
         path = Path(options["file"])
