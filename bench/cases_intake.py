@@ -1,5 +1,10 @@
 """(a) of bench/cases.py: intake through the services in client processes, against single-row INSERT +
-commit in as many processes, rounds interleaved; and what the clients' server processes wait on."""
+commit in as many processes, rounds interleaved; and what the clients' server processes wait on.
+
+Each client files to its own item, as the windows of a centre do: the 办件编号's serial is counted per
+item and day, so clients filing to one item take turns at its counter row (each waits for the one
+before to commit).
+"""
 
 from __future__ import annotations
 
@@ -77,9 +82,9 @@ def _intake_worker(args: tuple[int, int, int, float, int]) -> tuple[int, float]:
     return done, elapsed
 
 
-def _intake_cast() -> tuple[int, int, int]:
-    """A promised licence item taking online applications whose organisation has a clerk (受理) and a
-    reviewer (办结)."""
+def _intake_casts(count: int) -> list[tuple[int, int, int]]:
+    """`count` promised licence items taking online applications whose organisation has a clerk (受理)
+    and a reviewer (办结): (item, clerk, reviewer) ids, distinct items as far as there are enough."""
     from yimen.cases.intake import ONLINE_DEPTHS
     from yimen.catalog.models import ServiceItem
     from yimen.org.models import Role, StaffRole
@@ -95,11 +100,16 @@ def _intake_cast() -> tuple[int, int, int]:
         current__promised_limit__gt=0,
         current__online_depth__in=ONLINE_DEPTHS,
     ).order_by("pk")
+    casts = []
     for item in items:
         org = item.organisation_id
         if (org, Role.CLERK) in holders and (org, Role.REVIEWER) in holders:
-            return item.pk, holders[(org, Role.CLERK)], holders[(org, Role.REVIEWER)]
-    raise SystemExit("没有同时有窗口人员和审批人员的承诺件事项")
+            casts.append((item.pk, holders[(org, Role.CLERK)], holders[(org, Role.REVIEWER)]))
+            if len(casts) == count:
+                break
+    if not casts:
+        raise SystemExit("没有同时有窗口人员和审批人员的承诺件事项")
+    return [casts[i % len(casts)] for i in range(count)]
 
 
 def _activity() -> list[str]:
@@ -115,12 +125,12 @@ def _activity() -> list[str]:
 
 
 def cycle_queries() -> int:
-    """Statements in one submit → accept → conclude as the clients run it: after a first cycle, which
+    """Round trips in one submit → accept → conclude as the clients run it: after a first cycle, which
     also reads the item, the staff's roles, the guide's steps and the centre's name."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    item, clerk, reviewer = _cast_objects(*_intake_cast())
+    item, clerk, reviewer = _cast_objects(*_intake_casts(1)[0])
     rng = random.Random(99)
     _cycle(item, clerk, reviewer, rng, "COUNT-1")
     with CaptureQueriesContext(connection) as captured:
@@ -136,7 +146,7 @@ def intake(
 
     with connection.cursor() as cursor:
         cursor.execute(SCRATCH)
-    item_id, clerk_id, reviewer_id = _intake_cast()
+    casts = _intake_casts(clients)
     connections.close_all()
     runs: list[tuple[str, int, float]] = []
     pool = multiprocessing.get_context("fork").Pool(clients)
@@ -144,9 +154,7 @@ def intake(
         for _ in range(rounds):
             base = pool.map(_baseline_worker, [(url, seconds, i) for i in range(clients)])
             runs.append(("baseline INSERT + commit", sum(n for n, _ in base), max(s for _, s in base)))
-            pending = pool.map_async(
-                _intake_worker, [(item_id, clerk_id, reviewer_id, seconds, i) for i in range(clients)]
-            )
+            pending = pool.map_async(_intake_worker, [(*casts[i], seconds, i) for i in range(clients)])
             while not pending.ready():  # what the clients' server processes are doing, 5 times a second
                 pending.wait(0.2)
                 waits.update(_activity())

@@ -138,14 +138,16 @@ def report(m: Measured) -> tuple[str, bool]:
     base, work = rate["baseline INSERT + commit"], rate["intake transitions"]
     ratio = work / base
     ok = ratio >= INTAKE_TARGET
-    lines += [f"(a) Intake, {m.clients} client processes, {m.seconds:g} s per run, rounds interleaved:", ""]
+    lines += [f"(a) Intake, {m.clients} client processes, each filing to its own item, {m.seconds:g} s per run, "
+              "rounds interleaved:", ""]  # fmt: skip
     lines += ["| run | operations | seconds | per second |", "|---|---:|---:|---:|"]
     lines += [f"| {what} | {n:,} | {s:.1f} | {n / s:,.0f} |" for what, n, s in m.runs]
     lines += ["", f"**(a) intake {work:,.0f} transitions/s = {ratio:.0%} of {base:,.0f} single-row "
               f"INSERT + commit/s (best rounds; target ≥ {INTAKE_TARGET:.0%}): {verdict(ok)}**", ""]  # fmt: skip
     total = sum(m.waits.values()) or 1
-    lines += [f"One submit → accept → conclude runs {m.per_cycle} SQL statements as the clients run it (BEGIN and "
-              f"COMMIT included; ~{m.per_cycle / 3:.0f} a transition). The clients' server processes, sampled every "
+    lines += [f"One submit → accept → conclude takes {m.per_cycle} round trips to the database as the clients run "
+              f"it (BEGIN and COMMIT included; ~{m.per_cycle / 3:.0f} a transition: a step's writes that it does not "
+              "read back travel together as one multi-statement string). The clients' server processes, sampled every "
               "0.2 s during the intake runs (pg_stat_activity; \"Client: ClientRead\" = waiting for the client's "
               "next statement):", "", "| share | wait — statement |", "|---:|---|"]  # fmt: skip
     lines += [f"| {n / total:.0%} | {what} |" for what, n in m.waits.most_common(8)]

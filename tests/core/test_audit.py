@@ -15,7 +15,8 @@ pytestmark = pytest.mark.django_db
 
 
 def _three_entries(cast) -> list[AuditEntry]:
-    return [
+    """Three entries, written and sealed, as read back from the log."""
+    written = [
         audit.record(
             "org.window_renamed", cast.window, actor=cast.admin, before={"name": "旧"}, after={"name": "新"}
         ),
@@ -28,6 +29,18 @@ def _three_entries(cast) -> list[AuditEntry]:
             object_repr="2024-11-08",
         ),
     ]
+    assert audit.seal() == 3
+    return [AuditEntry.objects.get(action=entry.action) for entry in written]
+
+
+def test_an_entry_is_written_at_once_and_numbered_and_chained_when_sealed(cast) -> None:
+    entry = audit.record("auth.login", cast.clerk, actor=cast.clerk)
+    stored = AuditEntry.objects.get()
+    assert (stored.seq, stored.hash, stored.action) == (None, "", "auth.login")
+    assert "待封存" in str(stored)
+    assert audit.seal() == 1 and audit.seal() == 0
+    stored.refresh_from_db()
+    assert stored.seq == 1 and stored.hash == audit.entry_hash(stored) and entry.action == stored.action
 
 
 def test_entries_are_numbered_and_chained(cast) -> None:

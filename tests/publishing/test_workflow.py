@@ -36,7 +36,7 @@ def test_draft_review_publish_assigns_the_index_number_and_announces_it(desk) ->
     assert desk.index_calls == [("index", published.pk)]
     actions = list(
         AuditEntry.objects.filter(action__startswith="publishing.")
-        .order_by("seq")
+        .order_by("id")
         .values_list("action", flat=True)
     )
     assert actions == [

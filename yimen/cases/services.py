@@ -41,7 +41,7 @@ from yimen.cases.transitions import (
     steps_of,
 )
 from yimen.catalog.models import ServiceItem
-from yimen.core import audit, calendar
+from yimen.core import audit, batch, calendar
 from yimen.core.errors import ApplicationError, NotPermitted, TransitionError
 from yimen.org.models import Staff, Window
 from yimen.org.permissions import can
@@ -107,7 +107,7 @@ def submit_once(
     now = timezone.now()
     try:
         with transaction.atomic() if idempotency_key else nullcontext():
-            case = Case.objects.create(
+            case = Case(
                 number=case_number(item, timezone.localdate(now)),
                 query_code=f"{secrets.randbelow(10**6):06d}",
                 item=item,
@@ -119,6 +119,7 @@ def submit_once(
                 idempotency_key=idempotency_key or None,
                 **values,
             )
+            batch.insert_now(case)
     except IntegrityError:
         earlier = _filed_with(idempotency_key) if idempotency_key else None
         if earlier is None:

@@ -1,12 +1,12 @@
 """The audit log: every change, append-only, each entry's hash chained to the one before.
 
-Writers lock the chain's head row, so entries are numbered and hashed one after another even with
-many writers; `verify()` recomputes the chain and names the first entry altered or removed.
-
-The head row lock is held until the writer's transaction commits, so every writer waits for the one
-before it to commit. A service keeps that wait short by running under `audit.atomic`: its entries are
-held back and appended together as the transaction's last statements, just before the commit, instead
-of at the point of `record()` with the rest of the service's statements still to run under the lock.
+An entry is written in the transaction of the change it records (with a service's other writes, see
+`batch`), and sealed a moment later: `seal()` numbers the entries written since the last seal in the
+order they were written and chains each one's hash to the one before. Writers never wait for each
+other, so a busy centre's steps commit side by side; sealing is one short transaction for a whole
+batch, run by the worker every few seconds (and by `verify()` first). `verify()` recomputes the chain
+and names the first entry altered or removed. An entry is tamper-evident from its seal on: between
+its commit and the next seal (seconds) it is only an ordinary row.
 """
 
 from __future__ import annotations
@@ -14,9 +14,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, ParamSpec, TypeVar
@@ -24,35 +22,13 @@ from typing import Any, ParamSpec, TypeVar
 from django.db import models, transaction
 from django.utils import timezone
 
+from yimen.core import batch
 from yimen.core.models import AuditEntry, AuditHead
 
 GENESIS = "0" * 64
+SEAL_BATCH = 2000
 P = ParamSpec("P")
 R = TypeVar("R")
-
-
-class _Queued:
-    """An entry waiting for the end of a `deferred()` block.
-
-    It is registered with `transaction.on_commit` as a no-op: Django drops the callbacks registered
-    inside a savepoint that rolls back, so the entries still registered at the end are exactly those
-    whose changes are still part of the transaction.
-    """
-
-    def __init__(self, entry: AuditEntry) -> None:
-        self.entry = entry
-
-    def __call__(self) -> None:
-        pass
-
-
-class _Pending(threading.local):
-    """The entries recorded in this thread's outermost `deferred()` block, or None outside one."""
-
-    queued: list[_Queued] | None = None
-
-
-_pending = _Pending()
 
 
 def _canonical(entry: AuditEntry) -> bytes:
@@ -104,8 +80,9 @@ def record(
     organisation_id: int | None = None,
     at: datetime | None = None,
 ) -> AuditEntry:
-    """Append one entry in the caller's transaction, or, inside `deferred()` (a service under
-    `audit.atomic`), when the block ends. `actor` is a staff user, a label, or None (系统)."""
+    """Write one entry in the caller's transaction (inside a service under `audit.atomic`, with its
+    other writes when it ends); `seal()` numbers and chains it. `actor` is a staff user, a label, or
+    None (系统)."""
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or str(obj.pk)
@@ -129,60 +106,40 @@ def record(
         organisation_id=organisation_id,
         summary=summary,
     )
-    if _pending.queued is not None:
-        queued = _Queued(entry)
-        transaction.on_commit(queued)
-        _pending.queued.append(queued)
-    else:
-        _append([entry])
+    batch.insert(entry)
     return entry
 
 
-def _append(entries: list[AuditEntry]) -> None:
-    """Number, link and write `entries` at the chain's head: one lock, one INSERT, one UPDATE."""
-    if not entries:
-        return
-    with transaction.atomic(savepoint=False):
-        head, _ = AuditHead.objects.select_for_update().get_or_create(pk=1)
-        for entry in entries:
-            entry.seq, entry.prev_hash = head.seq + 1, head.hash
-            entry.hash = entry_hash(entry)
-            head.seq, head.hash = entry.seq, entry.hash
-        AuditEntry.objects.bulk_create(entries)
-        head.save(update_fields=["seq", "hash"])
+def seal(limit: int = SEAL_BATCH) -> int:
+    """Number and chain the entries written since the last seal, oldest first; how many were sealed.
 
-
-@contextmanager
-def deferred() -> Iterator[None]:
-    """Hold back the entries recorded inside the block; append them when it ends without an error.
-
-    Only inside a transaction (`audit.atomic` opens both), so the entries are still written in the
-    transaction of the change they record, as its last statements. Entries recorded inside a savepoint
-    that rolls back are dropped with it. A nested block joins the outermost one. An entry that
-    `record()` returned inside the block gets its `seq` and hash when the block ends.
+    One transaction per `limit` entries, under the chain head's row lock, so two sealers never number
+    the same entry. Entries of transactions still open are not visible yet; the next seal takes them.
     """
-    connection = transaction.get_connection()
-    if not connection.in_atomic_block:
-        raise RuntimeError("audit.deferred() 只能在事务中使用")
-    if _pending.queued is not None:
-        yield
-        return
-    queued: list[_Queued] = []
-    _pending.queued = queued
-    try:
-        yield
-    finally:
-        _pending.queued = None
-    kept = {id(callback) for _, callback, _ in connection.run_on_commit}
-    _append([q.entry for q in queued if id(q) in kept])
+    sealed = 0
+    while True:
+        with transaction.atomic():
+            head, _ = AuditHead.objects.select_for_update().get_or_create(pk=1)
+            entries = list(AuditEntry.objects.filter(seq__isnull=True).order_by("id")[:limit])
+            for entry in entries:
+                entry.seq, entry.prev_hash = head.seq + 1, head.hash
+                entry.hash = entry_hash(entry)
+                head.seq, head.hash = entry.seq, entry.hash
+            if entries:
+                AuditEntry.objects.bulk_update(entries, ["seq", "prev_hash", "hash"], batch_size=500)
+                head.save(update_fields=["seq", "hash"])
+        sealed += len(entries)
+        if len(entries) < limit:
+            return sealed
 
 
 def atomic(func: Callable[P, R]) -> Callable[P, R]:
-    """`transaction.atomic` for a service, with its audit entries appended just before the commit."""
+    """`transaction.atomic` for a service, its audit entries and other queued writes (`batch`) sent
+    together just before the commit."""
 
     @functools.wraps(func)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        with transaction.atomic(), deferred():
+        with transaction.atomic(), batch.collecting():
             return func(*args, **kwargs)
 
     return wrapper
@@ -217,11 +174,13 @@ def _entries_in_order(batch: int = 2000) -> Iterator[AuditEntry]:
         if not rows:
             return
         yield from rows
-        last = rows[-1].seq
+        last = rows[-1].seq or 0  # sealed: these rows have their numbers
 
 
 def verify() -> tuple[int, Breach | None]:
-    """Walk the chain from the start; return how many entries checked out and the first breach."""
+    """Seal what is waiting, then walk the chain from the start; return how many entries checked out
+    and the first breach."""
+    seal()
     expected_seq, prev = 1, GENESIS
     checked = 0
     for entry in _entries_in_order():

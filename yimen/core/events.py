@@ -23,6 +23,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from yimen.core import batch
 from yimen.core.models import HandledMessage, OutboxMessage, OutboxStatus
 
 log = logging.getLogger(__name__)
@@ -60,30 +61,38 @@ def handler_name(func: Handler) -> str:
     return f"{func.__module__}.{func.__qualname__}"
 
 
+def _insert_statement(message: OutboxMessage) -> tuple[str, list[Any]]:
+    """INSERT … ON CONFLICT (key) DO NOTHING of one message: no savepoint, no lookup first."""
+    sql, values = batch.insert_statement([message])
+    return f"{sql} ON CONFLICT ({connection.ops.quote_name('key')}) DO NOTHING", values
+
+
+def _message(name: str, payload: dict[str, Any] | None, key: str | None) -> OutboxMessage:
+    return OutboxMessage(key=key or f"{name}:{uuid.uuid4().hex}", name=name, payload=payload or {})
+
+
 def emit(name: str, payload: dict[str, Any] | None = None, *, key: str | None = None) -> OutboxMessage:
     """Write an event to the outbox inside the caller's transaction. `key` makes a repeat a no-op.
 
-    One statement, INSERT … ON CONFLICT (key) DO NOTHING RETURNING id: no savepoint, no lookup first.
-    A repeat reads back the message the key already names.
+    One statement, INSERT … ON CONFLICT (key) DO NOTHING RETURNING id. A repeat reads back the message
+    the key already names.
     """
-    message = OutboxMessage(key=key or f"{name}:{uuid.uuid4().hex}", name=name, payload=payload or {})
-    fields = [f for f in OutboxMessage._meta.concrete_fields if not f.primary_key]
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(f.column) for f in fields)
-    values = [f.get_db_prep_save(f.pre_save(message, True), connection) for f in fields]
+    message = _message(name, payload, key)
+    sql, values = _insert_statement(message)
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {quote(OutboxMessage._meta.db_table)} ({columns})"
-            f" VALUES ({', '.join(['%s'] * len(fields))})"
-            f" ON CONFLICT ({quote('key')}) DO NOTHING RETURNING {quote('id')}",
-            values,
-        )
+        cursor.execute(f"{sql} RETURNING {connection.ops.quote_name('id')}", values)
         row = cursor.fetchone()
     if row is None:
         return OutboxMessage.objects.get(key=message.key)
     message.pk = row[0]
     message._state.adding = False
     return message
+
+
+def emit_later(name: str, payload: dict[str, Any] | None = None, *, key: str | None = None) -> None:
+    """`emit` for a caller that does not need the message back: inside a service (`batch.collecting`)
+    it is written with the service's other writes when the service ends; a repeated key is a no-op."""
+    batch.execute(*_insert_statement(_message(name, payload, key)))
 
 
 def handle_once(message: Message, handler: str, effect: Callable[[], None]) -> bool:

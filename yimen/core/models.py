@@ -67,9 +67,10 @@ class CalendarRevision(models.Model):
 
 
 class AuditEntry(models.Model):
-    """Append-only, hash-chained record of one change. Never updated, never deleted."""
+    """Append-only, hash-chained record of one change. Written once, sealed once (`seq`, `prev_hash`
+    and `hash` filled in by `audit.seal()`), never otherwise updated, never deleted."""
 
-    seq = models.PositiveBigIntegerField("序号", unique=True)
+    seq = models.PositiveBigIntegerField("序号", unique=True, null=True, blank=True)
     at = models.DateTimeField("时间", db_index=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="操作人", null=True, blank=True, on_delete=models.PROTECT
@@ -81,16 +82,17 @@ class AuditEntry(models.Model):
     object_repr = models.CharField("对象", max_length=200)
     organisation_id = models.BigIntegerField("所属机构", null=True, blank=True, db_index=True)
     summary = models.JSONField("变更摘要", default=dict)
-    prev_hash = models.CharField("上一条哈希", max_length=64)
-    hash = models.CharField("哈希", max_length=64)
+    prev_hash = models.CharField("上一条哈希", max_length=64, blank=True, default="")
+    hash = models.CharField("哈希", max_length=64, blank=True, default="")
 
     class Meta:
         verbose_name = verbose_name_plural = "审计日志"
-        ordering = ["-seq"]
+        ordering = ["-id"]
         indexes = [models.Index(fields=["object_type", "object_id"])]
 
     def __str__(self) -> str:
-        return f"#{self.seq} {self.actor_label} {self.action} {self.object_repr}"
+        number = f"#{self.seq}" if self.seq is not None else "（待封存）"
+        return f"{number} {self.actor_label} {self.action} {self.object_repr}"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:
@@ -102,7 +104,7 @@ class AuditEntry(models.Model):
 
 
 class AuditHead(models.Model):
-    """The single row writers lock to append to the chain one at a time."""
+    """The chain's last sealed entry: the single row sealers lock to chain entries one at a time."""
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     seq = models.PositiveBigIntegerField(default=0)

@@ -68,7 +68,7 @@ def queue_sms(*, phone: str, template: str, context: dict[str, str], key: str) -
     missing = [name for name in ALLOWED_PLACEHOLDERS[template] if name not in context]
     if missing:
         raise ValueError(f"SMS template {template!r} needs values for {', '.join(missing)}")
-    events.emit(
+    events.emit_later(
         SMS_SEND,
         {
             "phone": phone,

@@ -84,7 +84,7 @@ def loaded_notice(year: int) -> tuple[CalendarYear | None, list[HolidayRange], l
 
 def audit_trail(organisations: set[int] | None) -> QuerySet[AuditEntry]:
     """Newest first; limited to the given organisations' records unless None (everything)."""
-    entries = AuditEntry.objects.order_by("-seq")
+    entries = AuditEntry.objects.order_by("-id")
     if organisations is not None:
         entries = entries.filter(organisation_id__in=organisations)
     return entries

@@ -25,7 +25,7 @@ def history(publication: Publication) -> list[tuple[AuditEntry, str, str]]:
     """The publication's audit entries as the office reads them: (entry, what was done, note)."""
     entries = AuditEntry.objects.filter(object_type="publishing.publication", object_id=str(publication.pk))
     rows = []
-    for entry in entries.order_by("seq"):
+    for entry in entries.order_by("id"):
         after = entry.summary.get("after") or {}
         note = (
             after.get("reason")

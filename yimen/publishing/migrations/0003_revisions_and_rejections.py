@@ -30,7 +30,7 @@ def fill_in(apps, schema_editor):
             AuditEntry.objects.filter(
                 object_type="publishing.publication", object_id=str(publication.pk), action__in=steps
             )
-            .order_by("-seq")
+            .order_by("-id")  # the order entries were written in (a new one is numbered when sealed)
             .first()
         )
         if last is not None and last.action == "publishing.rejected":

@@ -1,4 +1,5 @@
-"""`yimen worker`: deliver outbox events to their handlers, at least once, until stopped."""
+"""`yimen worker`: deliver outbox events to their handlers, at least once, and seal the audit log's
+new entries every second, until stopped."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import close_old_connections
 
-from yimen.core import events
+from yimen.core import audit, events
+
+SEAL_SECONDS = 1.0  # how long a new audit entry waits, at most, for its place in the chain
 
 
 class Command(BaseCommand):
@@ -30,8 +33,12 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
         self.stdout.write("事件投递进程已启动")
+        sealed_at = 0.0
         while not stopping:
             close_old_connections()
+            if time.monotonic() - sealed_at >= SEAL_SECONDS:
+                audit.seal()
+                sealed_at = time.monotonic()
             delivered, failed = events.run_once(options["batch"])
             if delivered or failed:
                 self.stdout.write(f"投递 {delivered} 条，失败 {failed} 条")

@@ -1,5 +1,6 @@
-"""Services append their audit entries just before they commit (`audit.atomic`), so the chain's head stays
-locked only for the commit; the chain stays numbered without gaps, also with many writers at once."""
+"""Services write their audit entries with their other writes just before they commit (`audit.atomic`,
+`core.batch`); `audit.seal()` numbers and chains them afterwards, so writers never wait for each other
+and the chain stays numbered without gaps, also with many writers and sealers at once."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from collections.abc import Callable
 import pytest
 from django.db import close_old_connections, connection, transaction
 
-from yimen.core import audit
+from yimen.core import audit, batch
 from yimen.core.models import AuditEntry, AuditHead
 
 pytestmark = pytest.mark.django_db
@@ -29,10 +30,13 @@ def test_a_services_entries_are_appended_when_it_ends_in_order(cast) -> None:
         seen_inside.append(AuditEntry.objects.count())
         return first, second
 
-    first, second = rename_and_log_in()
+    rename_and_log_in()
     assert seen_inside == [0]  # nothing written while the service still runs
+    assert AuditEntry.objects.filter(seq__isnull=True).count() == 2
+    assert audit.seal() == 2
+    first, second = AuditEntry.objects.order_by("seq")
     assert (first.seq, second.seq) == (1, 2) and second.prev_hash == first.hash
-    assert AuditEntry.objects.get(seq=2).hash == second.hash
+    assert (first.action, second.action) == ("org.window_renamed", "auth.login")
     assert audit.verify() == (2, None)
 
 
@@ -45,8 +49,8 @@ def test_a_failed_service_leaves_no_entry(cast) -> None:
     with pytest.raises(RuntimeError):
         fails()
     _login(cast.reviewer)
-    assert list(AuditEntry.objects.values_list("seq", "actor_label")) == [(1, "王审批")]
     assert audit.verify() == (1, None)
+    assert list(AuditEntry.objects.values_list("seq", "actor_label")) == [(1, "王审批")]
 
 
 def test_an_entry_inside_a_rolled_back_savepoint_is_dropped_with_it(cast) -> None:
@@ -62,7 +66,7 @@ def test_an_entry_inside_a_rolled_back_savepoint_is_dropped_with_it(cast) -> Non
         _login(cast.reviewer)
 
     partly_fails()
-    assert list(AuditEntry.objects.order_by("seq").values_list("actor_label", flat=True)) == [
+    assert list(AuditEntry.objects.order_by("id").values_list("actor_label", flat=True)) == [
         "李窗口",
         "王审批",
     ]
@@ -85,9 +89,19 @@ def test_nested_services_append_once_at_the_outer_end(cast) -> None:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_deferring_outside_a_transaction_is_refused() -> None:
-    with pytest.raises(RuntimeError, match="只能在事务中使用"), audit.deferred():
+def test_collecting_outside_a_transaction_is_refused() -> None:
+    with pytest.raises(RuntimeError, match="只能在事务中使用"), batch.collecting():
         pass
+
+
+def test_sealing_goes_in_batches_in_the_order_entries_were_written(cast) -> None:
+    for n in range(5):
+        audit.record("test.noted", actor="系统", object_type="test", object_id=str(n))
+    assert audit.seal(limit=2) == 5
+    assert list(AuditEntry.objects.order_by("seq").values_list("object_id", flat=True)) == list("01234")
+    audit.record("test.noted", actor="系统", object_type="test", object_id="5")
+    assert audit.verify() == (6, None)
+    assert AuditHead.objects.get().seq == 6
 
 
 # Many writers at once: threads with their own connections need a server database.
@@ -121,7 +135,7 @@ def _needs_postgresql() -> None:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_eight_writers_at_once_leave_one_unbroken_chain(cast) -> None:
+def test_eight_writers_and_two_sealers_at_once_leave_one_unbroken_chain(cast) -> None:
     _needs_postgresql()
 
     @audit.atomic
@@ -131,12 +145,14 @@ def test_eight_writers_at_once_leave_one_unbroken_chain(cast) -> None:
 
     def work(index: int) -> None:
         for n in range(25):
-            if n % 5 == 4:
+            if index >= 8:  # the sealers: the worker, and `yimen audit verify` run by hand
+                audit.seal(limit=7)
+            elif n % 5 == 4:
                 audit.record("test.single", actor="系统", object_type="test", object_id=f"{index}-{n}")
             else:
                 service(index, n)
 
-    assert _in_threads(8, work) == []
+    assert _in_threads(10, work) == []
     expected = 8 * (20 * 2 + 5)
     assert audit.verify() == (expected, None)
     assert AuditHead.objects.get().seq == expected
@@ -144,23 +160,19 @@ def test_eight_writers_at_once_leave_one_unbroken_chain(cast) -> None:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_chain_head_is_not_locked_while_a_service_runs(cast) -> None:
+def test_a_writer_never_waits_for_the_chain_head(cast) -> None:
     _needs_postgresql()
-    _login(cast.admin)  # the head row exists
-    locked_elsewhere: list[bool] = []
+    _login(cast.admin)
+    audit.seal()  # the head row exists
+    with transaction.atomic():
+        with connection.cursor() as cursor:  # a sealer holds the head
+            cursor.execute("SELECT id FROM core_audithead FOR UPDATE")
 
-    def try_head(_: int) -> None:
-        with transaction.atomic():
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT id FROM core_audithead FOR UPDATE NOWAIT")
-            locked_elsewhere.append(False)
+        @audit.atomic
+        def service(_: int) -> None:
+            _login(cast.clerk)
 
-    @audit.atomic
-    def service() -> None:
-        _login(cast.clerk)
-        # Still inside the service: another writer can take the head at once.
-        assert _in_threads(1, try_head) == []
-
-    service()
-    assert locked_elsewhere == [False]
+        # Another connection writes its entry and commits while the head is held.
+        assert _in_threads(1, service) == []
+        assert AuditEntry.objects.filter(seq__isnull=True).count() == 1
     assert audit.verify() == (2, None)
