@@ -223,12 +223,13 @@ def time_queries(qs: list[str]) -> dict[str, Timing]:
 
 
 def steps(q: str) -> list[tuple[str, str]]:
-    """Where one search's time goes: the plan, the facet counts, a page of ids, the publications."""
+    """Where one search page's time goes: the plan, the facet counts with the total, the facets' names,
+    a page of ids, the publications."""
     from yimen.publishing import search_query as sq
 
     f = sq.SearchFilter(q=q)
     found = sq.plan(f)
-    total = sq.count(found)
+    counts, total = sq.counted_facets(found)
     matches = sq.Matches(f, found, total)
 
     def ms(fn: Callable[[], object]) -> str:
@@ -237,8 +238,8 @@ def steps(q: str) -> list[tuple[str, str]]:
     kind = "estimated from the sample" if total.estimated else "exact"
     return [
         (f"{q}: plan ({found.mode})", ms(lambda: sq.plan(f))),
-        (f"{q}: count ({kind}: {total.hits:,})", ms(lambda: sq.count(found))),
-        (f"{q}: facet counts", ms(lambda: sq.facet_counts(found, sample=total.estimated))),
+        (f"{q}: facet counts with the total ({kind}: {total.hits:,})", ms(lambda: sq.counted_facets(found))),
+        (f"{q}: the facets' names", ms(lambda: sq._facets(f, counts))),
         (f"{q}: ids of the first page", ms(lambda: matches.ids(0, PAGE))),
         (f"{q}: the first page's publications", ms(lambda: matches[:PAGE])),
     ]

@@ -27,6 +27,7 @@ from yimen.org.models import (
     StaffRole,
     Window,
 )
+from yimen.publishing import search as publication_search
 
 PASSWORD = "Yimen@2026-test"
 
@@ -54,10 +55,12 @@ def _private_files(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
 
 @pytest.fixture(autouse=True)
 def _empty_search_index(request: pytest.FixtureRequest) -> None:
-    """Transactional tests empty the tables between tests, but not the search index (not a model)."""
+    """Transactional tests empty the tables between tests, but not the search indexes (not models):
+    the catalogue's and the publications'."""
     if "transactional_db" in request.fixturenames or "live_server" in request.fixturenames:
         request.getfixturevalue("transactional_db")
         search.clear(catalog_search.INDEX)
+        publication_search.clear()
 
 
 @pytest.fixture(autouse=True)
@@ -65,6 +68,7 @@ def _fresh_caches() -> Iterator[None]:
     calendar.invalidate()
     permissions.forget_tree()
     catalog_search.forget_organisations()
+    publication_search.forget_words()
     cache.clear()
     yield
     calendar.invalidate()

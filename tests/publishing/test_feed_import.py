@@ -181,3 +181,25 @@ def test_the_feeds_command_fetches_now_and_schedules(cast, portal) -> None:
     assert out.getvalue().splitlines() == ["中国政府网：新增 2 条", "某市门户：失败：HTTP 500"]
     call_command("feeds", "schedule", stdout=out)
     assert out.getvalue().splitlines()[-1] == "已安排 2 个来源的抓取"
+
+
+def test_a_source_added_in_the_admin_is_fetched_by_the_worker(cast, client, portal) -> None:
+    cast.admin.is_superuser = True
+    cast.admin.save()
+    client.force_login(cast.admin)
+    response = client.post(
+        "/admin/publishing/feedsource/add/",
+        {"name": "中国政府网", "url": f"{portal}/gov.xml", "level": "国务院", "is_active": "on"},
+    )
+    assert response.status_code == 302
+    source = FeedSource.objects.get(name="中国政府网")
+    waiting = OutboxMessage.objects.get(name=feed_import.FETCH, status=OutboxStatus.PENDING)
+    assert waiting.payload == {"source": source.pk}
+    assert AuditEntry.objects.filter(action="publishing.feedsource.created").count() == 1
+    _work()  # no `yimen feeds schedule` in between
+    assert source.entries.count() == 2
+    client.post(  # saved again: still one waiting fetch, never two
+        f"/admin/publishing/feedsource/{source.pk}/change/",
+        {"name": "中国政府网", "url": f"{portal}/gov.xml", "level": "国务院", "is_active": "on"},
+    )
+    assert OutboxMessage.objects.filter(name=feed_import.FETCH, status=OutboxStatus.PENDING).count() == 1

@@ -10,6 +10,7 @@ from unittest.mock import patch
 import pytest
 from django.db import connection
 from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -23,12 +24,6 @@ from yimen.publishing import search_query as sq
 from yimen.publishing.models import Kind, Publication, PublicationState
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _fresh_words() -> None:
-    """Each test has its own organisations: the dictionary is read again, not kept from the last test."""
-    search.forget_words()
 
 
 def test_publishing_indexes_and_withdrawing_removes(desk) -> None:
@@ -298,6 +293,25 @@ def test_many_hits_are_counted_from_the_sample_and_ordered_from_the_date_index(d
         "水利工作会议",
         "防汛工作部署会",
     ]
+
+
+def test_the_total_and_facets_of_many_hits_come_from_one_statement_over_the_sample(desk, monkeypatch) -> None:
+    """Past EXACT_LIMIT the sample's facets give the total too (约); below, every hit is counted."""
+    for pk, days_ago in [(10, 900), (100, 400), (520, 480), (600, 40)]:  # 10 and 520 are in the sample
+        _published_row(desk, pk, "防汛工作会议", "会议部署防汛工作。", days_ago=days_ago)
+    years = {str(timezone.localtime(p.published_at).year) for p in Publication.objects.all()}
+    monkeypatch.setattr(search_plan, "EXACT_LIMIT", 1)
+    found = sq.plan(sq.SearchFilter(q="防汛"))
+    with CaptureQueriesContext(connection) as statements:
+        counts, total = sq.counted_facets(found)
+    assert len(statements) == 1 and total == sq.Count(2 * search_plan.SAMPLE, True)
+    assert counts["validity"] == {"valid": 2 * search_plan.SAMPLE}
+    assert sum(counts["year"].values()) == 2 * search_plan.SAMPLE and set(counts["year"]) <= years
+    monkeypatch.setattr(search_plan, "EXACT_LIMIT", 5000)
+    with CaptureQueriesContext(connection) as statements:
+        counts, total = sq.counted_facets(found)
+    assert len(statements) == 2 and total == sq.Count(4, False)
+    assert counts["validity"] == {"valid": 4} and counts["node_code"] == {"gzdt": 4}
 
 
 def _published_row(desk, pk: int, title: str, body: str, *, days_ago: int) -> Publication:

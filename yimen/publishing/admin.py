@@ -4,8 +4,12 @@ Publications themselves change only through the services (the office pages)."""
 from __future__ import annotations
 
 from django.contrib import admin
+from django.db import models, transaction
+from django.forms import ModelForm
+from django.http import HttpRequest
 
 from yimen.core.admin_audit import AuditedAdmin
+from yimen.publishing import feed_import
 from yimen.publishing.models import CatalogueNode, DisclosureSettings, FeedSource
 
 
@@ -29,3 +33,9 @@ class FeedSourceAdmin(AuditedAdmin):
     list_display = ["name", "level", "url", "is_active", "last_fetched_at", "last_error"]
     list_filter = ["level", "is_active"]
     readonly_fields = ["etag", "last_modified", "last_fetched_at", "last_error"]
+
+    def save_model(self, request: HttpRequest, obj: models.Model, form: ModelForm, change: bool) -> None:
+        """A source added or switched on here is fetched by the worker without `yimen feeds schedule`."""
+        with transaction.atomic():
+            super().save_model(request, obj, form, change)
+            feed_import.ensure_scheduled()

@@ -14,8 +14,9 @@ from dataclasses import dataclass, replace
 from typing import overload
 
 from django.db import connection
+from django.db.models import Min
 
-from yimen.publishing import search
+from yimen.publishing import search, search_plan
 from yimen.publishing.models import Kind, Publication, Validity
 from yimen.publishing.search_plan import (
     NEWEST,
@@ -24,7 +25,6 @@ from yimen.publishing.search_plan import (
     Plan,
     SearchFilter,
     count,
-    estimate,
     fetch_ids,
     plan,
     postgres,
@@ -85,6 +85,19 @@ def facet_counts(found: Plan, *, sample: bool = False) -> dict[str, dict[str, in
         for column, value, n in cursor.fetchall():
             counts[column][str(value)] = int(n) * (SAMPLE if sample else 1)
     return counts
+
+
+def counted_facets(found: Plan) -> tuple[dict[str, dict[str, int]], Count]:
+    """The facet counts and the total they give (every hit has one validity). The sample's facets come
+    first: past EXACT_LIMIT hits they are the answer, shown as 约 (one statement, where counting the
+    sample and then its facets took two); otherwise every hit is counted. 文号 matches always are."""
+    if found.mode != "number":
+        sampled = facet_counts(found, sample=True)
+        hits = sum(sampled["validity"].values())
+        if hits > search_plan.EXACT_LIMIT:
+            return sampled, Count(hits, True)
+    counts = facet_counts(found)
+    return counts, Count(sum(counts["validity"].values()), False)
 
 
 class Matches:
@@ -179,11 +192,9 @@ def _facets(f: SearchFilter, counts: dict[str, dict[str, int]]) -> list[Facet]:
     known = Organisation.objects.filter(pk__in=[int(v) for v, _ in organisations])
     names = {str(pk): (code, name) for pk, code, name in known.values_list("pk", "code", "name")}
     nodes = top(counts["node_code"])
-    node_names: dict[str, str] = {}
-    for code, name in CatalogueNode.objects.filter(code__in=[c for c, _ in nodes]).values_list(
-        "code", "name"
-    ):
-        node_names.setdefault(code, name)
+    # A code is in every organisation's catalogue: one name per code, grouped by the database.
+    named = CatalogueNode.objects.filter(code__in=[c for c, _ in nodes]).order_by().values("code")
+    node_names = dict(named.annotate(label=Min("name")).values_list("code", "label"))
     options = {
         "organisation_id": [(names[v][0], names[v][1], n) for v, n in organisations if v in names],
         "node_code": [(v, node_names.get(v, v), n) for v, n in nodes],
@@ -224,8 +235,5 @@ def search_publications(f: SearchFilter, *, with_facets: bool = True) -> Results
     if not with_facets:
         total = count(found)
         return Results(f, found.mode, found.terms, total, Matches(f, found, total), [])
-    estimated = estimate(found)
-    counts = facet_counts(found, sample=estimated is not None)
-    # Every hit has one validity: counted exactly, the facet gives the total without counting again.
-    total = estimated or Count(sum(counts["validity"].values()), False)
+    counts, total = counted_facets(found)
     return Results(f, found.mode, found.terms, total, Matches(f, found, total), _facets(f, counts))
