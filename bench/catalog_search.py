@@ -3,8 +3,10 @@ fields, term by term, and where yimen's search time goes."""
 
 from __future__ import annotations
 
+import gc
 import statistics
 import time
+import tracemalloc
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -72,12 +74,37 @@ class Search:
     seconds: list[float]  # per term: the median of its rounds
     rounds: list[float]  # total of each round
     counts: list[int]
+    notes: tuple[str, ...] = ()
+
+
+def index_facts() -> str:
+    """yimen's search index in memory: how long a process takes to build it and what it keeps."""
+    from yimen.catalog import search_memory
+
+    search_memory.forget()
+    begin = time.perf_counter()
+    index = search_memory.current()
+    built = time.perf_counter() - begin
+    search_memory.forget()
+    gc.collect()
+    tracemalloc.start()
+    index = search_memory.current()
+    kept, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    postings = sum(len(positions) for positions, _ in index.postings.values())
+    return (
+        f"- yimen's search index in memory (`catalog/search_memory.py`): built from the database in "
+        f"{built * 1000:,.0f} ms; {kept / 2**20:.1f} MiB kept ({peak / 2**20:.1f} MiB at the peak of the "
+        f"build, by tracemalloc) for {len(index.rows):,} items, {len(index.postings):,} words, "
+        f"{postings:,} postings."
+    )
 
 
 def time_search(terms: Terms) -> dict[str, Search]:
     from yimen.core import text
 
     text.query_terms("预热")  # loads jieba's dictionary
+    facts = index_facts()
     measurements = searches()
     for fn in measurements.values():
         list(fn(terms[0][0])[:20])  # warm: organisation names taught to jieba, the first query
@@ -98,13 +125,14 @@ def time_search(terms: Terms) -> dict[str, Search]:
             [statistics.median(r) for r in runs[name]],
             [sum(r[k] for r in runs[name]) for k in range(SEARCH_ROUNDS)],
             counts[name],
+            (facts,) if name == YIMEN else (),
         )
         for name in measurements
     }
 
 
 # Steps inside `public_items(...)`, timed on their own: they are not added to the whole.
-INSIDE = ["jieba: the query's words", "the search statement alone (count, ranked page, rows: `search_page`)"]
+INSIDE = ["jieba: the query's words", "the search alone (count, ranked page, rows: `search_page`)"]
 
 
 def search_steps(terms: Terms, slowest_term: str) -> list[tuple[str, str]]:
@@ -171,6 +199,7 @@ def search_lines(terms: Terms, recall: tuple[int, int], searched: dict[str, Sear
         f"{lengths.count(4)} of 4, {sum(n > 4 for n in lengths)} organisation names; "
         f"{len({t for t, _ in terms})} distinct). yimen finds {recall[0]:,} of the {recall[1]:,} "
         "(term, item whose name or organisation holds it) pairs.",
+        *yimen.notes,
         "",
         *table("| search | p50 ms | p95 ms | mean ms | total s | total s per round |", rows),
     ]

@@ -93,3 +93,22 @@ def test_the_index_holds_one_row_per_public_item(catalogue) -> None:
     assert search.count(INDEX) == 4
     assert reindex() == (4, 4)
     assert set(names("不动产")) == {"不动产首次登记", "不动产转移登记（二手房买卖）"}
+
+
+@pytest.fixture
+def long_word():
+    """A whole item name the segmenter knows as one word (as organisation names are taught), unlearnt after."""
+    from yimen.core import text
+
+    word = "烟草专卖零售许可证核发"
+    text.add_words([word])
+    yield word
+    text._jieba().del_word(word)
+
+
+def test_a_word_inside_a_longer_known_word_finds_it(people, long_word) -> None:
+    """jieba's cut_for_search emits only the 2- and 3-character words inside a longer one: 烟草专卖 (a word
+    of four) inside 烟草专卖零售许可证核发 would be lost, so the index emits every dictionary word inside."""
+    published(people, name=long_word, basic_code="XK-9")
+    assert [item.current.name for item in public_items(ItemFilter(q="烟草专卖"))] == [long_word]
+    assert [item.current.name for item in public_items(ItemFilter(q=long_word))] == [long_word]

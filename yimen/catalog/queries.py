@@ -17,6 +17,7 @@ from django.utils import timezone
 from yimen.catalog.limits import format_limit
 from yimen.catalog.models import GUIDE_FIELDS, ItemVersion, Material, ServiceItem, Theme, VersionState
 from yimen.catalog.results import LIST_FIELDS, RankedItems, search_page
+from yimen.catalog.search_memory import Narrowing
 from yimen.org.models import Organisation, Window
 
 
@@ -43,17 +44,7 @@ def published() -> QuerySet[ServiceItem]:
 FIRST_PAGE = 20
 
 
-def public_items(f: ItemFilter | None = None) -> QuerySet[ServiceItem] | RankedItems:
-    """Published, not retired items matching the filter; a query `q` orders by relevance."""
-    f = f or ItemFilter()
-    q = f.q.strip()
-    filtered = any([f.organisation, f.item_type, f.level, f.theme, f.audience in ("person", "legal")])
-    if q and not filtered:
-        # The index holds exactly the public items: it alone counts them and ranks a page.
-        first, total = search_page(q, None, limit=FIRST_PAGE)
-        if total or len(q) > 2:
-            return RankedItems(q, None, first, total)
-    items = published().only(*LIST_FIELDS)
+def _narrowed(items: QuerySet[ServiceItem], f: Narrowing) -> QuerySet[ServiceItem]:
     if f.organisation:
         items = items.filter(organisation__code=f.organisation)
     if f.item_type:
@@ -66,13 +57,31 @@ def public_items(f: ItemFilter | None = None) -> QuerySet[ServiceItem] | RankedI
         items = items.filter(current__for_person=True)
     elif f.audience == "legal":
         items = items.filter(current__for_legal=True)
+    return items
+
+
+def narrowed(f: Narrowing) -> QuerySet[ServiceItem] | None:
+    """The public items the filter's organisation, type, level, theme and audience let through (None
+    when it sets none of them): for the database's search, which narrows inside its statement."""
+    if not any([f.organisation, f.item_type, f.level, f.theme, f.audience in ("person", "legal")]):
+        return None
+    return _narrowed(published().only(*LIST_FIELDS), f)
+
+
+def public_items(f: ItemFilter | None = None) -> QuerySet[ServiceItem] | RankedItems:
+    """Published, not retired items matching the filter; a query `q` orders by relevance.
+
+    A query is answered by the catalogue's search in memory, filters included (`results.search_page`).
+    """
+    f = f or ItemFilter()
+    q = f.q.strip()
+    if q:
+        first, total = search_page(q, f, limit=FIRST_PAGE)
+        if total or len(q) > 2:
+            return RankedItems(q, f, first, total)
+    items = _narrowed(published().only(*LIST_FIELDS), f)
     if not q:
         return items.order_by("organisation__code", "impl_code")
-    if filtered:
-        # Other filters narrow the search inside the database: the index ranks their items only.
-        first, total = search_page(q, items, limit=FIRST_PAGE)
-        if total or len(q) > 2:
-            return RankedItems(q, items, first, total)
     # A one- or two-character query the segmenter keeps inside longer words: match the name.
     return items.filter(current__name__icontains=q).order_by("impl_code")
 

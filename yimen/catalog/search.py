@@ -1,4 +1,7 @@
-"""The catalogue's search index: one row per public item, rebuilt from its current version."""
+"""The catalogue's search index: one row per public item, rebuilt from its current version.
+
+The database index is the source; searches are answered from its copy in memory (`search_memory`), which
+every change here tells to rebuild (`search_memory.bump`, in the change's transaction)."""
 
 from __future__ import annotations
 
@@ -18,7 +21,7 @@ _checked_at = 0.0
 RECHECK_SECONDS = 5.0
 
 
-def _teach_organisation_names() -> None:
+def teach_organisation_names() -> None:
     """Keep organisation names and short names whole, in the index and in queries alike.
 
     The names are read again only when organisations were added (a cheap count and max id first).
@@ -42,8 +45,13 @@ def _teach_organisation_names() -> None:
 
 
 def forget_organisations() -> None:
+    """Read the organisations' names again, and build the search's copy in memory again: both are what
+    this process learned from the tables (tests start each from an empty database)."""
+    from yimen.catalog import search_memory
+
     global _seen_signature
     _seen_signature = None
+    search_memory.forget()
 
 
 def organisation_names(name: str, short_name: str) -> list[str]:
@@ -71,23 +79,35 @@ def document(item: ServiceItem, version: ItemVersion) -> tuple[str, str]:
     return version.name, " ".join(p for p in parts if p)
 
 
-def index_item(item: ServiceItem, version: ItemVersion) -> None:
-    _teach_organisation_names()
+def _changed() -> None:
+    from yimen.catalog import search_memory
+
+    search_memory.bump()
+
+
+def _upsert(item: ServiceItem, version: ItemVersion) -> None:
+    teach_organisation_names()
     search.upsert(INDEX, item.pk, *document(item, version))
+
+
+def index_item(item: ServiceItem, version: ItemVersion) -> None:
+    _upsert(item, version)
+    _changed()
 
 
 def remove_item(item: ServiceItem) -> None:
     search.delete(INDEX, item.pk)
+    _changed()
 
 
 def matching_ids(query: str, *, limit: int = 5000) -> list[int]:
-    _teach_organisation_names()
+    teach_organisation_names()
     return search.match(INDEX, query, limit=limit)
 
 
 def count(query: str, *, within: QuerySet[ServiceItem] | None = None) -> int:
     """How many public items (of `within`) match the query; the index holds exactly the public items."""
-    _teach_organisation_names()
+    teach_organisation_names()
     return search.match_count(INDEX, query, narrow=None if within is None else search.within(within))
 
 
@@ -95,7 +115,7 @@ def page(
     query: str, *, limit: int, offset: int = 0, within: QuerySet[ServiceItem] | None = None
 ) -> list[int]:
     """Ids of one page of the matching public items (of `within`), best first."""
-    _teach_organisation_names()
+    teach_organisation_names()
     narrow = None if within is None else search.within(within)
     return search.ranked(INDEX, query, limit=limit, offset=offset, narrow=narrow)
 
@@ -104,7 +124,7 @@ def page_sql(
     query: str, *, limit: int, offset: int = 0, within: QuerySet[ServiceItem] | None = None
 ) -> tuple[str, list[Any]] | None:
     """SQL of one page of the matching public items (of `within`): columns id, score, total."""
-    _teach_organisation_names()
+    teach_organisation_names()
     narrow = None if within is None else search.within(within)
     return search.ranked_sql(INDEX, query, limit=limit, offset=offset, narrow=narrow)
 
@@ -119,6 +139,7 @@ def reindex() -> tuple[int, int]:
     count = 0
     for item in public_items().select_related("organisation", "current").iterator(chunk_size=500):
         assert item.current is not None
-        index_item(item, item.current)
+        _upsert(item, item.current)
         count += 1
+    _changed()
     return count, search.count(INDEX)

@@ -85,7 +85,7 @@ def within(queryset: QuerySet[Any]) -> Within:
     return sql, params
 
 
-def _words(query: str) -> list[str]:
+def query_words(query: str) -> list[str]:
     """The query's words; a query jieba can only split into single characters (不动, the start of 不动产)
     is looked up whole, as the index also holds the shorter dictionary words inside longer ones."""
     terms = query_terms(query)
@@ -97,7 +97,7 @@ def _words(query: str) -> list[str]:
 
 def _matching(name: str, query: str, narrow: Within | None) -> tuple[str, list[Any]] | None:
     """FROM and WHERE of the records containing every word of `query` (PostgreSQL: with `q`, the tsquery)."""
-    terms = _words(query)
+    terms = query_words(query)
     if not terms:
         return None
     table = _table(name)

@@ -55,9 +55,23 @@ def add_words(words: Iterable[str]) -> None:
 
 
 def index_terms(text: str) -> str:
-    """Space-separated tokens for the index: whole words and the shorter words inside them."""
-    tokens = _jieba().cut_for_search(normalize(text), HMM=False)
-    return " ".join(t for t in tokens if _TOKEN.search(t))
+    """Space-separated tokens for the index: whole words and every dictionary word inside them.
+
+    Like jieba's `cut_for_search`, which emits only the two- and three-character words inside a longer
+    one; the longer ones count too: once a whole item name (烟草专卖零售许可证核发) is a word, a query for
+    烟草专卖, itself a word, must still find it.
+    """
+    jieba = _jieba()
+    known = jieba.get_FREQ
+    tokens: list[str] = []
+    for word in jieba.cut(normalize(text), HMM=False):
+        if not _TOKEN.search(word):
+            continue
+        length = len(word)
+        for size in range(2, length):
+            tokens.extend(g for i in range(length - size + 1) if known(g := word[i : i + size]))
+        tokens.append(word)
+    return " ".join(tokens)
 
 
 def query_terms(text: str) -> list[str]:
