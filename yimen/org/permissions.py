@@ -21,7 +21,14 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
     Role.OFFICER: frozenset({VIEW, "publication.edit", "disclosure.handle", "report.edit"}),
     # 政府信息公开工作机构负责人: reviews publications and reports, approves extensions (条例第三十三条).
     Role.DISCLOSURE_HEAD: frozenset(
-        {VIEW, "publication.review", "disclosure.handle", "disclosure.approve", "report.edit", "report.review"}
+        {
+            VIEW,
+            "publication.review",
+            "disclosure.handle",
+            "disclosure.approve",
+            "report.edit",
+            "report.review",
+        }
     ),
     Role.SUPERVISOR: frozenset({VIEW, "supervision.view", "audit.view", "stats.view", "workorder.handle"}),
     Role.ADMIN: frozenset(
