@@ -76,7 +76,7 @@ class AuditEntry(models.Model):
         settings.AUTH_USER_MODEL, verbose_name="操作人", null=True, blank=True, on_delete=models.PROTECT
     )
     actor_label = models.CharField("操作人名称", max_length=100)
-    action = models.CharField("操作", max_length=60, db_index=True)
+    action = models.CharField("操作", max_length=60)  # indexed in Meta (no LIKE index on PostgreSQL)
     object_type = models.CharField("对象类型", max_length=60)
     object_id = models.CharField("对象编号", max_length=64)
     object_repr = models.CharField("对象", max_length=200)
@@ -88,7 +88,10 @@ class AuditEntry(models.Model):
     class Meta:
         verbose_name = verbose_name_plural = "审计日志"
         ordering = ["-id"]
-        indexes = [models.Index(fields=["object_type", "object_id"])]
+        indexes = [
+            models.Index(fields=["object_type", "object_id"]),
+            models.Index(fields=["action"], name="audit_action"),
+        ]
 
     def __str__(self) -> str:
         number = f"#{self.seq}" if self.seq is not None else "（待封存）"
@@ -124,9 +127,11 @@ class OutboxStatus(models.TextChoices):
 class OutboxMessage(models.Model):
     """An event written in the transaction of the change that caused it, delivered by the worker."""
 
-    name = models.CharField("事件", max_length=100, db_index=True)
+    # Indexed and unique through Meta: db_index/unique=True would also add, on PostgreSQL, LIKE 'prefix%'
+    # indexes that no query uses and every event writes.
+    name = models.CharField("事件", max_length=100)
     payload = models.JSONField("内容", default=dict)
-    key = models.CharField("幂等键", max_length=100, unique=True)
+    key = models.CharField("幂等键", max_length=100)
     status = models.CharField(
         "状态", max_length=10, choices=OutboxStatus.choices, default=OutboxStatus.PENDING
     )
@@ -139,7 +144,11 @@ class OutboxMessage(models.Model):
 
     class Meta:
         verbose_name = verbose_name_plural = "事件发件箱"
-        indexes = [models.Index(fields=["status", "available_at"], name="outbox_due")]
+        indexes = [
+            models.Index(fields=["status", "available_at"], name="outbox_due"),
+            models.Index(fields=["name"], name="outbox_name"),
+        ]
+        constraints = [models.UniqueConstraint(fields=["key"], name="outbox_key_unique")]
 
     def __str__(self) -> str:
         return f"{self.name} [{self.get_status_display()}]"
