@@ -25,6 +25,8 @@ from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.db.models import Field, Model
 from django.db.models.fields import AutoFieldMixin
 
+FLUSH_AT = 500  # queued statements sent at once, at most
+
 
 class _Queued:
     """A statement waiting for the end of the block.
@@ -73,6 +75,8 @@ def execute(sql: str, params: Sequence[Any] = ()) -> None:
     queued = _Queued(sql, params)
     transaction.on_commit(queued)
     _pending.queued.append(queued)
+    if len(_pending.queued) >= FLUSH_AT:  # a bulk service (an import) sends its writes in slices
+        flush()
 
 
 @functools.cache
