@@ -383,3 +383,28 @@ def test_an_organisation_is_found_by_any_of_its_names(desk) -> None:
     )
     assert _titles(_find("市场监督管理局")) == ["联合开展食品安全检查"]
     assert _titles(_find("咸宁市市场监督管理局")) == ["联合开展食品安全检查"]
+
+
+def _sampled_rowids() -> list[int]:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT rowid FROM {search.SAMPLED} ORDER BY rowid")
+        return [row[0] for row in cursor.fetchall()]
+
+
+def test_sqlite_keeps_the_sample_in_an_fts5_table_of_its_own(desk, monkeypatch) -> None:
+    """Counting a common word among the sample reads only the sample's rowids: the sampled rows are kept
+    in their own FTS5 table through indexing, removal and reindexing, and the check watches it."""
+    if connection.vendor == "postgresql":
+        pytest.skip("PostgreSQL keeps partial indexes over the sample instead")
+    for pk in (10, 100, 520, 600):  # 10 and 520 are in the sample
+        _published_row(desk, pk, f"防汛会议{pk}", "部署防汛工作。", days_ago=pk)
+    assert _sampled_rowids() == [10, 520]
+    monkeypatch.setattr(search_plan, "EXACT_LIMIT", 1)
+    assert _find("防汛").total == sq.Count(2 * search_plan.SAMPLE, True)
+    search.remove(520)
+    assert _sampled_rowids() == [10] and _find("防汛").total == sq.Count(search_plan.SAMPLE, True)
+    search.reindex()
+    assert _sampled_rowids() == [10, 520] and search.check() == []
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {search.SAMPLED} WHERE rowid = 10")
+    assert search.check() == ["全文索引样本与索引不一致：#10（T/10）"]

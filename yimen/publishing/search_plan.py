@@ -27,8 +27,9 @@ from django.db import connection, transaction
 from yimen.core import text
 from yimen.publishing import search
 
-# The sample: runs of SAMPLE_RUN consecutive ids, one run in SAMPLE (partial indexes on PostgreSQL).
-SAMPLE, SAMPLE_RUN = 32, 16
+# The sample: runs of SAMPLE_RUN consecutive ids, one run in SAMPLE (partial indexes on PostgreSQL, an
+# FTS5 table of its own on SQLite).
+SAMPLE, SAMPLE_RUN = search.SAMPLE, search.SAMPLE_RUN
 EXACT_LIMIT = 5000
 WALK_FROM = 1000  # SQLite: from this many hits, pages are read by walking the date index (PostgreSQL:
 # from EXACT_LIMIT, where checking a row costs more: its document is read from TOAST)
@@ -130,14 +131,17 @@ class Plan:
         group: str = "",
     ) -> tuple[str, list[Any]]:
         text_where, text_params = self.match(part)
-        where = [*text_where, *self.where]
-        if sample:
-            # Written out: on PostgreSQL it is the partial index's predicate; on SQLite, tested on the
-            # FTS5 row it spares the lookups of the rows outside the sample.
-            where.append(f"({'f.rowid' if self.fts else 'm.id'} / {SAMPLE_RUN}) %% {SAMPLE} = 0")
         source = self.source()
         if select == "count(*)" and self.fts and self.mode == "words" and not self.where:
             source = f"{search.TABLE} f"  # SQLite counts words in the FTS5 index alone: no row to join
+        sampled = sample and self.fts
+        if sampled:  # SQLite: the sample's own FTS5 table, a thirty-second of every word's rowids
+            text_where = [c.replace(f"{search.TABLE} MATCH", f"{search.SAMPLED} MATCH") for c in text_where]
+            source = source.replace(f"{search.TABLE} f", f"{search.SAMPLED} f", 1)
+        where = [*text_where, *self.where]
+        if sample and not sampled:
+            # Written out: on PostgreSQL it is the partial indexes' predicate.
+            where.append(f"(m.id / {SAMPLE_RUN}) %% {SAMPLE} = 0")
         sql = f"SELECT {select} FROM {source} WHERE {' AND '.join(where) or '1=1'}"
         params = [*text_params, *self.params]
         if group:
