@@ -16,17 +16,16 @@ from django.db.models import QuerySet
 from openpyxl import Workbook
 
 from yimen.catalog import queries, services
-from yimen.catalog.excel_rows import (
+from yimen.catalog.excel_layout import (
     CURRENT_RELATIONS,
     ITEM_HEADERS,
     ITEM_SHEET,
     MATERIAL_HEADERS,
     MATERIAL_SHEET,
-    ParsedItem,
     item_values,
     material_rows,
-    parse_workbook,
 )
+from yimen.catalog.excel_rows import ParsedItem, parse_workbook
 from yimen.catalog.models import (
     ServiceItem,
     Theme,
