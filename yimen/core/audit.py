@@ -117,7 +117,9 @@ def seal(limit: int = SEAL_BATCH) -> int:
     the same entry. Entries of transactions still open are not visible yet; the next seal takes them.
     """
     sealed = 0
-    while True:
+    # A look first, outside a transaction: the worker asks every second, and on SQLite every write
+    # transaction takes the database's one write lock.
+    while AuditEntry.objects.filter(seq__isnull=True).exists():
         with transaction.atomic():
             head, _ = AuditHead.objects.select_for_update().get_or_create(pk=1)
             entries = list(AuditEntry.objects.filter(seq__isnull=True).order_by("id")[:limit])
@@ -130,7 +132,8 @@ def seal(limit: int = SEAL_BATCH) -> int:
                 head.save(update_fields=["seq", "hash"])
         sealed += len(entries)
         if len(entries) < limit:
-            return sealed
+            break
+    return sealed
 
 
 def atomic(func: Callable[P, R]) -> Callable[P, R]:
