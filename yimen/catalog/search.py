@@ -100,24 +100,10 @@ def remove_item(item: ServiceItem) -> None:
     _changed()
 
 
-def matching_ids(query: str, *, limit: int = 5000) -> list[int]:
-    teach_organisation_names()
-    return search.match(INDEX, query, limit=limit)
-
-
 def count(query: str, *, within: QuerySet[ServiceItem] | None = None) -> int:
     """How many public items (of `within`) match the query; the index holds exactly the public items."""
     teach_organisation_names()
     return search.match_count(INDEX, query, narrow=None if within is None else search.within(within))
-
-
-def page(
-    query: str, *, limit: int, offset: int = 0, within: QuerySet[ServiceItem] | None = None
-) -> list[int]:
-    """Ids of one page of the matching public items (of `within`), best first."""
-    teach_organisation_names()
-    narrow = None if within is None else search.within(within)
-    return search.ranked(INDEX, query, limit=limit, offset=offset, narrow=narrow)
 
 
 def page_sql(

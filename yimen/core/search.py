@@ -143,18 +143,3 @@ def ranked_sql(
         f"SELECT {columns}, (SELECT count(*) {sql}) AS total {sql} ORDER BY score, id LIMIT %s OFFSET %s",
         [*params, *params, max(limit, 0), offset],
     )
-
-
-def ranked(name: str, query: str, *, limit: int, offset: int = 0, narrow: Within | None = None) -> list[int]:
-    """Ids of one page of the records containing every word of `query` (within `narrow`), best first."""
-    statement = ranked_sql(name, query, limit=limit, offset=offset, narrow=narrow)
-    if statement is None or limit <= 0:
-        return []
-    with connection.cursor() as cursor:
-        cursor.execute(*statement)
-        return [row[0] for row in cursor.fetchall()]
-
-
-def match(name: str, query: str, *, limit: int = 1000) -> list[int]:
-    """Ids of the records containing every word of `query`, best first."""
-    return ranked(name, query, limit=limit)
