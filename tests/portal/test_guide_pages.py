@@ -166,3 +166,14 @@ def test_a_guide_is_rendered_once_then_served_from_the_cache(
     with django_assert_max_num_queries(1):  # only the item's lookup by its code
         again = client.get(url).content.decode()
     assert again == first and "办理流程（4 个环节）" in again
+
+
+@pytest.mark.parametrize("days", [5, 5.0, "5"])
+def test_a_special_procedure_limit_stored_as_a_json_number_is_shown(client: Client, people, days) -> None:
+    """The demo's 现场核查 keeps its limit as a JSON number; the guide shows it like a typed-in one."""
+    version = published(
+        people, special_procedures=[{"name": "现场核查", "limit": days, "unit": "workday", "basis": ""}]
+    )
+    response = client.get(f"/guide/{version.item.impl_code}/")
+    assert response.status_code == 200
+    assert "现场核查：5个工作日" in response.content.decode()

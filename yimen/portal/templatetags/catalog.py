@@ -10,11 +10,12 @@ register = template.Library()
 
 
 @register.simple_tag
-def limit(value: Decimal | str | None, unit: str, immediate_word: str = "即办") -> str:
-    """{% limit v.promised_limit v.promised_unit %} → 半天 / 3个工作日 / 即办 (JSON limits arrive as text)."""
-    if isinstance(value, str):
-        try:
-            return format_limit(Decimal(value), unit, immediate_word=immediate_word)
-        except InvalidOperation:
-            return value
-    return format_limit(value, unit, immediate_word=immediate_word)
+def limit(value: Decimal | str | float | None, unit: str, immediate_word: str = "即办") -> str:
+    """{% limit v.promised_limit v.promised_unit %} → 半天 / 3个工作日 / 即办 (JSON limits arrive as text
+    or as numbers)."""
+    if isinstance(value, Decimal) or value is None:
+        return format_limit(value, unit, immediate_word=immediate_word)
+    try:
+        return format_limit(Decimal(str(value)), unit, immediate_word=immediate_word)
+    except InvalidOperation:
+        return str(value)
