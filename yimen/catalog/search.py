@@ -15,7 +15,6 @@ from yimen.core import search, text
 from yimen.org.models import Organisation
 
 INDEX = "catalog_item"
-_known_organisations: set[str] = set()
 _seen_signature: tuple[int, int | None] | None = None
 _checked_at = 0.0
 RECHECK_SECONDS = 5.0
@@ -38,10 +37,7 @@ def teach_organisation_names() -> None:
     names: set[str] = set()
     for name, short in Organisation.objects.values_list("name", "short_name"):
         names.update(organisation_names(name, short))
-    new = names - _known_organisations
-    if new:
-        text.add_words(new)
-        _known_organisations.update(new)
+    text.add_words(names)
 
 
 def forget_organisations() -> None:

@@ -49,11 +49,12 @@ _taught: set[str] = set()  # the words add_words() taught this process
 
 
 def add_words(words: Iterable[str]) -> None:
-    """Teach the segmenter names it should keep whole (organisation names). Call before indexing and searching."""
+    """Teach the segmenter names it should keep whole (organisation names). Call before indexing and
+    searching; a word already taught is skipped."""
     jieba = _jieba()
     for word in words:
         word = normalize(word).strip()
-        if len(word) >= 2:
+        if len(word) >= 2 and word not in _taught:
             jieba.add_word(word, freq=20000)
             _taught.add(word)
 

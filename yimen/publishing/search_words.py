@@ -63,7 +63,6 @@ def index_terms(value: str) -> str:
     return " ".join(terms for piece in pieces if piece and (terms := _piece_terms(piece)))
 
 
-_taught: set[str] = set()
 _signature: tuple[object, ...] | None = None
 _checked_at = 0.0
 RECHECK_SECONDS = 5.0
@@ -101,10 +100,7 @@ def teach_words() -> None:
         term = re.split(r"[（(]", name, maxsplit=1)[0].strip()
         if 4 <= len(term) <= 16:
             words.add(term)
-    new = words - _taught
-    if new:
-        text.add_words(new)
-        _taught.update(new)
+    text.add_words(words)
     clear_clause_cache()
 
 
