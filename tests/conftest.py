@@ -14,6 +14,7 @@ import pytest
 from django.contrib.auth.hashers import make_password
 from django.core.cache import cache
 
+from yimen.cases import transitions
 from yimen.catalog import search as catalog_search
 from yimen.core import calendar, search
 from yimen.org import permissions
@@ -69,6 +70,7 @@ def _fresh_caches() -> Iterator[None]:
     permissions.forget_tree()
     catalog_search.forget_organisations()
     publication_search.forget_words()
+    transitions.forget_centre()
     cache.clear()
     yield
     calendar.invalidate()

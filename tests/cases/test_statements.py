@@ -18,11 +18,14 @@ from yimen.org.models import Staff
 
 pytestmark = pytest.mark.django_db
 
-# submit: number, case, then together: event, outbox event, SMS, audit entry;
-# accept / conclude: lock the case, then together: update it, event, outbox event, SMS, audit entry.
-STATEMENTS = {"submit": 6, "accept": 6, "conclude": 6}
-# Round trips (PostgreSQL sends the writes of one step as one multi-statement string).
-ROUND_TRIPS = {"submit": 3, "accept": 2, "conclude": 2}
+# submit: number, then together: case, event, audit entry, outbox event + SMS (one INSERT of two rows);
+# accept / conclude: together: the case's guarded update, event, audit entry, outbox event + SMS. Nothing
+# is read: the step is checked on the case the caller holds (optimistic locking).
+STATEMENTS = {"submit": 5, "accept": 4, "conclude": 4}
+# Round trips on PostgreSQL, where the number comes with the case's id and a step's writes go as one
+# multi-statement string (with the COMMIT, when the service's transaction is the outermost one: BEGIN
+# and this one round trip).
+ROUND_TRIPS = {"submit": 2, "accept": 1, "conclude": 1}
 
 
 def _statements(run) -> tuple[object, int]:

@@ -183,7 +183,12 @@ def test_a_calendar_change_recomputes_open_cases(licence, cast) -> None:
     set_day(day=local(2024, 10, 15).date(), is_workday=False, note="台风停止办公", by=cast.admin)
     message = OutboxMessage.objects.get(name="calendar.changed")
     recompute_deadlines(events.Message(message.pk, message.name, message.payload, message.key, 1))
-    assert Case.objects.get(pk=case.pk).promised_due == local(2024, 10, 31, 23, 59, 59)
+    moved = Case.objects.get(pk=case.pk)
+    assert moved.promised_due == local(2024, 10, 31, 23, 59, 59)
+    # The new deadline is a change like a step's: a step on the copy read before it runs again on it.
+    assert moved.lock_version == case.lock_version + 1
+    concluded = services.conclude(case=case, by=cast.reviewer, result=Result.ISSUED, certificate_no="JY1")
+    assert concluded.promised_due == moved.promised_due and concluded.lock_version == moved.lock_version + 1
 
 
 def test_the_applicant_is_texted_at_filing_acceptance_conclusion_and_delivery(licence, cast) -> None:

@@ -4,10 +4,11 @@ early, nothing is lost, a rolled-back savepoint takes its writes with it, a bulk
 from __future__ import annotations
 
 import pytest
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from yimen.core import batch
+from yimen.core import audit, batch
+from yimen.core.errors import Stale
 from yimen.core.models import HandledMessage
 
 pytestmark = pytest.mark.django_db
@@ -30,13 +31,42 @@ def test_writes_are_sent_together_when_the_block_ends() -> None:
     assert _keys() == ["a", "b"]
 
 
+def _sent(captured: CaptureQueriesContext) -> list[str]:
+    return [q["sql"] for q in captured.captured_queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE"))]
+
+
 def test_on_postgresql_the_queue_is_one_round_trip() -> None:
+    with CaptureQueriesContext(connection) as sent, transaction.atomic(), batch.collecting():
+        _note("a")
+        batch.execute(*batch.update_statement(HandledMessage(pk=0), handler="nobody"))
+        _note("b")
+    assert len(_sent(sent)) == (1 if connection.vendor == "postgresql" else 3)
+    assert _keys() == ["a", "b"]
+
+
+def test_neighbouring_inserts_into_one_table_are_one_statement() -> None:
     with CaptureQueriesContext(connection) as sent, transaction.atomic(), batch.collecting():
         for key in "abc":
             _note(key)
-    written = [q for q in sent.captured_queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE"))]
-    assert len(written) == (1 if connection.vendor == "postgresql" else 3)
+    (statement,) = _sent(sent)
+    assert statement.count("INSERT INTO") == 1
     assert _keys() == ["a", "b", "c"]
+
+
+def test_a_guarded_write_that_changes_no_row_undoes_the_whole_block() -> None:
+    kept = HandledMessage.objects.create(key="kept", handler="test")
+    with pytest.raises(Stale), transaction.atomic(), batch.collecting():
+        _note("written before the guard")
+        sql, params = batch.update_statement(kept, handler="changed")
+        batch.execute(f"{sql} AND handler = %s", [*params, "someone else"], guard=True)
+        _note("written after the guard")
+    assert _keys() == ["kept"]
+    assert HandledMessage.objects.get(pk=kept.pk).handler == "test"
+    # the connection is usable again, and a guard that holds writes
+    with transaction.atomic(), batch.collecting():
+        sql, params = batch.update_statement(kept, handler="changed")
+        batch.execute(f"{sql} AND handler = %s", [*params, "test"], guard=True)
+    assert HandledMessage.objects.get(pk=kept.pk).handler == "changed"
 
 
 def test_a_rolled_back_savepoint_takes_its_queued_writes_with_it() -> None:
@@ -81,3 +111,45 @@ def test_outside_a_block_a_write_is_sent_at_once() -> None:
     batch.insert(instance)
     assert instance._state.adding is False  # saving it again would not insert it twice
 
+
+@audit.atomic
+def _service(*keys: str) -> None:
+    transaction.on_commit(lambda: committed.append(keys))
+    for key in keys:
+        _note(key)
+
+
+committed: list[tuple[str, ...]] = []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_outermost_service_sends_its_commit_with_its_writes() -> None:
+    committed.clear()
+    with CaptureQueriesContext(connection) as sent:
+        _service("a", "b")
+    if connection.vendor == "postgresql":
+        assert [q for q in _sent(sent) if q != "COMMIT"][-1].endswith(";\nCOMMIT")
+        assert not connection.in_atomic_block and connection.connection.info.transaction_status == 0  # IDLE
+    assert committed == [("a", "b")]  # on_commit callbacks still run
+    assert _keys() == ["a", "b"]
+    with transaction.atomic():  # inside another transaction the service does not commit it
+        _service("c")
+        assert connection.in_atomic_block
+        transaction.set_rollback(True)
+    assert _keys() == ["a", "b"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_write_refused_at_the_commit_leaves_nothing_and_the_connection_usable() -> None:
+    from yimen.cases.models import CaseEvent
+
+    @audit.atomic
+    def orphan_event() -> None:
+        _note("with the orphan")
+        batch.insert(CaseEvent(case_id=-1, action="x", label="x", state="submitted"))
+
+    with pytest.raises(IntegrityError):
+        orphan_event()
+    assert _keys() == []
+    _service("after")
+    assert _keys() == ["after"]

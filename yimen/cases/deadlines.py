@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from yimen.cases.models import Case, CaseState
@@ -88,20 +88,31 @@ def compute_deadlines(case: Case, pauses: Sequence[Pause] | None = None) -> None
 
 def recompute_open_deadlines(since: date) -> int:
     """After a calendar change: open, accepted cases due on or after `since` get their deadlines again
-    (a case due before the first changed day cannot move)."""
+    (a case due before the first changed day cannot move). Each write names the case's version and
+    bumps it, as a step's does: a case a step moved meanwhile is computed again as it now is, and a
+    step that read the case before this write runs again on the new deadlines."""
     start = timezone.make_aware(datetime.combine(since, datetime.min.time()))
+    open_states = [CaseState.HANDLING, CaseState.SPECIAL]
     changed = 0
-    for case in (
-        Case.objects.filter(state__in=[CaseState.HANDLING, CaseState.SPECIAL])
+    for found in (
+        Case.objects.filter(state__in=open_states)
         .filter(Q(promised_due__gte=start) | Q(legal_due__gte=start))
         .select_related("version")
         .iterator(chunk_size=500)
     ):
-        before = (case.promised_due, case.legal_due)
-        compute_deadlines(case)
-        if (case.promised_due, case.legal_due) != before:
-            Case.objects.filter(pk=case.pk).update(
-                promised_due=case.promised_due, legal_due=case.legal_due, due_provisional=case.due_provisional
-            )
-            changed += 1
+        case: Case | None = found
+        while case is not None and case.state in open_states:
+            before = (case.promised_due, case.legal_due)
+            compute_deadlines(case)
+            if (case.promised_due, case.legal_due) == before:
+                break
+            if Case.objects.filter(pk=case.pk, lock_version=case.lock_version).update(
+                promised_due=case.promised_due,
+                legal_due=case.legal_due,
+                due_provisional=case.due_provisional,
+                lock_version=F("lock_version") + 1,
+            ):
+                changed += 1
+                break
+            case = Case.objects.select_related("version").filter(pk=case.pk).first()
     return changed

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import date
 
 from django.conf import settings
 from django.db import connection
 
-from yimen.cases.models import ApplicantKind, CaseCounter
+from yimen.cases.models import ApplicantKind, Case, CaseCounter
 from yimen.catalog.models import ItemVersion, OnlineDepth, ServiceItem
 from yimen.core import identity
 from yimen.core.errors import ApplicationError
@@ -96,24 +97,40 @@ def checked_applicant(applicant: Applicant, version: ItemVersion | None = None) 
     return values
 
 
-def _next_serial(prefix: str) -> int:
-    """The prefix's next serial in one statement (INSERT … ON CONFLICT … DO UPDATE … RETURNING). The
-    counter row stays locked until the caller's transaction commits, so two cases never share a number."""
+@functools.cache
+def _case_id_sequence(alias: str) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", [Case._meta.db_table, Case._meta.pk.column])
+        row = cursor.fetchone()
+    assert row is not None and row[0], "cases_case.id has no sequence"
+    return str(row[0])
+
+
+def _next_serial(prefix: str, *, with_id: bool = False) -> tuple[int, int | None]:
+    """The prefix's next serial in one statement (INSERT … ON CONFLICT … DO UPDATE … RETURNING) and, with
+    `with_id` (PostgreSQL), the next case id from the same round trip. The counter row stays locked until
+    the caller's transaction commits, so two cases never share a number."""
     quote = connection.ops.quote_name
     table, last = quote(CaseCounter._meta.db_table), quote("last")
+    upsert = (
+        f"INSERT INTO {table} ({quote('prefix')}, {last}) VALUES (%s, 1)"
+        f" ON CONFLICT ({quote('prefix')}) DO UPDATE SET {last} = {table}.{last} + 1 RETURNING {last}"
+    )
+    params = [prefix]
+    if with_id:
+        upsert = f"WITH counted AS ({upsert}) SELECT {last}, nextval(%s::regclass) FROM counted"
+        params.append(_case_id_sequence(connection.alias))
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} ({quote('prefix')}, {last}) VALUES (%s, 1)"
-            f" ON CONFLICT ({quote('prefix')}) DO UPDATE SET {last} = {table}.{last} + 1 RETURNING {last}",
-            [prefix],
-        )
+        cursor.execute(upsert, params)
         row = cursor.fetchone()
     assert row is not None
-    return int(row[0])
+    return int(row[0]), (int(row[1]) if with_id else None)
 
 
-def case_number(item: ServiceItem, on: date) -> str:
-    """办件编号: 实施编码 + yyyyMMdd + a 4-digit serial (the layout is configurable), never reused."""
-    serial = _next_serial(f"{item.impl_code}:{on:%Y%m%d}")
+def case_number(item: ServiceItem, on: date, *, with_id: bool = False) -> tuple[str, int | None]:
+    """办件编号: 实施编码 + yyyyMMdd + a 4-digit serial (the layout is configurable), never reused; and,
+    with `with_id` (PostgreSQL only), the new case's id, so that the case can be inserted with the
+    step's other writes instead of on its own to learn its id."""
+    serial, pk = _next_serial(f"{item.impl_code}:{on:%Y%m%d}", with_id=with_id)
     layout: str = settings.YIMEN["CASE_NUMBER_LAYOUT"]
-    return layout.format(impl_code=item.impl_code, date=on, serial=serial)
+    return layout.format(impl_code=item.impl_code, date=on, serial=serial), pk

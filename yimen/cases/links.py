@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import functools
+
+from django.conf import settings
 from django.core import signing
-from django.urls import reverse
+from django.urls import get_urlconf, reverse
 
 from yimen.cases.models import Case
 
@@ -23,6 +26,17 @@ def case_from_evaluation_token(token: str) -> Case | None:
     return Case.objects.filter(number=number).first()
 
 
+_TOKEN = "--token--"
+
+
+@functools.cache
+def _evaluation_path_around(urlconf: str) -> tuple[str, str]:
+    """The page's path before and after the token: resolved once, not for every SMS."""
+    before, _, after = reverse("evaluate:case", args=[_TOKEN]).partition(_TOKEN)
+    return before, after
+
+
 def evaluation_path(case: Case) -> str:
     """The portal path of the case's 好差评 page (served by the evaluation views)."""
-    return reverse("evaluate:case", args=[evaluation_token(case)])
+    before, after = _evaluation_path_around(str(get_urlconf() or settings.ROOT_URLCONF))
+    return f"{before}{evaluation_token(case)}{after}"

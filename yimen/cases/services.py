@@ -1,9 +1,8 @@
 """Write paths of a case: one service per step of the transition table (transitions.py).
 
-Every service locks the case row, checks the transition and the person's role, writes the case,
-a CaseEvent for the applicant's timeline, an audit entry and its outbox events in one transaction.
-Services run under `audit.atomic`: their audit entries are appended as the transaction's last
-statements, so the audit chain's head stays locked only for the commit.
+Every service checks the transition and the person's role on the case as the caller read it, and
+writes the case (guarded by the version read: optimistic locking, see transitions.step), a CaseEvent
+for the applicant's timeline, an audit entry and its outbox events in one transaction.
 """
 
 from __future__ import annotations
@@ -14,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from yimen.cases import figures, links
@@ -31,13 +30,14 @@ from yimen.cases.models import (
 )
 from yimen.cases.transitions import (
     TRANSITIONS,
+    checked,
     day,
     emit,
     event,
     joint_of,
-    locked,
     save,
     sms,
+    step,
     steps_of,
 )
 from yimen.catalog.models import ServiceItem
@@ -105,10 +105,15 @@ def submit_once(
         check_online(item.current)
     values = checked_applicant(applicant, item.current)
     now = timezone.now()
+    # On PostgreSQL the case's id comes with its number, and the case is written with the step's other
+    # writes; a submission with a key is inserted at once, in a savepoint, to catch a racing twin.
+    early_id = connection.vendor == "postgresql" and not idempotency_key
     try:
         with transaction.atomic() if idempotency_key else nullcontext():
+            number, pk = case_number(item, timezone.localdate(now), with_id=early_id)
             case = Case(
-                number=case_number(item, timezone.localdate(now)),
+                pk=pk,
+                number=number,
                 query_code=f"{secrets.randbelow(10**6):06d}",
                 item=item,
                 version=item.current,
@@ -119,7 +124,10 @@ def submit_once(
                 idempotency_key=idempotency_key or None,
                 **values,
             )
-            batch.insert_now(case)
+            if pk is None:
+                batch.insert_now(case)
+            else:
+                batch.insert(case, keep_pk=True)
     except IntegrityError:
         earlier = _filed_with(idempotency_key) if idempotency_key else None
         if earlier is None:
@@ -137,10 +145,10 @@ def submit_once(
     return Submitted(case)
 
 
-@audit.atomic
+@step
 def accept(*, case: Case, by: Staff, expected_version: int | None = None, at: datetime | None = None) -> Case:
     """受理: the clock starts; deadlines are set; a joint item gets one review per participating organisation."""
-    case, target = locked(case, "accept", by, expected_version)
+    case, target = checked(case, "accept", by, expected_version)
     case.accepted_at = at or timezone.now()
     figures.written(case.accepted_at)
     compute_deadlines(case, pauses=())  # 特别程序 start only after acceptance
@@ -162,11 +170,11 @@ def _reason(reason: str, field: str = "reason") -> str:
     return reason.strip()[:300]
 
 
-@audit.atomic
+@step
 def refuse(*, case: Case, by: Staff, reason: str, expected_version: int | None = None) -> Case:
     """不予受理, with the reason the notice gives the applicant."""
     reason = _reason(reason)
-    case, target = locked(case, "refuse", by, expected_version)
+    case, target = checked(case, "refuse", by, expected_version)
     case.result_reason, case.concluded_at = reason, timezone.now()
     save(case, target, "result_reason", "concluded_at")
     event(case, "refuse", by, note=reason)
@@ -175,7 +183,7 @@ def refuse(*, case: Case, by: Staff, reason: str, expected_version: int | None =
     return case
 
 
-@audit.atomic
+@step
 def request_supplement(
     *, case: Case, by: Staff, materials: list[str], note: str = "", expected_version: int | None = None
 ) -> Case:
@@ -185,7 +193,7 @@ def request_supplement(
         raise ApplicationError(
             "请列出需要补正的材料", fields={"materials": ["补正材料：至少列出一项，一次性告知"]}
         )
-    case, target = locked(case, "request_supplement", by, expected_version)
+    case, target = checked(case, "request_supplement", by, expected_version)
     save(case, target)
     by_day = calendar.add_workdays(timezone.localdate(), settings.YIMEN["SUPPLEMENT_WORKDAYS"]).date
     event(case, "request_supplement", by, note=note, materials=missing, due=by_day.isoformat())
@@ -195,22 +203,22 @@ def request_supplement(
     return case
 
 
-@audit.atomic
+@step
 def supplement_received(*, case: Case, by: Staff, expected_version: int | None = None) -> Case:
-    case, target = locked(case, "supplement_received", by, expected_version)
+    case, target = checked(case, "supplement_received", by, expected_version)
     save(case, target)
     event(case, "supplement_received", by)
     audit.record("cases.supplement_received", case, actor=by)
     return case
 
 
-@audit.atomic
+@step
 def withdraw(
     *, case: Case, reason: str, by: Staff | None = None, expected_version: int | None = None
 ) -> Case:
     """撤件 by the applicant; after acceptance it closes the case as 退件 (申请人主动放弃)."""
     reason = _reason(reason)
-    case, target = locked(case, "withdraw", None, expected_version)
+    case, target = checked(case, "withdraw", None, expected_version)
     was_accepted = case.accepted_at is not None
     case.concluded_at, case.result_reason = timezone.now(), reason
     case.result = Result.RETURNED if was_accepted else ""
@@ -221,10 +229,10 @@ def withdraw(
     return case
 
 
-@audit.atomic
+@step
 def advance(*, case: Case, by: Staff, opinion: str = "", expected_version: int | None = None) -> Case:
     """The current step (承办 → 审核 → 批准, or the item's own steps) is done; the next one starts."""
-    case, target = locked(case, "advance", by, expected_version)
+    case, target = checked(case, "advance", by, expected_version)
     steps = steps_of(case.version)
     if case.step_index + 1 >= len(steps):
         raise TransitionError(f"“{case.step}”已是最后一个环节，请作出办结决定")
@@ -237,13 +245,13 @@ def advance(*, case: Case, by: Staff, opinion: str = "", expected_version: int |
     return case
 
 
-@audit.atomic
+@step
 def start_special(
     *, case: Case, by: Staff, reason: str, on: date | None = None, expected_version: int | None = None
 ) -> Case:
     """特别程序 begins (行政许可法 第四十五条): its working days will not count toward the deadlines."""
     reason = _reason(reason)
-    case, target = locked(case, "start_special", by, expected_version)
+    case, target = checked(case, "start_special", by, expected_version)
     SpecialProcedure.objects.create(case=case, reason=reason, started_on=on or timezone.localdate())
     save(case, target)
     event(case, "start_special", by, note=reason)
@@ -251,12 +259,12 @@ def start_special(
     return case
 
 
-@audit.atomic
+@step
 def end_special(
     *, case: Case, by: Staff, on: date | None = None, expected_version: int | None = None
 ) -> Case:
     """特别程序 ends: the deadlines move out by the working days it took."""
-    case, target = locked(case, "end_special", by, expected_version)
+    case, target = checked(case, "end_special", by, expected_version)
     procedure = case.special_procedures.filter(ended_on__isnull=True).order_by("-started_on").first()
     assert procedure is not None
     end = on or timezone.localdate()
@@ -310,7 +318,7 @@ def decide_review(*, review: Review, by: Staff, approve: bool, opinion: str = ""
     return review
 
 
-@audit.atomic
+@step
 def conclude(
     *,
     case: Case,
@@ -331,7 +339,7 @@ def conclude(
             )
     else:
         reason = _reason(reason)
-    case, target = locked(case, "conclude", by, expected_version)
+    case, target = checked(case, "conclude", by, expected_version)
     # Only a joint item's cases have reviews.
     reviewed = (
         set(case.reviews.values_list("state", flat=True).distinct()) if joint_of(case.version) else set()
@@ -352,7 +360,7 @@ def conclude(
     return case
 
 
-@audit.atomic
+@step
 def accept_immediately(*, case: Case, by: Staff, certificate_no: str) -> Case:
     """即办件: accepted and concluded (出证办结) at the window in one step."""
     if not case.version.is_immediate:
@@ -363,7 +371,7 @@ def accept_immediately(*, case: Case, by: Staff, certificate_no: str) -> Case:
     )
 
 
-@audit.atomic
+@step
 def deliver(
     *, case: Case, by: Staff, method: str, tracking_no: str = "", expected_version: int | None = None
 ) -> Case:
@@ -373,7 +381,7 @@ def deliver(
         )
     if method == DeliveryMethod.COURIER and not tracking_no.strip():
         raise ApplicationError("邮寄送达须填写快递单号", fields={"tracking_no": ["快递单号：邮寄送达必填"]})
-    case, target = locked(case, "deliver", by, expected_version)
+    case, target = checked(case, "deliver", by, expected_version)
     case.delivery_method, case.tracking_no, case.delivered_at = method, tracking_no.strip(), timezone.now()
     save(case, target, "delivery_method", "tracking_no", "delivered_at")
     event(case, "deliver", by, method=method, tracking_no=case.tracking_no)

@@ -7,24 +7,28 @@ are never edited) keeps its steps and joint organisations on the instance the st
 centre's name in the SMS is read once a minute. What a step writes and does not read back (the case's
 new state, its timeline entry, its outbox events, its audit entry) is queued (`core.batch`) and sent
 to the database in one round trip when the service ends.
+
+Steps are optimistic: checked on the case the caller holds (`checked`), written with an UPDATE that
+names the version read (`save`), run again on the case as it now is when another step came first
+(`step`). Nothing is read or locked before a step writes.
 """
 
 from __future__ import annotations
 
+import copy
 import functools
-from collections.abc import Iterable
+import time
+from collections.abc import Callable
 from datetime import date, datetime
-from typing import Any
+from typing import Any, ParamSpec, cast
 
-from django.core.cache import cache
 from django.db import connection
-from django.db.models.sql.compiler import SQLCompiler
 from django.utils import timezone
 
 from yimen.cases.models import Case, CaseEvent, CaseState
 from yimen.catalog.models import ItemVersion
-from yimen.core import batch, events, notify
-from yimen.core.errors import NotPermitted, TransitionError
+from yimen.core import audit, batch, events, notify
+from yimen.core.errors import NotPermitted, Stale, TransitionError
 from yimen.org import queries as org_queries
 from yimen.org.models import Staff
 from yimen.org.permissions import can
@@ -73,9 +77,10 @@ ACTION_PERMISSIONS = {
     "deliver": "case.intake",
 }
 DEFAULT_STEPS = ("承办", "审核", "批准")
-CENTRE_TTL = 60  # seconds the centre's name for SMS is kept in the cache
-CENTRE_KEY = "cases:sms-centre"
+CENTRE_TTL = 60  # seconds this process keeps the centre's name for SMS
 CENTRE_FALLBACK = "政务服务中心"
+STEP_ATTEMPTS = 3  # a step that finds its case changed by another is run again, at most this often
+P = ParamSpec("P")
 
 
 # --- reading the case ---------------------------------------------------------------------------
@@ -94,58 +99,65 @@ def may_act(by: Staff, action: str, case: Case) -> bool:
     )
 
 
-_PK = -7_000_000_001  # stands for the case's id in the cached statement's parameters
-
-
-@functools.cache
-def _lock_statement(alias: str) -> tuple[str, list[Any], SQLCompiler, dict[int, Any], list[str]]:
-    """SELECT … FOR UPDATE of one case by id, compiled once per database: a step's first statement."""
-    compiler = Case.objects.select_for_update(of=("self",)).filter(pk=_PK).query.get_compiler(using=alias)
-    sql, params = compiler.as_sql()
-    converters = compiler.get_converters([column for column, _, _ in compiler.select])
-    names = [column.target.attname for column, _, _ in compiler.select]
-    return sql, list(params), compiler, converters, names
-
-
-def _locked_row(pk: int) -> Case:
-    alias = connection.alias
-    sql, template, compiler, converters, names = _lock_statement(alias)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [pk if p == _PK else p for p in template])
-        rows: Iterable[Any] = cursor.fetchall()
-    if converters:
-        rows = compiler.apply_converters(rows, converters)
-    found = list(rows)
-    if not found:
-        raise Case.DoesNotExist(f"Case {pk} does not exist")
-    return Case.from_db(alias, names, found[0])
-
-
-def locked(case: Case, action: str, by: Staff | None, expected_version: int | None) -> tuple[Case, str]:
-    """The case locked for update, the state it moves to, after the role and the state are checked.
-    The guide version the caller's instance already holds is kept rather than read again."""
-    batch.flush()  # a service called inside another reads what the first one wrote
-    version = case.version if Case._meta.get_field("version").is_cached(case) else None
-    if version is None:
-        fresh = Case.objects.select_for_update(of=("self",)).select_related("version").get(pk=case.pk)
-    else:
-        fresh = _locked_row(case.pk)
-        if version.pk == fresh.version_id:
-            fresh.version = version
-    if expected_version is not None and fresh.lock_version != expected_version:
+def _target(case: Case, action: str, by: Staff | None, expected_version: int | None) -> str:
+    if expected_version is not None and case.lock_version != expected_version:
         raise TransitionError("办件已被他人更新，请刷新后重试")
-    target = TRANSITIONS.get((fresh.state, action))
+    target = TRANSITIONS.get((case.state, action))
     if target is None:
-        raise TransitionError(f"办件当前为“{fresh.get_state_display()}”，不能{LABELS[action]}")
+        raise TransitionError(f"办件当前为“{case.get_state_display()}”，不能{LABELS[action]}")
     needed = ACTION_PERMISSIONS.get(action)
-    if needed and by is not None and not may_act(by, needed, fresh):
+    if needed and by is not None and not may_act(by, needed, case):
         # A 即办件 is concluded on the spot by the window that accepted it.
-        on_the_spot = (
-            action == "conclude" and fresh.version.is_immediate and may_act(by, "case.intake", fresh)
-        )
+        on_the_spot = action == "conclude" and case.version.is_immediate and may_act(by, "case.intake", case)
         if not on_the_spot:
             raise NotPermitted("您无权办理该办件")
-    return fresh, target
+    return target
+
+
+def checked(case: Case, action: str, by: Staff | None, expected_version: int | None) -> tuple[Case, str]:
+    """A copy of the case for the step to change and the state it moves to, after the role and the state
+    are checked. Nothing is locked: the step's UPDATE names the version read (`save`), and if another
+    step changed the case first the service runs again on the case as it now is (`step`). A check that
+    fails on the caller's instance is made again on the case as it now is (the instance may be old), so
+    a refusal always speaks of the current case. The caller's instance is left as it was."""
+    try:
+        target = _target(case, action, by, expected_version)
+    except (TransitionError, NotPermitted):
+        case = _as_it_now_is(case)
+        target = _target(case, action, by, expected_version)
+    return copy.copy(case), target
+
+
+def _as_it_now_is(case: Case) -> Case:
+    """The case read again, keeping the guide version the caller's instance holds (never edited)."""
+    version = case.version if Case._meta.get_field("version").is_cached(case) else None
+    if version is None:
+        return Case.objects.select_related("version").get(pk=case.pk)
+    fresh = Case.objects.get(pk=case.pk)
+    if fresh.version_id == version.pk:
+        fresh.version = version
+    return fresh
+
+
+def step(service: Callable[P, Case]) -> Callable[P, Case]:
+    """`audit.atomic` for a service that moves a case (given as `case=`): when another step changed the
+    case between the caller's read and this step's write (`Stale`), the step, undone whole, runs again
+    on the case as it now is — where it may then be refused, as it would have been had it come second.
+    A caller that names the version it showed (`expected_version`) gets 409 instead."""
+    atomic = audit.atomic(service)
+
+    @functools.wraps(service)
+    def run(*args: P.args, **kwargs: P.kwargs) -> Case:
+        for attempt in range(1, STEP_ATTEMPTS + 1):
+            try:
+                return atomic(*args, **kwargs)
+            except Stale:
+                if attempt == STEP_ATTEMPTS:
+                    raise Stale("办件已被他人更新，请刷新后重试") from None
+                kwargs["case"] = _as_it_now_is(cast(Case, kwargs["case"]))
+        raise AssertionError("unreachable")
+
+    return run
 
 
 def steps_of(version: ItemVersion) -> tuple[str, ...]:
@@ -171,12 +183,15 @@ def joint_of(version: ItemVersion) -> tuple[int, ...]:
 
 
 def save(case: Case, target: str, *fields: str) -> None:
-    """The case's new state and the named fields in one UPDATE, sent with the step's other writes; the
-    row is locked, so the new lock_version is known without reading it back."""
+    """The case's new state and the named fields in one UPDATE, sent with the step's other writes and
+    guarded by the version the step read: if another step changed the case first, the UPDATE changes
+    nothing and the whole step is undone (`Stale`, see `step`)."""
+    read = case.lock_version
     case.state = target
-    case.lock_version += 1
+    case.lock_version = read + 1
     values = {"state": target, "lock_version": case.lock_version, **{f: getattr(case, f) for f in fields}}
-    batch.execute(*batch.update_statement(case, **values))
+    sql, params = batch.update_statement(case, **values)
+    batch.execute(f"{sql} AND {connection.ops.quote_name('lock_version')} = %s", [*params, read], guard=True)
 
 
 def event(case: Case, action: str, by: Staff | None, note: str = "", **data: Any) -> CaseEvent:
@@ -204,14 +219,22 @@ def day(moment: datetime | date | None) -> str:
     return f"{local.year}年{local.month}月{local.day}日"
 
 
+_centre: tuple[float, str] | None = None  # (read again after, name)
+
+
 def centre_name() -> str:
-    """The centre's short name (or name) heading every SMS, kept in the shared cache for CENTRE_TTL."""
-
-    def read() -> str:
+    """The centre's short name (or name) heading every SMS, read again after CENTRE_TTL seconds."""
+    global _centre
+    now = time.monotonic()
+    if _centre is None or now >= _centre[0]:
         centre = org_queries.centre()
-        return (centre.short_name or centre.name) if centre else CENTRE_FALLBACK
+        _centre = (now + CENTRE_TTL, (centre.short_name or centre.name) if centre else CENTRE_FALLBACK)
+    return _centre[1]
 
-    return str(cache.get_or_set(CENTRE_KEY, read, CENTRE_TTL))
+
+def forget_centre() -> None:
+    global _centre
+    _centre = None
 
 
 def sms(case: Case, template: str, **context: str) -> None:

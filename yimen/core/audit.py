@@ -138,11 +138,11 @@ def seal(limit: int = SEAL_BATCH) -> int:
 
 def atomic(func: Callable[P, R]) -> Callable[P, R]:
     """`transaction.atomic` for a service, its audit entries and other queued writes (`batch`) sent
-    together just before the commit."""
+    together just before the commit (with it, on PostgreSQL)."""
 
     @functools.wraps(func)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        with transaction.atomic(), batch.collecting():
+        with transaction.atomic(), batch.collecting(ends_transaction=True):
             return func(*args, **kwargs)
 
     return wrapper

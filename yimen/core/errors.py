@@ -23,6 +23,14 @@ class TransitionError(ApplicationError):
     status = 409
 
 
+class Stale(TransitionError):
+    """A guarded write found its row changed since it was read (optimistic locking): the whole step was
+    undone, nothing of it written (HTTP 409 if it reaches the web layer)."""
+
+    def __init__(self, message: str = "数据已被他人更新，请刷新后重试"):
+        super().__init__(message)
+
+
 class NotPermitted(ApplicationError):
     """The signed-in person may not do this to this object (HTTP 403)."""
 

@@ -61,12 +61,6 @@ def handler_name(func: Handler) -> str:
     return f"{func.__module__}.{func.__qualname__}"
 
 
-def _insert_statement(message: OutboxMessage) -> tuple[str, list[Any]]:
-    """INSERT … ON CONFLICT (key) DO NOTHING of one message: no savepoint, no lookup first."""
-    sql, values = batch.insert_statement([message])
-    return f"{sql} ON CONFLICT ({connection.ops.quote_name('key')}) DO NOTHING", values
-
-
 def _message(name: str, payload: dict[str, Any] | None, key: str | None) -> OutboxMessage:
     return OutboxMessage(key=key or f"{name}:{uuid.uuid4().hex}", name=name, payload=payload or {})
 
@@ -78,7 +72,7 @@ def emit(name: str, payload: dict[str, Any] | None = None, *, key: str | None = 
     the key already names.
     """
     message = _message(name, payload, key)
-    sql, values = _insert_statement(message)
+    sql, values = batch.insert_statement([message], skip_conflicts_on="key")  # no savepoint, no lookup
     with connection.cursor() as cursor:
         cursor.execute(f"{sql} RETURNING {connection.ops.quote_name('id')}", values)
         row = cursor.fetchone()
@@ -92,7 +86,7 @@ def emit(name: str, payload: dict[str, Any] | None = None, *, key: str | None = 
 def emit_later(name: str, payload: dict[str, Any] | None = None, *, key: str | None = None) -> None:
     """`emit` for a caller that does not need the message back: inside a service (`batch.collecting`)
     it is written with the service's other writes when the service ends; a repeated key is a no-op."""
-    batch.execute(*_insert_statement(_message(name, payload, key)))
+    batch.insert(_message(name, payload, key), skip_conflicts_on="key")
 
 
 def handle_once(message: Message, handler: str, effect: Callable[[], None]) -> bool:
