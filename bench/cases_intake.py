@@ -27,17 +27,32 @@ INSERT = """INSERT INTO bench_scratch (number, query_code, item_id, organisation
     now(), now(), now(), '受理', '')"""
 
 
-def _baseline_worker(args: tuple[str, float, int]) -> tuple[int, float]:
+Worked = tuple[int, float, float, float]  # operations, seconds, client CPU s, server CPU s
+
+
+def _server_cpu(pid: int) -> float:
+    """CPU seconds of a server process of this machine's PostgreSQL (nan if it runs elsewhere)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _baseline_worker(args: tuple[str, float, int]) -> Worked:
     import psycopg
 
     url, seconds, index = args
     done = 0
     with psycopg.connect(url, autocommit=True) as conn:
-        start = time.perf_counter()
+        backend = conn.info.backend_pid
+        server, client, start = _server_cpu(backend), time.process_time(), time.perf_counter()
         while time.perf_counter() - start < seconds:
             conn.execute(INSERT, (f"B{index}-{done}",))  # autocommit: every INSERT is its own commit
             done += 1
-        return done, time.perf_counter() - start
+        elapsed = time.perf_counter() - start
+        return done, elapsed, time.process_time() - client, _server_cpu(backend) - server
 
 
 def _cycle(item: Any, clerk: Any, reviewer: Any, rng: random.Random, label: str) -> None:
@@ -62,8 +77,8 @@ def _cast_objects(item_id: int, clerk_id: int, reviewer_id: int) -> tuple[Any, A
     )
 
 
-def _intake_worker(args: tuple[int, int, int, float, int]) -> tuple[int, float]:
-    from django.db import connections
+def _intake_worker(args: tuple[int, int, int, float, int]) -> Worked:
+    from django.db import connection, connections
 
     item_id, clerk_id, reviewer_id, seconds, index = args
     connections.close_all()  # never share the parent's connection
@@ -73,13 +88,15 @@ def _intake_worker(args: tuple[int, int, int, float, int]) -> tuple[int, float]:
         item, clerk, reviewer, rng, f"WARM{index}-{os.getpid()}"
     )  # imports and caches before the clock starts
     done = 0
-    start = time.perf_counter()
+    backend = connection.connection.info.backend_pid
+    server, client, start = _server_cpu(backend), time.process_time(), time.perf_counter()
     while time.perf_counter() - start < seconds:
         _cycle(item, clerk, reviewer, rng, f"BENCH{index}-{os.getpid()}-{done}")
         done += 3
     elapsed = time.perf_counter() - start
+    worked = done, elapsed, time.process_time() - client, _server_cpu(backend) - server
     connections.close_all()
-    return done, elapsed
+    return worked
 
 
 def _intake_casts(count: int) -> list[tuple[int, int, int]]:
@@ -135,31 +152,43 @@ def cycle_queries() -> int:
     _cycle(item, clerk, reviewer, rng, "COUNT-1")
     with CaptureQueriesContext(connection) as captured:
         _cycle(item, clerk, reviewer, rng, "COUNT-2")
-    return len(captured.captured_queries)
+    sent = [q["sql"] for q in captured.captured_queries]
+    # Django logs its COMMIT even where the service's last string already carried it (nothing is sent).
+    return sum(
+        1 for i, sql in enumerate(sent) if not (sql == "COMMIT" and i and sent[i - 1].endswith("\nCOMMIT"))
+    )
 
 
-def intake(
-    url: str, seconds: float, clients: int, rounds: int, waits: Counter[str]
-) -> list[tuple[str, int, float]]:
-    """Interleaved rounds of baseline and intake; each row: (what, operations, seconds)."""
+Run = tuple[str, int, float, float, float]  # what, operations, seconds, client and server CPU ms an operation
+
+
+def _run(what: str, worked: list[Worked]) -> Run:
+    done = sum(w[0] for w in worked)
+    client, server = (sum(w[i] for w in worked) * 1000 / max(done, 1) for i in (2, 3))
+    return what, done, max(w[1] for w in worked), client, server
+
+
+def intake(url: str, seconds: float, clients: int, rounds: int, waits: Counter[str]) -> list[Run]:
+    """Interleaved rounds of baseline and intake; each row: (what, operations, seconds, client CPU ms
+    and server CPU ms per operation)."""
     from django.db import connection, connections
 
     with connection.cursor() as cursor:
         cursor.execute(SCRATCH)
     casts = _intake_casts(clients)
     connections.close_all()
-    runs: list[tuple[str, int, float]] = []
+    runs: list[Run] = []
     pool = multiprocessing.get_context("fork").Pool(clients)
     try:
         for _ in range(rounds):
             base = pool.map(_baseline_worker, [(url, seconds, i) for i in range(clients)])
-            runs.append(("baseline INSERT + commit", sum(n for n, _ in base), max(s for _, s in base)))
+            runs.append(_run("baseline INSERT + commit", base))
             pending = pool.map_async(_intake_worker, [(*casts[i], seconds, i) for i in range(clients)])
             while not pending.ready():  # what the clients' server processes are doing, 5 times a second
                 pending.wait(0.2)
                 waits.update(_activity())
             work = pending.get()
-            runs.append(("intake transitions", sum(n for n, _ in work), max(s for _, s in work)))
+            runs.append(_run("intake transitions", work))
     finally:
         pool.close()
         pool.join()

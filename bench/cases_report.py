@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import statistics
 from collections import Counter
 from dataclasses import dataclass, field
@@ -104,7 +105,7 @@ class Measured:
     start_load: str
     url: str
     city: Scale
-    runs: list[tuple[str, int, float]]
+    runs: list[tuple[str, int, float, float, float]]
     seconds: float
     clients: int
     waits: Counter[str]
@@ -134,20 +135,26 @@ def report(m: Measured) -> tuple[str, bool]:
         "small demo catalogue and organisations)",
         "",
     ]
-    rate = {name: max(n / s for what, n, s in m.runs if what == name) for name, _, _ in m.runs}
+    rate = {name: max(n / s for what, n, s, _, _ in m.runs if what == name) for name, *_ in m.runs}
     base, work = rate["baseline INSERT + commit"], rate["intake transitions"]
     ratio = work / base
     ok = ratio >= INTAKE_TARGET
     lines += [f"(a) Intake, {m.clients} client processes, each filing to its own item, {m.seconds:g} s per run, "
               "rounds interleaved:", ""]  # fmt: skip
-    lines += ["| run | operations | seconds | per second |", "|---|---:|---:|---:|"]
-    lines += [f"| {what} | {n:,} | {s:.1f} | {n / s:,.0f} |" for what, n, s in m.runs]
+    lines += ["| run | operations | seconds | per second | client CPU ms/op | server CPU ms/op |",
+              "|---|---:|---:|---:|---:|---:|"]  # fmt: skip
+    lines += [f"| {what} | {n:,} | {s:.1f} | {n / s:,.0f} | {client:.3f} | {server:.3f} |"
+              for what, n, s, client, server in m.runs]  # fmt: skip
     lines += ["", f"**(a) intake {work:,.0f} transitions/s = {ratio:.0%} of {base:,.0f} single-row "
               f"INSERT + commit/s (best rounds; target ≥ {INTAKE_TARGET:.0%}): {verdict(ok)}**", ""]  # fmt: skip
     total = sum(m.waits.values()) or 1
     lines += [f"One submit → accept → conclude takes {m.per_cycle} round trips to the database as the clients run "
-              f"it (BEGIN and COMMIT included; ~{m.per_cycle / 3:.0f} a transition: a step's writes that it does not "
-              "read back travel together as one multi-statement string). The clients' server processes, sampled every "
+              f"it (BEGIN and COMMIT included; ~{m.per_cycle / 3:.1f} a transition: a step reads nothing before it writes, "
+              "and its writes travel together with its COMMIT as one multi-statement string). CPU per operation: the "
+              "client processes' own (Python, psycopg) and their server processes' (/proc), summed over the clients; "
+              f"with {os.cpu_count()} cores shared by both, an operation costing c ms of CPU allows at most "
+              f"{os.cpu_count()} × 1000 / c a second. "
+              "The clients' server processes, sampled every "
               "0.2 s during the intake runs (pg_stat_activity; \"Client: ClientRead\" = waiting for the client's "
               "next statement):", "", "| share | wait — statement |", "|---:|---|"]  # fmt: skip
     lines += [f"| {n / total:.0%} | {what} |" for what, n in m.waits.most_common(8)]
