@@ -27,31 +27,24 @@ Queries that miss their target get EXPLAIN (ANALYZE, BUFFERS) in RESULTS.md.
 from __future__ import annotations
 
 import argparse
-import os
-import subprocess
 import sys
-import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import cases_intake
 import cases_province
 from cases_report import SECTION, Measured, Scale, Timing, report
-from common import fail, load, write_results  # also puts this checkout on sys.path, before yimen
+from common import (  # also puts this checkout on sys.path, before yimen
+    bench_database,
+    fail,
+    load,
+    write_results,
+)
 
 PROVINCE_MONTH = 11_000_000
-
-
-def psql(url: str, sql: str) -> None:
-    parts = urlsplit(url)
-    env = os.environ | ({"PGPASSWORD": parts.password} if parts.password else {})
-    argv = ["psql", "-q", "-d", "postgres", "-U", parts.username or "postgres"]
-    argv += ["-h", parts.hostname or "127.0.0.1", "-p", str(parts.port or 5432), "-c", sql]
-    subprocess.run(argv, env=env, check=True)
 
 
 # --- (b), (c) queries ---------------------------------------------------------------------------
@@ -197,20 +190,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the database it created")
     args = parser.parse_args(argv)
     started, start_load = datetime.now().astimezone().isoformat(timespec="seconds"), load()
-    own = not args.database_url
-    url = args.database_url
-    if own:
-        parts = urlsplit(args.server)
-        url = urlunsplit(parts._replace(path=f"/yimen_bench_cases_{os.getpid()}"))
-        psql(url, f"CREATE DATABASE yimen_bench_cases_{os.getpid()}")
-    var_dir = tempfile.mkdtemp(prefix="yimen-bench-cases-")
-    os.environ |= {"DATABASE_URL": url, "YIMEN_VAR": var_dir, "DJANGO_SETTINGS_MODULE": "yimen.settings"}
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    try:
-        import django
+    with bench_database(args.database_url, args.server, "cases", keep=args.keep) as url:
         from django.core.management import call_command
-
-        django.setup()
         from django.db import connection
         from django.utils import timezone
 
@@ -256,12 +237,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(text)
         write_results(SECTION, text)
         return 0 if ok else 1
-    finally:
-        if own and not args.keep:
-            from django.db import connections
-
-            connections.close_all()
-            psql(url, f"DROP DATABASE IF EXISTS yimen_bench_cases_{os.getpid()}")
 
 
 if __name__ == "__main__":

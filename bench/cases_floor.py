@@ -27,17 +27,14 @@ import multiprocessing
 import os
 import random
 import sys
-import tempfile
 import time
 from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import cases_intake
-from cases import psql
-from common import load, machine, write_results
+from common import bench_database, load, machine, write_results
 
 SECTION = "## Cases: the database's share of a step (bench/cases_floor.py) — PostgreSQL"
 Statement = tuple[str, list[Any]]
@@ -191,22 +188,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=2)
     args = parser.parse_args(argv)
     started, start_load = datetime.now().astimezone().isoformat(timespec="seconds"), load()
-    own = not args.database_url
-    url, name = args.database_url, f"yimen_bench_floor_{os.getpid()}"
-    if own:
-        url = urlunsplit(urlsplit(args.server)._replace(path=f"/{name}"))
-        psql(url, f"CREATE DATABASE {name}")
-    os.environ |= {
-        "DATABASE_URL": url,
-        "YIMEN_VAR": tempfile.mkdtemp(prefix="yimen-bench-floor-"),
-        "DJANGO_SETTINGS_MODULE": "yimen.settings",
-    }
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    try:
-        import django
+    with bench_database(args.database_url, args.server, "floor") as url:
         from django.core.management import call_command
 
-        django.setup()
         from yimen.cases.models import Case
 
         call_command("migrate", verbosity=0, interactive=False)
@@ -216,13 +200,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         text = report(started, start_load, runs, sent)
         print(text)
         write_results(SECTION, text)
-        return 0
-    finally:
-        if own:
-            from django.db import connections
-
-            connections.close_all()
-            psql(url, f"DROP DATABASE IF EXISTS {name}")
+    return 0
 
 
 if __name__ == "__main__":

@@ -10,12 +10,16 @@ from __future__ import annotations
 import os
 import platform
 import re
+import subprocess
 import sys
+import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
 from typing import NoReturn
+from urllib.parse import urlsplit, urlunsplit
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 # Measure this checkout's code, wherever the virtualenv's editable install points.
@@ -107,3 +111,40 @@ def write_results(section: str, text: str) -> None:
     else:
         new = old.rstrip("\n") + "\n\n" + text
     RESULTS_PATH.write_text(new.rstrip("\n") + "\n")
+
+
+def psql(url: str, sql: str) -> None:
+    """One statement through psql, in the server's maintenance database (CREATE/DROP DATABASE)."""
+    parts = urlsplit(url)
+    env = os.environ | ({"PGPASSWORD": parts.password} if parts.password else {})
+    argv = ["psql", "-q", "-d", "postgres", "-U", parts.username or "postgres"]
+    argv += ["-h", parts.hostname or "127.0.0.1", "-p", str(parts.port or 5432), "-c", sql]
+    subprocess.run(argv, env=env, check=True)
+
+
+@contextmanager
+def bench_database(database_url: str, server: str, label: str, *, keep: bool = False) -> Iterator[str]:
+    """Django set up on the database to measure, with a scratch YIMEN_VAR: `database_url` as it is, or
+    else a new database yimen_bench_<label>_<pid> on `server`, dropped at the end unless `keep`."""
+    name = f"yimen_bench_{label}_{os.getpid()}"
+    own = not database_url
+    url = database_url or urlunsplit(urlsplit(server)._replace(path=f"/{name}"))
+    if own:
+        psql(url, f"CREATE DATABASE {name}")
+    os.environ |= {
+        "DATABASE_URL": url,
+        "YIMEN_VAR": tempfile.mkdtemp(prefix=f"yimen-bench-{label}-"),
+        "DJANGO_SETTINGS_MODULE": "yimen.settings",
+    }
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    try:
+        import django
+
+        django.setup()
+        yield url
+    finally:
+        if own and not keep:
+            from django.db import connections
+
+            connections.close_all()
+            psql(url, f"DROP DATABASE IF EXISTS {name}")

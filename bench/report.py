@@ -21,14 +21,12 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from urllib.parse import urlsplit, urlunsplit
 
-from cases import generate, psql
-from common import load, machine, table, write_results
+from cases import generate
+from common import bench_database, load, machine, table, write_results
 
 SECTION = "## Annual report (bench/report.py) — PostgreSQL"
 TARGET_S = 2.0
@@ -72,22 +70,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the database it created")
     args = parser.parse_args(argv)
     started, load_at_start = datetime.now().astimezone().isoformat(timespec="seconds"), load()
-    own = not args.database_url
-    name = f"yimen_bench_report_{os.getpid()}"
-    url = args.database_url or urlunsplit(urlsplit(args.server)._replace(path=f"/{name}"))
-    if own:
-        psql(url, f"CREATE DATABASE {name}")
-    os.environ |= {
-        "DATABASE_URL": url,
-        "YIMEN_VAR": tempfile.mkdtemp(prefix="yimen-bench-report-"),
-        "DJANGO_SETTINGS_MODULE": "yimen.settings",
-    }
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    try:
-        import django
+    with bench_database(args.database_url, args.server, "report", keep=args.keep):
         from django.core.management import call_command
-
-        django.setup()
         from django.db import connection
         from django.utils import timezone
 
@@ -164,12 +148,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         connection.close()
         write_results(SECTION, text)
         return 0 if ok else 1
-    finally:
-        if own and not args.keep:
-            from django.db import connections
-
-            connections.close_all()
-            psql(url, f"DROP DATABASE IF EXISTS {name}")
 
 
 if __name__ == "__main__":

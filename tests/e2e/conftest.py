@@ -39,14 +39,24 @@ class PageLog:
 
     requests: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    ended: int = 0  # requests answered or failed
 
     def attach(self, page: Any) -> None:
         page.on("request", lambda request: self.requests.append(request.url))
+        page.on("requestfinished", self._ended)
         page.on("console", self._console)
         page.on("pageerror", lambda error: self.errors.append(f"uncaught: {error}"))
         page.on("requestfailed", self._failed)
 
+    @property
+    def in_flight(self) -> int:
+        return len(self.requests) - self.ended
+
+    def _ended(self, request: Any) -> None:
+        self.ended += 1
+
     def _failed(self, request: Any) -> None:
+        self.ended += 1
         # A download ends its navigation with ERR_ABORTED: the file arrived, nothing failed.
         if request.failure != "net::ERR_ABORTED":
             self.errors.append(f"request failed: {request.url} ({request.failure})")
@@ -105,12 +115,34 @@ def page_log() -> PageLog:
     return PageLog()
 
 
+# What the browser does when the tab is hidden: the live pages stop polling (portal/static/yimen/live.js).
+HIDE = """() => {
+  Object.defineProperty(document, "hidden", { configurable: true, get: () => true });
+  document.dispatchEvent(new Event("visibilitychange"));
+}"""
+
+
+def _settle(page: Any, log: PageLog) -> None:
+    """Stop the page's polling and let the requests it has in flight be answered, so that no view is still
+    reading the database when the test's data is flushed (SQLite's shared in-memory test database refuses
+    the flush then: "database table is locked")."""
+    try:
+        page.evaluate(HIDE)
+        for _ in range(100):
+            if log.in_flight <= 0:
+                return
+            page.wait_for_timeout(50)
+    except Exception:  # a page that crashed or closed has nothing in flight
+        return
+
+
 def _open(browser: Any, log: PageLog, **options: Any) -> Iterator[Any]:
     context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", **options)
     try:
         page = context.new_page()
         log.attach(page)
         yield page
+        _settle(page, log)
     finally:
         context.close()
 
