@@ -148,14 +148,15 @@ def step(service: Callable[P, Case]) -> Callable[P, Case]:
 
     @functools.wraps(service)
     def run(*args: P.args, **kwargs: P.kwargs) -> Case:
-        for attempt in range(1, STEP_ATTEMPTS + 1):
+        for _ in range(STEP_ATTEMPTS - 1):
             try:
                 return atomic(*args, **kwargs)
             except Stale:
-                if attempt == STEP_ATTEMPTS:
-                    raise Stale("办件已被他人更新，请刷新后重试") from None
                 kwargs["case"] = _as_it_now_is(cast(Case, kwargs["case"]))
-        raise AssertionError("unreachable")
+        try:
+            return atomic(*args, **kwargs)
+        except Stale:
+            raise Stale("办件已被他人更新，请刷新后重试") from None
 
     return run
 
