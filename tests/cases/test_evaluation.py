@@ -18,7 +18,7 @@ from yimen.cases import services
 from yimen.cases.models import Case, Channel, Evaluation, Level, Result, WorkOrder, WorkOrderState
 from yimen.catalog.models import ServiceItem
 from yimen.core.errors import ApplicationError, NotPermitted, TransitionError
-from yimen.core.models import AuditEntry, OutboxMessage
+from yimen.core.models import AuditEntry, OutboxMessage, OutboxStatus
 from yimen.org.models import Role
 from yimen.org.permissions import organisations_for
 
@@ -246,7 +246,23 @@ def test_the_applicant_is_texted_the_reply(licence, cast) -> None:
     evaluation_services.reply(
         order=evaluation.work_order, by=cast.reviewer, findings="已核实", reply="已对窗口人员批评教育。"
     )
+    # Queued by the reply itself, in its transaction: before any worker runs.
+    queued = OutboxMessage.objects.get(name="sms.send", payload__template="workorder.replied")
+    assert queued.payload["phone"] == case.phone and queued.payload["context"]["number"] == case.number
     events.run_once()
+    events.run_once()
+    OutboxMessage.objects.update(status=OutboxStatus.PENDING)  # delivered again: still one SMS
     events.run_once()
     text = SmsMessage.objects.get(template="workorder.replied").text
     assert f"您对办件{case.number}的评价已核实处理：已对窗口人员批评教育。" in text
+
+
+def test_a_refused_reply_texts_nobody(licence, cast) -> None:
+    [evaluation] = rated(licence, cast, Level.DISSATISFIED)
+    evaluations.reply(order=evaluation.work_order, by=cast.reviewer, reply="已整改。")
+    with pytest.raises(TransitionError):
+        evaluations.reply(order=evaluation.work_order, by=cast.reviewer, reply="再答复一次。")
+    with pytest.raises(NotPermitted):
+        evaluations.reply(order=evaluation.work_order, by=cast.other, reply="不是本单位的工单。")
+    texts = OutboxMessage.objects.filter(name="sms.send", payload__template="workorder.replied")
+    assert [t.payload["context"]["reply"] for t in texts] == ["已整改。"]

@@ -182,7 +182,9 @@ def test_a_calendar_change_recomputes_open_cases(licence, cast) -> None:
     case = services.accept(case=file(licence, cast), by=cast.clerk, at=local(2024, 9, 27, 10))
     set_day(day=local(2024, 10, 15).date(), is_workday=False, note="台风停止办公", by=cast.admin)
     message = OutboxMessage.objects.get(name="calendar.changed")
-    recompute_deadlines(events.Message(message.pk, message.name, message.payload, message.key, 1))
+    recompute_deadlines(
+        events.received(events.Message(message.pk, message.name, message.payload, message.key, 1))
+    )
     moved = Case.objects.get(pk=case.pk)
     assert moved.promised_due == local(2024, 10, 31, 23, 59, 59)
     # The new deadline is a change like a step's: a step on the copy read before it runs again on it.

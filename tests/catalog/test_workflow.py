@@ -8,6 +8,7 @@ import pytest
 
 from tests.catalog.conftest import make_guide, published
 from yimen.catalog import services
+from yimen.catalog.events import ITEM_PUBLISHED
 from yimen.catalog.models import ItemVersion, ServiceItem, VersionState
 from yimen.core import audit
 from yimen.core.errors import NotPermitted, TransitionError
@@ -29,7 +30,7 @@ def test_the_whole_path_publishes_version_one(people) -> None:
     assert item.current == version and version.state == VersionState.PUBLISHED
     assert version.legal_reviewed_by == people.legal and version.reform_reviewed_by == people.reform
     assert version.published_at is not None
-    assert OutboxMessage.objects.filter(name=services.ITEM_PUBLISHED, payload__version=1).exists()
+    assert OutboxMessage.objects.filter(name=ITEM_PUBLISHED.name, payload__version=1).exists()
     actions = list(AuditEntry.objects.order_by("id").values_list("action", flat=True))
     assert actions == [
         "catalog.item_created",

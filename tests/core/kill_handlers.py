@@ -4,13 +4,24 @@ from __future__ import annotations
 
 import os
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from yimen.core import audit, events
 
 
-@events.handles("test.kill")
-def apply_then_hang(message: events.Message) -> None:
+@dataclass(frozen=True)
+class Kill:
+    case: str
+
+
+KILL = events.define(
+    "test.kill", Kill, "An event whose first delivery hangs until the test kills the worker."
+)
+
+
+@events.handles(KILL)
+def apply_then_hang(message: events.Message[Kill]) -> None:
     marker = Path(os.environ["YIMEN_TEST_MARKER"])
     events.handle_once(
         message, "tests.kill", lambda: audit.record("test.effect", actor="系统", object_id=message.key)

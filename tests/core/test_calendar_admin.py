@@ -8,9 +8,9 @@ import pytest
 
 from yimen.core import audit, calendar
 from yimen.core.errors import ApplicationError
+from yimen.core.events import CALENDAR_CHANGED
 from yimen.core.models import AuditEntry, CalendarDay, CalendarYear, DaySource, OutboxMessage
 from yimen.core.services import (
-    CALENDAR_CHANGED,
     AdjustedWorkday,
     HolidayRange,
     load_holiday_notice,
@@ -48,7 +48,7 @@ def test_loading_2027_makes_it_final_and_moves_deadlines(cast) -> None:
 
 def test_loading_a_notice_emits_the_recompute_event_and_an_audit_entry(cast) -> None:
     load_holiday_notice(year=2027, holidays=HOLIDAYS_2027, workdays=WORKDAYS_2027, by=cast.admin)
-    event = OutboxMessage.objects.get(name=CALENDAR_CHANGED)
+    event = OutboxMessage.objects.get(name=CALENDAR_CHANGED.name)
     assert event.payload["years"] == [2027]
     assert event.payload["earliest"] == "2027-01-01"
     assert {"2027-10-04", "2027-10-09"} <= set(event.payload["dates"])
@@ -63,7 +63,7 @@ def test_reloading_the_package_notice_changes_nothing_and_emits_nothing(cast) ->
     holidays, workdays = notice_from_package(2024)
     changed = load_holiday_notice(year=2024, holidays=holidays, workdays=workdays, by=cast.admin)
     assert changed == []
-    assert not OutboxMessage.objects.filter(name=CALENDAR_CHANGED).exists()
+    assert not OutboxMessage.objects.filter(name=CALENDAR_CHANGED.name).exists()
 
 
 @pytest.mark.parametrize(
@@ -100,7 +100,7 @@ def test_a_manual_closure_is_a_rest_day_and_survives_a_notice_reload(cast) -> No
     load_holiday_notice(year=2024, holidays=holidays, workdays=workdays, by=cast.admin)
     day = CalendarDay.objects.get(date=date(2024, 11, 8))
     assert (day.is_workday, day.source, day.note) == (False, DaySource.MANUAL, "台风停止办公")
-    assert OutboxMessage.objects.filter(name=CALENDAR_CHANGED, payload__dates=["2024-11-08"]).exists()
+    assert OutboxMessage.objects.filter(name=CALENDAR_CHANGED.name, payload__dates=["2024-11-08"]).exists()
 
 
 def test_a_manual_change_needs_a_reason(cast) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
@@ -12,6 +13,27 @@ from yimen.core import events
 from yimen.core.models import HandledMessage, OutboxMessage, OutboxStatus
 
 pytestmark = pytest.mark.django_db
+
+
+@dataclass(frozen=True)
+class Text:
+    text: str
+
+
+@dataclass(frozen=True)
+class CaseNumber:
+    case: str
+
+
+@dataclass(frozen=True)
+class Nothing:
+    pass
+
+
+TEST_SMS = events.define("test.sms", Text, "An SMS text, for the outbox's tests.")
+TEST_PUSH = events.define("test.push", CaseNumber, "A push to a provincial platform, for the outbox's tests.")
+NOBODY_LISTENS = events.define("test.nobody_listens", Nothing, "An event without handlers.")
+POISON = events.define("test.poison", Nothing, "An event whose delivery kills the worker.")
 
 applied: list[str] = []
 calls: list[str] = []
@@ -27,25 +49,25 @@ def _handlers():
     events._handlers.update(saved)
 
 
-def _register_counting_handler(name: str = "test.sms") -> None:
-    @events.handles(name)
-    def send(message: events.Message) -> None:
+def _register_counting_handler() -> None:
+    @events.handles(TEST_SMS)
+    def send(message: events.Message[Text]) -> None:
         calls.append(message.key)
-        events.handle_once(message, "test.send", lambda: applied.append(message.payload["text"]))
+        events.handle_once(message, "test.send", lambda: applied.append(message.payload.text))
 
 
 def test_an_event_is_written_only_if_its_transaction_commits() -> None:
     with pytest.raises(RuntimeError), transaction.atomic():
-        events.emit("test.sms", {"text": "您的办件已受理"})
+        events.emit(TEST_SMS, Text("您的办件已受理"))
         raise RuntimeError("the change failed")
     assert not OutboxMessage.objects.exists()
-    events.emit("test.sms", {"text": "您的办件已受理"})
+    events.emit(TEST_SMS, Text("您的办件已受理"))
     assert OutboxMessage.objects.get().status == OutboxStatus.PENDING
 
 
 def test_the_worker_delivers_to_every_registered_handler() -> None:
     _register_counting_handler()
-    events.emit("test.sms", {"text": "您的办件已受理"}, key="case-1:accepted")
+    events.emit(TEST_SMS, Text("您的办件已受理"), key="case-1:accepted")
     assert events.run_once() == (1, 0)
     message = OutboxMessage.objects.get()
     assert message.status == OutboxStatus.DONE and message.attempts == 1 and message.delivered_at
@@ -54,20 +76,20 @@ def test_the_worker_delivers_to_every_registered_handler() -> None:
 
 
 def test_emitting_the_same_key_twice_keeps_one_message() -> None:
-    events.emit("test.sms", {"text": "a"}, key="case-1:accepted")
-    events.emit("test.sms", {"text": "a"}, key="case-1:accepted")
+    events.emit(TEST_SMS, Text("a"), key="case-1:accepted")
+    events.emit(TEST_SMS, Text("a"), key="case-1:accepted")
     assert OutboxMessage.objects.count() == 1
 
 
 def test_a_worker_killed_between_claim_and_ack_loses_nothing_and_applies_once() -> None:
     _register_counting_handler()
-    events.emit("test.sms", {"text": "您的办件已办结"}, key="case-2:concluded")
+    events.emit(TEST_SMS, Text("您的办件已办结"), key="case-2:concluded")
     now = timezone.now()
 
     # A worker claims the message and runs the handler, then dies before acknowledging it.
     [claimed] = events.claim(now=now)
     for handler in events.handlers_for(claimed.name):
-        handler(claimed)
+        handler(events.received(claimed))
     assert OutboxMessage.objects.get().status == OutboxStatus.CLAIMED
 
     # While the lease runs, nobody else takes it.
@@ -84,11 +106,11 @@ def test_a_worker_killed_between_claim_and_ack_loses_nothing_and_applies_once() 
 def test_failures_back_off_exponentially_then_go_to_the_dead_letter(settings) -> None:
     settings.YIMEN = {**settings.YIMEN, "OUTBOX_MAX_ATTEMPTS": 3, "OUTBOX_BACKOFF_SECONDS": 5}
 
-    @events.handles("test.push")
-    def push(message: events.Message) -> None:
+    @events.handles(TEST_PUSH)
+    def push(message: events.Message[CaseNumber]) -> None:
         raise ConnectionError("省平台无响应")
 
-    events.emit("test.push", {"case": "X1"})
+    events.emit(TEST_PUSH, CaseNumber("X1"))
     now = timezone.now()
     assert events.run_once(now=now) == (0, 1)
     message = OutboxMessage.objects.get()
@@ -117,13 +139,13 @@ def test_backoff_is_capped() -> None:
 
 
 def test_a_message_without_handlers_is_simply_delivered() -> None:
-    events.emit("nobody.listens", {})
+    events.emit(NOBODY_LISTENS, Nothing())
     assert events.run_once() == (1, 0)
 
 
 def test_a_message_that_keeps_killing_its_worker_ends_in_the_dead_letter(settings) -> None:
     settings.YIMEN = {**settings.YIMEN, "OUTBOX_MAX_ATTEMPTS": 2}
-    events.emit("test.poison", {})
+    events.emit(POISON, Nothing())
     now = timezone.now()
     assert len(events.claim(now=now)) == 1  # worker dies
     assert len(events.claim(now=now + timedelta(minutes=10))) == 1  # and again

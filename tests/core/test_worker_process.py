@@ -49,7 +49,8 @@ def env(tmp_path: Path) -> dict[str, str]:
 def test_killed_worker_loses_nothing_and_the_effect_happens_once(env: dict[str, str], tmp_path: Path) -> None:
     _shell(
         env,
-        "from yimen.core import events; events.emit('test.kill', {'case': 'X1'}, key='case-X1:concluded')",
+        "from yimen.core import events; from tests.core.kill_handlers import KILL, Kill; "
+        "events.emit(KILL, Kill('X1'), key='case-X1:concluded')",
     )
     marker = tmp_path / "deliveries.log"
 

@@ -19,7 +19,9 @@ pytestmark = pytest.mark.django_db
 
 def changed() -> None:
     message = OutboxMessage.objects.filter(name="calendar.changed").latest("id")
-    recompute_deadlines(events.Message(message.pk, message.name, message.payload, message.key, 1))
+    recompute_deadlines(
+        events.received(events.Message(message.pk, message.name, message.payload, message.key, 1))
+    )
 
 
 def test_a_closed_day_moves_an_open_deadline_and_says_so(cast) -> None:

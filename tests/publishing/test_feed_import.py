@@ -17,6 +17,7 @@ from yimen.core import events
 from yimen.core.errors import ApplicationError, NotPermitted
 from yimen.core.models import AuditEntry, OutboxMessage, OutboxStatus
 from yimen.publishing import feed_import
+from yimen.publishing.events import FETCH
 from yimen.publishing.models import FeedEntry, FeedSource
 
 pytestmark = pytest.mark.django_db
@@ -109,7 +110,7 @@ def test_each_source_is_fetched_again_later_and_nothing_is_stored_twice(cast, po
     source = feed_import.add_source(by=cast.admin, name="中国政府网", url=f"{portal}/gov.xml", level="国务院")
     _work()
     assert FeedEntry.objects.count() == 2
-    waiting = OutboxMessage.objects.get(name=feed_import.FETCH, status=OutboxStatus.PENDING)
+    waiting = OutboxMessage.objects.get(name=FETCH.name, status=OutboxStatus.PENDING)
     assert waiting.payload == {"source": source.pk}
     assert waiting.available_at - timezone.now() > timedelta(minutes=59)
     _work()  # not due yet: nothing fetched
@@ -137,7 +138,7 @@ def test_a_broken_feed_is_noted_and_does_not_stop_the_others(cast, portal) -> No
     assert dtd.last_error == "订阅源包含 DTD 声明，已拒绝"
     assert down.last_error.startswith("无法连接")
     assert good.last_error == "" and good.entries.count() == 2
-    assert OutboxMessage.objects.filter(name=feed_import.FETCH, status=OutboxStatus.PENDING).count() == 4
+    assert OutboxMessage.objects.filter(name=FETCH.name, status=OutboxStatus.PENDING).count() == 4
     assert not OutboxMessage.objects.filter(status=OutboxStatus.DEAD).exists()
 
 
@@ -146,7 +147,7 @@ def test_a_source_switched_off_is_no_longer_fetched_and_schedules_are_repaired(c
     FeedSource.objects.filter(pk=source.pk).update(is_active=False)
     _work()
     assert Portal.requests == []
-    assert not OutboxMessage.objects.filter(name=feed_import.FETCH, status=OutboxStatus.PENDING).exists()
+    assert not OutboxMessage.objects.filter(name=FETCH.name, status=OutboxStatus.PENDING).exists()
     FeedSource.objects.filter(pk=source.pk).update(is_active=True)
     assert feed_import.ensure_scheduled() == 1
     assert feed_import.ensure_scheduled() == 0  # one waiting fetch per source, never two
@@ -193,7 +194,7 @@ def test_a_source_added_in_the_admin_is_fetched_by_the_worker(cast, client, port
     )
     assert response.status_code == 302
     source = FeedSource.objects.get(name="中国政府网")
-    waiting = OutboxMessage.objects.get(name=feed_import.FETCH, status=OutboxStatus.PENDING)
+    waiting = OutboxMessage.objects.get(name=FETCH.name, status=OutboxStatus.PENDING)
     assert waiting.payload == {"source": source.pk}
     assert AuditEntry.objects.filter(action="publishing.feedsource.created").count() == 1
     _work()  # no `yimen feeds schedule` in between
@@ -202,4 +203,4 @@ def test_a_source_added_in_the_admin_is_fetched_by_the_worker(cast, client, port
         f"/admin/publishing/feedsource/{source.pk}/change/",
         {"name": "中国政府网", "url": f"{portal}/gov.xml", "level": "国务院", "is_active": "on"},
     )
-    assert OutboxMessage.objects.filter(name=feed_import.FETCH, status=OutboxStatus.PENDING).count() == 1
+    assert OutboxMessage.objects.filter(name=FETCH.name, status=OutboxStatus.PENDING).count() == 1

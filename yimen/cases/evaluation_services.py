@@ -17,9 +17,20 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from yimen.cases.deadlines import END_OF_DAY
+from yimen.cases.events import (
+    EVALUATION_RECEIVED,
+    WORK_ORDER_CLOSED,
+    WORK_ORDER_OPENED,
+    WORK_ORDER_REPLIED,
+    EvaluationReceived,
+    WorkOrderOpened,
+    WorkOrderStep,
+)
 from yimen.cases.models import Case, CaseState, Channel, Evaluation, Level, WorkOrder, WorkOrderState
-from yimen.core import audit, calendar, events
+from yimen.cases.transitions import centre_name
+from yimen.core import audit, calendar, events, notify
 from yimen.core.errors import ApplicationError, NotPermitted, TransitionError
+from yimen.core.workflow import Workflow
 from yimen.org.models import Staff
 from yimen.org.permissions import can
 
@@ -43,14 +54,17 @@ INDICATORS: dict[str, dict[str, str]] = {
 EVALUABLE_STATES = (CaseState.CONCLUDED, CaseState.DELIVERED)
 
 W = WorkOrderState
-# (state, action) → next state of a 差评整改工单. Anything else is refused with HTTP 409.
-WORK_ORDER_TRANSITIONS: dict[tuple[str, str], str] = {
-    (W.OPEN, "assign"): W.OPEN,
-    (W.REPLIED, "assign"): W.REPLIED,
-    (W.OPEN, "reply"): W.REPLIED,
-    (W.REPLIED, "close"): W.CLOSED,
-}
-WORK_ORDER_LABELS = {"assign": "指定责任人", "reply": "答复申请人", "close": "办结"}
+WORK_ORDER = Workflow(
+    states=WorkOrderState,
+    transitions={
+        "assign": ((W.OPEN, W.REPLIED), None),
+        "reply": ((W.OPEN,), W.REPLIED),
+        "close": ((W.REPLIED,), W.CLOSED),
+    },
+    labels={"assign": "指定责任人", "reply": "答复申请人", "close": "办结"},
+    refusal="工单当前为“{state}”，不能{action}",
+    refusals={(W.OPEN, "close"): "工单当前为“{state}”，不能{action}，须先答复申请人"},
+)
 
 
 def indicators_for(channel: str) -> dict[str, str]:
@@ -137,9 +151,9 @@ def evaluate(
         raise TransitionError("该办件已评价") from exc
     audit.record("cases.evaluated", evaluation, actor="申请人", after={"case": case.number, "level": level})
     events.emit(
-        "evaluation.received",
-        {"evaluation": evaluation.pk, "case": case.pk, "number": case.number, "level": level},
-        key=f"evaluation.received:{evaluation.pk}",
+        EVALUATION_RECEIVED,
+        EvaluationReceived(evaluation=evaluation.pk, case=case.pk, number=case.number, level=level),
+        key=f"{EVALUATION_RECEIVED.name}:{evaluation.pk}",
     )
     if evaluation.is_bad:
         _open_work_order(evaluation, case, at)
@@ -157,14 +171,11 @@ def _open_work_order(evaluation: Evaluation, case: Case, at: datetime) -> WorkOr
     )
     audit.record("cases.workorder_opened", order, after={"case": case.number, "due": order.due})
     events.emit(
-        "workorder.opened",
-        {
-            "work_order": order.pk,
-            "number": case.number,
-            "organisation": order.organisation_id,
-            "due": order.due.isoformat(),
-        },
-        key=f"workorder.opened:{order.pk}",
+        WORK_ORDER_OPENED,
+        WorkOrderOpened(
+            work_order=order.pk, number=case.number, organisation=order.organisation_id, due=order.due
+        ),
+        key=f"{WORK_ORDER_OPENED.name}:{order.pk}",
     )
     return order
 
@@ -176,19 +187,14 @@ def _locked(order: WorkOrder, action: str, by: Staff) -> tuple[WorkOrder, str]:
     )
     if not can(by, "workorder.handle", locked):
         raise NotPermitted("您无权处理该差评整改工单")
-    target = WORK_ORDER_TRANSITIONS.get((locked.state, action))
-    if target is None:
-        label = WorkOrderState(locked.state).label
-        hint = "，须先答复申请人" if action == "close" and locked.state == W.OPEN else ""
-        raise TransitionError(f"工单当前为“{label}”，不能{WORK_ORDER_LABELS[action]}{hint}")
-    return locked, target
+    return locked, WORK_ORDER.target(locked.state, action)
 
 
-def _emit(order: WorkOrder, name: str, **payload: Any) -> None:
+def _emit(order: WorkOrder, event: events.Event[WorkOrderStep], **details: Any) -> None:
     events.emit(
-        f"workorder.{name}",
-        {"work_order": order.pk, "number": order.evaluation.case.number, **payload},
-        key=f"workorder.{name}:{order.pk}",
+        event,
+        event.payload(work_order=order.pk, number=order.evaluation.case.number, **details),
+        key=f"{event.name}:{order.pk}",
     )
 
 
@@ -221,7 +227,14 @@ def reply(
     order.owner = order.owner or by
     order.save(update_fields=["findings", "reply", "replied_at", "state", "owner"])
     audit.record("cases.workorder_replied", order, actor=by, after={"reply": text})
-    _emit(order, "replied", reply=text, on_time=order.replied_at <= order.due)
+    _emit(order, WORK_ORDER_REPLIED, reply=text, on_time=order.replied_at <= order.due)
+    case = order.evaluation.case
+    notify.queue_sms(
+        phone=case.phone,
+        template="workorder.replied",
+        context={"centre": centre_name(), "number": case.number, "reply": text[:200]},
+        key=f"sms:workorder.replied:{order.pk}",
+    )
     return order
 
 
@@ -232,5 +245,5 @@ def close(*, order: WorkOrder, by: Staff, at: datetime | None = None) -> WorkOrd
     order.closed_at, order.state = at or timezone.now(), target
     order.save(update_fields=["closed_at", "state"])
     audit.record("cases.workorder_closed", order, actor=by)
-    _emit(order, "closed")
+    _emit(order, WORK_ORDER_CLOSED)
     return order

@@ -18,6 +18,15 @@ from django.utils import timezone
 
 from yimen.cases import figures, links
 from yimen.cases.deadlines import Pause, compute_deadlines, paused_workdays
+from yimen.cases.events import (
+    ACCEPTED,
+    CONCLUDED,
+    DELIVERED,
+    REFUSED,
+    SUBMITTED,
+    SUPPLEMENT_REQUESTED,
+    WITHDRAWN,
+)
 from yimen.cases.intake import Applicant, case_number, check_online, checked_applicant
 from yimen.cases.models import (
     Case,
@@ -29,7 +38,7 @@ from yimen.cases.models import (
     SpecialProcedure,
 )
 from yimen.cases.transitions import (
-    TRANSITIONS,
+    CASE,
     checked,
     day,
     emit,
@@ -140,7 +149,7 @@ def submit_once(
         actor=by or "申请人",
         after={"item": item.impl_code, "channel": channel, "business_type": case.business_type},
     )
-    emit(case, "submitted")
+    emit(case, SUBMITTED)
     sms(case, "case.submitted", code=case.query_code)
     return Submitted(case)
 
@@ -158,7 +167,7 @@ def accept(*, case: Case, by: Staff, expected_version: int | None = None, at: da
         Review.objects.bulk_create(Review(case=case, organisation_id=org) for org in joint)
     event(case, "accept", by, promised_due=case.promised_due.isoformat() if case.promised_due else None)
     audit.record("cases.accepted", case, actor=by, after={"promised_due": case.promised_due})
-    emit(case, "accepted")
+    emit(case, ACCEPTED)
     if not case.version.is_immediate:  # a 即办件 gets its conclusion SMS a moment later
         sms(case, "case.accepted", code=case.query_code, due=day(case.promised_due))
     return case
@@ -179,7 +188,7 @@ def refuse(*, case: Case, by: Staff, reason: str, expected_version: int | None =
     save(case, target, "result_reason", "concluded_at")
     event(case, "refuse", by, note=reason)
     audit.record("cases.refused", case, actor=by, after={"reason": reason})
-    emit(case, "refused", reason=reason)
+    emit(case, REFUSED, reason=reason)
     return case
 
 
@@ -198,7 +207,7 @@ def request_supplement(
     by_day = calendar.add_workdays(timezone.localdate(), settings.YIMEN["SUPPLEMENT_WORKDAYS"]).date
     event(case, "request_supplement", by, note=note, materials=missing, due=by_day.isoformat())
     audit.record("cases.supplement_requested", case, actor=by, after={"materials": missing})
-    emit(case, "supplement_requested", materials=missing)
+    emit(case, SUPPLEMENT_REQUESTED, materials=tuple(missing))
     sms(case, "case.supplement", materials="、".join(missing), due=day(by_day))
     return case
 
@@ -225,7 +234,7 @@ def withdraw(
     save(case, target, "concluded_at", "result_reason", "result")
     event(case, "withdraw", by, note=reason)
     audit.record("cases.withdrawn", case, actor=by or "申请人", after={"reason": reason})
-    emit(case, "withdrawn")
+    emit(case, WITHDRAWN)
     return case
 
 
@@ -292,8 +301,7 @@ def decide_review(*, review: Review, by: Staff, approve: bool, opinion: str = ""
     a review already decided refuses a second decision with HTTP 409."""
     case = Case.objects.select_for_update().get(pk=review.case_id)
     review = Review.objects.select_for_update(of=("self",)).select_related("organisation").get(pk=review.pk)
-    if (case.state, "review") not in TRANSITIONS:
-        raise TransitionError(f"办件当前为“{case.get_state_display()}”，不能并联审查")
+    CASE.check(case.state, "review")
     if not can(by, "case.review", review.organisation):
         raise NotPermitted("您不是该审查机构的审批人员")
     if review.state != ReviewState.PENDING:
@@ -354,7 +362,7 @@ def conclude(
     save(case, target, "result", "result_reason", "certificate_no", "concluded_at")
     event(case, "conclude", by, note=reason, result=result)
     audit.record("cases.concluded", case, actor=by, after={"result": result, "reason": reason})
-    emit(case, "concluded", result=result)
+    emit(case, CONCLUDED, result=result)
     evaluate_url = settings.YIMEN["PUBLIC_BASE_URL"].rstrip("/") + links.evaluation_path(case)
     sms(case, "case.concluded", result=Result(result).label, evaluate_url=evaluate_url)
     return case
@@ -386,7 +394,7 @@ def deliver(
     save(case, target, "delivery_method", "tracking_no", "delivered_at")
     event(case, "deliver", by, method=method, tracking_no=case.tracking_no)
     audit.record("cases.delivered", case, actor=by, after={"method": method})
-    emit(case, "delivered", method=method)
+    emit(case, DELIVERED, method=method)
     tracking = f"，运单号{case.tracking_no}" if case.tracking_no else ""
     sms(case, "case.delivered", method=DeliveryMethod(method).label, tracking=tracking)
     return case

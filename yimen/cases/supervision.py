@@ -54,6 +54,7 @@ from django.db.models import (
 from django.db.models.lookups import GreaterThanOrEqual
 from django.utils import timezone
 
+from yimen.cases.events import SUPERVISION_DIGEST, OrganisationCards, SupervisionDigest
 from yimen.cases.models import CONCLUDED_LATE, RUNNING, Case
 from yimen.cases.stats import narrowed
 from yimen.catalog.models import ServiceItem
@@ -63,7 +64,6 @@ from yimen.org.models import Organisation, Window
 
 # The board shows 超期办结 for cases concluded within this many days before now, unless asked otherwise.
 LATE_WINDOW_DAYS = 7
-DIGEST_EVENT = "supervision.digest"
 # A running case with a clock: accepted, with a 承诺办结时间.
 CLOCKED = RUNNING & Q(promised_due__isnull=False, accepted_at__isnull=False)
 
@@ -348,10 +348,10 @@ def emit_digest(*, now: datetime) -> OutboxMessage:
     day (running it twice the same day changes nothing)."""
     today = timezone.localdate(now)
     rows = by_organisation(Scope(now=now, late_since=_midnight(today - timedelta(days=1))))
-    payload = {
-        "date": today.isoformat(),
-        "organisations": rows,
-        "red": sum(r["red"] for r in rows),
-        "yellow": sum(r["yellow"] for r in rows),
-    }
-    return events.emit(DIGEST_EVENT, payload, key=f"{DIGEST_EVENT}:{today.isoformat()}")
+    payload = SupervisionDigest(
+        date=today,
+        organisations=tuple(OrganisationCards(**row) for row in rows),
+        red=sum(r["red"] for r in rows),
+        yellow=sum(r["yellow"] for r in rows),
+    )
+    return events.emit(SUPERVISION_DIGEST, payload, key=f"{SUPERVISION_DIGEST.name}:{today.isoformat()}")

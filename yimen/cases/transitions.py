@@ -25,45 +25,48 @@ from typing import Any, ParamSpec, cast
 from django.db import connection
 from django.utils import timezone
 
+from yimen.cases.events import CaseStep
 from yimen.cases.models import Case, CaseEvent, CaseState
 from yimen.catalog.models import ItemVersion
 from yimen.core import audit, batch, events, notify
 from yimen.core.errors import NotPermitted, Stale, TransitionError
+from yimen.core.workflow import Workflow
 from yimen.org import queries as org_queries
 from yimen.org.models import Staff
 from yimen.org.permissions import can
 
 S = CaseState
-# (state, action) → next state. Anything else is refused with HTTP 409.
-TRANSITIONS: dict[tuple[str, str], str] = {
-    (S.SUBMITTED, "accept"): S.HANDLING,
-    (S.SUBMITTED, "refuse"): S.REFUSED,
-    (S.SUBMITTED, "request_supplement"): S.SUPPLEMENT,
-    (S.SUPPLEMENT, "supplement_received"): S.SUBMITTED,
-    (S.SUBMITTED, "withdraw"): S.WITHDRAWN,
-    (S.SUPPLEMENT, "withdraw"): S.WITHDRAWN,
-    (S.HANDLING, "withdraw"): S.WITHDRAWN,
-    (S.HANDLING, "advance"): S.HANDLING,
-    (S.HANDLING, "review"): S.HANDLING,
-    (S.HANDLING, "start_special"): S.SPECIAL,
-    (S.SPECIAL, "end_special"): S.HANDLING,
-    (S.HANDLING, "conclude"): S.CONCLUDED,
-    (S.CONCLUDED, "deliver"): S.DELIVERED,
-}
-LABELS = {
-    "submit": "申报",
-    "accept": "受理",
-    "refuse": "不予受理",
-    "request_supplement": "一次性告知补齐补正",
-    "supplement_received": "补齐补正材料",
-    "withdraw": "撤件",
-    "advance": "环节办理",
-    "review": "并联审查",
-    "start_special": "特别程序开始",
-    "end_special": "特别程序结束",
-    "conclude": "办结",
-    "deliver": "送达",
-}
+CASE = Workflow(
+    states=CaseState,
+    transitions={
+        "accept": ((S.SUBMITTED,), S.HANDLING),
+        "refuse": ((S.SUBMITTED,), S.REFUSED),
+        "request_supplement": ((S.SUBMITTED,), S.SUPPLEMENT),
+        "supplement_received": ((S.SUPPLEMENT,), S.SUBMITTED),
+        "withdraw": ((S.SUBMITTED, S.SUPPLEMENT, S.HANDLING), S.WITHDRAWN),
+        "advance": ((S.HANDLING,), None),
+        "review": ((S.HANDLING,), None),
+        "start_special": ((S.HANDLING,), S.SPECIAL),
+        "end_special": ((S.SPECIAL,), S.HANDLING),
+        "conclude": ((S.HANDLING,), S.CONCLUDED),
+        "deliver": ((S.CONCLUDED,), S.DELIVERED),
+    },
+    labels={
+        "submit": "申报",
+        "accept": "受理",
+        "refuse": "不予受理",
+        "request_supplement": "一次性告知补齐补正",
+        "supplement_received": "补齐补正材料",
+        "withdraw": "撤件",
+        "advance": "环节办理",
+        "review": "并联审查",
+        "start_special": "特别程序开始",
+        "end_special": "特别程序结束",
+        "conclude": "办结",
+        "deliver": "送达",
+    },
+    refusal="办件当前为“{state}”，不能{action}",
+)
 # The role an action needs over the case's organisation (withdrawal is the applicant's own act).
 ACTION_PERMISSIONS = {
     "accept": "case.intake",
@@ -102,9 +105,7 @@ def may_act(by: Staff, action: str, case: Case) -> bool:
 def _target(case: Case, action: str, by: Staff | None, expected_version: int | None) -> str:
     if expected_version is not None and case.lock_version != expected_version:
         raise TransitionError("办件已被他人更新，请刷新后重试")
-    target = TRANSITIONS.get((case.state, action))
-    if target is None:
-        raise TransitionError(f"办件当前为“{case.get_state_display()}”，不能{LABELS[action]}")
+    target = CASE.target(case.state, action)
     needed = ACTION_PERMISSIONS.get(action)
     if needed and by is not None and not may_act(by, needed, case):
         # A 即办件 is concluded on the spot by the window that accepted it.
@@ -198,17 +199,24 @@ def save(case: Case, target: str, *fields: str) -> None:
 def event(case: Case, action: str, by: Staff | None, note: str = "", **data: Any) -> CaseEvent:
     """The applicant's timeline entry for this step (written with the step's other writes)."""
     entry = CaseEvent(
-        case=case, action=action, label=LABELS[action], state=case.state, by=by, note=note[:500], data=data
+        case=case,
+        action=action,
+        label=CASE.labels[action],
+        state=case.state,
+        by=by,
+        note=note[:500],
+        data=data,
     )
     batch.insert(entry)
     return entry
 
 
-def emit(case: Case, name: str, **payload: Any) -> None:
+def emit(case: Case, event: events.Event[CaseStep], **details: Any) -> None:
+    """The step's event (written with the step's other writes): the case, and the step's own details."""
     events.emit_later(
-        f"case.{name}",
-        {"case": case.pk, "number": case.number, "state": case.state, **payload},
-        key=f"case.{name}:{case.pk}:{case.lock_version}",
+        event,
+        event.payload(case=case.pk, number=case.number, state=case.state, **details),
+        key=f"{event.name}:{case.pk}:{case.lock_version}",
     )
 
 

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from yimen.catalog import search
+from yimen.catalog.events import ITEM_PUBLISHED, ITEM_RETIRED, ItemPublished, ItemRetired
 from yimen.catalog.limits import workday_equivalent
 from yimen.catalog.models import (
     GUIDE_FIELDS,
@@ -30,27 +31,29 @@ from yimen.catalog.models import (
 from yimen.catalog.validation import validate_version
 from yimen.core import audit, events
 from yimen.core.errors import ApplicationError, NotPermitted, TransitionError
+from yimen.core.workflow import Workflow
 from yimen.org.models import Organisation, Staff
 from yimen.org.permissions import can
 
 OPEN_STATES = [VersionState.DRAFT, VersionState.LEGAL_REVIEW, VersionState.REFORM_REVIEW]
-ITEM_PUBLISHED = "catalog.item_published"
-ITEM_RETIRED = "catalog.item_retired"
 
-# (state, action) → next state. Anything else is a TransitionError (HTTP 409).
-TRANSITIONS: dict[tuple[str, str], str] = {
-    (VersionState.DRAFT, "submit"): VersionState.LEGAL_REVIEW,
-    (VersionState.LEGAL_REVIEW, "legal_approve"): VersionState.REFORM_REVIEW,
-    (VersionState.LEGAL_REVIEW, "reject"): VersionState.DRAFT,
-    (VersionState.REFORM_REVIEW, "reform_approve"): VersionState.PUBLISHED,
-    (VersionState.REFORM_REVIEW, "reject"): VersionState.DRAFT,
-}
-ACTION_LABELS = {
-    "submit": "提交审核",
-    "legal_approve": "法制审核通过",
-    "reform_approve": "审改审核通过并发布",
-    "reject": "退回修改",
-}
+V = VersionState
+VERSION = Workflow(
+    states=VersionState,
+    transitions={
+        "submit": ((V.DRAFT,), V.LEGAL_REVIEW),
+        "legal_approve": ((V.LEGAL_REVIEW,), V.REFORM_REVIEW),
+        "reform_approve": ((V.REFORM_REVIEW,), V.PUBLISHED),
+        "reject": ((V.LEGAL_REVIEW, V.REFORM_REVIEW), V.DRAFT),
+    },
+    labels={
+        "submit": "提交审核",
+        "legal_approve": "法制审核通过",
+        "reform_approve": "审改审核通过并发布",
+        "reject": "退回修改",
+    },
+    refusal="“{state}”状态的版本不能{action}",
+)
 # Who may take each action, as an org.permissions action.
 ACTION_PERMISSIONS = {
     "submit": "item.edit",
@@ -248,9 +251,7 @@ def start_revision(*, item: ServiceItem, by: Staff, change_note: str = "") -> It
 
 
 def _transition(version: ItemVersion, action: str, by: Staff) -> str:
-    target = TRANSITIONS.get((version.state, action))
-    if target is None:
-        raise TransitionError(f"“{version.get_state_display()}”状态的版本不能{ACTION_LABELS[action]}")
+    target = VERSION.target(version.state, action)
     needed = ACTION_PERMISSIONS[action] or (
         "item.legal_review" if version.state == VersionState.LEGAL_REVIEW else "item.reform_review"
     )
@@ -325,8 +326,8 @@ def _make_current(item: ServiceItem, version: ItemVersion, *, update_fields: lis
     search.index_item(item, version)
     events.emit(
         ITEM_PUBLISHED,
-        {"impl_code": item.impl_code, "version": version.number},
-        key=f"{ITEM_PUBLISHED}:{version.pk}",
+        ItemPublished(impl_code=item.impl_code, version=version.number),
+        key=f"{ITEM_PUBLISHED.name}:{version.pk}",
     )
     return old
 
@@ -364,7 +365,7 @@ def retire_item(*, item: ServiceItem, by: Staff, reason: str) -> ServiceItem:
     item.save(update_fields=["retired_at", "retired_reason"])
     search.remove_item(item)
     audit.record("catalog.retired", item, actor=by, after={"reason": item.retired_reason})
-    events.emit(ITEM_RETIRED, {"impl_code": item.impl_code}, key=f"{ITEM_RETIRED}:{item.pk}")
+    events.emit(ITEM_RETIRED, ItemRetired(impl_code=item.impl_code), key=f"{ITEM_RETIRED.name}:{item.pk}")
     return item
 
 

@@ -1,51 +1,120 @@
-"""Events and the outbox (DESIGN.md, "Nothing is lost").
+"""Events and the outbox (DESIGN.md, "Nothing is lost"), and the catalogue of events.
+
+Every event is catalogued: a constant made by `define()` in its app's `events` module, with a frozen
+dataclass as its payload and a docstring saying when it is emitted and who listens (docs/events.md is
+generated from them by `yimen events doc`). `emit()` takes only a catalogued event and a payload of its
+type, checked field by field; anything else is a programming error and raises where it is made.
 
 `emit()` writes a row in the caller's transaction, so an event exists exactly when its change does.
 The worker claims due rows with a lease, runs every handler registered for the event's name and
 marks the row delivered. A worker that dies between claim and acknowledgement leaves the lease to
 expire, and the row is delivered again: delivery is at least once. Handlers apply a message once by
 running inside `handle_once()`, which records (key, handler) in the same transaction as their effect,
-or by passing the key to a receiver that dedupes on it.
+or by passing the key to a receiver that dedupes on it. A handler receives the payload typed, read
+back from the row's JSON.
 """
 
 from __future__ import annotations
 
+import importlib
+import inspect
 import logging
 import uuid
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import date, datetime, timedelta
+from typing import Any, Generic, TypeVar
 
+from django.apps import apps
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from yimen.core import batch
+from yimen.core import batch, payloads
 from yimen.core.models import HandledMessage, OutboxMessage, OutboxStatus
+from yimen.core.payloads import PayloadError
 
 log = logging.getLogger(__name__)
 
+T = TypeVar("T")
+P_co = TypeVar("P_co", covariant=True)
+
+
+class UnknownEvent(LookupError):
+    """An event that is not in the catalogue: a programming error."""
+
+
+@dataclass(frozen=True, eq=False)
+class Event(Generic[P_co]):
+    """One catalogued event: its name (the outbox row's), its payload's type and what it means."""
+
+    name: str
+    payload: type[P_co]
+    doc: str
+
+    @property
+    def module(self) -> str:
+        """The events module that defines it (its payload type lives there too)."""
+        return self.payload.__module__
+
+    def load(self, data: dict[str, Any]) -> P_co:
+        """The typed payload of a stored message."""
+        return payloads.load(self.payload, data)
+
+
+_catalogue: dict[str, Event[Any]] = {}
+
+
+def define(name: str, payload: type[T], doc: str) -> Event[T]:
+    """Catalogue an event. A name is defined once; its payload is a frozen dataclass of JSON-able fields."""
+    if name in _catalogue:
+        raise ValueError(f"event {name!r} is already defined in {_catalogue[name].module}")
+    payloads.hints(payload)  # refuses a payload type that is not a frozen dataclass
+    event = Event(name, payload, inspect.cleandoc(doc))
+    _catalogue[name] = event
+    return event
+
+
+def catalogue() -> list[Event[Any]]:
+    """Every catalogued event, in the order defined, after importing each Yimen app's events module."""
+    for config in apps.get_app_configs():
+        if config.name.startswith("yimen."):
+            try:
+                importlib.import_module(f"{config.name}.events")
+            except ModuleNotFoundError as exc:
+                if exc.name != f"{config.name}.events":
+                    raise
+    return list(_catalogue.values())
+
+
+def _catalogued(event: Event[Any]) -> Event[Any]:
+    if not isinstance(event, Event) or _catalogue.get(event.name) is not event:
+        raise UnknownEvent(f"{event!r} is not a catalogued event: define it in its app's events module")
+    return event
+
 
 @dataclass(frozen=True)
-class Message:
+class Message(Generic[T]):
+    """A claimed outbox row: its payload is the stored JSON until `received()` reads it as its type."""
+
     id: int
     name: str
-    payload: dict[str, Any]
+    payload: T
     key: str
     attempt: int
 
 
-Handler = Callable[[Message], None]
+Handler = Callable[[Message[Any]], None]
 _handlers: dict[str, list[Handler]] = defaultdict(list)
 
 
-def handles(name: str) -> Callable[[Handler], Handler]:
-    """Register a handler for an event name; register from an app's `ready()` (via its handlers module)."""
+def handles(event: Event[T]) -> Callable[[Callable[[Message[T]], None]], Callable[[Message[T]], None]]:
+    """Register a handler for a catalogued event; register from an app's `ready()` (via its handlers module)."""
+    name = _catalogued(event).name
 
-    def register(func: Handler) -> Handler:
+    def register(func: Callable[[Message[T]], None]) -> Callable[[Message[T]], None]:
         if func not in _handlers[name]:
             _handlers[name].append(func)
         return func
@@ -61,17 +130,32 @@ def handler_name(func: Handler) -> str:
     return f"{func.__module__}.{func.__qualname__}"
 
 
-def _message(name: str, payload: dict[str, Any] | None, key: str | None) -> OutboxMessage:
-    return OutboxMessage(key=key or f"{name}:{uuid.uuid4().hex}", name=name, payload=payload or {})
+def received(message: Message[dict[str, Any]]) -> Message[Any]:
+    """The message as its handlers get it: the payload read back as the event's type."""
+    event = _catalogue.get(message.name)
+    if event is None:
+        raise UnknownEvent(f"the stored message names {message.name!r}, which is not a catalogued event")
+    payload = event.load(message.payload)
+    return Message(message.id, message.name, payload, message.key, message.attempt)
 
 
-def emit(name: str, payload: dict[str, Any] | None = None, *, key: str | None = None) -> OutboxMessage:
+def _message(event: Event[T], payload: T, key: str | None) -> OutboxMessage:
+    name = _catalogued(event).name
+    if type(payload) is not event.payload:
+        raise PayloadError(f"{name} carries {event.payload.__name__}, not {type(payload).__name__}")
+    wrong = payloads.errors(payload)
+    if wrong:
+        raise PayloadError(f"{name}: {'; '.join(wrong)}")
+    return OutboxMessage(key=key or f"{name}:{uuid.uuid4().hex}", name=name, payload=payloads.dump(payload))
+
+
+def emit(event: Event[T], payload: T, *, key: str | None = None) -> OutboxMessage:
     """Write an event to the outbox inside the caller's transaction. `key` makes a repeat a no-op.
 
     One statement, INSERT … ON CONFLICT (key) DO NOTHING RETURNING id. A repeat reads back the message
     the key already names.
     """
-    message = _message(name, payload, key)
+    message = _message(event, payload, key)
     sql, values = batch.insert_statement([message], skip_conflicts_on="key")  # no savepoint, no lookup
     with connection.cursor() as cursor:
         cursor.execute(f"{sql} RETURNING {connection.ops.quote_name('id')}", values)
@@ -83,13 +167,13 @@ def emit(name: str, payload: dict[str, Any] | None = None, *, key: str | None = 
     return message
 
 
-def emit_later(name: str, payload: dict[str, Any] | None = None, *, key: str | None = None) -> None:
+def emit_later(event: Event[T], payload: T, *, key: str | None = None) -> None:
     """`emit` for a caller that does not need the message back: inside a service (`batch.collecting`)
     it is written with the service's other writes when the service ends; a repeated key is a no-op."""
-    batch.insert(_message(name, payload, key), skip_conflicts_on="key")
+    batch.insert(_message(event, payload, key), skip_conflicts_on="key")
 
 
-def handle_once(message: Message, handler: str, effect: Callable[[], None]) -> bool:
+def handle_once(message: Message[Any], handler: str, effect: Callable[[], None]) -> bool:
     """Run `effect` and record it as done for (message key, handler) in one transaction.
 
     Returns False, doing nothing, when this handler already applied this message.
@@ -114,7 +198,7 @@ def backoff(attempt: int) -> timedelta:
     return timedelta(seconds=seconds)
 
 
-def claim(limit: int = 50, *, now: datetime | None = None) -> list[Message]:
+def claim(limit: int = 50, *, now: datetime | None = None) -> list[Message[dict[str, Any]]]:
     """Take up to `limit` due messages under a lease: pending ones, and claimed ones whose lease ran out.
 
     The attempt is counted at claim time, so a message whose handler kills the worker every time
@@ -142,11 +226,14 @@ def claim(limit: int = 50, *, now: datetime | None = None) -> list[Message]:
     return [Message(r["id"], r["name"], r["payload"], r["key"], r["attempts"] + 1) for r in rows]
 
 
-def deliver(message: Message, *, now: datetime | None = None) -> bool:
+def deliver(message: Message[dict[str, Any]], *, now: datetime | None = None) -> bool:
     """Run every handler for one claimed message; acknowledge it, or schedule a retry or the dead letter."""
     try:
-        for func in handlers_for(message.name):
-            func(message)
+        handlers = handlers_for(message.name)
+        if handlers:
+            typed = received(message)
+            for func in handlers:
+                func(typed)
     except Exception as exc:
         _fail(message, exc, now=now or timezone.now())
         return False
@@ -159,7 +246,7 @@ def deliver(message: Message, *, now: datetime | None = None) -> bool:
     return True
 
 
-def _fail(message: Message, exc: Exception, *, now: datetime) -> None:
+def _fail(message: Message[Any], exc: Exception, *, now: datetime) -> None:
     dead = message.attempt >= settings.YIMEN["OUTBOX_MAX_ATTEMPTS"]
     log.warning("outbox %s #%s attempt %s failed: %r", message.name, message.id, message.attempt, exc)
     OutboxMessage.objects.filter(id=message.id).update(
@@ -187,3 +274,39 @@ def requeue_dead(ids: list[int] | None = None) -> int:
     if ids is not None:
         rows = rows.filter(id__in=ids)
     return rows.update(status=OutboxStatus.PENDING, attempts=0, available_at=timezone.now(), last_error="")
+
+
+# --- Core's events --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CalendarChanged:
+    years: tuple[int, ...]  # the years whose calendar changed
+    dates: tuple[date, ...]  # the days whose working-day status changed
+    earliest: date  # the first day from which deadlines may have moved
+
+
+CALENDAR_CHANGED = define(
+    "calendar.changed",
+    CalendarChanged,
+    """A holiday notice was loaded or a day was opened or closed (core.services), and working days moved —
+    or a provisional year was confirmed. Cases, disclosure requests and publications listen and compute
+    their open deadlines again from `earliest`.""",
+)
+
+
+@dataclass(frozen=True)
+class SmsQueued:
+    phone: str  # a mainland mobile number
+    template: str  # a code of notify.ALLOWED_PLACEHOLDERS
+    context: dict[str, str]  # the template's values
+    queued_at: datetime  # counts toward that month's quota
+
+
+SMS_SEND = define(
+    "sms.send",
+    SmsQueued,
+    """An SMS to send (`notify.queue_sms`, in the transaction of the step that warrants it: a case's step,
+    a work order's reply, the supervision digest). Core listens and sends it once through the configured
+    gateway, within the monthly quota; the message key is the SMS's idempotency key.""",
+)

@@ -5,6 +5,6 @@ from __future__ import annotations
 from yimen.core import events, notify
 
 
-@events.handles(notify.SMS_SEND)
-def send_sms(message: events.Message) -> None:
+@events.handles(events.SMS_SEND)
+def send_sms(message: events.Message[events.SmsQueued]) -> None:
     notify.send_queued(key=message.key, payload=message.payload)

@@ -13,11 +13,9 @@ import logging
 import re
 import string
 from datetime import datetime, timedelta
-from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
 from yimen.core import events
 from yimen.core.errors import ApplicationError
@@ -27,7 +25,6 @@ from yimen.core.sms_transports import OutgoingSms, SmsRejected, configured, sett
 
 log = logging.getLogger(__name__)
 
-SMS_SEND = "sms.send"
 PHONE_FIELD = "手机号码"
 _MOBILE = re.compile(r"^1[3-9]\d{9}$")
 
@@ -69,13 +66,13 @@ def queue_sms(*, phone: str, template: str, context: dict[str, str], key: str) -
     if missing:
         raise ValueError(f"SMS template {template!r} needs values for {', '.join(missing)}")
     events.emit_later(
-        SMS_SEND,
-        {
-            "phone": phone,
-            "template": template,
-            "context": {name: str(value) for name, value in context.items()},
-            "queued_at": timezone.now().isoformat(),
-        },
+        events.SMS_SEND,
+        events.SmsQueued(
+            phone=phone,
+            template=template,
+            context={name: str(value) for name, value in context.items()},
+            queued_at=timezone.now(),
+        ),
         key=key,
     )
 
@@ -153,24 +150,23 @@ def sent_in_month(phone: str, *, at: datetime) -> int:
 # --- Sending (the worker) --------------------------------------------------------------------------
 
 
-def _new_message(key: str, payload: dict[str, Any]) -> SmsMessage:
+def _new_message(key: str, payload: events.SmsQueued) -> SmsMessage:
     """The row for a first delivery: rendered and within quota (queued), or refused for good."""
-    created_at = parse_datetime(payload.get("queued_at") or "") or timezone.now()
-    sms = SmsMessage(key=key, phone=payload["phone"], template=payload["template"], created_at=created_at)
+    sms = SmsMessage(key=key, phone=payload.phone, template=payload.template, created_at=payload.queued_at)
     try:
-        sms.text = _text_for(sms.template, payload.get("context") or {})
+        sms.text = _text_for(sms.template, payload.context)
     except SmsRejected as exc:
         sms.status, sms.error = SmsStatus.FAILED, str(exc)
         return sms
     quota = int(setting("SMS_MONTHLY_QUOTA"))
-    if sent_in_month(sms.phone, at=created_at) >= quota:
+    if sent_in_month(sms.phone, at=payload.queued_at) >= quota:
         sms.status = SmsStatus.OVER_QUOTA
         sms.error = f"本月已向该号码发送 {quota} 条短信，达到每月限额，未发送"
         log.warning("短信 %s 超出每月限额（%s 条），未发送", key, quota)
     return sms
 
 
-def _take(key: str, payload: dict[str, Any]) -> SmsMessage:
+def _take(key: str, payload: events.SmsQueued) -> SmsMessage:
     """Create or lock the row for `key` and count one attempt if it is still to be sent."""
     with transaction.atomic():
         sms = SmsMessage.objects.select_for_update().filter(key=key).first()
@@ -184,7 +180,7 @@ def _take(key: str, payload: dict[str, Any]) -> SmsMessage:
     return sms
 
 
-def send_queued(*, key: str, payload: dict[str, Any]) -> SmsMessage:
+def send_queued(*, key: str, payload: events.SmsQueued) -> SmsMessage:
     """Send the SMS of one "sms.send" event, once. Raises when the channel fails, so the outbox retries."""
     sms = _take(key, payload)
     if sms.status != SmsStatus.QUEUED:

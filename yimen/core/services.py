@@ -13,8 +13,6 @@ from yimen.core import audit, calendar, events
 from yimen.core.errors import ApplicationError
 from yimen.core.models import CalendarDay, CalendarRevision, CalendarYear, DaySource
 
-CALENDAR_CHANGED = "calendar.changed"
-
 # chinesecalendar names its holidays in English; the office reads them in Chinese.
 HOLIDAY_NAMES = {
     "New Year's Day": "元旦",
@@ -166,12 +164,12 @@ def _changed(*, years: list[int], dates: list[date], was_provisional: bool) -> N
     calendar.invalidate()
     if dates or was_provisional:
         events.emit(
-            CALENDAR_CHANGED,
-            {
-                "years": years,
-                "dates": [d.isoformat() for d in dates],
-                "earliest": min(dates).isoformat() if dates else f"{min(years)}-01-01",
-            },
+            events.CALENDAR_CHANGED,
+            events.CalendarChanged(
+                years=tuple(years),
+                dates=tuple(dates),
+                earliest=min(dates) if dates else date(min(years), 1, 1),
+            ),
         )
 
 

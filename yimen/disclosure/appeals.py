@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from yimen.core import audit, events
 from yimen.core.errors import ApplicationError, NotPermitted, TransitionError
+from yimen.disclosure.events import APPEAL_DECIDED, APPEAL_FILED, AppealStep
 from yimen.disclosure.models import (
     Appeal,
     AppealKind,
@@ -22,17 +23,17 @@ from yimen.org.models import Staff
 from yimen.org.permissions import can
 
 
-def _emit(appeal: Appeal, name: str, by: Staff) -> None:
+def _emit(appeal: Appeal, event: events.Event[AppealStep], by: Staff) -> None:
     audit.record(
-        f"disclosure.{name}",
+        event.name,
         appeal,
         actor=by,
         after={"request": appeal.request_id, "kind": appeal.kind, "result": appeal.result},
     )
     events.emit(
-        f"disclosure.{name}",
-        {"appeal": appeal.pk, "request": appeal.request_id, "kind": appeal.kind, "result": appeal.result},
-        key=f"disclosure.{name}:{appeal.pk}",
+        event,
+        AppealStep(appeal=appeal.pk, request=appeal.request_id, kind=appeal.kind, result=appeal.result),
+        key=f"{event.name}:{appeal.pk}",
     )
 
 
@@ -69,7 +70,7 @@ def file_appeal(
     RequestEvent.objects.create(
         request=request, kind=EventKind.APPEALED, on=filed_on, note=appeal.get_kind_display(), by=by
     )
-    _emit(appeal, "appeal_filed", by)
+    _emit(appeal, APPEAL_FILED, by)
     return appeal
 
 
@@ -99,5 +100,5 @@ def decide_appeal(*, appeal: Appeal, by: Staff, result: str, decided_on: date) -
         note=f"{appeal.get_kind_display()}：{appeal.get_result_display()}",
         by=by,
     )
-    _emit(appeal, "appeal_decided", by)
+    _emit(appeal, APPEAL_DECIDED, by)
     return appeal

@@ -11,6 +11,16 @@ from django.db import transaction
 from yimen.core import calendar
 from yimen.core.errors import TransitionError
 from yimen.disclosure import deadlines
+from yimen.disclosure.events import (
+    CLARIFICATION_RECEIVED,
+    CLARIFICATION_REQUESTED,
+    CLOSED,
+    CONSULTATION_ENDED,
+    CONSULTATION_STARTED,
+    CUSTOM_DEADLINE,
+    EXTENDED,
+    RECOMPUTED,
+)
 from yimen.disclosure.models import (
     Clarification,
     Consultation,
@@ -69,7 +79,7 @@ def request_clarification(
     Clarification.objects.create(request=request, notified_on=on, items=text, deadline_on=deadline_on)
     save(request, target, clock=True)
     event(request, EventKind.CLARIFICATION_REQUESTED, by, on, note=text)
-    record(request, "clarification_requested", by, deadline_on=deadline_on)
+    record(request, CLARIFICATION_REQUESTED, by, deadline_on=deadline_on)
     return request
 
 
@@ -95,7 +105,7 @@ def receive_clarification(
     save(request, target, clock=True)
     rules = deadlines.RULES[request.rules]
     event(request, EventKind.CLARIFICATION_RECEIVED, by, on, workdays=rules.reply_workdays)
-    record(request, "clarification_received", by, due_on=request.due_on)
+    record(request, CLARIFICATION_RECEIVED, by, due_on=request.due_on)
     return request
 
 
@@ -114,7 +124,7 @@ def expire_clarification(
         )
     not_before(on, clarification.notified_on, "on", "办结日期", "告知补正日期")
     close_with(request, target, Outcome.NO_CLARIFICATION, by, on, EventKind.CLARIFICATION_EXPIRED)
-    record(request, "closed", by, outcome=request.outcome)
+    record(request, CLOSED, by, outcome=request.outcome)
     return request
 
 
@@ -147,7 +157,7 @@ def start_consultation(
     )
     save(request, target, clock=True)
     event(request, EventKind.CONSULTATION_STARTED, by, sent_on, note=ConsultationParty(party_kind).label)
-    record(request, "consultation_started", by, party=party_name, reply_due_on=consultation.reply_due_on)
+    record(request, CONSULTATION_STARTED, by, party=party_name, reply_due_on=consultation.reply_due_on)
     return consultation
 
 
@@ -181,7 +191,7 @@ def end_consultation(
         note=consultation.get_party_kind_display(),
         workdays=request.paused_workdays - before,
     )
-    record(request, "consultation_ended", by, paused_workdays=request.paused_workdays)
+    record(request, CONSULTATION_ENDED, by, paused_workdays=request.paused_workdays)
     return consultation
 
 
@@ -219,7 +229,7 @@ def extend(
     save(request, target, clock=True)
     step.due_after = request.due_on
     step.save(update_fields=["due_after"])
-    record(request, "extended", by, workdays=workdays, due_on=request.due_on)
+    record(request, EXTENDED, by, workdays=workdays, due_on=request.due_on)
     return request
 
 
@@ -253,7 +263,7 @@ def set_custom_deadline(
         request=request, kind=EventKind.CUSTOM_DEADLINE, on=on, due_after=due_on, note=reason, by=by
     )
     save(request, target, clock=True)
-    record(request, "custom_deadline", by, due_on=request.due_on)
+    record(request, CUSTOM_DEADLINE, by, due_on=request.due_on)
     return request
 
 
@@ -289,6 +299,6 @@ def recompute(*, since: date) -> int:
             request.save(update_fields=[*fields, "lock_version"])
             note = f"工作日历调整，答复期限由{before:%Y-%m-%d}调整为{request.due_on:%Y-%m-%d}"
             event(request, EventKind.RECOMPUTED, None, today(), note=note)
-            record(request, "recomputed", None, before=before, due_on=request.due_on)
+            record(request, RECOMPUTED, None, before=before, due_on=request.due_on)
             moved += 1
     return moved

@@ -9,6 +9,7 @@ from django.db import transaction
 from yimen.core import calendar
 from yimen.core.errors import TransitionError
 from yimen.disclosure import deadlines
+from yimen.disclosure.events import CLOSED, FEE_NOTICE, FEE_PAID
 from yimen.disclosure.fees import per_page_fee, per_request_total
 from yimen.disclosure.models import (
     DisclosureRequest,
@@ -72,7 +73,7 @@ def issue_fee_notice(
     request.fee_notice = notice
     save(request, target, clock=True)
     event(request, EventKind.FEE_NOTICE, by, on, note=f"{FeeMethod(method).label}，{quantity}，{amount}元")
-    record(request, "fee_notice", by, method=method, quantity=quantity, amount=amount)
+    record(request, FEE_NOTICE, by, method=method, quantity=quantity, amount=amount)
     return notice
 
 
@@ -91,7 +92,7 @@ def record_payment(
     request.fee_notice = notice
     save(request, target, clock=True)
     event(request, EventKind.FEE_PAID, by, on, note=f"{notice.amount}元")
-    record(request, "fee_paid", by, amount=notice.amount)
+    record(request, FEE_PAID, by, amount=notice.amount)
     return request
 
 
@@ -106,5 +107,5 @@ def expire_fee(
         raise refused("on", "缴费期限尚未届满", f"办结日期：缴费期限{notice.pay_by:%Y-%m-%d}届满后才能办结")
     not_before(on, notice.issued_on, "on", "办结日期", "通知日期")
     close_with(request, target, Outcome.FEE_UNPAID, by, on, EventKind.NOTE)
-    record(request, "closed", by, outcome=request.outcome)
+    record(request, CLOSED, by, outcome=request.outcome)
     return request

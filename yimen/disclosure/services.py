@@ -26,6 +26,7 @@ from yimen.disclosure.clock_services import (
     set_custom_deadline,
     start_consultation,
 )
+from yimen.disclosure.events import CLOSED, DELIVERED, REGISTERED, REPLIED, STARTED
 from yimen.disclosure.fee_services import expire_fee, issue_fee_notice, record_payment
 from yimen.disclosure.intake import (
     Applicant,
@@ -45,13 +46,12 @@ from yimen.disclosure.models import (
     Reply,
 )
 from yimen.disclosure.replies import reply_text
-from yimen.disclosure.workflow import BY_EXPIRY, TRANSITIONS, event, locked, not_before, record, save, today
+from yimen.disclosure.workflow import BY_EXPIRY, event, locked, not_before, record, save, today
 from yimen.org.models import Organisation, Staff
 from yimen.org.permissions import can
 from yimen.publishing.models import Publication
 
 __all__ = [
-    "TRANSITIONS",
     "Applicant",
     "close",
     "decide_appeal",
@@ -162,7 +162,7 @@ def register(
         note=deadlines.RECEIPT_RULES[channel],
         workdays=rules.reply_workdays,
     )
-    record(request, "registered", by, channel=channel, received_on=received_on, due_on=request.due_on)
+    record(request, REGISTERED, by, channel=channel, received_on=received_on, due_on=request.due_on)
     return request
 
 
@@ -180,7 +180,7 @@ def start(
     not_before(on, request.received_on, "on", "开始办理日期", "收到申请之日")
     save(request, target)
     event(request, EventKind.STARTED, by, on)
-    record(request, "started", by)
+    record(request, STARTED, by)
     return request
 
 
@@ -258,7 +258,7 @@ def reply(
     )
     late = "（超过答复期限）" if on > request.due_on else ""
     event(request, EventKind.REPLIED, by, on, note=Outcome(outcome).label + late)
-    record(request, "replied", by, outcome=outcome, late=bool(late))
+    record(request, REPLIED, by, outcome=outcome, late=bool(late))
     return request
 
 
@@ -273,7 +273,7 @@ def deliver(
     request.delivered_on = on
     save(request, target, "delivered_on")
     event(request, EventKind.DELIVERED, by, on, note=request.get_delivery_method_display())
-    record(request, "delivered", by, delivered_on=on)
+    record(request, DELIVERED, by, delivered_on=on)
     return request
 
 
@@ -287,5 +287,5 @@ def close(
     not_before(on, request.delivered_on, "on", "办结日期", "送达日期")
     save(request, target)
     event(request, EventKind.CLOSED, by, on)
-    record(request, "closed", by, outcome=request.outcome)
+    record(request, CLOSED, by, outcome=request.outcome)
     return request

@@ -12,7 +12,9 @@ from django.utils import timezone
 
 from yimen.core import audit, events
 from yimen.core.errors import ApplicationError, NotPermitted, TransitionError
+from yimen.core.workflow import Workflow
 from yimen.disclosure import deadlines
+from yimen.disclosure.events import RequestStep
 from yimen.disclosure.models import DisclosureRequest, EventKind, Outcome, Reply, RequestEvent, RequestState
 from yimen.disclosure.replies import reply_text
 from yimen.org.models import Staff
@@ -21,39 +23,42 @@ from yimen.org.permissions import can
 S = RequestState
 OPEN = (S.REGISTERED, S.IN_PROGRESS)
 WORKING = (S.IN_PROGRESS, S.CONSULTING)
-# action → (states it may start from, state it leads to; None: stays where it is).
-TRANSITIONS: dict[str, tuple[tuple[str, ...], str | None]] = {
-    "start": ((S.REGISTERED,), S.IN_PROGRESS),
-    "request_clarification": (OPEN, S.CLARIFYING),
-    "receive_clarification": ((S.CLARIFYING,), S.IN_PROGRESS),
-    "expire_clarification": ((S.CLARIFYING,), S.CLOSED),
-    "start_consultation": (WORKING, S.CONSULTING),
-    "end_consultation": ((S.CONSULTING,), None),
-    "extend": (WORKING, None),
-    "set_custom_deadline": (WORKING, None),
-    "issue_fee_notice": ((S.IN_PROGRESS,), S.AWAITING_FEE),
-    "record_payment": ((S.AWAITING_FEE,), S.IN_PROGRESS),
-    "expire_fee": ((S.AWAITING_FEE,), S.CLOSED),
-    "reply": (OPEN, S.REPLIED),  # 第三十三条: answered on the spot where possible
-    "deliver": ((S.REPLIED,), S.DELIVERED),
-    "close": ((S.DELIVERED,), S.CLOSED),
-}
-LABELS = {
-    "start": "开始办理",
-    "request_clarification": "告知补正",
-    "receive_clarification": "收到补正",
-    "expire_clarification": "按逾期未补正办结",
-    "start_consultation": "征求意见",
-    "end_consultation": "收回意见",
-    "extend": "延期答复",
-    "set_custom_deadline": "确定延迟答复期限",
-    "issue_fee_notice": "发出收费通知",
-    "record_payment": "登记缴费",
-    "expire_fee": "按逾期未缴费办结",
-    "reply": "答复",
-    "deliver": "送达",
-    "close": "办结归档",
-}
+REQUEST = Workflow(
+    states=RequestState,
+    transitions={
+        "start": ((S.REGISTERED,), S.IN_PROGRESS),
+        "request_clarification": (OPEN, S.CLARIFYING),
+        "receive_clarification": ((S.CLARIFYING,), S.IN_PROGRESS),
+        "expire_clarification": ((S.CLARIFYING,), S.CLOSED),
+        "start_consultation": (WORKING, S.CONSULTING),
+        "end_consultation": ((S.CONSULTING,), None),
+        "extend": (WORKING, None),
+        "set_custom_deadline": (WORKING, None),
+        "issue_fee_notice": ((S.IN_PROGRESS,), S.AWAITING_FEE),
+        "record_payment": ((S.AWAITING_FEE,), S.IN_PROGRESS),
+        "expire_fee": ((S.AWAITING_FEE,), S.CLOSED),
+        "reply": (OPEN, S.REPLIED),  # 第三十三条: answered on the spot where possible
+        "deliver": ((S.REPLIED,), S.DELIVERED),
+        "close": ((S.DELIVERED,), S.CLOSED),
+    },
+    labels={
+        "start": "开始办理",
+        "request_clarification": "告知补正",
+        "receive_clarification": "收到补正",
+        "expire_clarification": "按逾期未补正办结",
+        "start_consultation": "征求意见",
+        "end_consultation": "收回意见",
+        "extend": "延期答复",
+        "set_custom_deadline": "确定延迟答复期限",
+        "issue_fee_notice": "发出收费通知",
+        "record_payment": "登记缴费",
+        "expire_fee": "按逾期未缴费办结",
+        "reply": "答复",
+        "deliver": "送达",
+        "close": "办结归档",
+    },
+    refusal="申请当前为“{state}”，不能{action}",
+)
 # 条例第三十三条: an extension needs the consent of the head of the office (政府信息公开工作机构负责人).
 NEEDS = {"extend": "disclosure.approve"}
 # Outcomes that follow from the applicant's silence, not from a reply.
@@ -89,14 +94,12 @@ def locked(
     locked = DisclosureRequest.objects.select_for_update().get(pk=request.pk)
     if expected_version is not None and locked.lock_version != expected_version:
         raise TransitionError("申请已被他人更新，请刷新后重试")
-    starts, target = TRANSITIONS[action]
-    if locked.state not in starts:
-        raise TransitionError(f"申请当前为“{locked.get_state_display()}”，不能{LABELS[action]}")
+    target = REQUEST.target(locked.state, action)
     if by is not None and not can(by, NEEDS.get(action, "disclosure.handle"), locked):
         if action in NEEDS:
             raise NotPermitted("延期答复须经政府信息公开工作机构负责人同意（条例第三十三条）")
         raise NotPermitted("您无权办理该申请")
-    return locked, target or locked.state
+    return locked, target
 
 
 def save(request: DisclosureRequest, target: str, *fields: str, clock: bool = False) -> None:
@@ -129,18 +132,15 @@ def event(
     )
 
 
-def record(request: DisclosureRequest, name: str, by: Staff | None, **after: Any) -> None:
-    """The audit entry and the outbox event of one step."""
-    audit.record(f"disclosure.{name}", request, actor=by or "申请人", after={"state": request.state, **after})
+def record(
+    request: DisclosureRequest, event: events.Event[RequestStep], by: Staff | None, **after: Any
+) -> None:
+    """The audit entry (named as the event) and the outbox event of one step."""
+    audit.record(event.name, request, actor=by or "申请人", after={"state": request.state, **after})
     events.emit(
-        f"disclosure.{name}",
-        {
-            "request": request.pk,
-            "number": request.number,
-            "state": request.state,
-            "due_on": str(request.due_on),
-        },
-        key=f"disclosure.{name}:{request.pk}:{request.lock_version}",
+        event,
+        RequestStep(request=request.pk, number=request.number, state=request.state, due_on=request.due_on),
+        key=f"{event.name}:{request.pk}:{request.lock_version}",
     )
 
 

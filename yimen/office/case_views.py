@@ -186,8 +186,8 @@ def available_actions(staff: Staff, case: Case, reviews: list[Review]) -> set[st
     """The forms to show; the services decide again when one is sent."""
     found = set()
     waiting = any(r.state == ReviewState.PENDING for r in reviews)  # 联办: conclude when all have decided
-    for state, action in transitions.TRANSITIONS:
-        if state != case.state or action == "review":
+    for action in transitions.CASE.actions(case.state):
+        if action == "review":
             continue
         if (action == "advance" and not _has_next_step(case)) or (action == "conclude" and waiting):
             continue

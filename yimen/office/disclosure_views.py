@@ -248,16 +248,19 @@ def available(staff: Staff, r: DisclosureRequest) -> list[str]:
     """The steps whose forms the page shows: those the state allows and the person's roles reach (the
     services decide again when a form is sent)."""
     found = []
-    for action, (starts, _) in workflow.TRANSITIONS.items():
-        needed = workflow.NEEDS.get(action, ACTION)
-        if r.state in starts and can(staff, needed, r):
+    for action in workflow.REQUEST.actions(r.state):
+        if can(staff, workflow.NEEDS.get(action, ACTION), r):
             found.append(action)
     if r.replied_on is not None:
         found += ["file_appeal", "decide_appeal"]
     return found
 
 
-TITLES = {**workflow.LABELS, "file_appeal": "登记行政复议、行政诉讼", "decide_appeal": "登记复议、诉讼结果"}
+TITLES = {
+    **workflow.REQUEST.labels,
+    "file_appeal": "登记行政复议、行政诉讼",
+    "decide_appeal": "登记复议、诉讼结果",
+}
 # Steps taken on one consultation or one appeal of the request: a form for each open one.
 PER_RECORD = {"end_consultation", "decide_appeal"}
 

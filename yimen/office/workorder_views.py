@@ -93,7 +93,7 @@ def _detail(
         ],
         "may_handle": can(signed_in(request), "workorder.handle", order),
         "owners": queries.possible_owners(order),
-        "actions": {action for (state, action) in services.WORK_ORDER_TRANSITIONS if state == order.state},
+        "actions": set(services.WORK_ORDER.actions(order.state)),
         "failure": failure,
         "submitted": request.POST if failure else {},
     }

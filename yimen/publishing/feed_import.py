@@ -35,11 +35,11 @@ from yimen.core.errors import ApplicationError, NotPermitted
 from yimen.core.models import OutboxMessage, OutboxStatus
 from yimen.org.models import Staff
 from yimen.org.permissions import can
+from yimen.publishing.events import FETCH, FeedFetch
 from yimen.publishing.models import FeedEntry, FeedSource
 
 log = logging.getLogger(__name__)
 
-FETCH = "feeds.fetch"
 MAX_BYTES = 2 * 1024 * 1024
 TIMEOUT_SECONDS = 10
 KEEP_PER_SOURCE = 200
@@ -225,13 +225,13 @@ def fetch(source: FeedSource) -> int:
 
 def _pending(source_id: int) -> QuerySet[OutboxMessage]:
     return OutboxMessage.objects.filter(
-        name=FETCH, payload__source=source_id, status__in=[OutboxStatus.PENDING, OutboxStatus.CLAIMED]
+        name=FETCH.name, payload__source=source_id, status__in=[OutboxStatus.PENDING, OutboxStatus.CLAIMED]
     )
 
 
 def schedule(source: FeedSource, *, at: datetime, key: str) -> None:
     """Put a fetch of the source in the outbox for `at`; `key` makes a repeat of the same step a no-op."""
-    message = events.emit(FETCH, {"source": source.pk}, key=f"{FETCH}:{source.pk}:{key}")
+    message = events.emit(FETCH, FeedFetch(source=source.pk), key=f"{FETCH.name}:{source.pk}:{key}")
     OutboxMessage.objects.filter(pk=message.pk, status=OutboxStatus.PENDING).update(available_at=at)
 
 
@@ -247,8 +247,8 @@ def ensure_scheduled(*, now: datetime | None = None) -> int:
 
 
 @events.handles(FETCH)
-def fetch_and_reschedule(message: events.Message) -> None:
-    source = FeedSource.objects.filter(pk=message.payload["source"], is_active=True).first()
+def fetch_and_reschedule(message: events.Message[FeedFetch]) -> None:
+    source = FeedSource.objects.filter(pk=message.payload.source, is_active=True).first()
     if source is None:
         return  # switched off or deleted: the chain ends here
     fetch(source)

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from yimen.core import events
-from yimen.core.services import CALENDAR_CHANGED
 from yimen.publishing import feed_import  # noqa: F401  (registers feeds.fetch with the worker)
 from yimen.publishing.services import recompute_due_dates
 
 
-@events.handles(CALENDAR_CHANGED)
-def recompute_due(message: events.Message) -> None:
+@events.handles(events.CALENDAR_CHANGED)
+def recompute_due(message: events.Message[events.CalendarChanged]) -> None:
     """A holiday notice or a closed day moved working days: waiting items get their due dates again."""
-    recompute_due_dates(since=date.fromisoformat(message.payload["earliest"]))
+    recompute_due_dates(since=message.payload.earliest)

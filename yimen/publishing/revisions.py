@@ -14,14 +14,13 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from yimen.core import audit, events
+from yimen.core import audit
 from yimen.core.errors import TransitionError
 from yimen.org.models import Staff
 from yimen.publishing import attachments, content
+from yimen.publishing.events import REVISED
 from yimen.publishing.models import Attachment, Publication, PublicationState
-from yimen.publishing.workflow import locked, payload, require_responsible, target
-
-REVISED = "publication.revised"
+from yimen.publishing.workflow import PUBLICATION, emit, locked, require_responsible
 
 # What a revision carries over to the item. The validity and its dates are not among them: they are
 # changed on the item itself (`services.change_validity`), also while a revision is open.
@@ -64,7 +63,7 @@ def open_revision(*, publication: Publication, by: Staff) -> Publication:
     """修订 a published item: a draft copy of it, its 变更日期 today (the editor may correct it), so its
     due date runs from the change (条例第二十六条). One revision at a time per item."""
     original = locked(publication)
-    target(original, "revise")
+    PUBLICATION.check(original.state, "revise")
     require_responsible(by, original.node)
     if original.revisions.exists():
         raise TransitionError("该信息已有修订稿，请在修订稿上继续修改")
@@ -121,11 +120,7 @@ def publish(revision: Publication, *, by: Staff) -> Publication:
     revision_id = revision.pk
     revision.delete()
     search.index(original)
-    events.emit(
-        REVISED,
-        {**payload(original), "version": version.number},
-        key=f"{REVISED}:{original.pk}:{version.number}",
-    )
+    emit(original, REVISED, key=f"{REVISED.name}:{original.pk}:{version.number}", version=version.number)
     audit.record(
         "publishing.revised",
         original,
@@ -147,7 +142,7 @@ def discard_draft(*, publication: Publication, by: Staff) -> Publication | None:
     """删除 a draft that will not be published (a revision given up, or a draft never sent). The audit
     entries stay. Returns the item a revision belonged to."""
     draft = locked(publication)
-    target(draft, "discard")
+    PUBLICATION.check(draft.state, "discard")
     require_responsible(by, draft.node)
     original = draft.revision_of
     names = list(draft.attachments.values_list("file", flat=True))

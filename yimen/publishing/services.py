@@ -1,6 +1,6 @@
 """Write paths of proactive disclosure: draft, review, publish, revise, withdraw, change validity.
 
-One transition table (`workflow.TRANSITIONS`) takes a publication from 草稿 through 待审核 to 已发布
+One transition table (`workflow.PUBLICATION`) takes a publication from 草稿 through 待审核 to 已发布
 (and 已撤回). Publishing assigns the 索引号 and updates the search index in the same transaction (the
 index lives in the same database), and writes the `publication.published` event to the outbox. Each
 service is one transaction with one audit entry; attachments stored by a failed call are deleted with
@@ -30,36 +30,28 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
-from yimen.core import audit, events
+from yimen.core import audit
 from yimen.core.errors import ApplicationError, NotPermitted
 from yimen.org.models import Organisation, Staff
 from yimen.org.permissions import can
 from yimen.publishing import attachments, content, revisions
 from yimen.publishing.catalogue_services import ensure_catalogue as ensure_catalogue  # re-exported
+from yimen.publishing.events import PUBLISHED, VALIDITY_CHANGED, WITHDRAWN
 from yimen.publishing.index_numbers import assign
 from yimen.publishing.models import CatalogueNode, Publication, PublicationState, Validity
-from yimen.publishing.revisions import REVISED as REVISED  # re-exported
 from yimen.publishing.revisions import discard_draft as discard_draft  # re-exported
 from yimen.publishing.revisions import open_revision as open_revision  # re-exported
 from yimen.publishing.workflow import (
-    TRANSITIONS as TRANSITIONS,  # re-exported
-)
-from yimen.publishing.workflow import (
+    PUBLICATION,
     active_node,
+    emit,
     is_responsible,
     locked,
-    payload,
     require_responsible,
     require_reviewer,
     save_state,
-    target,
     with_files,
 )
-
-PUBLISHED = "publication.published"
-WITHDRAWN = "publication.withdrawn"
-VALIDITY_CHANGED = "publication.validity_changed"
-
 
 # --- drafting ----------------------------------------------------------------------------------------
 
@@ -97,7 +89,7 @@ def update_draft(
     organisation; `fields["remove_attachments"]` lists attachment ids to drop."""
     with with_files(files) as (checked, stored):
         publication = locked(publication, lock_version)
-        target(publication, "edit")
+        PUBLICATION.check(publication.state, "edit")
         require_responsible(by, publication.node)
         if fields.get("node") not in (None, "", publication.node_id, publication.node.code):
             node = active_node(fields["node"], publication.organisation)
@@ -130,7 +122,7 @@ def submit(*, publication: Publication, by: Staff) -> Publication:
     """提交审核. The rules are checked again (the calendar or the kind's needs may have changed), and a
     revision must say what changed."""
     publication = locked(publication)
-    next_state = target(publication, "submit")
+    next_state = PUBLICATION.target(publication.state, "submit")
     require_responsible(by, publication.node)
     content.apply(publication, {})
     content.check_submittable(publication)
@@ -163,7 +155,7 @@ def _publish(publication: Publication, state: str, *, at: Any = None) -> None:
     )
     content.mark_published(publication)
     search.index(publication)
-    events.emit(PUBLISHED, payload(publication), key=f"{PUBLISHED}:{publication.pk}")
+    emit(publication, PUBLISHED, key=f"{PUBLISHED.name}:{publication.pk}")
 
 
 @transaction.atomic
@@ -171,7 +163,7 @@ def approve(*, publication: Publication, by: Staff) -> Publication:
     """审核发布: the reviewer (not the editor who drafted it) publishes; the 索引号 is assigned now. A
     revision is published into the item it revises, which is returned."""
     publication = locked(publication)
-    next_state = target(publication, "approve")
+    next_state = PUBLICATION.target(publication.state, "approve")
     require_reviewer(by, publication)
     if publication.created_by_id == by.pk:
         raise NotPermitted("审核人不能审核发布自己起草的信息")
@@ -201,7 +193,7 @@ def reject(*, publication: Publication, by: Staff, reason: str) -> Publication:
     if not reason.strip():
         raise ApplicationError("请填写退回原因", fields={"reason": ["退回原因：退回时必须写明原因"]})
     publication = locked(publication)
-    next_state = target(publication, "reject")
+    next_state = PUBLICATION.target(publication.state, "reject")
     require_reviewer(by, publication)
     publication.rejection_reason, publication.rejected_at = reason.strip()[:300], timezone.now()
     save_state(publication, next_state, "rejection_reason", "rejected_at")
@@ -219,12 +211,12 @@ def withdraw(*, publication: Publication, by: Staff, reason: str) -> Publication
             "请填写撤回原因", fields={"reason": ["撤回原因：撤回时必须写明原因，将向公众显示"]}
         )
     publication = locked(publication)
-    next_state = target(publication, "withdraw")
+    next_state = PUBLICATION.target(publication.state, "withdraw")
     require_reviewer(by, publication)
     publication.withdrawn_at, publication.withdrawn_reason = timezone.now(), reason.strip()[:300]
     save_state(publication, next_state, "withdrawn_at", "withdrawn_reason")
     search.remove(publication.pk)
-    events.emit(WITHDRAWN, payload(publication), key=f"{WITHDRAWN}:{publication.pk}")
+    emit(publication, WITHDRAWN, key=f"{WITHDRAWN.name}:{publication.pk}")
     audit.record(
         "publishing.withdrawn", publication, actor=by, after={"reason": publication.withdrawn_reason}
     )
@@ -238,7 +230,7 @@ def change_validity(*, publication: Publication, by: Staff, validity: str, on: d
     from yimen.publishing import search
 
     publication = locked(publication)
-    next_state = target(publication, "change_validity")
+    next_state = PUBLICATION.target(publication.state, "change_validity")
     if not (is_responsible(by, publication.node) or can(by, "publication.review", publication)):
         raise NotPermitted("您不是该栏目的责任编辑，也没有审核权限，不能变更有效性")
     if validity not in Validity.values:
@@ -261,10 +253,11 @@ def change_validity(*, publication: Publication, by: Staff, validity: str, on: d
     content.apply(publication, fields)
     save_state(publication, next_state, "validity", "expired_on", "repealed_on")
     search.index(publication)
-    events.emit(
+    emit(
+        publication,
         VALIDITY_CHANGED,
-        {**payload(publication), "validity": validity},
-        key=f"{VALIDITY_CHANGED}:{publication.pk}:{publication.lock_version}",
+        key=f"{VALIDITY_CHANGED.name}:{publication.pk}:{publication.lock_version}",
+        validity=validity,
     )
     audit.record("publishing.validity_changed", publication, actor=by, before=before, after=fields)
     return publication

@@ -1,4 +1,4 @@
-"""The pieces every publishing service shares: the transition table, who may act on a node or review
+"""The pieces every publishing service shares: the transition table (`PUBLICATION`), who may act on a node or review
 an organisation's items, row locks with the form's lock version, and attachments stored inside a
 transaction (deleted again if it rolls back).
 
@@ -16,37 +16,45 @@ from typing import Any
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
+from yimen.core import events
 from yimen.core.errors import ApplicationError, NotPermitted, TransitionError
+from yimen.core.workflow import Workflow
 from yimen.org.models import Organisation, Staff
 from yimen.org.permissions import can
 from yimen.publishing import attachments
+from yimen.publishing.events import PublicationChanged
 from yimen.publishing.models import CatalogueNode, Publication, PublicationState
 
 # Not a state: a discarded draft is deleted (its audit entries stay).
 DISCARDED = "discarded"
 
-# (state, action) → next state. Anything else is a TransitionError (HTTP 409). A revision (a draft row
-# with `revision_of`) uses the draft's rows; its approval publishes into the item it revises.
-TRANSITIONS: dict[tuple[str, str], str] = {
-    (PublicationState.DRAFT, "edit"): PublicationState.DRAFT,
-    (PublicationState.DRAFT, "submit"): PublicationState.REVIEW,
-    (PublicationState.DRAFT, "discard"): DISCARDED,
-    (PublicationState.REVIEW, "approve"): PublicationState.PUBLISHED,
-    (PublicationState.REVIEW, "reject"): PublicationState.DRAFT,
-    (PublicationState.PUBLISHED, "revise"): PublicationState.PUBLISHED,
-    (PublicationState.PUBLISHED, "withdraw"): PublicationState.WITHDRAWN,
-    (PublicationState.PUBLISHED, "change_validity"): PublicationState.PUBLISHED,
-}
-ACTION_LABELS = {
-    "edit": "修改",
-    "submit": "提交审核",
-    "discard": "删除",
-    "approve": "审核发布",
-    "reject": "退回修改",
-    "revise": "修订",
-    "withdraw": "撤回",
-    "change_validity": "变更有效性",
-}
+P = PublicationState
+# A revision (a draft row with `revision_of`) uses the draft's rows; its approval publishes into the item
+# it revises.
+PUBLICATION = Workflow(
+    states=PublicationState,
+    transitions={
+        "edit": ((P.DRAFT,), None),
+        "submit": ((P.DRAFT,), P.REVIEW),
+        "discard": ((P.DRAFT,), DISCARDED),
+        "approve": ((P.REVIEW,), P.PUBLISHED),
+        "reject": ((P.REVIEW,), P.DRAFT),
+        "revise": ((P.PUBLISHED,), None),
+        "withdraw": ((P.PUBLISHED,), P.WITHDRAWN),
+        "change_validity": ((P.PUBLISHED,), None),
+    },
+    labels={
+        "edit": "修改",
+        "submit": "提交审核",
+        "discard": "删除",
+        "approve": "审核发布",
+        "reject": "退回修改",
+        "revise": "修订",
+        "withdraw": "撤回",
+        "change_validity": "变更有效性",
+    },
+    refusal="“{state}”状态的信息不能{action}",
+)
 
 
 def is_responsible(staff: Staff, node: CatalogueNode) -> bool:
@@ -67,13 +75,6 @@ def require_reviewer(staff: Staff, publication: Publication) -> None:
         raise NotPermitted("您没有该机构主动公开信息的审核权限")
 
 
-def target(publication: Publication, action: str) -> str:
-    found = TRANSITIONS.get((publication.state, action))
-    if found is None:
-        raise TransitionError(f"“{publication.get_state_display()}”状态的信息不能{ACTION_LABELS[action]}")
-    return found
-
-
 def locked(publication: Publication | int, lock_version: int | None = None) -> Publication:
     pk = publication if isinstance(publication, int) else publication.pk
     found = (
@@ -90,12 +91,20 @@ def save_state(publication: Publication, state: str, *fields: str) -> None:
     publication.save(update_fields=["state", "lock_version", "updated_at", *fields])
 
 
-def payload(publication: Publication) -> dict[str, Any]:
-    return {
-        "id": publication.pk,
-        "index_number": publication.index_number,
-        "organisation_id": publication.organisation_id,
-    }
+def emit(
+    publication: Publication, event: events.Event[PublicationChanged], *, key: str, **details: Any
+) -> None:
+    """The outbox event of a step: the publication, and the step's own details."""
+    events.emit(
+        event,
+        event.payload(
+            id=publication.pk,
+            index_number=publication.index_number or "",  # set when first published
+            organisation_id=publication.organisation_id,
+            **details,
+        ),
+        key=key,
+    )
 
 
 @contextmanager

@@ -12,6 +12,7 @@ from django.conf import settings
 
 from yimen.core import events
 from yimen.org.models import Organisation, OrganisationKind
+from yimen.reports.events import DUE, ReportDue
 from yimen.reports.models import AnnualReport, ReportState
 
 # Organisations that publish an annual report of their own (enterprises and intermediaries do not).
@@ -85,15 +86,15 @@ def emit_reminders(*, today: date) -> list[Due]:
     due = due_reports(None, today)
     for d in due:
         events.emit(
-            "report.due",
-            {
-                "organisation_id": d.organisation.pk,
-                "organisation": d.organisation.name,
-                "year": d.year,
-                "deadline": d.deadline.isoformat(),
-                "days_left": d.days_left,
-                "state": d.state_label,
-            },
-            key=f"report.due:{d.organisation.pk}:{d.year}:{d.stage}",
+            DUE,
+            ReportDue(
+                organisation_id=d.organisation.pk,
+                organisation=d.organisation.name,
+                year=d.year,
+                deadline=d.deadline,
+                days_left=d.days_left,
+                state=d.state_label,
+            ),
+            key=f"{DUE.name}:{d.organisation.pk}:{d.year}:{d.stage}",
         )
     return due

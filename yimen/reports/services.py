@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from yimen.core import audit, events
 from yimen.core.errors import ApplicationError, NotPermitted, TransitionError
+from yimen.core.workflow import Workflow
 from yimen.org.models import Organisation, Staff
 from yimen.org.permissions import can
 from yimen.publishing import services as publishing
@@ -24,13 +25,27 @@ from yimen.publishing.models import Kind
 from yimen.reports import documents
 from yimen.reports.builder import build_annual_report
 from yimen.reports.document import AnnualReportData, report_format
+from yimen.reports.events import PUBLISHED, RETURNED, SUBMITTED, ReportStep
 from yimen.reports.models import AnnualReport, ReportState
 
-TRANSITIONS: dict[str, frozenset[str]] = {
-    ReportState.DRAFT: frozenset({ReportState.REVIEW}),
-    ReportState.REVIEW: frozenset({ReportState.DRAFT, ReportState.PUBLISHED}),
-    ReportState.PUBLISHED: frozenset(),
-}
+R = ReportState
+REPORT = Workflow(
+    states=ReportState,
+    transitions={
+        "edit": ((R.DRAFT,), None),
+        "submit": ((R.DRAFT,), R.REVIEW),
+        "return": ((R.REVIEW,), R.DRAFT),
+        "publish": ((R.REVIEW,), R.PUBLISHED),
+    },
+    labels={
+        "edit": "修改",
+        "submit": f"改为“{R.REVIEW.label}”",
+        "return": f"改为“{R.DRAFT.label}”",
+        "publish": f"改为“{R.PUBLISHED.label}”",
+    },
+    refusal="报告当前为“{state}”，不能{action}",
+    refusals={(state, "edit"): "报告当前为“{state}”，只有草稿可以修改" for state in (R.REVIEW, R.PUBLISHED)},
+)
 NODE = "ndbg"  # 年度报告, the catalogue node the report is published in
 FIRST_YEAR = 2008  # the first year of the 2008 regulation (in force 2008-05-01)
 MAX_TEXT = 20_000
@@ -48,13 +63,9 @@ def _locked(report: AnnualReport, lock_version: int | None) -> AnnualReport:
     return locked
 
 
-def _move(report: AnnualReport, target: str) -> str:
-    if target not in TRANSITIONS[report.state]:
-        raise TransitionError(
-            f"报告当前为“{report.get_state_display()}”，不能改为“{ReportState(target).label}”"
-        )
+def _move(report: AnnualReport, action: str) -> str:
     before = report.state
-    report.state = target
+    report.state = REPORT.target(report.state, action)
     return before
 
 
@@ -99,8 +110,7 @@ def edit_narrative(
     """The officer's wording of the sections that are text (2021: 一、五、六; before 2021: all eight)."""
     report = _locked(report, lock_version)
     _require(by, "report.edit", report.organisation, "您没有编辑该机构年度报告的权限")
-    if report.state != ReportState.DRAFT:
-        raise TransitionError(f"报告当前为“{report.get_state_display()}”，只有草稿可以修改")
+    REPORT.check(report.state, "edit")
     editable = set(report.narrative) or set(
         _editable_texts(build_annual_report(report.organisation, report.year))
     )
@@ -130,12 +140,12 @@ def edit_narrative(
 def submit_for_review(*, report: AnnualReport, by: Staff, lock_version: int | None = None) -> AnnualReport:
     report = _locked(report, lock_version)
     _require(by, "report.edit", report.organisation, "您没有提交该机构年度报告的权限")
-    before = _move(report, ReportState.REVIEW)
+    before = _move(report, "submit")
     _save(report, by, "state")
     audit.record(
         "reports.submitted", report, actor=by, before={"state": before}, after={"state": report.state}
     )
-    events.emit("report.submitted", _payload(report))
+    _emit(report, SUBMITTED)
     return report
 
 
@@ -148,7 +158,7 @@ def return_to_draft(
     reason = reason.strip()
     if not reason:
         raise ApplicationError("退回须说明理由", fields={"reason": ["退回理由：必填"]})
-    before = _move(report, ReportState.DRAFT)
+    before = _move(report, "return")
     _save(report, by, "state")
     audit.record(
         "reports.returned",
@@ -157,7 +167,7 @@ def return_to_draft(
         before={"state": before},
         after={"state": report.state, "reason": reason},
     )
-    events.emit("report.returned", {**_payload(report), "reason": reason})
+    _emit(report, RETURNED, reason=reason)
     return report
 
 
@@ -173,7 +183,7 @@ def approve_and_publish(*, report: AnnualReport, by: Staff, lock_version: int | 
     if doc.checks:
         columns = "、".join(dict.fromkeys(check.column for check in doc.checks))
         raise TransitionError(f"表三勾稽关系不成立（{columns}），请先核对列出的申请记录")
-    before = _move(report, ReportState.PUBLISHED)
+    before = _move(report, "publish")
     today = timezone.localdate()
     publication = publishing.publish_now(
         by=by,
@@ -198,7 +208,7 @@ def approve_and_publish(*, report: AnnualReport, by: Staff, lock_version: int | 
         before={"state": before},
         after={"state": report.state, "publication": publication.index_number},
     )
-    events.emit("report.published", {**_payload(report), "publication_id": publication.pk})
+    _emit(report, PUBLISHED, publication_id=publication.pk)
     return report
 
 
@@ -214,10 +224,8 @@ def _publication_fields(doc: AnnualReportData) -> dict[str, Any]:
     }
 
 
-def _payload(report: AnnualReport) -> dict[str, Any]:
-    return {
-        "id": report.pk,
-        "organisation_id": report.organisation_id,
-        "year": report.year,
-        "state": report.state,
-    }
+def _emit(report: AnnualReport, event: events.Event[ReportStep], **details: Any) -> None:
+    payload = event.payload(
+        id=report.pk, organisation_id=report.organisation_id, year=report.year, state=report.state, **details
+    )
+    events.emit(event, payload)
