@@ -6,7 +6,7 @@ from __future__ import annotations
 import ast
 import importlib
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -27,7 +27,7 @@ from yimen.cases.events import (
     SupervisionDigest,
 )
 from yimen.core import events, payloads
-from yimen.core.models import OutboxMessage, OutboxStatus
+from yimen.core.models import OutboxMessage, OutboxStatus, SmsMessage
 
 pytestmark = pytest.mark.django_db
 
@@ -205,6 +205,23 @@ def test_a_payload_is_stored_as_json_and_read_back_as_its_type() -> None:
     )
     assert isinstance(events.SMS_SEND.load(payloads.dump(queued)).queued_at, datetime)
     assert events.SMS_SEND.load(payloads.dump(queued)) == queued
+
+
+def test_messages_stored_before_the_catalogue_are_delivered_typed() -> None:
+    OutboxMessage.objects.create(
+        key="sms:case.accepted:1:2",
+        name="sms.send",
+        payload={
+            "phone": "13812345678",
+            "template": "workorder.replied",
+            "context": {"centre": "咸宁市政务服务中心", "number": "SJJ20241029001", "reply": "已整改。"},
+            "queued_at": "2024-10-29T10:00:00+08:00",
+        },
+    )
+    assert events.run_once() == (1, 0)
+    sms = SmsMessage.objects.get(key="sms:case.accepted:1:2")
+    assert sms.phone == "13812345678" and "已整改。" in sms.text
+    assert sms.created_at == datetime(2024, 10, 29, 2, tzinfo=UTC)
 
 
 def test_a_stored_message_that_does_not_match_its_type_is_retried_not_handled(settings) -> None:
