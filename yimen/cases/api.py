@@ -292,8 +292,7 @@ def deliver(request: HttpRequest, number: str, body: Delivery) -> dict[str, Any]
 
 @router.post("/{number}/withdraw", summary="登记申请人撤件", **STAFF)
 def withdraw(request: HttpRequest, number: str, body: Reasoned) -> dict[str, Any]:
-    """The service records the applicant's own act without a role check; it is taken at the window
-    (`queries.may_take`)."""
+    """The applicant's own act, recorded by the window that takes the case's applications (受理)."""
     return _act(request, number, "withdraw", services.withdraw, body)
 
 
