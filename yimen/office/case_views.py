@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase, QueryDict
@@ -353,10 +354,13 @@ def case_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     return redirect("office_cases:detail", pk=case.pk)
 
 
-@requires(CASE_VIEW)
+@login_required
 def case_file(request: HttpRequest, pk: int) -> HttpResponseBase:
-    """A material file, as an attachment, to staff who handle its case; 403 to those who only see the case
-    (监察: the materials hold copies of identity papers), and to anyone else it does not exist."""
+    """A material file, as an attachment, to staff who handle its case; 403 to roles without case work and
+    to those who only see the case (监察: the materials hold copies of identity papers); to anyone else it
+    does not exist. (Not `requires`: a FileResponse is no HttpResponse.)"""
+    if not can(request.user, CASE_VIEW):
+        return render(request, "office/forbidden.html", status=403)
     try:
         stored = queries.file_for(signed_in(request), pk)
     except ApplicationError as exc:
