@@ -133,3 +133,13 @@ def organisations_for(staff: Any, action: str = VIEW) -> set[int] | None:
         if action in ROLE_ACTIONS.get(role, ()):
             found |= subtree(org)
     return found
+
+
+def organisations_for_any(staff: Any, actions: tuple[str, ...]) -> set[int] | None:
+    """The organisations where `staff` holds any of `actions`; None means all (a superuser)."""
+    if staff.is_superuser:
+        return None
+    found: set[int] = set()
+    for action in actions:
+        found |= organisations_for(staff, action) or set()
+    return found

@@ -13,7 +13,7 @@ from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from yimen.org.models import Organisation, Staff
-from yimen.org.permissions import organisations_for
+from yimen.org.permissions import organisations_for_any
 from yimen.publishing.models import (
     CatalogueNode,
     DisclosureSettings,
@@ -35,13 +35,7 @@ STAFF_ACTIONS = ("publication.edit", "publication.review")
 
 def reach(staff: Staff) -> set[int] | None:
     """The organisations whose publications `staff` sees: where they edit or review (None: all)."""
-    found: set[int] = set()
-    for action in STAFF_ACTIONS:
-        orgs = organisations_for(staff, action)
-        if orgs is None:
-            return None
-        found |= orgs
-    return found
+    return organisations_for_any(staff, STAFF_ACTIONS)
 
 
 def publications_visible_to(staff: Staff) -> QuerySet[Publication]:
