@@ -11,7 +11,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("office/catalog/", include("yimen.office.catalog_urls")),
     path("office/supervision/", include("yimen.office.supervision_urls")),
-    path("office/cases/notices/", include("yimen.cases.notice_urls")),
+    path("office/cases/notices/", include("yimen.office.case_notice_urls")),
     path("office/cases/", include("yimen.office.case_urls")),
     path("office/workorders/", include("yimen.office.workorder_urls")),
     path("office/publishing/", include("yimen.office.publishing_urls")),

@@ -142,16 +142,21 @@ def test_a_stale_expected_version_gets_409_and_changes_nothing(client: Client, l
     assert Case.objects.get(pk=case.pk).state == CaseState.HANDLING
 
 
-def test_another_department_gets_403_and_a_stranger_401(client: Client, licence, cast) -> None:
+def test_another_department_finds_no_such_case_a_reviewer_may_not_accept_and_a_stranger_gets_401(
+    client: Client, licence, cast
+) -> None:
     case = file(licence, cast)
     assert post(client, f"/api/v1/cases/{case.number}/accept", {"expected_version": 0}).status_code == 401
     other = signed_in(client, "other")
-    refused = post(other, f"/api/v1/cases/{case.number}/accept", {"expected_version": 0})
-    assert refused.status_code == 403 and refused.json()["message"] == "您无权办理该办件"
+    hidden = post(other, f"/api/v1/cases/{case.number}/accept", {"expected_version": 0})
+    assert hidden.status_code == 404 and hidden.json()["message"] == "没有该办件编号的办件"
     withdrawn = post(
         other, f"/api/v1/cases/{case.number}/withdraw", {"expected_version": 0, "reason": "不办了"}
     )
-    assert withdrawn.status_code == 403
+    assert withdrawn.status_code == 404
+    reviewer = signed_in(Client(), "reviewer")  # sees the case, but 受理 is the window's
+    refused = post(reviewer, f"/api/v1/cases/{case.number}/accept", {"expected_version": 0})
+    assert refused.status_code == 403 and refused.json()["message"] == "您无权办理该办件"
     assert Case.objects.get(pk=case.pk).state == CaseState.SUBMITTED
 
 

@@ -1,7 +1,9 @@
 """Cases over HTTP: /api/v1/cases (网上申报, public status, staff transitions) and /api/v1/stats/cases.
 
 Handlers parse, call one service or query, and shape the answer; errors are mapped in yimen/api.py
-(ApplicationError 422, TransitionError 409, NotPermitted 403). Staff endpoints authenticate by the
+(ApplicationError 422, TransitionError 409, NotPermitted 403). A step first asks `cases.queries` whether
+the person may see the case (else 404, as for an unknown number) and take the step (else 403), and
+only then does the service look at its state and version. Staff endpoints authenticate by the
 office session (a browser sends the CSRF token in X-CSRFToken) and name the lock_version they saw, so
 a stale screen gets 409 instead of overwriting someone else's step.
 """
@@ -12,13 +14,13 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from ninja import Header, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.security import django_auth
 from pydantic import Field
 
-from yimen.cases import public_queries, services, stats
+from yimen.cases import public_queries, queries, services, stats
 from yimen.cases.intake import checked_applicant
 from yimen.cases.models import ApplicantKind, Case, Channel, DeliveryMethod, Result
 from yimen.catalog.models import ServiceItem
@@ -28,7 +30,7 @@ from yimen.core.identity import normalize
 from yimen.core.throttle import LOOKUPS, SUBMISSIONS
 from yimen.core.validation import label_fields
 from yimen.org.models import Organisation, Staff, Window
-from yimen.org.permissions import can, organisations_for
+from yimen.org.permissions import organisations_for
 
 router = Router(tags=["办件"])
 stats_router = Router(tags=["办件统计"], auth=django_auth)
@@ -220,11 +222,13 @@ def _staff(request: HttpRequest) -> Staff:
     return user
 
 
-def _case(number: str) -> Case:
-    case = Case.objects.filter(number=normalize(number)).first()
-    if case is None:
-        raise HttpError(404, f"没有办件编号为 {number} 的办件")
-    return case
+def _case(request: HttpRequest, number: str, step: str) -> Case:
+    """The case for a step, asked before anything about its state or version: one the person may not see
+    answers exactly as an unknown number (404), one they see but may not take the step on 403."""
+    try:
+        return queries.case_for(_staff(request), number, step=step)
+    except Http404:
+        raise HttpError(404, queries.NOT_FOUND) from None
 
 
 def _out(case: Case) -> dict[str, Any]:
@@ -243,56 +247,53 @@ def _out(case: Case) -> dict[str, Any]:
 STAFF: dict[str, Any] = {"auth": django_auth, "response": CaseOut}
 
 
-def _act(request: HttpRequest, number: str, service: Callable[..., Case], body: Expected) -> dict[str, Any]:
+def _act(
+    request: HttpRequest, number: str, step: str, service: Callable[..., Case], body: Expected
+) -> dict[str, Any]:
     """Run one transition service; the body's fields are named as the service's keywords."""
-    case = service(case=_case(number), by=_staff(request), **body.model_dump(mode="json"))
+    case = service(case=_case(request, number, step), by=_staff(request), **body.model_dump(mode="json"))
     return _out(case)
 
 
 @router.post("/{number}/accept", summary="受理", **STAFF)
 def accept(request: HttpRequest, number: str, body: Expected) -> dict[str, Any]:
-    return _act(request, number, services.accept, body)
+    return _act(request, number, "accept", services.accept, body)
 
 
 @router.post("/{number}/refuse", summary="不予受理（须写明理由）", **STAFF)
 def refuse(request: HttpRequest, number: str, body: Reasoned) -> dict[str, Any]:
-    return _act(request, number, services.refuse, body)
+    return _act(request, number, "refuse", services.refuse, body)
 
 
 @router.post("/{number}/supplement", summary="一次性告知补齐补正", **STAFF)
 def supplement(request: HttpRequest, number: str, body: Supplement) -> dict[str, Any]:
-    return _act(request, number, services.request_supplement, body)
+    return _act(request, number, "request_supplement", services.request_supplement, body)
 
 
 @router.post("/{number}/supplement/received", summary="补齐补正材料已收到", **STAFF)
 def supplement_received(request: HttpRequest, number: str, body: Expected) -> dict[str, Any]:
-    return _act(request, number, services.supplement_received, body)
+    return _act(request, number, "supplement_received", services.supplement_received, body)
 
 
 @router.post("/{number}/advance", summary="当前环节办理完毕，进入下一环节", **STAFF)
 def advance(request: HttpRequest, number: str, body: Advance) -> dict[str, Any]:
-    return _act(request, number, services.advance, body)
+    return _act(request, number, "advance", services.advance, body)
 
 
 @router.post("/{number}/conclude", summary="办结（出证办结须填证照编号，其他结果须写明理由）", **STAFF)
 def conclude(request: HttpRequest, number: str, body: Conclusion) -> dict[str, Any]:
-    return _act(request, number, services.conclude, body)
+    return _act(request, number, "conclude", services.conclude, body)
 
 
 @router.post("/{number}/deliver", summary="送达（邮寄须填快递单号）", **STAFF)
 def deliver(request: HttpRequest, number: str, body: Delivery) -> dict[str, Any]:
-    return _act(request, number, services.deliver, body)
+    return _act(request, number, "deliver", services.deliver, body)
 
 
 @router.post("/{number}/withdraw", summary="登记申请人撤件", **STAFF)
 def withdraw(request: HttpRequest, number: str, body: Reasoned) -> dict[str, Any]:
-    """The service records the applicant's own act without a role check; staff who record it must
-    handle the case's organisation."""
-    case, staff = _case(number), _staff(request)
-    if not (can(staff, "case.intake", case) or can(staff, "case.review", case)):
-        raise NotPermitted("您无权办理该办件")
-    case = services.withdraw(case=case, by=staff, reason=body.reason, expected_version=body.expected_version)
-    return _out(case)
+    """The applicant's own act, recorded by the window that takes the case's applications (受理)."""
+    return _act(request, number, "withdraw", services.withdraw, body)
 
 
 # --- Statistics -------------------------------------------------------------------------------------

@@ -18,7 +18,8 @@ from yimen.catalog.limits import format_limit
 from yimen.catalog.models import GUIDE_FIELDS, ItemVersion, Material, ServiceItem, Theme, VersionState
 from yimen.catalog.results import LIST_FIELDS, RankedItems, search_page
 from yimen.catalog.search_memory import Narrowing
-from yimen.org.models import Organisation, Window
+from yimen.org.models import Organisation, Staff, Window
+from yimen.org.permissions import organisations_for_any
 
 
 @dataclass(frozen=True)
@@ -325,3 +326,16 @@ def reform_summary(year: int | None = None) -> list[dict[str, Any]]:
         )
         .order_by("-year", "item__organisation__code")
     )
+
+
+# --- who sees which versions in the office ------------------------------------------------------------
+
+OFFICE_ACTIONS = ("item.edit", "item.legal_review", "item.reform_review")
+
+
+def versions_visible_to(staff: Staff, *actions: str) -> QuerySet[ItemVersion]:
+    """Item versions of the organisations where `staff` holds one of `actions` (by default any catalogue
+    role): a version's pages and the review queues; one not here does not exist for them (404)."""
+    reach = organisations_for_any(staff, actions or OFFICE_ACTIONS)
+    found = ItemVersion.objects.all()
+    return found if reach is None else found.filter(item__organisation_id__in=reach)

@@ -1,22 +1,23 @@
 """The staff's steps on one disclosure request over HTTP, added to /api/v1/disclosure-requests: each
-handler parses its body, calls one service and answers with the request as it now stands (with its
-lock_version; send it back as expected_version and a stale screen gets 409)."""
+handler asks `disclosure.queries.request_for` for the request — 404 for one the person may not see, as
+for an unknown number; 403 for a step their role does not allow — before the service looks at its state
+or version, calls that one service with its body's fields, and answers with the request as it now
+stands (with its lock_version; send it back as expected_version and a stale screen gets 409). Dates a
+step leaves out are today."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
 from typing import Any, TypeVar
 
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.utils import timezone
 from ninja import Router, Schema
 from ninja.errors import HttpError
 from ninja.security import django_auth
 from pydantic import Field
 
-from yimen.core.identity import normalize
-from yimen.disclosure import services
+from yimen.disclosure import queries, services
 from yimen.disclosure.models import (
     Appeal,
     AppealKind,
@@ -29,7 +30,6 @@ from yimen.disclosure.models import (
 )
 from yimen.disclosure.presenting import publication_by_index, staff_view
 from yimen.org.models import Staff
-from yimen.org.permissions import can
 
 steps = Router(auth=django_auth)
 Part = TypeVar("Part", Consultation, Appeal)
@@ -109,29 +109,13 @@ def staff(request: HttpRequest) -> Staff:
     return user
 
 
-def request_for(http: HttpRequest, number: str) -> DisclosureRequest:
-    """The request, for staff who handle its organisation; for anyone else it does not exist."""
-    found = DisclosureRequest.objects.select_related("organisation").filter(number=normalize(number)).first()
-    if found is None or not can(staff(http), "disclosure.handle", found):
-        raise HttpError(404, f"没有申请编号为 {number} 的申请")
-    return found
-
-
-# Dates a step may leave out: the step happened today.
-TODAY_BY_DEFAULT = ("on", "sent_on", "replied_on")
-
-
-def _act(http: HttpRequest, number: str, service: Any, body: Schema, **subject: Any) -> dict[str, Any]:
-    """Run one step's service with the body's fields as its keywords (dates left out are today) on the
-    request named by `number` — or on `subject`, a consultation or an appeal of it — and answer with the
-    request as it now stands."""
-    target = request_for(http, number)
-    values = body.model_dump()
-    for name in TODAY_BY_DEFAULT:
-        if name in values and values[name] is None:
-            values[name] = timezone.localdate()
-    service(by=staff(http), **values, **(subject or {"request": target}))
-    return _now(target)
+def request_for(http: HttpRequest, number: str, step: str = "") -> DisclosureRequest:
+    """The request, for staff who may see it and take `step` (a workflow action) on it; for anyone who may
+    not see it, it does not exist."""
+    try:
+        return queries.request_for(staff(http), number, step=step)
+    except Http404:
+        raise HttpError(404, queries.NOT_FOUND) from None
 
 
 def _part(model: type[Part], pk: int, of: DisclosureRequest, missing: str) -> Part:
@@ -144,6 +128,10 @@ def _part(model: type[Part], pk: int, of: DisclosureRequest, missing: str) -> Pa
 
 def _now(request: DisclosureRequest) -> dict[str, Any]:
     return staff_view(DisclosureRequest.objects.select_related("organisation").get(pk=request.pk))
+
+
+def _day(on: date | None) -> date:
+    return on or timezone.localdate()
 
 
 class Step(Schema):
@@ -211,70 +199,143 @@ class DecisionIn(Schema):
     decided_on: date
 
 
-def _step(name: str, path: str, summary: str, service: Callable[..., Any], schema: type[Schema]) -> None:
-    """POST /{number}/… that parses a `schema` body (the endpoint's body in OpenAPI) and runs `service` on
-    the request (`_act`); `name` is its operation id and URL name."""
-
-    def handler(request: HttpRequest, number: str, body: Schema) -> dict[str, Any]:
-        return _act(request, number, service, body)
-
-    handler.__name__ = handler.__qualname__ = name
-    handler.__annotations__["body"] = schema
-    steps.post(path, response=StaffRequest, summary=summary)(handler)
+# --- the steps, in the order a request meets them ----------------------------------------------------
 
 
-# The steps that are one service call with the body's fields, in the order a request meets them.
-_step("start", "/{number}/start", "开始办理", services.start, Step)
-_step(
-    "clarify",
-    "/{number}/clarification",
-    "一次性告知补正（条例第三十条）",
-    services.request_clarification,
-    ClarifyIn,
-)
-_step(
-    "clarification_received",
-    "/{number}/clarification/received",
-    "收到补正",
-    services.receive_clarification,
-    SupplementIn,
-)
-_step(
-    "clarification_expired",
-    "/{number}/clarification/expired",
-    "逾期未补正，不再处理",
-    services.expire_clarification,
-    Dated,
-)
-_step(
-    "consult", "/{number}/consultations", "征求第三方或其他机关意见", services.start_consultation, ConsultIn
-)
+@steps.post("/{number}/start", response=StaffRequest, summary="开始办理")
+def start(request: HttpRequest, number: str, body: Step) -> dict[str, Any]:
+    target = request_for(request, number, "start")
+    services.start(request=target, by=staff(request), expected_version=body.expected_version)
+    return _now(target)
+
+
+@steps.post("/{number}/clarification", response=StaffRequest, summary="一次性告知补正（条例第三十条）")
+def clarify(request: HttpRequest, number: str, body: ClarifyIn) -> dict[str, Any]:
+    target = request_for(request, number, "request_clarification")
+    services.request_clarification(
+        request=target,
+        by=staff(request),
+        items=body.items,
+        deadline_on=body.deadline_on,
+        on=_day(body.on),
+        expected_version=body.expected_version,
+    )
+    return _now(target)
+
+
+@steps.post("/{number}/clarification/received", response=StaffRequest, summary="收到补正")
+def clarification_received(request: HttpRequest, number: str, body: SupplementIn) -> dict[str, Any]:
+    target = request_for(request, number, "receive_clarification")
+    services.receive_clarification(
+        request=target,
+        by=staff(request),
+        content=body.content,
+        on=_day(body.on),
+        expected_version=body.expected_version,
+    )
+    return _now(target)
+
+
+@steps.post("/{number}/clarification/expired", response=StaffRequest, summary="逾期未补正，不再处理")
+def clarification_expired(request: HttpRequest, number: str, body: Dated) -> dict[str, Any]:
+    target = request_for(request, number, "expire_clarification")
+    services.expire_clarification(
+        request=target, by=staff(request), on=_day(body.on), expected_version=body.expected_version
+    )
+    return _now(target)
+
+
+@steps.post("/{number}/consultations", response=StaffRequest, summary="征求第三方或其他机关意见")
+def consult(request: HttpRequest, number: str, body: ConsultIn) -> dict[str, Any]:
+    target = request_for(request, number, "start_consultation")
+    services.start_consultation(
+        request=target,
+        by=staff(request),
+        party_kind=body.party_kind,
+        party_name=body.party_name,
+        sent_on=_day(body.sent_on),
+        expected_version=body.expected_version,
+    )
+    return _now(target)
 
 
 @steps.post("/{number}/consultations/{consultation_id}/end", response=StaffRequest, summary="意见收回")
 def consultation_end(
     request: HttpRequest, number: str, consultation_id: int, body: ConsultEndIn
 ) -> dict[str, Any]:
-    found = _part(Consultation, consultation_id, request_for(request, number), "该申请没有这次征求意见")
-    return _act(request, number, services.end_consultation, body, consultation=found)
+    target = request_for(request, number, "end_consultation")
+    services.end_consultation(
+        consultation=_part(Consultation, consultation_id, target, "该申请没有这次征求意见"),
+        by=staff(request),
+        replied_on=_day(body.replied_on),
+        opinion=body.opinion,
+        expected_version=body.expected_version,
+    )
+    return _now(target)
 
 
-_step("extend", "/{number}/extension", "延期答复（公开工作机构负责人）", services.extend, ExtendIn)
-_step(
-    "custom_deadline",
-    "/{number}/custom-deadline",
-    "确定延迟答复期限（第三十五条）",
-    services.set_custom_deadline,
-    CustomDeadlineIn,
-)
-_step("fee_notice", "/{number}/fee-notice", "发出信息处理费收费通知", services.issue_fee_notice, FeeIn)
-_step("fee_paid", "/{number}/fee-notice/paid", "已缴纳信息处理费", services.record_payment, Dated)
-_step("fee_expired", "/{number}/fee-notice/expired", "逾期未缴费，不再处理", services.expire_fee, Dated)
+@steps.post("/{number}/extension", response=StaffRequest, summary="延期答复（公开工作机构负责人）")
+def extend(request: HttpRequest, number: str, body: ExtendIn) -> dict[str, Any]:
+    target = request_for(request, number, "extend")
+    services.extend(
+        request=target,
+        by=staff(request),
+        workdays=body.workdays,
+        reason=body.reason,
+        on=_day(body.on),
+        expected_version=body.expected_version,
+    )
+    return _now(target)
+
+
+@steps.post("/{number}/custom-deadline", response=StaffRequest, summary="确定延迟答复期限（第三十五条）")
+def custom_deadline(request: HttpRequest, number: str, body: CustomDeadlineIn) -> dict[str, Any]:
+    target = request_for(request, number, "set_custom_deadline")
+    services.set_custom_deadline(
+        request=target,
+        by=staff(request),
+        due_on=body.due_on,
+        reason=body.reason,
+        expected_version=body.expected_version,
+    )
+    return _now(target)
+
+
+@steps.post("/{number}/fee-notice", response=StaffRequest, summary="发出信息处理费收费通知")
+def fee_notice(request: HttpRequest, number: str, body: FeeIn) -> dict[str, Any]:
+    target = request_for(request, number, "issue_fee_notice")
+    services.issue_fee_notice(
+        request=target,
+        by=staff(request),
+        method=body.method,
+        quantity=body.quantity,
+        on=_day(body.on),
+        expected_version=body.expected_version,
+    )
+    return _now(target)
+
+
+@steps.post("/{number}/fee-notice/paid", response=StaffRequest, summary="已缴纳信息处理费")
+def fee_paid(request: HttpRequest, number: str, body: Dated) -> dict[str, Any]:
+    target = request_for(request, number, "record_payment")
+    services.record_payment(
+        request=target, by=staff(request), on=_day(body.on), expected_version=body.expected_version
+    )
+    return _now(target)
+
+
+@steps.post("/{number}/fee-notice/expired", response=StaffRequest, summary="逾期未缴费，不再处理")
+def fee_expired(request: HttpRequest, number: str, body: Dated) -> dict[str, Any]:
+    target = request_for(request, number, "expire_fee")
+    services.expire_fee(
+        request=target, by=staff(request), on=_day(body.on), expected_version=body.expected_version
+    )
+    return _now(target)
 
 
 @steps.post("/{number}/reply", response=StaffRequest, summary="答复（生成告知书）")
 def reply(request: HttpRequest, number: str, body: ReplyIn) -> dict[str, Any]:
-    target = request_for(request, number)
+    target = request_for(request, number, "reply")
     services.reply(
         request=target,
         by=staff(request),
@@ -283,18 +344,51 @@ def reply(request: HttpRequest, number: str, body: ReplyIn) -> dict[str, Any]:
         how_to_obtain=body.how_to_obtain,
         publication=publication_by_index(body.publication),
         pages=body.pages,
-        on=body.on or timezone.localdate(),
+        on=_day(body.on),
         expected_version=body.expected_version,
     )
     return _now(target)
 
 
-_step("deliver", "/{number}/deliver", "送达", services.deliver, Dated)
-_step("close", "/{number}/close", "办结", services.close, Dated)
-_step("appeal", "/{number}/appeals", "登记行政复议或行政诉讼", services.file_appeal, AppealIn)
+@steps.post("/{number}/deliver", response=StaffRequest, summary="送达")
+def deliver(request: HttpRequest, number: str, body: Dated) -> dict[str, Any]:
+    target = request_for(request, number, "deliver")
+    services.deliver(
+        request=target, by=staff(request), on=_day(body.on), expected_version=body.expected_version
+    )
+    return _now(target)
+
+
+@steps.post("/{number}/close", response=StaffRequest, summary="办结")
+def close(request: HttpRequest, number: str, body: Dated) -> dict[str, Any]:
+    target = request_for(request, number, "close")
+    services.close(
+        request=target, by=staff(request), on=_day(body.on), expected_version=body.expected_version
+    )
+    return _now(target)
+
+
+@steps.post("/{number}/appeals", response=StaffRequest, summary="登记行政复议或行政诉讼")
+def appeal(request: HttpRequest, number: str, body: AppealIn) -> dict[str, Any]:
+    target = request_for(request, number, "file_appeal")
+    services.file_appeal(
+        request=target,
+        by=staff(request),
+        kind=body.kind,
+        filed_on=body.filed_on,
+        body=body.body,
+        reference=body.reference,
+    )
+    return _now(target)
 
 
 @steps.post("/{number}/appeals/{appeal_id}/decision", response=StaffRequest, summary="复议决定或判决结果")
 def decide(request: HttpRequest, number: str, appeal_id: int, body: DecisionIn) -> dict[str, Any]:
-    found = _part(Appeal, appeal_id, request_for(request, number), "该申请没有这项复议或诉讼")
-    return _act(request, number, services.decide_appeal, body, appeal=found)
+    target = request_for(request, number, "decide_appeal")
+    services.decide_appeal(
+        appeal=_part(Appeal, appeal_id, target, "该申请没有这项复议或诉讼"),
+        by=staff(request),
+        result=body.result,
+        decided_on=body.decided_on,
+    )
+    return _now(target)

@@ -1,5 +1,9 @@
 """Reads of disclosure requests shared by the desk, the tracking page, the API and the annual report.
 
+`visible` is the one rule for who sees a request — the office's desk and pages, the letters and every
+API read and step ask it (`request_for`) before anything about the request's state or version, so a
+request of an organisation one does not handle answers exactly as an unknown number (404).
+
 Overdue and due soon are answered by the database from the stored `due_on` (never stored themselves):
 red when an open request is past its deadline, yellow when it has at most N working days left, N being
 settings.YIMEN["DISCLOSURE_YELLOW_DAYS_LEFT"] (default: the cases' YELLOW_DAYS_LEFT).
@@ -14,13 +18,20 @@ from typing import Any
 from django.conf import settings
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
+from django.http import Http404
 
 from yimen.core import calendar
+from yimen.core.errors import NotPermitted
+from yimen.core.identity import normalize
 from yimen.disclosure.deadlines import OPEN_STATES
 from yimen.disclosure.models import DisclosureRequest, FeeNotice, RequestEvent
-from yimen.org.permissions import organisations_for
+from yimen.disclosure.workflow import NEEDS
+from yimen.org.permissions import can, organisations_for
 
 ACTION = "disclosure.handle"
+NOT_FOUND = "没有该申请编号的申请"
+# 条例第三十三条: the steps that need more than handling the request, and what the others are told.
+REFUSED = {"extend": "延期答复须经政府信息公开工作机构负责人同意（条例第三十三条）"}
 
 
 def visible(staff: Any) -> QuerySet[DisclosureRequest]:
@@ -28,6 +39,20 @@ def visible(staff: Any) -> QuerySet[DisclosureRequest]:
     found = DisclosureRequest.objects.select_related("organisation")
     reach = organisations_for(staff, ACTION)
     return found if reach is None else found.filter(organisation_id__in=reach)
+
+
+def request_for(staff: Any, key: int | str, *, step: str = "") -> DisclosureRequest:
+    """The request with primary key `key` (an int) or 申请编号 `key` (a str) if `staff` may see it, else
+    Http404 — the same for an unknown request. With `step` (a workflow action), NotPermitted (403) unless
+    their role allows it."""
+    found = visible(staff)
+    found = found.filter(pk=key) if isinstance(key, int) else found.filter(number=normalize(key))
+    request = found.first()
+    if request is None:
+        raise Http404(NOT_FOUND)
+    if step and not can(staff, NEEDS.get(step, ACTION), request):
+        raise NotPermitted(REFUSED.get(step, "您无权办理该申请"))
+    return request
 
 
 def open_requests(staff: Any) -> QuerySet[DisclosureRequest]:

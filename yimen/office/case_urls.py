@@ -13,5 +13,6 @@ urlpatterns = [
     path("reviews/<int:pk>/decide/", views.review_decide, name="review_decide"),
     path("files/<int:pk>/", views.case_file, name="file"),
     path("<int:pk>/", views.case_detail, name="detail"),
+    path("<int:pk>/reveal/", views.case_reveal, name="reveal"),
     path("<int:pk>/<slug:action>/", views.case_action, name="action"),
 ]

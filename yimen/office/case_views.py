@@ -3,28 +3,33 @@ allows, the 并联审查 queue, and the download of uploaded materials.
 
 Every change goes through `cases.services` (and `cases.uploads`); these views parse a form, call a
 service and show its refusal where it belongs: field messages (422), a wrong or stale state (409), a
-missing role (403). A case of another organisation does not exist for the person asking (404).
+missing role (403). Who sees which case is `cases.queries`: a case one may not see does not exist for
+them (404), asked before anything else; roles without case work get the office's 403 page. Those who
+see a case without handling it (监察) read its applicant masked and may unmask it, with a reason.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from yimen.cases import notices, services, transitions, uploads
-from yimen.cases.models import Case, CaseFile, CaseState, Channel, DeliveryMethod, Result, Review, ReviewState
+from yimen.cases import notices, privacy_services, queries, services, transitions, uploads
+from yimen.cases.models import Case, CaseState, Channel, DeliveryMethod, Result, Review, ReviewState
+from yimen.cases.queries import CASE_VIEW
 from yimen.catalog import queries as catalog_queries
 from yimen.catalog.models import ServiceItem
-from yimen.core.errors import ApplicationError, NotPermitted
+from yimen.core.errors import ApplicationError
+from yimen.core.identity import mask_id_number, mask_phone
 from yimen.office.case_forms import IntakeForm, ItemSearchForm, expected_version, one_per_line, optional_date
 from yimen.office.views import requires, signed_in
 from yimen.org.models import Staff
@@ -38,7 +43,7 @@ def case_links(staff: Staff) -> list[tuple[str, str]]:
     return [
         (label, reverse(name))
         for label, name, action in [
-            ("办件列表", "office_cases:list", "view"),
+            ("办件列表", "office_cases:list", CASE_VIEW),
             ("一窗受理", "office_cases:intake", "case.intake"),
             ("并联审查", "office_cases:reviews", "case.review"),
         ]
@@ -58,43 +63,15 @@ def _refused(request: HttpRequest, exc: ApplicationError, case: Case | None = No
     return _render(request, "refused.html", {"error": exc, "case": case}, status=exc.status)
 
 
-# --- who sees which cases ------------------------------------------------------------------------
-
-
-def may(staff: Staff, action: str, case: Case) -> bool:
-    """A role over the case's organisation; for intake also the 综合窗口 that took it (一窗受理)."""
-    return transitions.may_act(staff, action, case)
-
-
-def visible_cases(staff: Staff) -> QuerySet[Case]:
-    """The cases of the organisations this person may view, those their 综合窗口 took, and the 联办
-    cases their organisation reviews."""
-    organisations = organisations_for(staff, "view")
-    if organisations is None:
-        return Case.objects.all()
-    seen = Q(organisation_id__in=organisations)
-    if staff.window is not None and staff.window.is_comprehensive:
-        seen |= Q(window_id=staff.window_id)
-    reviewing = organisations_for(staff, "case.review") or set()
-    if reviewing:  # 联办: a participating organisation's reviewers read the case they review
-        seen |= Q(pk__in=Review.objects.filter(organisation_id__in=reviewing).values("case_id"))
-    return Case.objects.filter(seen)
-
-
-def _case(request: HttpRequest, pk: int) -> Case:
-    cases = visible_cases(signed_in(request)).select_related("item", "version", "organisation", "window")
-    return get_object_or_404(cases, pk=pk)
-
-
 # --- the list ------------------------------------------------------------------------------------
 
 
-@login_required
+@requires(CASE_VIEW)
 def case_list(request: HttpRequest) -> HttpResponse:
     state = request.GET.get("state", "")
     state = state if state in CaseState.values else ""
     q = request.GET.get("q", "").strip()[:50]
-    cases = visible_cases(signed_in(request)).select_related("version", "organisation", "window")
+    cases = queries.cases_visible_to(signed_in(request)).select_related("version", "organisation", "window")
     if state:
         cases = cases.filter(state=state)
     if q:
@@ -191,9 +168,7 @@ def available_actions(staff: Staff, case: Case, reviews: list[Review]) -> set[st
             continue
         if (action == "advance" and not _has_next_step(case)) or (action == "conclude" and waiting):
             continue
-        needed = transitions.ACTION_PERMISSIONS.get(action, "case.intake")  # 撤件 is taken at the window
-        on_the_spot = action == "conclude" and case.version.is_immediate and may(staff, "case.intake", case)
-        if may(staff, needed, case) or on_the_spot:
+        if queries.may_take(staff, action, case):
             found.add(action)
     return found
 
@@ -202,17 +177,42 @@ def _decidable(staff: Staff, reviews: list[Review]) -> set[int]:
     return {r.pk for r in reviews if r.state == ReviewState.PENDING and can(staff, "case.review", r)}
 
 
+@dataclass(frozen=True)
+class ApplicantShown:
+    """The applicant's personal data as this page shows it: in full to those who handle the case (or
+    for the one page a reason was given for), else masked."""
+
+    id_number: str
+    phone: str
+    address: str
+    masked: bool
+
+
+def shown_applicant(case: Case, *, full: bool) -> ApplicantShown:
+    if full:
+        return ApplicantShown(case.id_number, case.phone, case.address, masked=False)
+    hidden = "（已隐藏）" if case.address else ""
+    return ApplicantShown(mask_id_number(case.id_number), mask_phone(case.phone), hidden, masked=True)
+
+
 def _detail(
     request: HttpRequest,
     case: Case,
     *,
     failure: ApplicationError | None = None,
     status: int = 200,
+    revealed: bool = False,
+    reveal_error: ApplicationError | None = None,
 ) -> HttpResponse:
     staff = signed_in(request)
+    handles = queries.handles(staff, case)
     reviews = list(case.reviews.select_related("organisation", "by").order_by("organisation__code"))
     context = {
         "case": case,
+        "applicant": shown_applicant(case, full=handles or revealed),
+        "revealed": revealed and not handles,
+        "reveal_error": reveal_error,
+        "may_download": handles,
         "guide_url": reverse("catalog:item_version", args=[case.item.impl_code, case.version.number]),
         "events": case.events.select_related("by"),
         "files": case.files.all(),
@@ -228,9 +228,24 @@ def _detail(
     return _render(request, "detail.html", context, status=status)
 
 
-@login_required
+@requires(CASE_VIEW)
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return _detail(request, _case(request, pk))
+    return _detail(request, queries.case_for(signed_in(request), pk))
+
+
+@require_POST
+@requires(CASE_VIEW)
+def case_reveal(request: HttpRequest, pk: int) -> HttpResponse:
+    """查看敏感信息: the applicant in full on this one page, once the reason is recorded in the audit log."""
+    case = queries.case_for(signed_in(request), pk)
+    reason = request.POST.get("reason", "")
+    try:
+        privacy_services.reveal_applicant(case=case, by=signed_in(request), reason=reason)
+    except ApplicationError as exc:
+        if exc.status != 422:
+            return _refused(request, exc, case)
+        return _detail(request, case, reveal_error=exc, status=422)
+    return _detail(request, case, revealed=True)
 
 
 Performer = Callable[[Case, Staff, QueryDict, int], str]
@@ -301,8 +316,6 @@ def _deliver(case: Case, by: Staff, post: QueryDict, version: int) -> str:
 
 
 def _withdraw(case: Case, by: Staff, post: QueryDict, version: int) -> str:
-    if not may(by, "case.intake", case):
-        raise NotPermitted("只有受理窗口可以代申请人撤件")
     services.withdraw(case=case, by=by, reason=post.get("reason", ""), expected_version=version)
     return "已代申请人撤件。"
 
@@ -322,12 +335,15 @@ PERFORMERS: dict[str, Performer] = {
 
 
 @require_POST
-@login_required
+@requires(CASE_VIEW)
 def case_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    case = _case(request, pk)
     perform = PERFORMERS.get(action)
     if perform is None:
         raise Http404("没有这项操作")
+    try:
+        case = queries.case_for(signed_in(request), pk, step=action)
+    except ApplicationError as exc:
+        return _refused(request, exc)
     try:
         message = perform(case, signed_in(request), request.POST, expected_version(request.POST))
     except ApplicationError as exc:
@@ -339,9 +355,16 @@ def case_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 
 
 @login_required
-def case_file(request: HttpRequest, pk: int) -> FileResponse:
-    """A material file, as an attachment, to staff who may see its case; to anyone else it does not exist."""
-    stored = get_object_or_404(CaseFile, pk=pk, case__in=visible_cases(signed_in(request)))
+def case_file(request: HttpRequest, pk: int) -> HttpResponseBase:
+    """A material file, as an attachment, to staff who handle its case; 403 to roles without case work and
+    to those who only see the case (监察: the materials hold copies of identity papers); to anyone else it
+    does not exist. (Not `requires`: a FileResponse is no HttpResponse.)"""
+    if not can(request.user, CASE_VIEW):
+        return render(request, "office/forbidden.html", status=403)
+    try:
+        stored = queries.file_for(signed_in(request), pk)
+    except ApplicationError as exc:
+        return _refused(request, exc)
     try:
         handle = stored.file.open("rb")
     except FileNotFoundError:
@@ -391,7 +414,7 @@ def review_decide(request: HttpRequest, pk: int) -> HttpResponse:
         if exc.status != 422:
             return _refused(request, exc, review.case)
         if from_case:
-            return _detail(request, _case(request, review.case_id), failure=exc, status=422)
+            return _detail(request, queries.case_for(staff, review.case_id), failure=exc, status=422)
         return _queue(request, failure=exc, status=422)
     verdict = "同意" if approve else "不同意"
     messages.success(request, f"已对办件 {review.case.number} 作出审查结论：{verdict}。")

@@ -27,7 +27,6 @@ from yimen.office.views import requires, signed_in
 from yimen.org.models import Organisation, Staff, Window
 from yimen.org.permissions import can, organisations_for
 
-CATALOG_ACTIONS = ("item.edit", "item.legal_review", "item.reform_review")
 STATE_FILTERS = [*VersionState.choices, ("retired", "已废止")]
 OPEN_STATES = [VersionState.DRAFT, VersionState.LEGAL_REVIEW, VersionState.REFORM_REVIEW]
 
@@ -63,11 +62,11 @@ def _in(items: QuerySet[Any], field: str, organisations: set[int] | None) -> Que
 
 def _version(request: HttpRequest, pk: int, *actions: str) -> ItemVersion:
     """The version, if the signed-in person holds one of `actions` over its organisation; else 404."""
-    version = get_object_or_404(
-        ItemVersion.objects.select_related("item__organisation", "item__current", "created_by"), pk=pk
+    visible = queries.versions_visible_to(signed_in(request), *actions)
+    version = (
+        visible.select_related("item__organisation", "item__current", "created_by").filter(pk=pk).first()
     )
-    staff = signed_in(request)
-    if not any(can(staff, action, version) for action in actions or CATALOG_ACTIONS):
+    if version is None:
         raise Http404("没有这个事项版本")
     return version
 
@@ -326,8 +325,8 @@ def version_diff(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _queue(request: HttpRequest, state: str, action: str, title: str) -> HttpResponse:
-    waiting = ItemVersion.objects.filter(state=state).select_related("item__organisation", "created_by")
-    waiting = _in(waiting, "item__organisation_id", organisations_for(signed_in(request), action))
+    waiting = queries.versions_visible_to(signed_in(request), action).filter(state=state)
+    waiting = waiting.select_related("item__organisation", "created_by")
     page = Paginator(waiting.order_by("submitted_at", "pk"), 50).get_page(request.GET.get("page"))
     return _render(request, "queue.html", {"page": page, "title": title, "state": state})
 

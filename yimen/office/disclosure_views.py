@@ -4,7 +4,8 @@ its state allows.
 
 Every change goes through `disclosure.services`; a form's problems come back next to its fields (422),
 a step the request's state or a newer version of it does not allow is refused (409), a missing role
-(403). A request of an organisation one does not handle does not exist for them (404).
+(403). Who sees which request is `disclosure.queries`: one of an organisation one does not handle does
+not exist for them (404), asked before the role a step needs and before its state.
 """
 
 from __future__ import annotations
@@ -136,10 +137,6 @@ def intake(request: HttpRequest) -> HttpResponse:
 
 
 # --- one request -----------------------------------------------------------------------------------
-
-
-def _visible(request: HttpRequest, pk: int) -> DisclosureRequest:
-    return get_object_or_404(queries.visible(signed_in(request)), pk=pk)
 
 
 Perform = Callable[[DisclosureRequest, Staff, dict[str, Any], int], str]
@@ -342,16 +339,19 @@ def _detail(
 
 @requires(ACTION)
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return _detail(request, _visible(request, pk))
+    return _detail(request, queries.request_for(signed_in(request), pk))
 
 
 @require_POST
 @requires(ACTION)
 def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    r = _visible(request, pk)
     step = STEPS.get(action)
     if step is None:
         raise Http404("没有这项操作")
+    try:
+        r = queries.request_for(signed_in(request), pk, step=action)
+    except ApplicationError as exc:
+        return _render(request, "refused.html", {"error": exc}, exc.status)
     form = step.form(request.POST, prefix=action)
     try:
         version = expected_version(request.POST)
@@ -370,7 +370,7 @@ def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 
 @requires(ACTION)
 def letter(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
-    r = _visible(request, pk)
+    r = queries.request_for(signed_in(request), pk)
     if problem := letter_problem(r, fmt):
         raise Http404(problem)
     return letter_response(r, fmt)

@@ -62,17 +62,6 @@ def refused(
     return render_page(request, "refused.html", {"error": exc, "publication": publication}, status=exc.status)
 
 
-def reach(staff: Staff) -> set[int] | None:
-    """Organisations whose publications `staff` sees: where they edit or review (None: all)."""
-    found: set[int] = set()
-    for action in ACTIONS:
-        orgs = organisations_for(staff, action)
-        if orgs is None:
-            return None
-        found |= orgs
-    return found
-
-
 def disclosure_staff(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """Signed in, and an editor or a reviewer of publications somewhere; otherwise 403."""
 
@@ -91,11 +80,11 @@ def _within(items: QuerySet[Publication], organisations: set[int] | None) -> Que
 
 
 def _publication(request: HttpRequest, pk: int) -> Publication:
-    publication = get_object_or_404(
-        Publication.objects.select_related("organisation", "node", "created_by", "revision_of"), pk=pk
+    visible = queries.publications_visible_to(signed_in(request))
+    publication = (
+        visible.select_related("organisation", "node", "created_by", "revision_of").filter(pk=pk).first()
     )
-    staff = signed_in(request)
-    if not any(can(staff, action, publication) for action in ACTIONS):
+    if publication is None:
         raise Http404("没有这条信息")
     return publication
 
@@ -115,8 +104,8 @@ def publication_list(request: HttpRequest) -> HttpResponse:
     state = request.GET.get("state", "")
     state = state if state in PublicationState.values or state in LIST_FILTERS else ""
     q = request.GET.get("q", "").strip()[:50]
-    items = _within(
-        Publication.objects.select_related("organisation", "node", "revision_of"), reach(signed_in(request))
+    items = queries.publications_visible_to(signed_in(request)).select_related(
+        "organisation", "node", "revision_of"
     )
     if state in LIST_FILTERS:
         items = items.filter(LIST_FILTERS[state][1])
@@ -365,7 +354,7 @@ def due(request: HttpRequest) -> HttpResponse:
     """条例第二十六条: what waits (most urgent first), what was published late, the rate per organisation."""
     staff = signed_in(request)
     year = _year(request)
-    organisations = reach(staff)
+    organisations = queries.reach(staff)
     within = (
         Organisation.objects.all()
         if organisations is None

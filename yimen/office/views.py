@@ -84,7 +84,7 @@ def home(request: HttpRequest) -> HttpResponse:
         (label, link)
         for label, url, action in [
             ("一窗受理", "office_cases:intake", "case.intake"),
-            ("办件列表", "office_cases:list", "view"),
+            ("办件列表", "office_cases:list", "case.view"),
             ("并联审查", "office_cases:reviews", "case.review"),
             ("电子监察", "office_supervision:board", "supervision.view"),
             ("办件统计", "office_supervision:stats", "stats.view"),

@@ -15,9 +15,12 @@ from yimen.org.models import Organisation, Role, StaffRole
 VIEW = "view"
 
 # What each role may do. Later capabilities add their actions here, in one table.
+# "case.view" opens cases (cases/queries.py): those whose work is cases (受理, 审批) and 监察, who
+# reads them with the applicant's ID number, phone and address masked. The roles that keep the
+# catalogue, publish or administer the platform have no use for an applicant's data and see no case.
 ROLE_ACTIONS: dict[str, frozenset[str]] = {
-    Role.CLERK: frozenset({VIEW, "case.intake"}),
-    Role.REVIEWER: frozenset({VIEW, "case.review", "workorder.handle", "stats.view"}),
+    Role.CLERK: frozenset({VIEW, "case.view", "case.intake"}),
+    Role.REVIEWER: frozenset({VIEW, "case.view", "case.review", "workorder.handle", "stats.view"}),
     Role.OFFICER: frozenset({VIEW, "publication.edit", "disclosure.handle", "report.edit"}),
     # 政府信息公开工作机构负责人: reviews publications and reports, approves extensions (条例第三十三条).
     Role.DISCLOSURE_HEAD: frozenset(
@@ -30,7 +33,9 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
             "report.review",
         }
     ),
-    Role.SUPERVISOR: frozenset({VIEW, "supervision.view", "audit.view", "stats.view", "workorder.handle"}),
+    Role.SUPERVISOR: frozenset(
+        {VIEW, "case.view", "supervision.view", "audit.view", "stats.view", "workorder.handle"}
+    ),
     Role.ADMIN: frozenset(
         {VIEW, "org.manage", "calendar.manage", "audit.view", "item.edit", "supervision.view", "stats.view"}
     ),
@@ -127,4 +132,14 @@ def organisations_for(staff: Any, action: str = VIEW) -> set[int] | None:
     for role, org in _grants(staff):
         if action in ROLE_ACTIONS.get(role, ()):
             found |= subtree(org)
+    return found
+
+
+def organisations_for_any(staff: Any, actions: tuple[str, ...]) -> set[int] | None:
+    """The organisations where `staff` holds any of `actions`; None means all (a superuser)."""
+    if staff.is_superuser:
+        return None
+    found: set[int] = set()
+    for action in actions:
+        found |= organisations_for(staff, action) or set()
     return found

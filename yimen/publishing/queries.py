@@ -12,7 +12,8 @@ from django.db.models import Case, Count, DateField, F, Q, QuerySet, When
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
-from yimen.org.models import Organisation
+from yimen.org.models import Organisation, Staff
+from yimen.org.permissions import organisations_for_any
 from yimen.publishing.models import (
     CatalogueNode,
     DisclosureSettings,
@@ -26,6 +27,22 @@ ISSUED = "本年制发件数"
 REPEALED = "本年废止件数"
 IN_FORCE = "现行有效件数"
 COUNTED_KINDS = {"规章": Kind.REGULATION, "行政规范性文件": Kind.NORMATIVE}
+STAFF_ACTIONS = ("publication.edit", "publication.review")
+
+
+# --- who sees which publications in the office ----------------------------------------------------
+
+
+def reach(staff: Staff) -> set[int] | None:
+    """The organisations whose publications `staff` sees: where they edit or review (None: all)."""
+    return organisations_for_any(staff, STAFF_ACTIONS)
+
+
+def publications_visible_to(staff: Staff) -> QuerySet[Publication]:
+    """The office's list, a publication's page and its attachments: one not here does not exist (404)."""
+    organisations = reach(staff)
+    found = Publication.objects.all()
+    return found if organisations is None else found.filter(organisation_id__in=organisations)
 
 
 def public_publications() -> QuerySet[Publication]:

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from yimen.cases import notice_views as views
+from yimen.office import case_notice_views as views
 
 app_name = "case_notices"
 urlpatterns = [

@@ -1,31 +1,31 @@
-"""Downloads of a case's notices for the office: staff who may see the case get the PDF or the DOCX;
-anyone else gets 404, so a case number reveals nothing."""
+"""Downloads of a case's notices for the office: whoever may see the case (`cases.queries`) gets the PDF
+or the DOCX — a 联办 reviewer too, for the case they review; anyone else gets 404, as for an unknown
+number, so a case number reveals nothing. Roles without case work get the office's 403 page."""
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 
 from yimen.cases import notices
-from yimen.cases.models import Case
+from yimen.cases.queries import CASE_VIEW, case_for
 from yimen.core import documents
 from yimen.core.downloads import file_response
 from yimen.core.errors import ApplicationError
-from yimen.org.permissions import can
+from yimen.office.views import requires, signed_in
 
 RENDERERS = {"pdf": notices.notice_pdf, "docx": notices.notice_docx}
 
 
-@login_required
+@requires(CASE_VIEW)
 def download(request: HttpRequest, number: str, kind: str, fmt: str) -> HttpResponse:
-    case = get_object_or_404(Case, number=number)
-    if kind not in notices.KINDS or not can(request.user, "view", case):
-        raise Http404("没有这个办件")
+    case = case_for(signed_in(request), number)
+    if kind not in notices.KINDS:
+        raise Http404("没有这种通知书")
     try:
         document = RENDERERS[fmt](case, kind, base_url=request.build_absolute_uri("/"))
     except ApplicationError as exc:
-        return render(request, "cases/notices/unavailable.html", {"error": exc}, status=exc.status)
+        return render(request, "office/cases/notice_unavailable.html", {"error": exc}, status=exc.status)
     title = notices.KINDS[kind].title
     return file_response(
         document,
