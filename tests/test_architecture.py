@@ -1,4 +1,5 @@
-"""The import graph of yimen/: every arrow points down.
+"""The import graph of yimen/: every arrow points down; and the domain apps name none of the web layer's
+routes.
 
 core imports no other app; the domain apps import only those below them (core → org → catalog → cases →
 publishing → disclosure → reports); no domain app imports the web layer (portal, office) or the project's
@@ -11,11 +12,13 @@ imports inside functions count as much as those at the top, and so do modules na
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import yimen
+from yimen.core import pages
 
 ROOT = Path(yimen.__file__).resolve().parent
 # Lowest first: an app may import the apps before it, never one after it.
@@ -162,6 +165,74 @@ def test_every_allowed_exception_still_exists() -> None:
     assert set(ALLOWED) <= present
 
 
+# --- routes: the web layer passes links in, or registers the pages domain code names (core.pages) -------
+
+
+def web_routes(root: Path) -> set[str]:
+    """The portal's and the office's URL names ("namespace:name"), read from their url modules."""
+    found = set()
+    for path in [*root.glob("portal/*.py"), *root.glob("office/*.py")]:
+        module = ast.parse(path.read_text(encoding="utf-8"))
+        namespace = next(
+            (
+                str(node.value.value)
+                for node in module.body
+                if isinstance(node, ast.Assign)
+                and any(isinstance(t, ast.Name) and t.id == "app_name" for t in node.targets)
+                and isinstance(node.value, ast.Constant)
+            ),
+            None,
+        )
+        for node in ast.walk(module):
+            is_name = isinstance(node, ast.keyword) and node.arg == "name"
+            if namespace and is_name and isinstance(node.value, ast.Constant):
+                found.add(f"{namespace}:{node.value.value}")
+    return found
+
+
+def named_routes(root: Path) -> list[str]:
+    """Every web route a domain app names: a "namespace:name" string in its code, a {% url %} in its
+    templates."""
+    routes = web_routes(root)
+    namespaces = "|".join(sorted({route.split(":")[0] for route in routes}))
+    in_template = re.compile(rf"{{%\s*url\s+['\"](?:{namespaces}):[\w-]+['\"]")
+    found = []
+    for app in DOMAIN:
+        for path in sorted((root / app).rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.Constant) and node.value in routes:
+                    found.append(f"{module_of(path, root)}, line {node.lineno}: {node.value}")
+        for path in sorted((root / app).glob("templates/**/*")):
+            if path.is_file():
+                for match in in_template.finditer(path.read_text(encoding="utf-8")):
+                    found.append(f"{path.relative_to(root)}: {match.group(0)}")
+    return found
+
+
+def test_no_domain_app_names_a_route_of_the_portal_or_the_office() -> None:
+    found = named_routes(ROOT)
+    for line in found:
+        print(line)
+    assert not found, "routes of the web layer named by a domain app:\n" + "\n".join(found)
+
+
+def test_every_page_domain_code_links_to_is_registered() -> None:
+    asked = set()
+    for path in ROOT.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "path"
+                and isinstance(node.func.value, ast.Name)
+                and node.func.value.id == "pages"
+                and node.args
+                and isinstance(node.args[0], ast.Constant)
+            ):
+                asked.add(node.args[0].value)
+    assert asked and asked <= set(pages.registered())
+
+
 # --- the checker itself, on a small tree of its own ---------------------------------------------------
 
 
@@ -202,4 +273,20 @@ def test_the_checker_names_each_arrow_against_the_layering(tmp_path: Path) -> No
         "yimen.org.queries → yimen.catalog.search, line 1: a lower app imports a higher one",
         "yimen.reports.loader → yimen.demo.org, line 2: only demo imports demo",
         "yimen.reports.records → yimen.cases.links (_TOKEN), line 2: another app's private helper",
+    ]
+
+
+def test_the_checker_finds_the_web_routes_a_domain_app_names(tmp_path: Path) -> None:
+    root = tree(
+        tmp_path,
+        {
+            "portal/case_urls.py": 'app_name = "cases"\nurlpatterns = [path("", lookup, name="lookup")]\n',
+            "office/urls.py": 'app_name = "office"\nurlpatterns = [path("", home, name="home")]\n',
+            "cases/links.py": 'PAGE = "cases:lookup"\nKEY = "cases:lookup-fail"\nOWN = "case_notices:pdf"\n',
+            "cases/templates/cases/x.html": "<a href=\"{% url 'office:home' %}\">返回</a>",
+        },
+    )
+    assert named_routes(root) == [
+        "yimen.cases.links, line 1: cases:lookup",
+        "cases/templates/cases/x.html: {% url 'office:home'",
     ]

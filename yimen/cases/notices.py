@@ -15,22 +15,19 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.template.loader import render_to_string
-from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from yimen.cases.deadlines import END_OF_DAY
 from yimen.cases.links import evaluation_path
 from yimen.cases.models import ApplicantKind, Case, CaseEvent, CaseState, Result
 from yimen.catalog.limits import format_limit
-from yimen.core import documents
+from yimen.core import documents, pages
 from yimen.core.documents import Block, Notice, Table, day
 from yimen.core.errors import ApplicationError, TransitionError
 from yimen.org import queries as org_queries
 from yimen.org.models import Organisation
 from yimen.org.queries import review_body
 
-# The portal's case lookup, should its page not be registered in this process (e.g. a worker).
-LOOKUP_PATH = "/cases/lookup/"
 QR_CAPTION = "扫码评价本次服务（好差评）"
 # Where a letter template puts its tables: a paragraph that is exactly one of these marks.
 FACTS_MARK, MATERIALS_MARK = "[办件信息]", "[补正材料]"
@@ -67,10 +64,7 @@ def _absolute(base_url: str, path: str) -> str:
 
 def lookup_path() -> str:
     """The portal's case lookup (办件查询), where 办件编号 and 查询码 are entered."""
-    try:
-        return reverse("cases:lookup")
-    except NoReverseMatch:
-        return LOOKUP_PATH
+    return pages.path("case.lookup")
 
 
 def _issued(case: Case, kind: str) -> tuple[datetime, CaseEvent | None]:

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.conf import settings
-from django.urls import NoReverseMatch, reverse
 
+from yimen.core import pages
 from yimen.core.documents import Notice, Table, day, layout_docx, layout_pdf
 from yimen.core.errors import ApplicationError, TransitionError
 from yimen.disclosure import letter_texts
@@ -42,11 +42,7 @@ class Draft:
 
 def tracking_url() -> str:
     """The portal's tracking page, where the number and 查询码 are entered."""
-    try:
-        path = reverse("disclosure:track")
-    except NoReverseMatch:
-        path = "/disclosure/"
-    return str(settings.YIMEN["PUBLIC_BASE_URL"]).rstrip("/") + path
+    return str(settings.YIMEN["PUBLIC_BASE_URL"]).rstrip("/") + pages.path("request.tracking")
 
 
 def _opening(request: DisclosureRequest) -> str:
