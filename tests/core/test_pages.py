@@ -14,5 +14,5 @@ def test_a_registered_page_gives_the_portals_path() -> None:
 
 
 def test_a_page_nobody_registered_is_an_error_naming_it() -> None:
-    with pytest.raises(LookupError, match="no page registered as 'case.unknown'"):
+    with pytest.raises(LookupError, match=r"no page registered as 'case\.unknown'"):
         pages.path("case.unknown")
