@@ -152,11 +152,15 @@ def offending(root: Path) -> list[str]:
     return found
 
 
-def test_every_arrow_of_the_import_graph_points_down() -> None:
-    found = offending(ROOT)
+def none_of(found: list[str], what: str) -> None:
+    """Fails naming every one found, each also printed on its own line."""
     for line in found:
         print(line)
-    assert not found, "arrows against the layering:\n" + "\n".join(found)
+    assert not found, f"{what}:\n" + "\n".join(found)
+
+
+def test_every_arrow_of_the_import_graph_points_down() -> None:
+    none_of(offending(ROOT), "arrows against the layering")
 
 
 def test_every_allowed_exception_still_exists() -> None:
@@ -210,10 +214,7 @@ def named_routes(root: Path) -> list[str]:
 
 
 def test_no_domain_app_names_a_route_of_the_portal_or_the_office() -> None:
-    found = named_routes(ROOT)
-    for line in found:
-        print(line)
-    assert not found, "routes of the web layer named by a domain app:\n" + "\n".join(found)
+    none_of(named_routes(ROOT), "routes of the web layer named by a domain app")
 
 
 def test_every_page_domain_code_links_to_is_registered() -> None:

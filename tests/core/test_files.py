@@ -3,22 +3,13 @@
 from __future__ import annotations
 
 import io
-import zipfile
 
 import pytest
 from django.test import override_settings
 
+from tests.cases.test_uploads import DOCX, JPEG, OFD, PDF, PNG, XLSX
 from yimen.core import files
 from yimen.core.errors import ApplicationError
-
-
-def _zip(*entries: str) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for entry in entries:
-            archive.writestr(entry, "<xml/>")
-    return buffer.getvalue()
-
 
 EVERY_KIND = (files.PDF, files.JPEG, files.PNG, files.DOCX, files.XLSX, files.OFD)
 
@@ -26,12 +17,12 @@ EVERY_KIND = (files.PDF, files.JPEG, files.PNG, files.DOCX, files.XLSX, files.OF
 @pytest.mark.parametrize(
     ("content", "kind"),
     [
-        (b"%PDF-1.7\n%%EOF\n", files.PDF),
-        (b"\xff\xd8\xff\xe0\x00\x10JFIF", files.JPEG),
-        (b"\x89PNG\r\n\x1a\n\x00\x00", files.PNG),
-        (_zip("[Content_Types].xml", "word/document.xml"), files.DOCX),
-        (_zip("[Content_Types].xml", "xl/workbook.xml"), files.XLSX),
-        (_zip("OFD.xml", "Doc_0/Document.xml"), files.OFD),
+        (PDF, files.PDF),
+        (JPEG, files.JPEG),
+        (PNG, files.PNG),
+        (DOCX, files.DOCX),
+        (XLSX, files.XLSX),
+        (OFD, files.OFD),
     ],
 )
 def test_each_kind_is_known_by_its_content(content: bytes, kind: files.Kind) -> None:
@@ -39,14 +30,13 @@ def test_each_kind_is_known_by_its_content(content: bytes, kind: files.Kind) -> 
 
 
 def test_a_kind_the_caller_does_not_accept_is_no_kind() -> None:
-    workbook = _zip("xl/workbook.xml")
-    assert files.kind_of(io.BytesIO(workbook), (files.PDF, files.DOCX, files.OFD)) is None
+    assert files.kind_of(io.BytesIO(XLSX), (files.PDF, files.DOCX, files.OFD)) is None
     assert files.kind_of(io.BytesIO(b"\x89PNG\r\n\x1a\n"), (files.PDF,)) is None
     assert files.kind_of(io.BytesIO(b"PK\x03\x04 not really a zip"), EVERY_KIND) is None
 
 
 def test_the_stream_is_left_at_its_start() -> None:
-    stream = io.BytesIO(_zip("OFD.xml"))
+    stream = io.BytesIO(OFD)
     files.kind_of(stream, EVERY_KIND)
     assert stream.tell() == 0
 
