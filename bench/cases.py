@@ -20,7 +20,7 @@ already holds cases (generation is then not measured; the figures are brought up
     and at province scale (bench/cases_province.py: a synthetic month of 11 million cases, and a year
     of daily figures at that rate). The statistics from the figures must equal counting every case
     (checked for every breakdown; a difference exits 2 without writing RESULTS.md).
-(d) generating the city year (yimen.cases.demo.load(scale="city")). Target ≤ 180 s.
+(d) generating the city year (yimen.demo.cases.load(scale="city")). Target ≤ 180 s.
 Queries that miss their target get EXPLAIN (ANALYZE, BUFFERS) in RESULTS.md.
 """
 
@@ -133,7 +133,7 @@ def summarise(*, rebuild: bool) -> tuple[float, Any]:
 def generate(scale: str) -> tuple[float, str]:
     from django.db import connection
 
-    from yimen.cases import demo
+    from yimen.demo import cases as demo
 
     with connection.cursor() as cursor:
         cursor.execute(

@@ -57,7 +57,8 @@ def _baseline_worker(args: tuple[str, float, int]) -> Worked:
 
 def _cycle(item: Any, clerk: Any, reviewer: Any, rng: random.Random, label: str) -> None:
     """One case through submit → accept → conclude: three transitions."""
-    from yimen.cases import demo, services
+    from yimen.cases import services
+    from yimen.demo import cases as demo
 
     name, id_number = demo.invented_person(rng)
     applicant = services.Applicant(kind="person", name=name, phone="13812345678", id_number=id_number)

@@ -61,8 +61,8 @@ WHERE a.acc <= %(now)s
 
 def _tables(today: date) -> tuple[int, int, int]:
     """Temporary tables of the working days and the items on offer (即办件 first)."""
-    from yimen.cases import demo
     from yimen.core import calendar
+    from yimen.demo import cases as demo
 
     immediate, promised = demo.current_offers()
     days = [today - timedelta(days=n) for n in range(DAYS)]
@@ -90,9 +90,9 @@ def _tables(today: date) -> tuple[int, int, int]:
 
 def generate_month(count: int) -> tuple[int, float]:
     """Empty the cases and write about `count` cases over the 30 days ending now: (cases, seconds)."""
-    from yimen.cases import demo
     from yimen.cases.models import Case
     from yimen.core import calendar
+    from yimen.demo import cases as demo
 
     start = time.perf_counter()
     now = timezone.localtime()

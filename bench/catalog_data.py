@@ -120,7 +120,7 @@ def generate(count: int, rng: random.Random) -> Corpus:
 
     from yimen.catalog import services
     from yimen.catalog.models import BUSINESS_TYPES, Theme
-    from yimen.org import demo
+    from yimen.demo import org as demo
     from yimen.org.models import Organisation, Window
 
     demo.load(scale="small")  # the org demo only: the catalogue's own demo data would change the sizes

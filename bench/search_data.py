@@ -122,7 +122,7 @@ def generate(count: int, rng: random.Random) -> Corpus:
     """The org demo, each organisation's catalogue, then `count` publications written as rows."""
     from django.db import connection
 
-    from yimen.org import demo
+    from yimen.demo import org as demo
     from yimen.publishing.models import Publication
 
     demo.load(scale="small")

@@ -107,6 +107,7 @@ INSTALLED_APPS = [
     "yimen.reports",
     "yimen.portal",
     "yimen.office",
+    "yimen.demo",
 ]
 
 MIDDLEWARE = [

@@ -19,7 +19,7 @@ from tests.publishing.conftest import normative
 from tests.publishing.test_attachments import docx_file
 from yimen.core import text
 from yimen.portal import publishing_search_views
-from yimen.publishing import search, search_plan, search_words, services
+from yimen.publishing import search, search_plan, services
 from yimen.publishing import search_query as sq
 from yimen.publishing.models import Kind, Publication, PublicationState
 
@@ -108,7 +108,7 @@ def test_document_numbers_have_one_spelling() -> None:
 )
 def test_clause_by_clause_segmentation_is_the_same_as_whole(chars: list[str]) -> None:
     value = "".join(chars)
-    with patch.dict(search_words._other_names, clear=True):  # names only add words: compare without
+    with patch.dict(text.aliases, clear=True):  # names only add words: compare without
         assert search.index_terms(value) == text.index_terms(value)
 
 
@@ -133,7 +133,7 @@ def test_clause_by_clause_segmentation_on_a_long_document() -> None:
         "；",
     ]
     value = "".join(rng.choice(words) for _ in range(2000))
-    with patch.dict(search_words._other_names, clear=True):
+    with patch.dict(text.aliases, clear=True):
         assert search.index_terms(value) == text.index_terms(value)
 
 

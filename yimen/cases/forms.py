@@ -19,9 +19,7 @@ from yimen.catalog.models import ItemVersion, Material
 from yimen.core.errors import ApplicationError
 
 # A hint for the browser's file picker only: the content decides (cases.uploads.detect).
-ACCEPT = ",".join(
-    [*(f".{kind.extension}" for _, kind in [*uploads.SIGNATURES, *uploads.ZIP_ENTRIES]), ".jpeg"]
-)
+ACCEPT = ",".join([*(f".{kind.extension}" for kind in uploads.ACCEPTED), ".jpeg"])
 MATERIAL_PREFIX = "material_"
 
 

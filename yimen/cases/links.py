@@ -6,9 +6,10 @@ import functools
 
 from django.conf import settings
 from django.core import signing
-from django.urls import get_urlconf, reverse
+from django.urls import get_urlconf
 
 from yimen.cases.models import Case
+from yimen.core import pages
 
 _SALT = "yimen.cases.evaluate"
 
@@ -32,11 +33,11 @@ _TOKEN = "--token--"
 @functools.cache
 def _evaluation_path_around(urlconf: str) -> tuple[str, str]:
     """The page's path before and after the token: resolved once, not for every SMS."""
-    before, _, after = reverse("evaluate:case", args=[_TOKEN]).partition(_TOKEN)
+    before, _, after = pages.path("case.evaluation", _TOKEN).partition(_TOKEN)
     return before, after
 
 
 def evaluation_path(case: Case) -> str:
-    """The portal path of the case's 好差评 page (served by the evaluation views)."""
+    """The portal path of the case's 好差评 page (registered by the portal as "case.evaluation")."""
     before, after = _evaluation_path_around(str(get_urlconf() or settings.ROOT_URLCONF))
     return f"{before}{evaluation_token(case)}{after}"

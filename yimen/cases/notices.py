@@ -1,45 +1,33 @@
 """The notices a case gives its applicant: 受理通知书, 不予受理通知书, 补正材料通知书 (一次性告知书), 办结通知书.
 
 行政许可法 第三十二条: acceptance or refusal is given in writing, sealed and dated, and what is missing is told
-once, in full. One `Notice` holds what a letter says; its wording lives in the templates
-cases/notices/<kind>.txt, so an office can reword a letter without touching code. It is printed as PDF
-(WeasyPrint, Noto CJK, never the network) and as DOCX for offices that edit before sealing. The 办结
-notice carries a QR code to the case's 好差评 page.
+once, in full. One `Notice` (core/documents.py) holds what a letter says; its wording lives in the
+templates cases/notices/<kind>.txt, so an office can reword a letter without touching code. It is printed
+by core's letter layout as PDF (WeasyPrint, Noto CJK, never the network) and as DOCX for offices that edit
+before sealing. The 办结 notice carries a QR code to the case's 好差评 page.
 """
 
 from __future__ import annotations
 
-import io
 import re
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from pathlib import Path
-from typing import Any
 
 from django.template.loader import render_to_string
-from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
-from docx.document import Document as DocxDocument
-from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.shared import Mm
 
 from yimen.cases.deadlines import END_OF_DAY
 from yimen.cases.links import evaluation_path
 from yimen.cases.models import ApplicantKind, Case, CaseEvent, CaseState, Result
 from yimen.catalog.limits import format_limit
-from yimen.core import documents
-from yimen.core.documents import day
+from yimen.core import documents, pages
+from yimen.core.documents import Block, Notice, Table, day
 from yimen.core.errors import ApplicationError, TransitionError
 from yimen.org import queries as org_queries
 from yimen.org.models import Organisation
 from yimen.org.queries import review_body
 
-STYLESHEET = Path(__file__).resolve().parent / "static" / "cases" / "notice.css"
-LAYOUT = "cases/notices/notice.html"
-# The portal's case lookup, should its page not be registered in this process (e.g. a worker).
-LOOKUP_PATH = "/cases/lookup/"
 QR_CAPTION = "扫码评价本次服务（好差评）"
 # Where a letter template puts its tables: a paragraph that is exactly one of these marks.
 FACTS_MARK, MATERIALS_MARK = "[办件信息]", "[补正材料]"
@@ -60,31 +48,6 @@ KINDS: dict[str, Kind] = {
 }
 
 
-@dataclass(frozen=True)
-class Table:
-    name: str  # "facts" (label, value) or "materials" (序号, 材料)
-    header: tuple[str, ...]
-    rows: tuple[tuple[str, ...], ...]
-
-
-Block = str | Table
-
-
-@dataclass(frozen=True)
-class Notice:
-    kind: str
-    title: str
-    subtitle: str
-    doc_number: str
-    addressee: str
-    blocks: tuple[Block, ...]
-    issuer: str
-    dated: str
-    footer: tuple[str, ...]
-    qr_url: str
-    qr_caption: str
-
-
 def moment(at: datetime | None) -> str:
     """A time on a letter; a deadline at the end of a day is that day (it is due by the day's end)."""
     if at is None:
@@ -101,10 +64,7 @@ def _absolute(base_url: str, path: str) -> str:
 
 def lookup_path() -> str:
     """The portal's case lookup (办件查询), where 办件编号 and 查询码 are entered."""
-    try:
-        return reverse("cases:lookup")
-    except NoReverseMatch:
-        return LOOKUP_PATH
+    return pages.path("case.lookup")
 
 
 def _issued(case: Case, kind: str) -> tuple[datetime, CaseEvent | None]:
@@ -269,80 +229,19 @@ def available(case: Case) -> list[str]:
     return kinds
 
 
-# --- PDF -----------------------------------------------------------------------------------------------
-
-
-def layout_html(found: Notice) -> str:
-    """Any letter laid out as a `Notice` (other apps' letters too) as the print layout its PDF is made from."""
-    qr = documents.qr_data_uri(found.qr_url) if found.qr_url else ""
-    return render_to_string(LAYOUT, {"n": found, "qr": qr})
-
-
-def layout_pdf(found: Notice) -> bytes:
-    """Any letter laid out as a `Notice` as an A4 PDF in Noto Serif CJK, nothing fetched from the network."""
-    return documents.html_pdf(layout_html(found), stylesheet=STYLESHEET)
+# --- PDF and DOCX: core's letter layout ---------------------------------------------------------------
 
 
 def notice_html(case: Case, kind: str, *, base_url: str) -> str:
     """The print layout the PDF is made from."""
-    return layout_html(notice(case, kind, base_url=base_url))
+    return documents.layout_html(notice(case, kind, base_url=base_url))
 
 
 def notice_pdf(case: Case, kind: str, *, base_url: str) -> bytes:
     """The notice as an A4 PDF in Noto Serif CJK; the stylesheet is read from disk, nothing is fetched."""
-    return layout_pdf(notice(case, kind, base_url=base_url))
-
-
-# --- DOCX ----------------------------------------------------------------------------------------------
-
-
-def _docx_table(doc: DocxDocument, table: Table) -> None:
-    """A table in the Normal style (the small one), so its many cells need no style of their own."""
-    rows = ([table.header] if table.header else []) + list(table.rows)
-    columns = max(len(row) for row in rows)
-    grid = doc.add_table(rows=len(rows), cols=columns, style="Table Grid")
-    grid.alignment = WD_TABLE_ALIGNMENT.CENTER
-    for row, values in zip(grid.rows, rows, strict=True):
-        cells = row.cells
-        if len(values) < columns:  # a long fact: its value spans the rest of the row
-            cells = [cells[0], cells[1].merge(cells[-1])]
-        for cell, value in zip(cells, values, strict=True):
-            cell.text = value
-    if table.name == "materials":
-        for cell in grid.columns[0].cells:
-            cell.width = Mm(15)
+    return documents.layout_pdf(notice(case, kind, base_url=base_url))
 
 
 def notice_docx(case: Case, kind: str, *, base_url: str) -> bytes:
     """The same notice as a Word document (A4, GB/T 9704 margins), for offices that edit before sealing."""
-    return layout_docx(notice(case, kind, base_url=base_url))
-
-
-def layout_docx(found: Notice) -> bytes:
-    """Any letter laid out as a `Notice` (other apps' letters too) as a Word document (A4, GB/T 9704)."""
-    doc = documents.word_document(documents.GB_T_9704)
-    title = documents.add_style(doc, "通知书标题", documents.DOCX_TITLE_FONT, 22, bold=True)
-    body = documents.add_body_style(doc, "通知书正文", 14)
-    plain = documents.add_style(doc, "通知书署名", documents.DOCX_BODY_FONT, 14)
-
-    def line(text: str, style: Any, align: WD_ALIGN_PARAGRAPH = WD_ALIGN_PARAGRAPH.JUSTIFY) -> None:
-        doc.add_paragraph(text, style=style).alignment = align
-
-    line(found.title, title, WD_ALIGN_PARAGRAPH.CENTER)
-    if found.subtitle:
-        line(found.subtitle, plain, WD_ALIGN_PARAGRAPH.CENTER)
-    line(found.doc_number, plain, WD_ALIGN_PARAGRAPH.CENTER)
-    line(found.addressee, plain)
-    for block in found.blocks:
-        if isinstance(block, Table):
-            _docx_table(doc, block)
-        else:
-            line(block, body)
-    for text in (found.issuer, "（盖章）", found.dated):
-        line(text, plain, WD_ALIGN_PARAGRAPH.RIGHT)
-    if found.qr_url:
-        doc.add_picture(io.BytesIO(documents.qr_png(found.qr_url)), width=Mm(30))
-        doc.add_paragraph(found.qr_caption)
-    for text in found.footer:
-        doc.add_paragraph(text)
-    return documents.docx_bytes(doc, title=found.title, author=found.issuer, subject=found.doc_number)
+    return documents.layout_docx(notice(case, kind, base_url=base_url))

@@ -1,6 +1,7 @@
 """Uploaded materials: recognised by their content, stored under a random name with their hash.
 
-A file is accepted for what its bytes are (PDF, JPEG, PNG, OFD, DOCX), never for what its name says.
+A file is accepted for what its bytes are (PDF, JPEG, PNG, OFD, DOCX: core.files), never for what its
+name says.
 It goes to the default storage (a folder outside the web root, served only by a view that checks
 permissions) under a random name, with its size and SHA-256 recorded.
 
@@ -11,44 +12,25 @@ it when the block fails: a refused application leaves no file behind.
 from __future__ import annotations
 
 import hashlib
-import os
 import uuid
-import zipfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
 from yimen.cases import services, transitions
 from yimen.cases.models import Case, CaseFile
 from yimen.catalog.models import ServiceItem
-from yimen.core import audit
+from yimen.core import audit, files
 from yimen.core.errors import ApplicationError, NotPermitted, TransitionError
 from yimen.org.models import Staff, Window
 
-KINDS = "PDF、JPEG、PNG、OFD 或 DOCX"
-
-
-@dataclass(frozen=True)
-class Kind:
-    label: str
-    content_type: str
-    extension: str
-
-
-PDF = Kind("PDF", "application/pdf", "pdf")
-JPEG = Kind("JPEG", "image/jpeg", "jpg")
-PNG = Kind("PNG", "image/png", "png")
-DOCX = Kind("DOCX", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", "docx")
-OFD = Kind("OFD", "application/ofd", "ofd")
-
-# The first bytes of each format; zip-based formats are told apart by the entry they must contain.
-SIGNATURES: list[tuple[bytes, Kind]] = [(b"%PDF-", PDF), (b"\xff\xd8\xff", JPEG), (b"\x89PNG\r\n\x1a\n", PNG)]
-ZIP_ENTRIES: list[tuple[str, Kind]] = [("word/document.xml", DOCX), ("OFD.xml", OFD)]
+# What a case material may be (core.files recognises them by content).
+ACCEPTED = (files.PDF, files.JPEG, files.PNG, files.OFD, files.DOCX)
+KINDS = files.listed(ACCEPTED)
 
 
 @dataclass(frozen=True)
@@ -59,45 +41,9 @@ class Upload:
     file: UploadedFile
 
 
-def _display_name(upload: UploadedFile) -> str:
-    return os.path.basename(upload.name or "未命名文件")[:200]
-
-
-def _zip_kind(upload: UploadedFile) -> Kind | None:
-    """DOCX or OFD by the entries a reader needs; the archive's directory is read, nothing is extracted."""
-    upload.seek(0)
-    if upload.file is None:
-        return None
-    try:
-        with zipfile.ZipFile(upload.file) as archive:
-            names = set(archive.namelist())
-    except (zipfile.BadZipFile, OSError, ValueError):
-        return None
-    return next((kind for entry, kind in ZIP_ENTRIES if entry in names), None)
-
-
-def detect(upload: UploadedFile) -> Kind:
+def detect(upload: UploadedFile) -> files.Kind:
     """What the file is by its content, or a Chinese refusal naming the file and the rule."""
-    name = _display_name(upload)
-    limit: int = settings.YIMEN["UPLOAD_MAX_BYTES"]
-    size = upload.size or 0
-    if size == 0:
-        raise ApplicationError(
-            f"文件“{name}”是空文件", fields={"file": [f"文件“{name}”是空文件，请重新选择"]}
-        )
-    if size > limit:
-        message = f"文件“{name}”超过 {limit / 1024 / 1024:g} MB"
-        raise ApplicationError(message, fields={"file": [f"{message}，请压缩或拆分后上传"]})
-    upload.seek(0)
-    head = upload.read(8)
-    kind = next((kind for magic, kind in SIGNATURES if head.startswith(magic)), None)
-    if kind is None and head.startswith(b"PK\x03\x04"):
-        kind = _zip_kind(upload)
-    upload.seek(0)
-    if kind is None:
-        message = f"文件“{name}”不是有效的 {KINDS} 文件（按内容识别）"
-        raise ApplicationError(message, fields={"file": [message]})
-    return kind
+    return files.recognise(upload, name=files.display_name(upload), size=upload.size or 0, accepted=ACCEPTED)
 
 
 def may_take_in(by: Staff, case: Case) -> bool:
@@ -148,7 +94,7 @@ def store_material(*, case: Case, material: str, upload: UploadedFile, by: Staff
         stored = CaseFile(
             case=case,
             material=material[:200],
-            name=_display_name(upload),
+            name=files.display_name(upload),
             content_type=kind.content_type,
             size=upload.size or 0,
             sha256=digest.hexdigest(),

@@ -6,7 +6,6 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.http import HttpRequest
-from django.urls import reverse
 from ninja import Query, Router, Schema
 from ninja.errors import HttpError
 from pydantic import Field
@@ -14,6 +13,7 @@ from pydantic import Field
 from yimen.catalog import queries
 from yimen.catalog.limits import format_limit
 from yimen.catalog.models import ItemType, ItemVersion, Level, ServiceItem
+from yimen.core import pages
 from yimen.core.validation import label_fields
 
 router = Router(tags=["事项目录"])
@@ -141,12 +141,12 @@ def _summary(item: ServiceItem, version: ItemVersion) -> dict[str, object]:
         "immediate": version.is_immediate,
         "promised": format_limit(version.promised_limit, version.promised_unit),
         "version": version.number,
-        "url": reverse("catalog:item", args=[item.impl_code]),
+        "url": pages.path("item.guide", item.impl_code),
     }
 
 
 def _file_url(file_id: int | None) -> str | None:
-    return reverse("catalog:form_file", args=[file_id]) if file_id else None
+    return pages.path("item.form_file", file_id) if file_id else None
 
 
 @router.get("", response=ItemPage, summary="事项列表（可按机构、类型、主题、层级、关键词筛选）")

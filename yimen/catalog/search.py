@@ -5,39 +5,24 @@ every change here tells to rebuild (`search_memory.bump`, in the change's transa
 
 from __future__ import annotations
 
-import time
+import re
+from collections.abc import Iterator
 from typing import Any
 
 from django.db.models import Count, Max, QuerySet
 
 from yimen.catalog.models import ItemType, ItemVersion, ServiceItem
 from yimen.core import search, text
-from yimen.org.models import Organisation
+from yimen.org.names import organisation_names
 
 INDEX = "catalog_item"
-_seen_signature: tuple[int, int | None] | None = None
-_checked_at = 0.0
-RECHECK_SECONDS = 5.0
+RECHECK_SECONDS = 5.0  # how soon another process's change to the index shows here (search_memory)
 
 
 def teach_organisation_names() -> None:
-    """Keep organisation names and short names whole, in the index and in queries alike.
-
-    The names are read again only when organisations were added (a cheap count and max id first).
-    """
-    global _seen_signature, _checked_at
-    if _seen_signature is not None and time.monotonic() - _checked_at < RECHECK_SECONDS:
-        return
-    _checked_at = time.monotonic()
-    counted = Organisation.objects.aggregate(n=Count("id"), top=Max("id"))
-    signature = (counted["n"], counted["top"])
-    if signature == _seen_signature:
-        return
-    _seen_signature = signature
-    names: set[str] = set()
-    for name, short in Organisation.objects.values_list("name", "short_name"):
-        names.update(organisation_names(name, short))
-    text.add_words(names)
+    """Keep organisation names and short names whole, in the index and in queries alike (org feeds them
+    to core.text)."""
+    text.teach(text.ORGANISATION_NAMES)
 
 
 def forget_organisations() -> None:
@@ -45,16 +30,26 @@ def forget_organisations() -> None:
     this process learned from the tables (tests start each from an empty database)."""
     from yimen.catalog import search_memory
 
-    global _seen_signature
-    _seen_signature = None
+    text.forget_taught()
     search_memory.forget()
 
 
-def organisation_names(name: str, short_name: str) -> list[str]:
-    """The names people use for an organisation: full, short, and without the city prefix."""
-    city = name.split("市", 1)[0] + "市" if "市" in name[:4] else ""
-    bare = name.removeprefix(city) if city else name
-    return [n for n in dict.fromkeys((name, short_name, bare, "市" + bare if city else "")) if n]
+def item_names_signature() -> tuple[int, int | None]:
+    """Changes when an item is published, gets a new version or goes."""
+    counted = ServiceItem.objects.filter(current__isnull=False).aggregate(
+        n=Count("id"), top=Max("current_id")
+    )
+    return counted["n"], counted["top"]
+
+
+def item_names() -> Iterator[list[str]]:
+    """The current public items' names as searched words (core.text's taught words): the name before any
+    bracket (不动产转移登记（二手房买卖）→ 不动产转移登记), if it has 4 to 16 characters."""
+    names = public_items().values_list("current__name", flat=True).distinct()
+    for name in names:
+        term = re.split(r"[（(]", name, maxsplit=1)[0].strip()
+        if 4 <= len(term) <= 16:
+            yield [term]
 
 
 def document(item: ServiceItem, version: ItemVersion) -> tuple[str, str]:

@@ -5,6 +5,10 @@ PDF: WeasyPrint in print media; the stylesheets name Noto CJK, which fontconfig 
 fonts and WeasyPrint embeds. Nothing is fetched: government intranets often have no network, and a
 document must not be able to make the server read anything but Yimen's own static files.
 DOCX: python-docx; the fonts are ones every Chinese Windows has, since offices edit before sealing.
+
+A letter (通知书, 告知书, 答复书) is a `Notice`: title, 文号, addressee, paragraphs and tables, issuer, date,
+an optional QR code; `layout_pdf` and `layout_docx` print any of them the same way (core/letter.html and
+core/letter.css), whichever app wrote its words.
 """
 
 from __future__ import annotations
@@ -18,9 +22,12 @@ from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
 import segno
+from django.template.loader import render_to_string
 from docx import Document
 from docx.document import Document as DocxDocument
 from docx.enum.style import WD_STYLE_TYPE
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 from weasyprint import CSS, HTML
@@ -38,6 +45,8 @@ DOCX_TITLE_FONT, DOCX_BODY_FONT = "宋体", "仿宋"
 QR_QUIET_ZONE = 4  # modules, ISO/IEC 18004
 # The size of the Normal style, which tables and footers use: 五号.
 DOCX_SMALL_POINTS = 10.5
+LETTER_STYLESHEET = Path(__file__).resolve().parent / "static" / "core" / "letter.css"
+LETTER_LAYOUT = "core/letter.html"
 
 
 def day(value: date | None) -> str:
@@ -158,3 +167,91 @@ def docx_bytes(doc: DocxDocument, *, title: str, author: str, subject: str = "")
     out = io.BytesIO()
     doc.save(out)
     return out.getvalue()
+
+
+# --- Letters ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str  # "facts" (label, value, label, value: a long value spans the row) or any other, printed plain
+    header: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+
+
+Block = str | Table
+
+
+@dataclass(frozen=True)
+class Notice:
+    """One letter as it is printed: paragraphs and tables between the heading and the signature."""
+
+    kind: str
+    title: str
+    subtitle: str
+    doc_number: str
+    addressee: str
+    blocks: tuple[Block, ...]
+    issuer: str
+    dated: str
+    footer: tuple[str, ...]
+    qr_url: str
+    qr_caption: str
+
+
+def layout_html(found: Notice) -> str:
+    """The print layout a letter's PDF is made from."""
+    qr = qr_data_uri(found.qr_url) if found.qr_url else ""
+    return render_to_string(LETTER_LAYOUT, {"n": found, "qr": qr})
+
+
+def layout_pdf(found: Notice) -> bytes:
+    """A letter as an A4 PDF in Noto Serif CJK, nothing fetched from the network."""
+    return html_pdf(layout_html(found), stylesheet=LETTER_STYLESHEET)
+
+
+def _docx_table(doc: DocxDocument, table: Table) -> None:
+    """A table in the Normal style (the small one), so its many cells need no style of their own."""
+    rows = ([table.header] if table.header else []) + list(table.rows)
+    columns = max(len(row) for row in rows)
+    grid = doc.add_table(rows=len(rows), cols=columns, style="Table Grid")
+    grid.alignment = WD_TABLE_ALIGNMENT.CENTER
+    for row, values in zip(grid.rows, rows, strict=True):
+        cells = row.cells
+        if len(values) < columns:  # a long fact: its value spans the rest of the row
+            cells = [cells[0], cells[1].merge(cells[-1])]
+        for cell, value in zip(cells, values, strict=True):
+            cell.text = value
+    if table.name == "materials":
+        for cell in grid.columns[0].cells:
+            cell.width = Mm(15)
+
+
+def layout_docx(found: Notice) -> bytes:
+    """A letter as a Word document (A4, GB/T 9704 margins), for offices that edit before sealing."""
+    doc = word_document(GB_T_9704)
+    title = add_style(doc, "通知书标题", DOCX_TITLE_FONT, 22, bold=True)
+    body = add_body_style(doc, "通知书正文", 14)
+    plain = add_style(doc, "通知书署名", DOCX_BODY_FONT, 14)
+
+    def line(text: str, style: Any, align: WD_ALIGN_PARAGRAPH = WD_ALIGN_PARAGRAPH.JUSTIFY) -> None:
+        doc.add_paragraph(text, style=style).alignment = align
+
+    line(found.title, title, WD_ALIGN_PARAGRAPH.CENTER)
+    if found.subtitle:
+        line(found.subtitle, plain, WD_ALIGN_PARAGRAPH.CENTER)
+    line(found.doc_number, plain, WD_ALIGN_PARAGRAPH.CENTER)
+    line(found.addressee, plain)
+    for block in found.blocks:
+        if isinstance(block, Table):
+            _docx_table(doc, block)
+        else:
+            line(block, body)
+    for text in (found.issuer, "（盖章）", found.dated):
+        line(text, plain, WD_ALIGN_PARAGRAPH.RIGHT)
+    if found.qr_url:
+        doc.add_picture(io.BytesIO(qr_png(found.qr_url)), width=Mm(30))
+        doc.add_paragraph(found.qr_caption)
+    for text in found.footer:
+        doc.add_paragraph(text)
+    return docx_bytes(doc, title=found.title, author=found.issuer, subject=found.doc_number)

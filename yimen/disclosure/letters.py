@@ -4,8 +4,7 @@ notices that tell them the clock changed — 补正告知书 (条例第三十条
 
 The reply's text is its stored body (rendered from the outcome's template when the reply was made, the
 remedies included), so a letter printed later says what was decided even if a template changes. The
-layout is the cases' notices' (cases/notices.py), the fonts and the network-free PDF rendering core's
-(core/documents.py).
+layout, the fonts and the network-free PDF rendering are core's letters' (core/documents.py).
 """
 
 from __future__ import annotations
@@ -15,10 +14,9 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.conf import settings
-from django.urls import NoReverseMatch, reverse
 
-from yimen.cases.notices import Notice, Table, layout_docx, layout_pdf
-from yimen.core.documents import day
+from yimen.core import pages
+from yimen.core.documents import Notice, Table, day, layout_docx, layout_pdf
 from yimen.core.errors import ApplicationError, TransitionError
 from yimen.disclosure import letter_texts
 from yimen.disclosure.models import DisclosureRequest, EventKind, FeeMethod, Reply
@@ -44,11 +42,7 @@ class Draft:
 
 def tracking_url() -> str:
     """The portal's tracking page, where the number and 查询码 are entered."""
-    try:
-        path = reverse("disclosure:track")
-    except NoReverseMatch:
-        path = "/disclosure/"
-    return str(settings.YIMEN["PUBLIC_BASE_URL"]).rstrip("/") + path
+    return str(settings.YIMEN["PUBLIC_BASE_URL"]).rstrip("/") + pages.path("request.tracking")
 
 
 def _opening(request: DisclosureRequest) -> str:

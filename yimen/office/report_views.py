@@ -17,17 +17,32 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from yimen.cases.models import Case
 from yimen.core.downloads import file_response
 from yimen.core.errors import ApplicationError
+from yimen.disclosure.models import DisclosureRequest
 from yimen.office.report_forms import NarrativeForm, ReturnForm, StartForm
 from yimen.office.views import requires, signed_in
 from yimen.org.permissions import can, organisations_for
+from yimen.publishing.models import Publication
 from yimen.reports import documents, queries, records, reminders, services
 from yimen.reports.document import AnnualReportData
 from yimen.reports.models import AnnualReport, ReportState
 from yimen.reports.rules import rules_by_section
 
 RECORDS_PER_PAGE = 50
+# The office page of each kind of record a report's number counts (reports.records lists them).
+RECORD_PAGES: dict[type[Any], str] = {
+    Case: "office_cases:detail",
+    DisclosureRequest: "office_disclosure:detail",
+    Publication: "office_publishing:detail",
+}
+
+
+def record_page(record: Any) -> str:
+    """The office page of one record of a list, or "" for a kind the office shows on no page of its own."""
+    route = RECORD_PAGES.get(type(record))
+    return reverse(route, args=[record.pk]) if route else ""
 
 
 def report_links(request: HttpRequest) -> list[tuple[str, str]]:
@@ -130,7 +145,10 @@ def _detail(
         "failure": failure,
         "deadline": reminders.deadline(report.organisation, report.year),
         "checks": [
-            (check, [(number, records.link_to(records.REQUEST_PAGE, pk)) for pk, number in check.requests])
+            (
+                check,
+                [(number, reverse("office_disclosure:detail", args=[pk])) for pk, number in check.requests],
+            )
             for check in doc.checks
         ],
         "formats": [fmt for fmt in documents.FORMATS if fmt != "html"],
@@ -245,7 +263,7 @@ def report_records(request: HttpRequest, pk: int) -> HttpResponse:
         "report": report,
         "found": found,
         "page": page,
-        "rows": found.rows(page),
+        "rows": found.rows(page, record_page),
         "query": query.urlencode(),
         "published": report.state == ReportState.PUBLISHED,
     }

@@ -5,3 +5,9 @@ class OrgConfig(AppConfig):
     name = "yimen.org"
     label = "org"
     verbose_name = "机构与人员"
+
+    def ready(self) -> None:
+        from yimen.core import text
+        from yimen.org import names
+
+        text.register_words(text.ORGANISATION_NAMES, signature=names.signature, names=names.taught_names)

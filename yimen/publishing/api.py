@@ -11,6 +11,7 @@ from ninja import Query, Router, Schema
 from ninja.errors import HttpError
 from pydantic import Field
 
+from yimen.core import pages
 from yimen.core.validation import label_fields
 from yimen.org.models import Organisation
 from yimen.publishing import queries
@@ -176,7 +177,7 @@ def publication_detail(request: HttpRequest, index_number: str) -> dict[str, obj
                 "content_type": a.content_type,
                 "size": a.size,
                 "sha256": a.sha256,
-                "url": request.build_absolute_uri(reverse("publishing:attachment", args=[p.pk, a.pk])),
+                "url": request.build_absolute_uri(pages.path("publication.attachment", p.pk, a.pk)),
             }
             for a in files
         ],

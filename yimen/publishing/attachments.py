@@ -1,7 +1,7 @@
 """A publication's attachments: PDF, DOCX, XLSX or OFD, recognised by content, text extracted for search.
 
-The file is accepted for what its bytes are, never for its name (the same rule as case materials,
-`cases.uploads`), stored under a random name with its size and SHA-256, and its text is read once,
+The file is accepted for what its bytes are, never for its name (`core.files`, as case materials are),
+stored under a random name with its size and SHA-256, and its text is read once,
 at upload: PDF by poppler's `pdftotext`, DOCX by python-docx, XLSX by openpyxl, OFD from its page XML.
 A file whose text cannot be read is still kept; it is found by its name and the publication's text.
 """
@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
-import os
 import shutil
 import subprocess
 import uuid
@@ -19,60 +18,21 @@ import zipfile
 from collections.abc import Iterable, Sequence
 from xml.etree import ElementTree
 
-from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.http import HttpResponse
 
-from yimen.cases.uploads import DOCX, OFD, PDF, Kind
+from yimen.core import files
 from yimen.core.downloads import file_response
 from yimen.core.errors import ApplicationError
 from yimen.publishing.models import Attachment, Publication
 
 log = logging.getLogger(__name__)
 
-XLSX = Kind("XLSX", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx")
-KINDS = "PDF、DOCX、XLSX 或 OFD"
-ZIP_ENTRIES: list[tuple[str, Kind]] = [
-    ("word/document.xml", DOCX),
-    ("xl/workbook.xml", XLSX),
-    ("OFD.xml", OFD),
-]
+# What an attachment may be (core.files recognises them by content).
+ACCEPTED = (files.PDF, files.DOCX, files.XLSX, files.OFD)
 MAX_FILES = 20
 TEXT_LIMIT = 200_000  # characters of extracted text kept per file
 PDFTOTEXT_SECONDS = 30
-
-
-def display_name(upload: UploadedFile) -> str:
-    return os.path.basename(upload.name or "未命名文件")[:200]
-
-
-def _zip_names(data: bytes) -> set[str]:
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            return set(archive.namelist())
-    except (zipfile.BadZipFile, OSError, ValueError):
-        return set()
-
-
-def detect(name: str, data: bytes) -> Kind:
-    """What the file is by its content, or a Chinese refusal naming the file and the rule."""
-    limit: int = settings.YIMEN["UPLOAD_MAX_BYTES"]
-    if not data:
-        raise ApplicationError(
-            f"附件“{name}”是空文件", fields={"files": [f"附件“{name}”是空文件，请重新选择"]}
-        )
-    if len(data) > limit:
-        message = f"附件“{name}”超过 {limit / 1024 / 1024:g} MB"
-        raise ApplicationError(message, fields={"files": [f"{message}，请压缩或拆分后上传"]})
-    if data.startswith(b"%PDF-"):
-        return PDF
-    if data.startswith(b"PK\x03\x04"):
-        names = _zip_names(data)
-        for entry, kind in ZIP_ENTRIES:
-            if entry in names:
-                return kind
-    message = f"附件“{name}”不是有效的 {KINDS} 文件（按内容识别）"
-    raise ApplicationError(message, fields={"files": [message]})
 
 
 def _pdf_text(data: bytes) -> str:
@@ -129,10 +89,15 @@ def _ofd_text(data: bytes) -> str:
     return "\n".join(lines)
 
 
-EXTRACTORS = {PDF.label: _pdf_text, DOCX.label: _docx_text, XLSX.label: _xlsx_text, OFD.label: _ofd_text}
+EXTRACTORS = {
+    files.PDF.label: _pdf_text,
+    files.DOCX.label: _docx_text,
+    files.XLSX.label: _xlsx_text,
+    files.OFD.label: _ofd_text,
+}
 
 
-def extract_text(kind: Kind, data: bytes) -> str:
+def extract_text(kind: files.Kind, data: bytes) -> str:
     """The file's text for search; empty when it cannot be read (the file is kept all the same)."""
     try:
         text = EXTRACTORS[kind.label](data)
@@ -146,10 +111,17 @@ class Checked:
     """An upload read, recognised and hashed, ready to be stored."""
 
     def __init__(self, upload: UploadedFile):
-        self.name = display_name(upload)
+        self.name = files.display_name(upload)
         upload.seek(0)
         self.data = upload.read()
-        self.kind = detect(self.name, self.data)
+        self.kind = files.recognise(
+            io.BytesIO(self.data),
+            name=self.name,
+            size=len(self.data),
+            accepted=ACCEPTED,
+            noun="附件",
+            field="files",
+        )
         self.sha256 = hashlib.sha256(self.data).hexdigest()
 
 

@@ -11,9 +11,9 @@ from urllib.parse import urlencode
 from django.contrib.syndication.views import Feed
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
-from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed, SyndicationFeed
 
+from yimen.core import pages
 from yimen.org.models import Organisation
 from yimen.org.queries import centre
 from yimen.publishing import queries
@@ -42,7 +42,7 @@ class Scope:
         query = {"org": self.organisation.code} if self.organisation else {}
         if self.node is not None:
             query["node"] = self.node.code
-        return reverse("publishing:search") + ("?" + urlencode(query) if query else "")
+        return pages.path("publication.search") + ("?" + urlencode(query) if query else "")
 
     def publications(self) -> QuerySet[Publication]:
         found = queries.public_publications().select_related("organisation", "node")

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from yimen.core import pages
 from yimen.org.models import Organisation
 
 
@@ -202,9 +203,7 @@ class Publication(models.Model):
 
     def get_absolute_url(self) -> str:
         """The public page (for a withdrawn item, its notice)."""
-        from django.urls import reverse
-
-        return reverse("publishing:detail", args=[self.pk])
+        return pages.path("publication.detail", self.pk)
 
     @property
     def is_public(self) -> bool:

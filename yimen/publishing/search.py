@@ -21,6 +21,7 @@ from django.db import connection, transaction
 from django.db.models import Max, Min, QuerySet
 from django.utils import timezone
 
+from yimen.org.names import organisation_names
 from yimen.publishing.models import Attachment, Kind, Publication, PublicationState
 from yimen.publishing.search_words import (  # noqa: F401 (the search's vocabulary, used as search.*)
     DOCUMENT_NUMBER,
@@ -104,8 +105,6 @@ _SOURCE_FIELDS = [
 def _row(source: dict[str, Any], attachments: list[tuple[str, str]]) -> Row:
     """The words of a publication: title, 文号 and keywords weigh most; then who published it, where it
     sits, what kind it is, its summary and body, and its attachments' names and text."""
-    from yimen.catalog.search import organisation_names
-
     number = normalize_document_number(source["document_number"])
     title = " ".join(p for p in (source["title"], number, source["keywords"]) if p)
     body_parts = [

@@ -1,15 +1,12 @@
 """The words of the publication search: 文号 spelt one way, text segmented clause by clause with jieba
-(`yimen.core.text`, as the catalogue), the title's single characters, and the user dictionary of
-organisation and service item names, kept the same for indexing and for queries."""
+(`yimen.core.text`, as the catalogue), the title's single characters, and the names taught to core.text
+(organisations by org, service items by catalog), kept the same for indexing and for queries."""
 
 from __future__ import annotations
 
 import re
-import time
 import unicodedata
 from functools import lru_cache
-
-from django.db.models import Count, Max
 
 from yimen.core import text
 
@@ -39,15 +36,12 @@ def title_characters(title: str) -> str:
     return " ".join(c for c in dict.fromkeys(text.normalize(title)) if is_cjk(c))
 
 
-# An organisation's full name → its other names: jieba cuts 咸宁市市场监督管理局 as one word (it was
-# taught the full name), so a query for 市场监督管理局 would not find it; the index holds both.
-_other_names: dict[str, tuple[str, ...]] = {}
-
-
 @lru_cache(maxsize=200_000)
 def _piece_terms(piece: str) -> str:
+    # jieba cuts 咸宁市市场监督管理局 as one word (it was taught the full name), so a query for 市场监督管理局
+    # would not find it: the index holds the other names too (text.aliases).
     terms = text.index_terms(piece)
-    names = [other for term in terms.split() if term in _other_names for other in _other_names[term]]
+    names = [other for term in terms.split() if term in text.aliases for other in text.aliases[term]]
     return f"{terms} {' '.join(names)}" if names else terms
 
 
@@ -63,48 +57,23 @@ def index_terms(value: str) -> str:
     return " ".join(terms for piece in pieces if piece and (terms := _piece_terms(piece)))
 
 
-_signature: tuple[object, ...] | None = None
-_checked_at = 0.0
-RECHECK_SECONDS = 5.0
+_generation: int | None = None  # of core.text's taught words, when the clauses were last cut
 
 
 def teach_words() -> None:
     """Keep organisation names and service item names whole in the index and in queries alike.
 
-    Read again only when organisations or public items changed (two cheap aggregates, at most every
-    few seconds). A word learnt after documents containing it were indexed is found in them only after
-    `yimen search reindex`.
+    core.text reads them again only when organisations or public items changed (two cheap aggregates, at
+    most every few seconds); the clauses segmented with the words before are cut again. A word learnt
+    after documents containing it were indexed is found in them only after `yimen search reindex`.
     """
-    global _signature, _checked_at
-    if _signature is not None and time.monotonic() - _checked_at < RECHECK_SECONDS:
-        return
-    from yimen.catalog.models import ServiceItem
-    from yimen.catalog.search import organisation_names
-    from yimen.org.models import Organisation
-
-    _checked_at = time.monotonic()
-    organisations = Organisation.objects.aggregate(n=Count("id"), top=Max("id"))
-    items = ServiceItem.objects.filter(current__isnull=False).aggregate(n=Count("id"), top=Max("current_id"))
-    signature = (organisations["n"], organisations["top"], items["n"], items["top"])
-    if signature == _signature:
-        return
-    _signature = signature
-    words: set[str] = set()
-    for name, short in Organisation.objects.values_list("name", "short_name"):
-        full, *others = [text.normalize(n) for n in organisation_names(name, short) if len(n) >= 2]
-        words.update([full, *others])
-        # Only the full name brings the others: 人民政府 alone must not stand for 咸宁市人民政府.
-        _other_names[full] = tuple(n for n in others if n != full)
-    names = ServiceItem.objects.filter(current__isnull=False, retired_at__isnull=True)
-    for name in names.values_list("current__name", flat=True).distinct():
-        term = re.split(r"[（(]", name, maxsplit=1)[0].strip()
-        if 4 <= len(term) <= 16:
-            words.add(term)
-    text.add_words(words)
-    clear_clause_cache()
+    global _generation
+    generation = text.teach(text.ORGANISATION_NAMES, text.ITEM_NAMES)
+    if generation != _generation:
+        _generation = generation
+        clear_clause_cache()
 
 
 def forget_words() -> None:
     """Re-read the words on next use (tests create organisations and items between searches)."""
-    global _signature
-    _signature = None
+    text.forget_taught()

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import F, QuerySet
-from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from yimen.cases.models import Case
@@ -43,24 +42,11 @@ class RecordList:
     title: str
     records: QuerySet[Any]
     columns: tuple[Column, ...]
-    link_name: str = ""  # the office page of one record, by URL name taking its pk
 
-    def rows(self, page: Any) -> list[tuple[list[str], str]]:
-        return [([_text(c.value(obj)) for c in self.columns], self._link(obj)) for obj in page]
-
-    def _link(self, obj: Any) -> str:
-        return link_to(self.link_name, obj.pk) if self.link_name else ""
-
-
-def link_to(name: str, pk: int) -> str:
-    """The office page of one record, or "" while the app that shows it has no such page."""
-    try:
-        return reverse(name, args=[pk])
-    except NoReverseMatch:
-        return ""
-
-
-REQUEST_PAGE = "office_disclosure:detail"
+    def rows(self, page: Any, link: Callable[[Any], str]) -> list[tuple[list[str], str]]:
+        """Each record's cells and its page, which `link` gives ("" for a record without one): the web
+        layer that shows the list knows where a record is shown."""
+        return [([_text(c.value(obj)) for c in self.columns], link(obj)) for obj in page]
 
 
 def _text(value: Any) -> str:
@@ -112,9 +98,7 @@ ENFORCEMENT_COLUMNS = (
 
 
 def requests_list(title: str, records: QuerySet[DisclosureRequest]) -> RecordList:
-    return RecordList(
-        title, records.order_by("received_on", "pk"), REQUEST_COLUMNS, "office_disclosure:detail"
-    )
+    return RecordList(title, records.order_by("received_on", "pk"), REQUEST_COLUMNS)
 
 
 def _request_cell(scope: list[int], y: Year, row: str, column: str) -> QuerySet[DisclosureRequest]:
@@ -159,13 +143,12 @@ def cell_records(
                 f"{year}年 · {row} · {column}",
                 annual_count_records(scope, year, COUNTED_KINDS[row], column).order_by("written_on", "pk"),
                 PUBLICATION_COLUMNS,
-                "office_publishing:detail",
             )
         if row == ItemType.LICENSING.label:
             cases = (
                 counts.licensing_decisions(scope, y).select_related("version").order_by("concluded_at", "pk")
             )
-            return RecordList(f"{year}年 · {row} · {column}", cases, CASE_COLUMNS, "office_cases:detail")
+            return RecordList(f"{year}年 · {row} · {column}", cases, CASE_COLUMNS)
         kind = {str(label): value for value, label in EnforcementKind.choices}[row]
         records = counts.enforcement_in(scope, y, kind).order_by("decided_on", "pk")
         return RecordList(f"{year}年 · {row} · {column}", records, ENFORCEMENT_COLUMNS)
@@ -181,7 +164,7 @@ def figure_records(org: Organisation, year: int, key: str) -> RecordList | None:
     label = f"{year}年 · "
     if key == "published":
         pubs = service_figures.publications_in(own, y).order_by("published_at", "pk")
-        return RecordList(label + "公开发布信息", pubs, PUBLICATION_COLUMNS, "office_publishing:detail")
+        return RecordList(label + "公开发布信息", pubs, PUBLICATION_COLUMNS)
     if key in ("items", "licensing"):
         items = service_figures.items_in_force(seated, y).select_related("current", "organisation")
         if key == "licensing":
@@ -225,9 +208,7 @@ def figure_records(org: Organisation, year: int, key: str) -> RecordList | None:
         cases = Case.objects.filter(
             organisation_id__in=seated, accepted_at__gte=y.starts, accepted_at__lt=y.ends
         ).select_related("version")
-        return RecordList(
-            label + "窗口受理办件", cases.order_by("accepted_at", "pk"), CASE_COLUMNS, "office_cases:detail"
-        )
+        return RecordList(label + "窗口受理办件", cases.order_by("accepted_at", "pk"), CASE_COLUMNS)
     if key == "received":
         return requests_list(
             label + "收到的申请", counts.requests_in(own).filter(counts.request_row_filters(y)["new"])

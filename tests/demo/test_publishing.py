@@ -12,9 +12,10 @@ from django.test import Client
 from django.utils import timezone
 from pytest_django import DjangoDbBlocker
 
-from yimen.org import demo as org_demo
+from yimen.demo import org as org_demo
+from yimen.demo import publishing as demo
 from yimen.org.models import Organisation
-from yimen.publishing import content, demo, queries, search
+from yimen.publishing import content, queries, search
 from yimen.publishing.models import (
     Attachment,
     IndexCounter,

@@ -42,7 +42,7 @@ from yimen.cases.models import (
 from yimen.catalog.models import ItemVersion, ServiceItem
 from yimen.core import audit, calendar
 from yimen.core.identity import id_number_check_char
-from yimen.org.demo import GIVEN, SURNAMES
+from yimen.demo.org import GIVEN, SURNAMES
 from yimen.org.models import Window
 
 SCALES = {"small": 20_000, "city": 1_291_351, "province": 10_000_000}

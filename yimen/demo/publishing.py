@@ -1,5 +1,5 @@
 """The demo centre's proactive disclosure: its guide settings and catalogue, and about 1,683 publications
-a year (the seed's 2018 figure) over the last five years, with text made from templates (`demo_text`).
+a year (the seed's 2018 figure) over the last five years, with text made from templates (`demo.publishing_text`).
 
 History is written in bulk (`bulk_create`), not through the services: the services' one-by-one path
 (row locks, audit entries, outbox events) is for real work, and five years of it would take minutes.
@@ -22,9 +22,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from yimen.core import audit, calendar
+from yimen.demo.publishing_text import Text, Writer
 from yimen.org.models import Organisation, Staff
 from yimen.publishing import attachments, content, services
-from yimen.publishing.demo_text import Text, Writer
 from yimen.publishing.index_numbers import format_number, organisation_code
 from yimen.publishing.models import (
     CatalogueNode,

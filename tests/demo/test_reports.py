@@ -8,12 +8,12 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from yimen.cases import demo as cases_demo
-from yimen.catalog import demo as catalog_demo
-from yimen.disclosure import demo as disclosure_demo
-from yimen.org import demo as org_demo
-from yimen.publishing import demo as publishing_demo
-from yimen.reports import demo
+from yimen.demo import cases as cases_demo
+from yimen.demo import catalog as catalog_demo
+from yimen.demo import disclosure as disclosure_demo
+from yimen.demo import org as org_demo
+from yimen.demo import publishing as publishing_demo
+from yimen.demo import reports as demo
 from yimen.reports.models import AnnualReport, ReportState
 
 pytestmark = pytest.mark.django_db

@@ -1,6 +1,6 @@
 """The demo's disclosure requests as plans: each request's history decided step by step — channel and
 receipt date, applicant, 补正, consultation, extension, fee, reply, delivery, appeal — in the shares a
-municipal centre sees. The clock's arithmetic is the regulation's (deadlines); demo.py writes the plans.
+municipal centre sees. The clock's arithmetic is the regulation's (deadlines); demo/disclosure.py writes the plans.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from typing import Any
 
 from yimen.core import calendar
 from yimen.core.identity import id_number_check_char, uscc_check_char
+from yimen.demo.org import GIVEN, SURNAMES
 from yimen.disclosure import deadlines, intake
 from yimen.disclosure.fees import per_page_fee
 from yimen.disclosure.models import (
@@ -32,7 +33,6 @@ from yimen.disclosure.models import (
     FormWanted,
     Outcome,
 )
-from yimen.org.demo import GIVEN, SURNAMES
 from yimen.org.models import Organisation, Staff
 
 PER_YEAR = 165  # the seed's centre, 2018

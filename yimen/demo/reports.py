@@ -8,8 +8,9 @@ from __future__ import annotations
 from django.utils import timezone
 
 from yimen.core.errors import TransitionError
+from yimen.demo import reports_history
 from yimen.org.models import Organisation, Staff
-from yimen.reports import demo_history, services
+from yimen.reports import services
 from yimen.reports.models import AnnualReport
 
 RECENT_YEARS = 4
@@ -24,10 +25,10 @@ def load(*, scale: str = "small", count: int | None = None) -> str:
     head = Staff.objects.filter(username="head").first()
     if centre is None or officer is None or head is None:
         return "没有演示机构或公开专员，跳过"
-    history = demo_history.load_2018(centre, scale, count)
+    history = reports_history.load_2018(centre, scale, count)
     this_year = timezone.localdate().year
     published, held = [], []
-    for year in [demo_history.YEAR, *range(this_year - RECENT_YEARS, this_year)]:
+    for year in [reports_history.YEAR, *range(this_year - RECENT_YEARS, this_year)]:
         report = services.start_report(organisation=centre, year=year, by=officer)
         report = services.submit_for_review(report=report, by=officer)
         try:

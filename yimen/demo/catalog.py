@@ -26,7 +26,16 @@ from django.utils import timezone
 from openpyxl.styles import Font
 
 from yimen.catalog import services
-from yimen.catalog.demo_data import (
+from yimen.catalog.models import (
+    FormFile,
+    ItemType,
+    OnlineDepth,
+    Scope,
+    ServiceItem,
+    Theme,
+    TimeUnit,
+)
+from yimen.demo.catalog_data import (
     CATALOGUE,
     CONDITIONS,
     EXTRAS,
@@ -49,16 +58,7 @@ from yimen.catalog.demo_data import (
     WHO,
     XLSX,
 )
-from yimen.catalog.models import (
-    FormFile,
-    ItemType,
-    OnlineDepth,
-    Scope,
-    ServiceItem,
-    Theme,
-    TimeUnit,
-)
-from yimen.org.demo import has_demo
+from yimen.demo.org import has_demo
 from yimen.org.models import Organisation, Staff
 
 ITEMS, LICENSING, FORMS = 520, 189, 277

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from django.db.models import Count, F
 
-from yimen.cases import demo
 from yimen.cases.models import Case, CaseEvent, CaseState, Evaluation, Result, WorkOrder
 from yimen.core.identity import is_valid_id_number
+from yimen.demo import cases as demo
 
 pytestmark = pytest.mark.django_db
 

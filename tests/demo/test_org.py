@@ -7,8 +7,8 @@ from django.test import Client
 
 from yimen.core import audit
 from yimen.core.identity import is_valid_uscc
-from yimen.org import demo as org_demo
-from yimen.org.demo import DEMO_PASSWORD
+from yimen.demo import org as org_demo
+from yimen.demo.org import DEMO_PASSWORD
 from yimen.org.models import (
     Organisation,
     OrganisationKind,
@@ -25,7 +25,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def demo() -> str:
-    """The organisations only: the catalogue's demo has its own tests (tests/catalog/test_demo.py)."""
+    """The organisations only: the catalogue's demo has its own tests (tests/demo/test_catalog.py)."""
     return org_demo.load(scale="small")
 
 

@@ -22,8 +22,8 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 
 from yimen.core import audit
+from yimen.demo.disclosure_history import PER_YEAR, REASONS, YEARS, Builder, Plan, working_days
 from yimen.disclosure import deadlines, intake
-from yimen.disclosure.demo_history import PER_YEAR, REASONS, YEARS, Builder, Plan, working_days
 from yimen.disclosure.models import (
     Appeal,
     Channel,

@@ -51,6 +51,11 @@ def demo(
         transaction.set_rollback(True)
 
 
+def test_loaddemo_loads_each_apps_part_in_dependency_order(demo: str) -> None:
+    parts = [line.split("：", 1)[0] for line in demo.splitlines()]
+    assert parts == ["机构与人员", "事项目录与办事指南", "办件", "主动公开", "依申请公开", "统计与年度报告"]
+
+
 def _item(name: str) -> ServiceItem:
     return queries.public_items().get(current__name=name)
 

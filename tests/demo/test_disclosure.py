@@ -11,8 +11,9 @@ import pytest
 from django.db.models import Count
 from django.db.models.functions import ExtractYear
 
+from yimen.demo import disclosure as disclosure_demo
+from yimen.demo import org as org_demo
 from yimen.disclosure import deadlines
-from yimen.disclosure import demo as disclosure_demo
 from yimen.disclosure.models import (
     Appeal,
     Clarification,
@@ -23,7 +24,6 @@ from yimen.disclosure.models import (
     Outcome,
     RequestState,
 )
-from yimen.org import demo as org_demo
 
 pytestmark = pytest.mark.django_db
 

@@ -2,8 +2,8 @@
 demo's 2018 report (in the seed's format) is counted from records like any other year.
 
 The other apps' demos cover the years ending today; this adds 2018 with their own generators where they
-have one — the cases demo's rows (`cases.demo`: 95.1% 即办件, the scale's number of cases) and publishing's
-texts (`publishing.demo_text`) — and the seed's 165 requests, all answered within the 2008 regulation's
+have one — the cases demo's rows (`demo.cases`: 95.1% 即办件, the scale's number of cases) and publishing's
+texts (`demo.publishing_text`) — and the seed's 165 requests, all answered within the 2008 regulation's
 15 working days (第二十四条), none refused, no fees and no appeals, as the seed says.
 """
 
@@ -18,9 +18,11 @@ from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from yimen.cases import demo as cases_demo
 from yimen.cases.models import Case
 from yimen.core import calendar
+from yimen.demo import cases as cases_demo
+from yimen.demo.org import GIVEN, SURNAMES
+from yimen.demo.publishing_text import Writer
 from yimen.disclosure.intake import query_code, request_number
 from yimen.disclosure.models import (
     ApplicantType,
@@ -31,11 +33,9 @@ from yimen.disclosure.models import (
     Outcome,
     RequestState,
 )
-from yimen.org.demo import GIVEN, SURNAMES
 from yimen.org.models import Organisation, Staff
 from yimen.publishing import content
 from yimen.publishing import services as publishing_services
-from yimen.publishing.demo_text import Writer
 from yimen.publishing.index_numbers import format_number, organisation_code
 from yimen.publishing.models import IndexCounter, Publication, PublicationState
 from yimen.publishing.sanitize import text_of

@@ -12,6 +12,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
 from yimen.core.management.commands.serve import gunicorn_argv
+from yimen.demo.org import DEMO_LOGINS, has_demo
 
 
 class Command(BaseCommand):
@@ -23,8 +24,6 @@ class Command(BaseCommand):
         parser.add_argument("--no-serve", action="store_true", help="只准备数据，不启动服务")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        from yimen.org.demo import DEMO_LOGINS, has_demo
-
         call_command("migrate", interactive=False, verbosity=0)
         if not has_demo():
             self.stdout.write("正在载入演示城市……")
