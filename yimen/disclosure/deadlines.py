@@ -128,7 +128,7 @@ def receipt_date(
 def fee_pauses_clock() -> bool:
     """Whether the days from the fee notice to payment are left out of the answer period. 国办函〔2020〕
     109号 beyond its Art. 5 was not read (ogi-law.md §7); local rules leave them out, so by default they are."""
-    return bool(settings.YIMEN.get("DISCLOSURE_FEE_PAUSES_CLOCK", True))
+    return bool(settings.YIMEN["DISCLOSURE_FEE_PAUSES_CLOCK"])
 
 
 def _consultation_end(rules: Rules, sent_on: date, reply_due_on: date, replied_on: date | None) -> date:
@@ -300,5 +300,5 @@ def clarification_notice_by(received_on: date) -> date:
 def default_clarification_deadline(notified_on: date) -> date:
     """A reasonable 补正 deadline (the regulation only says 合理): settings.YIMEN
     ["DISCLOSURE_CLARIFICATION_WORKDAYS"] working days after the notice, 15 by default."""
-    days = int(settings.YIMEN.get("DISCLOSURE_CLARIFICATION_WORKDAYS", 15))
+    days = int(settings.YIMEN["DISCLOSURE_CLARIFICATION_WORKDAYS"])
     return calendar.add_workdays(notified_on, days).date

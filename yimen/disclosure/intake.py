@@ -118,7 +118,7 @@ def request_numbers(organisation: Organisation, year: int, count: int) -> list[s
     numbers never repeat; a number already taken — an office's own number kept by the import — is
     skipped, never reused."""
     prefix = f"disclosure:{organisation.code}:{year}"
-    layout: str = settings.YIMEN.get("DISCLOSURE_NUMBER_LAYOUT", "{code}-YSQ-{year}-{serial:05d}")
+    layout: str = settings.YIMEN["DISCLOSURE_NUMBER_LAYOUT"]
     RequestCounter.objects.get_or_create(prefix=prefix)
     found: list[str] = []
     while len(found) < count:
