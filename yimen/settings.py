@@ -287,11 +287,9 @@ YIMEN: dict[str, Any] = {
     # 上级动态: minutes between fetches of the higher-level portals' feeds.
     "FEED_FETCH_MINUTES": env_int("YIMEN_FEED_FETCH_MINUTES", 60),
     # 依申请公开 (rules the sources leave open, ogi-law.md §7): whether the days from a fee notice to
-    # payment are left out of the answer period; the reasonable 补正 period (第三十条) in working days;
-    # the request number's layout; yellow card when an open request has at most this many days left
+    # payment are left out of the answer period; the request number's layout; yellow card when an open request has at most this many days left
     # (unset: the cases' YELLOW_DAYS_LEFT).
     "DISCLOSURE_FEE_PAUSES_CLOCK": env_bool("YIMEN_DISCLOSURE_FEE_PAUSES_CLOCK", True),
-    "DISCLOSURE_CLARIFICATION_WORKDAYS": env_int("YIMEN_DISCLOSURE_CLARIFICATION_WORKDAYS", 15),
     "DISCLOSURE_NUMBER_LAYOUT": env_str("YIMEN_DISCLOSURE_NUMBER_LAYOUT", "{code}-YSQ-{year}-{serial:05d}"),
     "DISCLOSURE_YELLOW_DAYS_LEFT": env_int("YIMEN_DISCLOSURE_YELLOW_DAYS_LEFT", _YELLOW_DAYS_LEFT),
     # 年度报告 (条例第四十九条): remind this many days before 31 January / 31 March.

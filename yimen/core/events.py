@@ -57,10 +57,6 @@ def handlers_for(name: str) -> list[Handler]:
     return list(_handlers.get(name, ()))
 
 
-def handler_name(func: Handler) -> str:
-    return f"{func.__module__}.{func.__qualname__}"
-
-
 def _message(name: str, payload: dict[str, Any] | None, key: str | None) -> OutboxMessage:
     return OutboxMessage(key=key or f"{name}:{uuid.uuid4().hex}", name=name, payload=payload or {})
 

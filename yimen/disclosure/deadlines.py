@@ -295,10 +295,3 @@ def answered_late(request: DisclosureRequest) -> bool:
 def clarification_notice_by(received_on: date) -> date:
     """条例第三十条: the last day to send the one 补正 notice."""
     return calendar.add_workdays(received_on, CLARIFICATION_NOTICE_WORKDAYS).date
-
-
-def default_clarification_deadline(notified_on: date) -> date:
-    """A reasonable 补正 deadline (the regulation only says 合理): settings.YIMEN
-    ["DISCLOSURE_CLARIFICATION_WORKDAYS"] working days after the notice, 15 by default."""
-    days = int(settings.YIMEN["DISCLOSURE_CLARIFICATION_WORKDAYS"])
-    return calendar.add_workdays(notified_on, days).date
