@@ -135,7 +135,8 @@ def baseline(q: str) -> tuple[int, list[int]]:
 
 
 def yimen(q: str, sort: str = "relevance") -> tuple[int, list[int], str]:
-    from yimen.publishing.search_query import SearchFilter, search_publications
+    from yimen.publishing.search_plan import SearchFilter
+    from yimen.publishing.search_query import search_publications
 
     results = search_publications(SearchFilter(q=q, sort=sort))
     page = results.matches[:PAGE]
@@ -144,7 +145,8 @@ def yimen(q: str, sort: str = "relevance") -> tuple[int, list[int], str]:
 
 def same_work(q: str) -> tuple[int, list[int]]:
     """What the baseline does, done by yimen: the total and the ids of the newest page (as the API)."""
-    from yimen.publishing.search_query import SearchFilter, search_publications
+    from yimen.publishing.search_plan import SearchFilter
+    from yimen.publishing.search_query import search_publications
 
     results = search_publications(SearchFilter(q=q, sort="date"), with_facets=False)
     return results.total.hits, results.matches.ids(0, PAGE)
@@ -225,10 +227,11 @@ def time_queries(qs: list[str]) -> dict[str, Timing]:
 def steps(q: str) -> list[tuple[str, str]]:
     """Where one search page's time goes: the plan, the facet counts with the total, the facets' names,
     a page of ids, the publications."""
+    from yimen.publishing import search_plan
     from yimen.publishing import search_query as sq
 
-    f = sq.SearchFilter(q=q)
-    found = sq.plan(f)
+    f = search_plan.SearchFilter(q=q)
+    found = search_plan.plan(f)
     counts, total = sq.counted_facets(found)
     matches = sq.Matches(f, found, total)
 
@@ -237,7 +240,7 @@ def steps(q: str) -> list[tuple[str, str]]:
 
     kind = "estimated from the sample" if total.estimated else "exact"
     return [
-        (f"{q}: plan ({found.mode})", ms(lambda: sq.plan(f))),
+        (f"{q}: plan ({found.mode})", ms(lambda: search_plan.plan(f))),
         (f"{q}: facet counts with the total ({kind}: {total.hits:,})", ms(lambda: sq.counted_facets(found))),
         (f"{q}: the facets' names", ms(lambda: sq._facets(f, counts))),
         (f"{q}: ids of the first page", ms(lambda: matches.ids(0, PAGE))),

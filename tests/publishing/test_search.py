@@ -155,7 +155,7 @@ def _meta(pk: int, column: str) -> object:
 
 
 def _find(q: str = "", **narrow: object) -> sq.Results:
-    return sq.search_publications(sq.SearchFilter(q=q, **narrow))  # type: ignore[arg-type]
+    return sq.search_publications(search_plan.SearchFilter(q=q, **narrow))  # type: ignore[arg-type]
 
 
 def _titles(results: sq.Results) -> list[str]:
@@ -168,7 +168,7 @@ def test_a_two_character_word_is_found(desk) -> None:
     results = _find("预算")
     assert results.mode == "words"
     assert _titles(results) == ["咸宁市政务服务中心2024年部门预算公开"]
-    assert results.total == sq.Count(1, False)
+    assert results.total == search_plan.Count(1, False)
 
 
 def test_every_word_of_the_query_must_be_in_a_hit(desk) -> None:
@@ -263,7 +263,7 @@ def test_many_hits_are_counted_from_the_sample_and_ordered_from_the_date_index(d
     monkeypatch.setattr(search_plan, "EXACT_LIMIT", 1)
     monkeypatch.setattr(sq, "RANK_LIMIT", 1)
     results = _find("防汛")
-    assert results.total == sq.Count(2 * search_plan.SAMPLE, True)
+    assert results.total == search_plan.Count(2 * search_plan.SAMPLE, True)
     assert _titles(results) == ["防汛物资检查", "防汛工作部署会", "农业工作会议", "水利工作会议"]
     assert [p.title for p in results.matches[1:3]] == ["防汛工作部署会", "农业工作会议"]
     assert _titles(_find("防汛", sort="date")) == [
@@ -301,16 +301,16 @@ def test_the_total_and_facets_of_many_hits_come_from_one_statement_over_the_samp
         _published_row(desk, pk, "防汛工作会议", "会议部署防汛工作。", days_ago=days_ago)
     years = {str(timezone.localtime(p.published_at).year) for p in Publication.objects.all()}
     monkeypatch.setattr(search_plan, "EXACT_LIMIT", 1)
-    found = sq.plan(sq.SearchFilter(q="防汛"))
+    found = search_plan.plan(search_plan.SearchFilter(q="防汛"))
     with CaptureQueriesContext(connection) as statements:
         counts, total = sq.counted_facets(found)
-    assert len(statements) == 1 and total == sq.Count(2 * search_plan.SAMPLE, True)
+    assert len(statements) == 1 and total == search_plan.Count(2 * search_plan.SAMPLE, True)
     assert counts["validity"] == {"valid": 2 * search_plan.SAMPLE}
     assert sum(counts["year"].values()) == 2 * search_plan.SAMPLE and set(counts["year"]) <= years
     monkeypatch.setattr(search_plan, "EXACT_LIMIT", 5000)
     with CaptureQueriesContext(connection) as statements:
         counts, total = sq.counted_facets(found)
-    assert len(statements) == 2 and total == sq.Count(4, False)
+    assert len(statements) == 2 and total == search_plan.Count(4, False)
     assert counts["validity"] == {"valid": 4} and counts["node_code"] == {"gzdt": 4}
 
 
@@ -400,9 +400,9 @@ def test_sqlite_keeps_the_sample_in_an_fts5_table_of_its_own(desk, monkeypatch) 
         _published_row(desk, pk, f"防汛会议{pk}", "部署防汛工作。", days_ago=pk)
     assert _sampled_rowids() == [10, 520]
     monkeypatch.setattr(search_plan, "EXACT_LIMIT", 1)
-    assert _find("防汛").total == sq.Count(2 * search_plan.SAMPLE, True)
+    assert _find("防汛").total == search_plan.Count(2 * search_plan.SAMPLE, True)
     search.remove(520)
-    assert _sampled_rowids() == [10] and _find("防汛").total == sq.Count(search_plan.SAMPLE, True)
+    assert _sampled_rowids() == [10] and _find("防汛").total == search_plan.Count(search_plan.SAMPLE, True)
     search.reindex()
     assert _sampled_rowids() == [10, 520] and search.check() == []
     with connection.cursor() as cursor:

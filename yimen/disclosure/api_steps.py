@@ -16,7 +16,7 @@ from ninja.security import django_auth
 from pydantic import Field
 
 from yimen.core.identity import normalize
-from yimen.disclosure import services
+from yimen.disclosure import appeals, clock_services, fee_services, services
 from yimen.disclosure.models import (
     Appeal,
     AppealKind,
@@ -229,25 +229,29 @@ _step(
     "clarify",
     "/{number}/clarification",
     "一次性告知补正（条例第三十条）",
-    services.request_clarification,
+    clock_services.request_clarification,
     ClarifyIn,
 )
 _step(
     "clarification_received",
     "/{number}/clarification/received",
     "收到补正",
-    services.receive_clarification,
+    clock_services.receive_clarification,
     SupplementIn,
 )
 _step(
     "clarification_expired",
     "/{number}/clarification/expired",
     "逾期未补正，不再处理",
-    services.expire_clarification,
+    clock_services.expire_clarification,
     Dated,
 )
 _step(
-    "consult", "/{number}/consultations", "征求第三方或其他机关意见", services.start_consultation, ConsultIn
+    "consult",
+    "/{number}/consultations",
+    "征求第三方或其他机关意见",
+    clock_services.start_consultation,
+    ConsultIn,
 )
 
 
@@ -256,20 +260,20 @@ def consultation_end(
     request: HttpRequest, number: str, consultation_id: int, body: ConsultEndIn
 ) -> dict[str, Any]:
     found = _part(Consultation, consultation_id, request_for(request, number), "该申请没有这次征求意见")
-    return _act(request, number, services.end_consultation, body, consultation=found)
+    return _act(request, number, clock_services.end_consultation, body, consultation=found)
 
 
-_step("extend", "/{number}/extension", "延期答复（公开工作机构负责人）", services.extend, ExtendIn)
+_step("extend", "/{number}/extension", "延期答复（公开工作机构负责人）", clock_services.extend, ExtendIn)
 _step(
     "custom_deadline",
     "/{number}/custom-deadline",
     "确定延迟答复期限（第三十五条）",
-    services.set_custom_deadline,
+    clock_services.set_custom_deadline,
     CustomDeadlineIn,
 )
-_step("fee_notice", "/{number}/fee-notice", "发出信息处理费收费通知", services.issue_fee_notice, FeeIn)
-_step("fee_paid", "/{number}/fee-notice/paid", "已缴纳信息处理费", services.record_payment, Dated)
-_step("fee_expired", "/{number}/fee-notice/expired", "逾期未缴费，不再处理", services.expire_fee, Dated)
+_step("fee_notice", "/{number}/fee-notice", "发出信息处理费收费通知", fee_services.issue_fee_notice, FeeIn)
+_step("fee_paid", "/{number}/fee-notice/paid", "已缴纳信息处理费", fee_services.record_payment, Dated)
+_step("fee_expired", "/{number}/fee-notice/expired", "逾期未缴费，不再处理", fee_services.expire_fee, Dated)
 
 
 @steps.post("/{number}/reply", response=StaffRequest, summary="答复（生成告知书）")
@@ -291,10 +295,10 @@ def reply(request: HttpRequest, number: str, body: ReplyIn) -> dict[str, Any]:
 
 _step("deliver", "/{number}/deliver", "送达", services.deliver, Dated)
 _step("close", "/{number}/close", "办结", services.close, Dated)
-_step("appeal", "/{number}/appeals", "登记行政复议或行政诉讼", services.file_appeal, AppealIn)
+_step("appeal", "/{number}/appeals", "登记行政复议或行政诉讼", appeals.file_appeal, AppealIn)
 
 
 @steps.post("/{number}/appeals/{appeal_id}/decision", response=StaffRequest, summary="复议决定或判决结果")
 def decide(request: HttpRequest, number: str, appeal_id: int, body: DecisionIn) -> dict[str, Any]:
     found = _part(Appeal, appeal_id, request_for(request, number), "该申请没有这项复议或诉讼")
-    return _act(request, number, services.decide_appeal, body, appeal=found)
+    return _act(request, number, appeals.decide_appeal, body, appeal=found)

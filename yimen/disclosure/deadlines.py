@@ -25,40 +25,15 @@ from yimen.core import calendar
 from yimen.core.errors import ApplicationError
 from yimen.disclosure.clock import (
     CLARIFICATION_NOTICE_WORKDAYS,
-    CONSULTATION_WORKDAYS,
-    FEE_PAYMENT_WORKDAYS,
-    REGULATION_2019_FROM,
     RULES,
     Clock,
     Due,
     Fact,
-    Pause,
     Rules,
-    due_date,
     rules_for,
     run,
 )
 from yimen.disclosure.models import Channel, DisclosureRequest, EventKind, RequestState
-
-__all__ = [
-    "CLARIFICATION_NOTICE_WORKDAYS",
-    "CONSULTATION_WORKDAYS",
-    "FEE_PAYMENT_WORKDAYS",
-    "REGULATION_2019_FROM",
-    "RULES",
-    "Clock",
-    "ClockStep",
-    "Due",
-    "Fact",
-    "Pause",
-    "apply",
-    "due_date",
-    "explain",
-    "facts_of",
-    "is_overdue",
-    "receipt_date",
-    "rules_for",
-]
 
 OPEN_STATES = (
     RequestState.REGISTERED,

@@ -7,12 +7,13 @@ reported at the row and column it came from.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from yimen.core.errors import ApplicationError
-from yimen.disclosure import services
+from yimen.disclosure import appeals, clock_services, fee_services, services
 from yimen.disclosure.import_linked import APPEAL_COLUMNS, APPEALS, CONSULTATION_COLUMNS, CONSULTATIONS
 from yimen.disclosure.import_rows import Row
 from yimen.disclosure.intake import Applicant
@@ -41,6 +42,26 @@ STEPS = {
 ORDER = {name: i for i, name in enumerate(STEPS)}
 COLUMNS = {CONSULTATIONS: CONSULTATION_COLUMNS, APPEALS: APPEAL_COLUMNS}
 NO_OPINION = "（历史数据导入，未记录意见）"
+SERVICES: dict[str, Callable[..., Any]] = {
+    service.__name__: service
+    for service in (
+        services.start,
+        services.reply,
+        services.deliver,
+        services.close,
+        clock_services.request_clarification,
+        clock_services.receive_clarification,
+        clock_services.expire_clarification,
+        clock_services.start_consultation,
+        clock_services.end_consultation,
+        clock_services.extend,
+        fee_services.issue_fee_notice,
+        fee_services.record_payment,
+        fee_services.expire_fee,
+        appeals.file_appeal,
+        appeals.decide_appeal,
+    )
+}
 # Each service's date keyword (the rest take `on`).
 DATE_KEYWORD = {
     "start_consultation": "sent_on",
@@ -176,7 +197,7 @@ def file_row(row: Row, linked: list[Row], organisation: Organisation, by: Staff)
             subject = {"appeal": made[id(step.row)]}
         when = {DATE_KEYWORD.get(step.service, "on"): step.on}
         try:
-            result = getattr(services, step.service)(by=by, **subject, **when, **step.keywords)
+            result = SERVICES[step.service](by=by, **subject, **when, **step.keywords)
         except ApplicationError as exc:
             step.locate(exc)
             return None

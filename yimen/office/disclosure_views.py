@@ -24,7 +24,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from yimen.core.errors import ApplicationError
-from yimen.disclosure import deadlines, queries, services, workflow
+from yimen.disclosure import appeals, clock_services, deadlines, fee_services, queries, services, workflow
 from yimen.disclosure.intake import Applicant
 from yimen.disclosure.models import (
     Appeal,
@@ -164,7 +164,7 @@ def _calls(service: Callable[..., Any], said: str) -> Perform:
 
 def _consulted(r: DisclosureRequest, by: Staff, data: dict[str, Any], version: int) -> str:
     consultation = get_object_or_404(Consultation, pk=data.pop("consultation"), request=r)
-    services.end_consultation(consultation=consultation, by=by, expected_version=version, **data)
+    clock_services.end_consultation(consultation=consultation, by=by, expected_version=version, **data)
     r.refresh_from_db()
     return f"已登记意见收回，答复期限为 {r.due_on:%Y-%m-%d}。"
 
@@ -175,13 +175,13 @@ def _reply(r: DisclosureRequest, by: Staff, data: dict[str, Any], version: int) 
 
 
 def _appeal(r: DisclosureRequest, by: Staff, data: dict[str, Any], version: int) -> str:
-    found = services.file_appeal(request=r, by=by, **data)
+    found = appeals.file_appeal(request=r, by=by, **data)
     return f"已登记{found.get_kind_display()}。"
 
 
 def _decided(r: DisclosureRequest, by: Staff, data: dict[str, Any], version: int) -> str:
     appeal = get_object_or_404(Appeal, pk=data.pop("appeal"), request=r)
-    found = services.decide_appeal(appeal=appeal, by=by, **data)
+    found = appeals.decide_appeal(appeal=appeal, by=by, **data)
     return f"已登记{found.get_kind_display()}结果：{found.get_result_display()}。"
 
 
@@ -190,22 +190,25 @@ STEPS: dict[str, Step] = {
     "request_clarification": Step(
         f.ClarifyForm,
         _calls(
-            services.request_clarification,
+            clock_services.request_clarification,
             "已一次性告知补正，补正期限 {data[deadline_on]:%Y-%m-%d}；收到补正后答复期限重新起算。",
         ),
     ),
     "receive_clarification": Step(
         f.SupplementForm,
-        _calls(services.receive_clarification, "已登记收到补正，答复期限重新计算为 {done.due_on:%Y-%m-%d}。"),
+        _calls(
+            clock_services.receive_clarification,
+            "已登记收到补正，答复期限重新计算为 {done.due_on:%Y-%m-%d}。",
+        ),
     ),
     "expire_clarification": Step(
         f.StepForm,
-        _calls(services.expire_clarification, "申请人逾期未补正，视为放弃申请，已办结（其他处理）。"),
+        _calls(clock_services.expire_clarification, "申请人逾期未补正，视为放弃申请，已办结（其他处理）。"),
     ),
     "start_consultation": Step(
         f.ConsultForm,
         _calls(
-            services.start_consultation,
+            clock_services.start_consultation,
             "已征求“{done.party_name}”意见，答复期限 {done.reply_due_on:%Y-%m-%d}；其间不计入答复期限。",
         ),
     ),
@@ -213,28 +216,29 @@ STEPS: dict[str, Step] = {
     "extend": Step(
         f.ExtendForm,
         _calls(
-            services.extend,
+            clock_services.extend,
             "已延期答复 {data[workdays]} 个工作日，答复期限为 {done.due_on:%Y-%m-%d}。请告知申请人。",
         ),
     ),
     "set_custom_deadline": Step(
         f.CustomDeadlineForm,
         _calls(
-            services.set_custom_deadline,
+            clock_services.set_custom_deadline,
             "已确定延迟答复期限 {done.due_on:%Y-%m-%d}（条例第三十五条）。请告知申请人。",
         ),
     ),
     "issue_fee_notice": Step(
         f.FeeForm,
         _calls(
-            services.issue_fee_notice, "已发出收费通知：{done.amount} 元，缴费期限 {done.pay_by:%Y-%m-%d}。"
+            fee_services.issue_fee_notice,
+            "已发出收费通知：{done.amount} 元，缴费期限 {done.pay_by:%Y-%m-%d}。",
         ),
     ),
     "record_payment": Step(
-        f.StepForm, _calls(services.record_payment, "已登记缴费，答复期限为 {done.due_on:%Y-%m-%d}。")
+        f.StepForm, _calls(fee_services.record_payment, "已登记缴费，答复期限为 {done.due_on:%Y-%m-%d}。")
     ),
     "expire_fee": Step(
-        f.StepForm, _calls(services.expire_fee, "申请人逾期未缴费，视为放弃申请，已办结（其他处理）。")
+        f.StepForm, _calls(fee_services.expire_fee, "申请人逾期未缴费，视为放弃申请，已办结（其他处理）。")
     ),
     "reply": Step(f.ReplyForm, _reply),
     "deliver": Step(f.StepForm, _calls(services.deliver, "已送达。")),
