@@ -110,7 +110,7 @@ def queries(corpus: Corpus, rng: random.Random) -> list[str]:
 
 
 def _like_words(q: str) -> list[str]:
-    from yimen.publishing.search import normalize_document_number
+    from yimen.publishing.search_words import normalize_document_number
 
     number = normalize_document_number(q)
     return [number] if "〔" in number else q.split()
@@ -155,7 +155,7 @@ def same_work(q: str) -> tuple[int, list[int]]:
 def check(q: str) -> None:
     """Every hit on the first page holds every word of the query (or the 文号 typed), where it was indexed."""
     from yimen.core import text
-    from yimen.publishing import search
+    from yimen.publishing import search_words
     from yimen.publishing.models import Publication
 
     total, ids, mode = yimen(q)
@@ -166,7 +166,7 @@ def check(q: str) -> None:
             " ".join(
                 [
                     publication.title,
-                    search.normalize_document_number(publication.document_number),
+                    search_words.normalize_document_number(publication.document_number),
                     publication.organisation.name,
                     publication.node.name,
                     publication.get_kind_display(),
@@ -179,15 +179,17 @@ def check(q: str) -> None:
             )
         )
         if mode == "number":
-            wanted = [search.normalize_document_number(q)]
+            wanted = [search_words.normalize_document_number(q)]
         else:
             wanted = [text.normalize(w) for w in (text.query_terms(q) if mode == "words" else [q])]
         missing = [w for w in wanted if w not in indexed]
         if missing:
             fail(f"{q!r}: hit #{publication.pk} {publication.title!r} lacks {missing}")
-    if mode == "number" and search.DOCUMENT_NUMBER.fullmatch(search.normalize_document_number(q)):
+    if mode == "number" and search_words.DOCUMENT_NUMBER.fullmatch(search_words.normalize_document_number(q)):
         first = Publication.objects.get(pk=ids[0])
-        if search.normalize_document_number(first.document_number) != search.normalize_document_number(q):
+        if search_words.normalize_document_number(
+            first.document_number
+        ) != search_words.normalize_document_number(q):
             fail(f"{q!r}: the document with this 文号 is not the first hit ({first.document_number})")
 
 

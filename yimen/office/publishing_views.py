@@ -29,7 +29,7 @@ from yimen.office.publishing_history import history
 from yimen.office.views import requires, signed_in
 from yimen.org.models import Organisation, Staff
 from yimen.org.permissions import can, organisations_for
-from yimen.publishing import attachments, content, queries, services
+from yimen.publishing import attachments, content, queries, revisions, services
 from yimen.publishing.models import Attachment, Publication, PublicationState
 
 ACTIONS = ("publication.edit", "publication.review")
@@ -287,10 +287,10 @@ def _perform(action: str, publication: Publication, by: Staff, form: QueryDict) 
 def _leave(action: str, publication: Publication, by: Staff) -> tuple[str, str]:
     """Steps after which the page is another one: (message, where to go)."""
     if action == "revise":
-        revision = services.open_revision(publication=publication, by=by)
+        revision = revisions.open_revision(publication=publication, by=by)
         message = f"已建立修订稿，变更日期为今天，应于 {revision.due_on:%Y-%m-%d} 前公开。审核通过前门户网站仍显示原内容。"
         return message, reverse("office_publishing:edit", args=[revision.pk])
-    original = services.discard_draft(publication=publication, by=by)
+    original = revisions.discard_draft(publication=publication, by=by)
     if original is not None:
         return "修订稿已删除，已发布的内容未作改动。", reverse("office_publishing:detail", args=[original.pk])
     return f"草稿“{publication.title}”已删除。", reverse("office_publishing:list")

@@ -22,12 +22,8 @@ from django.db.models import Max, Min, QuerySet
 from django.utils import timezone
 
 from yimen.publishing.models import Attachment, Kind, Publication, PublicationState
-from yimen.publishing.search_words import (  # noqa: F401 (the search's vocabulary, used as search.*)
-    DOCUMENT_NUMBER,
-    clear_clause_cache,
-    forget_words,
+from yimen.publishing.search_words import (
     index_terms,
-    is_cjk,
     normalize_document_number,
     teach_words,
     title_characters,
