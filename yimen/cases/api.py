@@ -83,28 +83,6 @@ class Created(Schema):
     state: str
 
 
-class StepOut(Schema):
-    at: str
-    label: str
-    note: str
-    materials: list[str]
-
-
-class PublicStatus(Schema):
-    number: str
-    item: str
-    business_type: str = Field(description="业务类型")
-    applicant: str = Field(description="申请人（已脱敏）")
-    state: str
-    accepted_at: str
-    promised_due: str
-    result: str
-    result_reason: str
-    window: str
-    supervision_phone: str
-    timeline: list[StepOut]
-
-
 IDEMPOTENCY = Header(
     None,
     alias="Idempotency-Key",
@@ -155,7 +133,7 @@ def apply(
     )
 
 
-@router.get("/{number}", response=PublicStatus, summary="办件进度查询（办件编号 + 查询码）")
+@router.get("/{number}", response=public_queries.PublicCase, summary="办件进度查询（办件编号 + 查询码）")
 def status(
     request: HttpRequest, number: str, code: str = Query(..., max_length=10, description="6位查询码")
 ) -> Any:
