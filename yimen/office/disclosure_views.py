@@ -18,7 +18,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -35,6 +35,7 @@ from yimen.disclosure.models import (
 from yimen.disclosure.presenting import letter_problem, letter_response
 from yimen.office import disclosure_forms as f
 from yimen.office.case_forms import expected_version
+from yimen.office.sections import Section
 from yimen.office.views import requires, signed_in
 from yimen.org.models import Staff
 from yimen.org.permissions import can
@@ -44,8 +45,12 @@ ACTION = "disclosure.handle"
 QUEUES = {"due_soon": "临近到期", "overdue": "已超期", "all": "全部申请"}
 
 
-def _render(request: HttpRequest, template: str, context: dict[str, Any], status: int = 200) -> HttpResponse:
-    return render(request, f"office/disclosure/{template}", context, status=status)
+SECTION = Section(
+    "office/disclosure",
+    home=("返回依申请公开", "office_disclosure:desk"),
+    detail=("刷新该申请", "office_disclosure:detail"),
+)
+_render, _refused = SECTION.render, SECTION.refused
 
 
 # --- the desk --------------------------------------------------------------------------------------
@@ -122,7 +127,7 @@ def intake(request: HttpRequest) -> HttpResponse:
             )
         except ApplicationError as exc:
             if exc.status != 422:
-                return _render(request, "refused.html", {"error": exc}, exc.status)
+                return _refused(request, exc)
             form.show(exc)
         else:
             messages.success(
@@ -361,7 +366,7 @@ def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         message = step.perform(r, signed_in(request), dict(form.cleaned_data), version)
     except ApplicationError as exc:
         if exc.status != 422:
-            return _render(request, "refused.html", {"error": exc, "r": r}, exc.status)
+            return _refused(request, exc, r)
         if isinstance(form, f.Named):
             form.show(exc)
         return _detail(request, r, failed=action, form=form, status=422)

@@ -26,6 +26,7 @@ from yimen.core import calendar
 from yimen.core.errors import ApplicationError
 from yimen.office.publishing_forms import PublicationForm, ValidityForm, show_errors
 from yimen.office.publishing_history import history
+from yimen.office.sections import Section
 from yimen.office.views import requires, signed_in
 from yimen.org.models import Organisation, Staff
 from yimen.org.permissions import can, organisations_for
@@ -35,31 +36,18 @@ from yimen.publishing.models import Attachment, Publication, PublicationState
 ACTIONS = ("publication.edit", "publication.review")
 
 
-def publishing_links(staff: Staff) -> list[tuple[str, str]]:
-    """The disclosure pages this person may open, for the navigation bar."""
-    return [
-        (label, reverse(name))
-        for label, name, actions in [
-            ("主动公开", "office_publishing:list", ACTIONS),
-            ("公开审核", "office_publishing:review_queue", ("publication.review",)),
-            ("应公开与逾期", "office_publishing:due", ACTIONS),
-            ("公开目录与指南", "office_publishing:catalogue", ACTIONS),
-        ]
-        if any(can(staff, action) for action in actions)
-    ]
-
-
-def render_page(
-    request: HttpRequest, template: str, context: dict[str, Any], *, status: int = 200
-) -> HttpResponse:
-    context = {"publishing_links": publishing_links(signed_in(request)), **context}
-    return render(request, f"office/publishing/{template}", context, status=status)
-
-
-def refused(
-    request: HttpRequest, exc: ApplicationError, publication: Publication | None = None
-) -> HttpResponse:
-    return render_page(request, "refused.html", {"error": exc, "publication": publication}, status=exc.status)
+SECTION = Section(
+    "office/publishing",
+    home=("返回公开目录", "office_publishing:catalogue"),
+    detail=("返回该信息", "office_publishing:detail"),
+    pages=(
+        ("主动公开", "office_publishing:list", ACTIONS),
+        ("公开审核", "office_publishing:review_queue", ("publication.review",)),
+        ("应公开与逾期", "office_publishing:due", ACTIONS),
+        ("公开目录与指南", "office_publishing:catalogue", ACTIONS),
+    ),
+)
+render_page, refused = SECTION.render, SECTION.refused
 
 
 def reach(staff: Staff) -> set[int] | None:
