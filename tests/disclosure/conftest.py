@@ -8,7 +8,8 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from yimen.disclosure import appeals, clock_services, intake, services
+from yimen.core.people import Applicant
+from yimen.disclosure import appeals, clock_services, services
 from yimen.disclosure.models import (
     Appeal,
     Channel,
@@ -19,16 +20,16 @@ from yimen.disclosure.models import (
     FormWanted,
 )
 
-PERSON = intake.Applicant(
-    applicant_type="natural",
+PERSON = Applicant(
+    kind="natural",
     name="张三",
     phone="13812345678",
     id_number="11010519491231002X",
     address="咸宁市咸安区温泉路 1 号",
     postcode="437000",
 )
-COMPANY = intake.Applicant(
-    applicant_type="business",
+COMPANY = Applicant(
+    kind="business",
     name="咸宁市青山食品有限公司",
     phone="0715-8123456",
     uscc="91350100M000100Y43",
@@ -43,7 +44,7 @@ def filed(
     received: date,
     *,
     channel: str = Channel.IN_PERSON,
-    applicant: intake.Applicant = PERSON,
+    applicant: Applicant = PERSON,
     **changes: Any,
 ) -> DisclosureRequest:
     """A request handed in at the counter on `received` (or sent by another channel with its dates);

@@ -25,6 +25,7 @@ from yimen.catalog.models import ServiceItem
 from yimen.catalog.queries import item_by_code
 from yimen.core.errors import ApplicationError, NotPermitted
 from yimen.core.identity import normalize
+from yimen.core.people import Applicant
 from yimen.core.throttle import LOOKUPS, SUBMISSIONS
 from yimen.core.validation import label_fields
 from yimen.org.models import Organisation, Staff, Window
@@ -94,7 +95,7 @@ IDEMPOTENCY = Header(
 )
 
 
-def _same_application(case: Case, item: ServiceItem, applicant: services.Applicant) -> None:
+def _same_application(case: Case, item: ServiceItem, applicant: Applicant) -> None:
     """A key already used by another application would hand that case's 查询码 to whoever sent it."""
     values = checked_applicant(applicant)
     identity = ("applicant_kind", "id_number", "uscc", "phone")
@@ -116,7 +117,7 @@ def apply(
     item = item_by_code(body.item.strip())
     if item is None:
         raise ApplicationError("没有该事项", fields={"item": [f"事项：没有实施编码为 {body.item} 的事项"]})
-    applicant = services.Applicant(**body.model_dump(exclude={"item"}))
+    applicant = Applicant(**body.model_dump(exclude={"item"}))
     submitted = services.submit_once(
         item=item,
         applicant=applicant,

@@ -28,6 +28,7 @@ from yimen.cases.models import Case, CaseFile
 from yimen.catalog.models import ServiceItem
 from yimen.core import audit
 from yimen.core.errors import ApplicationError, NotPermitted, TransitionError
+from yimen.core.people import Applicant
 from yimen.org.models import Staff, Window
 
 KINDS = "PDF、JPEG、PNG、OFD 或 DOCX"
@@ -177,7 +178,7 @@ def store_material(*, case: Case, material: str, upload: UploadedFile, by: Staff
 def submit_with_materials(
     *,
     item: ServiceItem,
-    applicant: services.Applicant,
+    applicant: Applicant,
     channel: str,
     uploads: Sequence[Upload],
     by: Staff | None = None,

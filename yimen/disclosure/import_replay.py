@@ -13,10 +13,10 @@ from datetime import date
 from typing import Any
 
 from yimen.core.errors import ApplicationError
+from yimen.core.people import Applicant
 from yimen.disclosure import appeals, clock_services, fee_services, services
 from yimen.disclosure.import_linked import APPEAL_COLUMNS, APPEALS, CONSULTATION_COLUMNS, CONSULTATIONS
 from yimen.disclosure.import_rows import Row
-from yimen.disclosure.intake import Applicant
 from yimen.disclosure.models import DisclosureRequest, Outcome
 from yimen.org.models import Organisation, Staff
 
@@ -159,7 +159,7 @@ def _register(v: dict[str, Any], organisation: Organisation, by: Staff) -> Discl
         by=by,
         channel=v["申请渠道"],
         applicant=Applicant(
-            applicant_type=v["申请人类型"],
+            kind=v["申请人类型"],
             name=v["申请人姓名或名称"],
             id_number=v["公民身份号码"],
             uscc=v["统一社会信用代码"],

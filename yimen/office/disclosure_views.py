@@ -24,8 +24,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from yimen.core.errors import ApplicationError
+from yimen.core.people import Applicant
 from yimen.disclosure import appeals, clock_services, deadlines, fee_services, queries, services, workflow
-from yimen.disclosure.intake import Applicant
 from yimen.disclosure.models import (
     Appeal,
     Consultation,
