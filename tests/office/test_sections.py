@@ -10,7 +10,6 @@ from django.urls import reverse
 
 from tests.cases import conftest as cases
 from tests.cases.conftest import file
-from yimen.cases import services
 
 pytestmark = pytest.mark.django_db
 
@@ -18,13 +17,10 @@ licence = cases.licence
 
 
 def test_a_refusal_names_the_rule_and_leads_back_to_the_case(client: Client, licence, cast) -> None:
-    case = file(licence, cast)
     client.force_login(cast.clerk)
-    stale = case.lock_version
-    services.request_supplement(case=case, by=cast.clerk, materials=["营业执照"])
-    response = client.post(
-        reverse("office_cases:action", args=[case.pk, "accept"]), {"expected_version": stale}
-    )
+    case = file(licence, cast)  # not accepted yet: nothing to deliver
+    url = reverse("office_cases:action", args=[case.pk, "deliver"])
+    response = client.post(url, {"expected_version": case.lock_version, "method": "pickup"})
     page = response.content.decode()
     assert response.status_code == 409 and "<h1>操作无法进行</h1>" in page
     assert f'<a href="{reverse("office_cases:detail", args=[case.pk])}">刷新该办件</a>' in page
