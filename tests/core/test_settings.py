@@ -177,6 +177,11 @@ def test_every_setting_the_code_reads_is_defined(settings) -> None:
     assert keys - set(settings.YIMEN) == set()
 
 
+def test_every_setting_is_read_somewhere(settings) -> None:
+    keys = {key for _, _, key in _yimen_reads()}
+    assert set(settings.YIMEN) - keys == set()
+
+
 def test_settings_are_read_without_fallbacks() -> None:
     fallbacks = [
         f"{name}:{node.lineno} {key}"
