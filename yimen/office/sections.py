@@ -55,5 +55,5 @@ class Section:
     def _page(
         self, request: HttpRequest, template: str, context: dict[str, Any], status: int
     ) -> HttpResponse:
-        context = {"section_links": self.links(signed_in(request)), **context}
+        context = {"section_links": self.links(signed_in(request)) if self.pages else [], **context}
         return render(request, template, context, status=status)
