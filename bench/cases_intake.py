@@ -58,10 +58,11 @@ def _baseline_worker(args: tuple[str, float, int]) -> Worked:
 def _cycle(item: Any, clerk: Any, reviewer: Any, rng: random.Random, label: str) -> None:
     """One case through submit → accept → conclude: three transitions."""
     from yimen.cases import services
+    from yimen.core.people import Applicant
     from yimen.demo import cases as demo
 
     name, id_number = demo.invented_person(rng)
-    applicant = services.Applicant(kind="person", name=name, phone="13812345678", id_number=id_number)
+    applicant = Applicant(kind="person", name=name, phone="13812345678", id_number=id_number)
     case = services.submit(item=item, applicant=applicant, channel="online")
     case = services.accept(case=case, by=clerk)
     services.conclude(case=case, by=reviewer, result="issued", certificate_no=label)

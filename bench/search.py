@@ -110,7 +110,7 @@ def queries(corpus: Corpus, rng: random.Random) -> list[str]:
 
 
 def _like_words(q: str) -> list[str]:
-    from yimen.publishing.search import normalize_document_number
+    from yimen.publishing.search_words import normalize_document_number
 
     number = normalize_document_number(q)
     return [number] if "〔" in number else q.split()
@@ -135,7 +135,8 @@ def baseline(q: str) -> tuple[int, list[int]]:
 
 
 def yimen(q: str, sort: str = "relevance") -> tuple[int, list[int], str]:
-    from yimen.publishing.search_query import SearchFilter, search_publications
+    from yimen.publishing.search_plan import SearchFilter
+    from yimen.publishing.search_query import search_publications
 
     results = search_publications(SearchFilter(q=q, sort=sort))
     page = results.matches[:PAGE]
@@ -144,7 +145,8 @@ def yimen(q: str, sort: str = "relevance") -> tuple[int, list[int], str]:
 
 def same_work(q: str) -> tuple[int, list[int]]:
     """What the baseline does, done by yimen: the total and the ids of the newest page (as the API)."""
-    from yimen.publishing.search_query import SearchFilter, search_publications
+    from yimen.publishing.search_plan import SearchFilter
+    from yimen.publishing.search_query import search_publications
 
     results = search_publications(SearchFilter(q=q, sort="date"), with_facets=False)
     return results.total.hits, results.matches.ids(0, PAGE)
@@ -153,7 +155,7 @@ def same_work(q: str) -> tuple[int, list[int]]:
 def check(q: str) -> None:
     """Every hit on the first page holds every word of the query (or the 文号 typed), where it was indexed."""
     from yimen.core import text
-    from yimen.publishing import search
+    from yimen.publishing import search_words
     from yimen.publishing.models import Publication
 
     total, ids, mode = yimen(q)
@@ -164,7 +166,7 @@ def check(q: str) -> None:
             " ".join(
                 [
                     publication.title,
-                    search.normalize_document_number(publication.document_number),
+                    search_words.normalize_document_number(publication.document_number),
                     publication.organisation.name,
                     publication.node.name,
                     publication.get_kind_display(),
@@ -177,15 +179,17 @@ def check(q: str) -> None:
             )
         )
         if mode == "number":
-            wanted = [search.normalize_document_number(q)]
+            wanted = [search_words.normalize_document_number(q)]
         else:
             wanted = [text.normalize(w) for w in (text.query_terms(q) if mode == "words" else [q])]
         missing = [w for w in wanted if w not in indexed]
         if missing:
             fail(f"{q!r}: hit #{publication.pk} {publication.title!r} lacks {missing}")
-    if mode == "number" and search.DOCUMENT_NUMBER.fullmatch(search.normalize_document_number(q)):
+    if mode == "number" and search_words.DOCUMENT_NUMBER.fullmatch(search_words.normalize_document_number(q)):
         first = Publication.objects.get(pk=ids[0])
-        if search.normalize_document_number(first.document_number) != search.normalize_document_number(q):
+        if search_words.normalize_document_number(
+            first.document_number
+        ) != search_words.normalize_document_number(q):
             fail(f"{q!r}: the document with this 文号 is not the first hit ({first.document_number})")
 
 
@@ -225,10 +229,11 @@ def time_queries(qs: list[str]) -> dict[str, Timing]:
 def steps(q: str) -> list[tuple[str, str]]:
     """Where one search page's time goes: the plan, the facet counts with the total, the facets' names,
     a page of ids, the publications."""
+    from yimen.publishing import search_plan
     from yimen.publishing import search_query as sq
 
-    f = sq.SearchFilter(q=q)
-    found = sq.plan(f)
+    f = search_plan.SearchFilter(q=q)
+    found = search_plan.plan(f)
     counts, total = sq.counted_facets(found)
     matches = sq.Matches(f, found, total)
 
@@ -237,7 +242,7 @@ def steps(q: str) -> list[tuple[str, str]]:
 
     kind = "estimated from the sample" if total.estimated else "exact"
     return [
-        (f"{q}: plan ({found.mode})", ms(lambda: sq.plan(f))),
+        (f"{q}: plan ({found.mode})", ms(lambda: search_plan.plan(f))),
         (f"{q}: facet counts with the total ({kind}: {total.hits:,})", ms(lambda: sq.counted_facets(found))),
         (f"{q}: the facets' names", ms(lambda: sq._facets(f, counts))),
         (f"{q}: ids of the first page", ms(lambda: matches.ids(0, PAGE))),

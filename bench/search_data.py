@@ -168,15 +168,15 @@ def build_index(corpus: Corpus, rng: random.Random) -> Indexing:
     cache (timed): the rate of publishing one item."""
     from django.db import connection, transaction
 
-    from yimen.publishing import search
+    from yimen.publishing import search, search_words
     from yimen.publishing.models import Publication
 
-    search.teach_words()
+    search_words.teach_words()
     started = time.perf_counter()
     written = search.reindex()
     seconds = time.perf_counter() - started
     sample = list(Publication.objects.filter(pk__in=rng.sample(range(1, corpus.count + 1), 500)))
-    search.clear_clause_cache()
+    search_words.clear_clause_cache()
     started = time.perf_counter()
     for publication in sample:
         with transaction.atomic():

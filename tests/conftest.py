@@ -29,6 +29,7 @@ from yimen.org.models import (
     Window,
 )
 from yimen.publishing import search as publication_search
+from yimen.publishing import search_words
 
 PASSWORD = "Yimen@2026-test"
 
@@ -69,7 +70,7 @@ def _fresh_caches() -> Iterator[None]:
     calendar.invalidate()
     permissions.forget_tree()
     catalog_search.forget_organisations()
-    publication_search.forget_words()
+    search_words.forget_words()
     transitions.forget_centre()
     cache.clear()
     yield

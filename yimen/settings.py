@@ -8,27 +8,66 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from django.core.exceptions import ImproperlyConfigured
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
+TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
+FALSE_WORDS = frozenset({"0", "false", "no", "off"})
+
+
+def _env(name: str) -> str | None:
+    """The variable's value, or None when it is unset or empty (both mean: use the default)."""
+    value = os.environ.get(name, "").strip()
+    return value or None
+
+
 def env_str(name: str, default: str = "") -> str:
-    return os.environ.get(name, default)
+    value = _env(name)
+    return default if value is None else value
 
 
 def env_bool(name: str, default: bool = False) -> bool:
-    value = os.environ.get(name)
+    """1/0, true/false, yes/no, on/off in any case; anything else is refused, so a typo never means False."""
+    value = _env(name)
     if value is None:
         return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+    if value.lower() in TRUE_WORDS:
+        return True
+    if value.lower() in FALSE_WORDS:
+        return False
+    raise ImproperlyConfigured(
+        f"环境变量 {name}={value!r} 无法识别：请用 1/0、true/false、yes/no 或 on/off（不区分大小写），留空则取默认值"
+    )
 
 
 def env_int(name: str, default: int) -> int:
-    value = os.environ.get(name)
-    return int(value) if value else default
+    value = _env(name)
+    if value is None:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"环境变量 {name}={value!r} 不是整数：请填写如 {default} 这样的整数，留空则取默认值"
+        ) from None
 
 
 def env_list(name: str, default: str = "") -> list[str]:
+    """Comma-separated words; empty items are dropped."""
     return [item.strip() for item in env_str(name, default).split(",") if item.strip()]
+
+
+def env_int_list(name: str, default: str) -> list[int]:
+    """Comma-separated integers, e.g. 30,7,0."""
+    words = env_list(name, default)
+    try:
+        return [int(word) for word in words]
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"环境变量 {name}={','.join(words)!r} 不是逗号分隔的整数：请填写如 {default} 的形式，留空则取默认值"
+        ) from None
 
 
 VAR_DIR = Path(env_str("YIMEN_VAR", str(BASE_DIR / "var")))
@@ -205,6 +244,8 @@ LOGGING = {
 }
 
 # --- Yimen's own settings -------------------------------------------------------------------------
+# Each default is written here once; the code reads settings.YIMEN["KEY"] without a fallback.
+_YELLOW_DAYS_LEFT = env_int("YIMEN_YELLOW_DAYS_LEFT", 1)
 YIMEN: dict[str, Any] = {
     # Office login: lock an account for LOCKOUT_MINUTES after this many consecutive failures.
     "LOGIN_MAX_FAILURES": env_int("YIMEN_LOGIN_MAX_FAILURES", 5),
@@ -222,7 +263,7 @@ YIMEN: dict[str, Any] = {
     "CASE_NUMBER_LAYOUT": env_str("YIMEN_CASE_NUMBER_LAYOUT", "{impl_code}{date:%Y%m%d}{serial:04d}"),
     # 电子监察 (thresholds are not set by any national rule): yellow when an open case has at most this
     # many working days left, or has used at least this share of its time; red when overdue.
-    "YELLOW_DAYS_LEFT": env_int("YIMEN_YELLOW_DAYS_LEFT", 1),
+    "YELLOW_DAYS_LEFT": _YELLOW_DAYS_LEFT,
     "YELLOW_PERCENT_USED": env_int("YIMEN_YELLOW_PERCENT_USED", 80),
     # 好差评: a 差评 opens a rectification work order due in this many working days.
     "WORK_ORDER_DAYS": env_int("YIMEN_WORK_ORDER_DAYS", 15),
@@ -247,14 +288,13 @@ YIMEN: dict[str, Any] = {
     # 上级动态: minutes between fetches of the higher-level portals' feeds.
     "FEED_FETCH_MINUTES": env_int("YIMEN_FEED_FETCH_MINUTES", 60),
     # 依申请公开 (rules the sources leave open, ogi-law.md §7): whether the days from a fee notice to
-    # payment are left out of the answer period; the reasonable 补正 period (第三十条) in working days;
-    # the request number's layout; yellow card when an open request has at most this many days left.
+    # payment are left out of the answer period; the request number's layout; yellow card when an open request has at most this many days left
+    # (unset: the cases' YELLOW_DAYS_LEFT).
     "DISCLOSURE_FEE_PAUSES_CLOCK": env_bool("YIMEN_DISCLOSURE_FEE_PAUSES_CLOCK", True),
-    "DISCLOSURE_CLARIFICATION_WORKDAYS": env_int("YIMEN_DISCLOSURE_CLARIFICATION_WORKDAYS", 15),
     "DISCLOSURE_NUMBER_LAYOUT": env_str("YIMEN_DISCLOSURE_NUMBER_LAYOUT", "{code}-YSQ-{year}-{serial:05d}"),
-    "DISCLOSURE_YELLOW_DAYS_LEFT": env_int("YIMEN_DISCLOSURE_YELLOW_DAYS_LEFT", 1),
+    "DISCLOSURE_YELLOW_DAYS_LEFT": env_int("YIMEN_DISCLOSURE_YELLOW_DAYS_LEFT", _YELLOW_DAYS_LEFT),
     # 年度报告 (条例第四十九条): remind this many days before 31 January / 31 March.
-    "REPORT_REMINDER_DAYS": [int(d) for d in env_list("YIMEN_REPORT_REMINDER_DAYS", "30,7,0")],
+    "REPORT_REMINDER_DAYS": env_int_list("YIMEN_REPORT_REMINDER_DAYS", "30,7,0"),
     # Working-day calendar: the span of the in-memory index (years outside it are refused).
     "CALENDAR_FIRST_YEAR": 1990,
     "CALENDAR_LAST_YEAR": 2100,

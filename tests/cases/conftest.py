@@ -15,17 +15,18 @@ from tests.catalog.conftest import published
 from yimen.cases import services
 from yimen.cases.models import Case, Channel
 from yimen.catalog.models import ServiceItem
+from yimen.core.people import Applicant
 
 T = TypeVar("T")
 
-APPLICANT = services.Applicant(
+APPLICANT = Applicant(
     kind="person",
     name="张三",
     phone="13812345678",
     id_number="11010519491231002X",
     address="咸宁市咸安区温泉路 1 号",
 )
-COMPANY = services.Applicant(
+COMPANY = Applicant(
     kind="legal",
     name="咸宁市青山食品有限公司",
     phone="13912345678",
@@ -73,7 +74,7 @@ def joint(people) -> ServiceItem:
     )
 
 
-def file(item: ServiceItem, cast, applicant: services.Applicant = APPLICANT) -> Case:
+def file(item: ServiceItem, cast, applicant: Applicant = APPLICANT) -> Case:
     return services.submit(
         item=item, applicant=applicant, channel=Channel.WINDOW, by=cast.clerk, window=cast.window
     )

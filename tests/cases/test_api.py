@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import asdict
 from typing import Any
 
 import pytest
@@ -12,6 +13,7 @@ from tests.cases.conftest import file
 from tests.cases.test_stats import october_cases
 from tests.cases.test_supervision import police_case
 from tests.conftest import PASSWORD, make_staff
+from yimen.cases import public_queries
 from yimen.cases.models import Case, CaseState, Channel
 from yimen.org.models import Role
 
@@ -83,6 +85,17 @@ def test_the_public_status_is_masked_and_a_wrong_code_looks_like_an_unknown_numb
     unknown = client.get("/api/v1/cases/NO-SUCH-CASE", {"code": case.query_code})
     assert wrong.status_code == unknown.status_code == 404
     assert wrong.json() == unknown.json() == {"message": "办件编号或查询码不正确", "fields": {}}
+
+
+def test_the_portal_and_the_api_answer_the_status_with_one_shape(client: Client, licence, cast) -> None:
+    case = file(licence, cast)
+    api = client.get(f"/api/v1/cases/{case.number}", {"code": case.query_code}).json()
+    portal = public_queries.lookup(number=case.number, code=case.query_code)
+    assert portal is not None and api == asdict(portal)
+    schemas = client.get("/api/v1/openapi.json").json()["components"]["schemas"]
+    timeline = schemas["PublicCase"]["properties"]["timeline"]["items"]["$ref"]
+    assert schemas["PublicCase"]["properties"]["applicant"]["description"] == "申请人（已脱敏）"
+    assert schemas[timeline.rsplit("/", 1)[1]]["properties"].keys() == {"at", "label", "note", "materials"}
 
 
 def test_repeated_wrong_codes_are_refused_even_with_the_right_one(client: Client, licence, cast) -> None:

@@ -11,6 +11,7 @@ from yimen.cases import services
 from yimen.cases.models import Case, CaseState, Channel, Result
 from yimen.core.errors import ApplicationError, NotPermitted, TransitionError
 from yimen.core.models import AuditEntry, OutboxMessage
+from yimen.core.people import Applicant
 
 pytestmark = pytest.mark.django_db
 
@@ -25,7 +26,7 @@ def test_a_window_application_gets_its_number_and_query_code(licence, cast) -> N
 
 
 def test_bad_applicant_data_is_refused_field_by_field_and_nothing_is_written(licence, cast) -> None:
-    bad = services.Applicant(kind="person", name=" ", phone="12345", id_number="340524198001010013")
+    bad = Applicant(kind="person", name=" ", phone="12345", id_number="340524198001010013")
     with pytest.raises(ApplicationError) as caught:
         services.submit(item=licence, applicant=bad, channel=Channel.ONLINE)
     assert caught.value.fields == {

@@ -19,8 +19,9 @@ from django.utils import timezone
 
 from tests.catalog.conftest import CatalogCast, make_guide, published
 from yimen.catalog import services
-from yimen.catalog.documents import STATIC_DIR, LocalOnlyFetcher, guide_html, guide_pdf, qr_data_uri
+from yimen.catalog.documents import STATIC_DIR, guide_html, guide_pdf, qr_data_uri
 from yimen.catalog.models import FormFile, ItemVersion
+from yimen.core.documents import LocalOnlyFetcher
 
 URL = "https://zwfw.xianning.gov.cn/guide/SJJ0100001000/"
 FEE = {"name": "证书工本费", "standard": "10 元/本", "basis": "鄂价费〔2019〕12 号"}

@@ -8,7 +8,8 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from yimen.disclosure import services
+from yimen.core.people import Applicant
+from yimen.disclosure import appeals, clock_services, services
 from yimen.disclosure.models import (
     Appeal,
     Channel,
@@ -19,16 +20,16 @@ from yimen.disclosure.models import (
     FormWanted,
 )
 
-PERSON = services.Applicant(
-    applicant_type="natural",
+PERSON = Applicant(
+    kind="natural",
     name="张三",
     phone="13812345678",
     id_number="11010519491231002X",
     address="咸宁市咸安区温泉路 1 号",
     postcode="437000",
 )
-COMPANY = services.Applicant(
-    applicant_type="business",
+COMPANY = Applicant(
+    kind="business",
     name="咸宁市青山食品有限公司",
     phone="0715-8123456",
     uscc="91350100M000100Y43",
@@ -43,7 +44,7 @@ def filed(
     received: date,
     *,
     channel: str = Channel.IN_PERSON,
-    applicant: services.Applicant = PERSON,
+    applicant: Applicant = PERSON,
     **changes: Any,
 ) -> DisclosureRequest:
     """A request handed in at the counter on `received` (or sent by another channel with its dates);
@@ -90,7 +91,7 @@ def clarification_asked(
     items: str | Sequence[str] = "请写明所需文件的年份",
 ) -> DisclosureRequest:
     """赵公开 asks on `on`, once, for what is unclear, to be supplied by `deadline_on` (条例第三十条)."""
-    return services.request_clarification(
+    return clock_services.request_clarification(
         request=request, by=cast.officer, items=items, deadline_on=deadline_on, on=on
     )
 
@@ -103,14 +104,14 @@ def consulted(
     party_name: str = "咸宁市青山食品有限公司",
 ) -> Consultation:
     """赵公开 asks a third party (or `party_kind`) for its opinion on `sent_on` (条例第三十二条)."""
-    return services.start_consultation(
+    return clock_services.start_consultation(
         request=request, by=cast.officer, party_kind=party_kind, party_name=party_name, sent_on=sent_on
     )
 
 
 def answered(cast: Any, consultation: Consultation, replied_on: date, opinion: str = "同意") -> Consultation:
     """The consulted side's opinion, recorded by 赵公开 as received on `replied_on`."""
-    return services.end_consultation(
+    return clock_services.end_consultation(
         consultation=consultation, by=cast.officer, replied_on=replied_on, opinion=opinion
     )
 
@@ -134,14 +135,14 @@ def appealed(
     **fields: Any,
 ) -> Appeal:
     """The applicant's 行政复议 or suit of `kind`, registered by 赵公开; `fields` add a reference or `by`."""
-    return services.file_appeal(
+    return appeals.file_appeal(
         **{"request": request, "by": cast.officer, "kind": kind, "filed_on": filed_on, "body": body} | fields
     )
 
 
 def decided(cast: Any, appeal: Appeal, result: str, decided_on: date) -> Appeal:
     """The review body's or the court's `result`, registered by 赵公开."""
-    return services.decide_appeal(appeal=appeal, by=cast.officer, result=result, decided_on=decided_on)
+    return appeals.decide_appeal(appeal=appeal, by=cast.officer, result=result, decided_on=decided_on)
 
 
 # A published item to point replies at (条例第三十六条第（一）项) comes from the publishing desk.

@@ -12,7 +12,7 @@ from typing import Any
 from openpyxl import Workbook
 
 from yimen.disclosure.import_linked import APPEAL_HEADERS, APPEALS, CONSULTATION_HEADERS, CONSULTATIONS
-from yimen.disclosure.importing import HEADERS, SHEET
+from yimen.disclosure.import_rows import HEADERS, SHEET
 
 
 def row(**cells: Any) -> dict[str, Any]:

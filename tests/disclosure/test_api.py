@@ -17,7 +17,7 @@ from tests.conftest import PASSWORD, make_staff
 from tests.disclosure.conftest import filed, person, started
 from yimen.core import calendar
 from yimen.core.throttle import LOOKUPS, SUBMISSIONS
-from yimen.disclosure import services
+from yimen.disclosure import appeals, clock_services
 from yimen.disclosure.models import DisclosureRequest, RequestState
 from yimen.org.models import Role
 
@@ -234,14 +234,14 @@ def test_a_consultation_or_appeal_is_found_only_under_its_own_request(client: Cl
     """Consulted 2024-09-30, answered 10-08: 国庆 1–7 October are not working days, so one day pauses."""
     asked = started(cast, date(2024, 9, 27))
     other = started(cast, date(2024, 9, 27))
-    consultation = services.start_consultation(
+    consultation = clock_services.start_consultation(
         request=asked,
         by=cast.officer,
         party_kind="agency",
         party_name="咸宁市自然资源和规划局",
         sent_on=date(2024, 9, 30),
     )
-    appeal = services.file_appeal(
+    appeal = appeals.file_appeal(
         request=asked,
         by=cast.officer,
         kind="reconsideration",

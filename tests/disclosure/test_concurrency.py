@@ -11,7 +11,7 @@ from django.db import connection
 from tests.cases.conftest import race
 from tests.disclosure.conftest import started
 from yimen.core.errors import TransitionError
-from yimen.disclosure import services
+from yimen.disclosure import clock_services, services
 from yimen.disclosure.models import DisclosureRequest, EventKind, Outcome, Reply, RequestState
 
 RECEIVED = date(2024, 3, 4)
@@ -52,7 +52,7 @@ def test_an_extension_and_a_reply_at_once_leave_a_consistent_request(cast) -> No
     _server_database()
     request = started(cast, RECEIVED)
     outcomes = race(
-        lambda: services.extend(
+        lambda: clock_services.extend(
             request=request, by=cast.head, workdays=10, reason="需调档", on=date(2024, 3, 25)
         ),
         lambda: services.reply(
@@ -89,9 +89,9 @@ def test_the_second_of_two_replies_is_refused_with_409(cast) -> None:
 def test_a_stale_page_is_refused_with_409(cast) -> None:
     request = started(cast, RECEIVED)
     seen = request.lock_version
-    services.extend(request=request, by=cast.head, workdays=5, reason="需调档", on=date(2024, 3, 25))
+    clock_services.extend(request=request, by=cast.head, workdays=5, reason="需调档", on=date(2024, 3, 25))
     with pytest.raises(TransitionError) as refused:
-        services.extend(
+        clock_services.extend(
             request=request,
             by=cast.head,
             workdays=5,

@@ -21,7 +21,7 @@ from tests.disclosure.import_files import CONSULTATION, REVIEW, SUIT, consulted,
 from yimen.core.errors import ApplicationError
 from yimen.core.models import AuditEntry
 from yimen.disclosure import importing, queries, services
-from yimen.disclosure.importing import HEADERS
+from yimen.disclosure.import_rows import HEADERS
 from yimen.disclosure.models import (
     Appeal,
     Channel,

@@ -8,7 +8,7 @@ import pytest
 
 from tests.disclosure.conftest import started
 from yimen.core.errors import ApplicationError
-from yimen.disclosure import deadlines, services
+from yimen.disclosure import clock_services, deadlines, fee_services
 from yimen.disclosure.models import FeeMethod
 
 pytestmark = pytest.mark.django_db
@@ -33,8 +33,8 @@ def test_the_2008_extension_is_at_most_fifteen(cast) -> None:
     request = started(cast, date(2018, 3, 5))
     assert request.due_on == date(2018, 3, 26)
     with pytest.raises(ApplicationError):
-        services.extend(request=request, by=cast.head, workdays=16, reason="x", on=date(2018, 3, 20))
-    request = services.extend(
+        clock_services.extend(request=request, by=cast.head, workdays=16, reason="x", on=date(2018, 3, 20))
+    request = clock_services.extend(
         request=request, by=cast.head, workdays=15, reason="需协调", on=date(2018, 3, 20)
     )
     assert request.due_on == date(2018, 4, 17)
@@ -43,7 +43,7 @@ def test_the_2008_extension_is_at_most_fifteen(cast) -> None:
 def test_no_processing_fee_before_2021(cast) -> None:
     request = started(cast, date(2018, 3, 5))
     with pytest.raises(ApplicationError) as refused:
-        services.issue_fee_notice(
+        fee_services.issue_fee_notice(
             request=request, by=cast.officer, method=FeeMethod.PER_PAGE, quantity=250, on=date(2018, 3, 9)
         )
     assert "2021" in refused.value.message

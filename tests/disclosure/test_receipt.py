@@ -8,7 +8,8 @@ import pytest
 
 from tests.disclosure.conftest import COMPANY, filed
 from yimen.core.errors import ApplicationError, NotPermitted
-from yimen.disclosure import deadlines, services
+from yimen.core.people import Applicant
+from yimen.disclosure import deadlines
 from yimen.disclosure.models import Channel, DeliveryMethod, EventKind, FormWanted
 
 pytestmark = pytest.mark.django_db
@@ -101,7 +102,7 @@ def test_registration_gives_a_number_a_code_and_a_receipt_step(cast) -> None:
 def test_bad_identity_is_reported_per_field_and_nothing_is_saved(cast) -> None:
     from yimen.disclosure.models import DisclosureRequest
 
-    bad = services.Applicant(applicant_type="natural", name="", phone="12", id_number="110105194912310021")
+    bad = Applicant(kind="natural", name="", phone="12", id_number="110105194912310021")
     with pytest.raises(ApplicationError) as refused:
         filed(cast, date(2024, 3, 4), applicant=bad, description="", form_wanted=FormWanted.PAPER)
     fields = refused.value.fields

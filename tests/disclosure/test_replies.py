@@ -10,7 +10,7 @@ from django.conf import settings
 
 from tests.disclosure.conftest import clarification_asked, filed, replied, started
 from yimen.core.errors import ApplicationError, NotPermitted, TransitionError
-from yimen.disclosure import letter_texts, services
+from yimen.disclosure import clock_services, letter_texts, services
 from yimen.disclosure.models import EventKind, LetterTemplate, Outcome, RequestState
 
 pytestmark = pytest.mark.django_db
@@ -87,7 +87,7 @@ def test_still_unclear_after_the_supplement(cast) -> None:
     request = clarification_asked(
         cast, started(cast, RECEIVED), date(2024, 3, 6), date(2024, 3, 22), "请写明文号"
     )
-    request = services.receive_clarification(
+    request = clock_services.receive_clarification(
         request=request, by=None, content="不清楚文号", on=date(2024, 3, 11)
     )
     request = replied(cast, request, Outcome.STILL_UNCLEAR, REPLIED, "补正后仍无法确定所需信息")

@@ -19,6 +19,7 @@ from tests.conftest import make_staff
 from yimen.cases import services
 from yimen.cases.models import Case, CaseFile, CaseState, Result, ReviewState
 from yimen.catalog.models import Material
+from yimen.core.people import Applicant
 from yimen.org.models import Role, Window
 
 pytestmark = pytest.mark.django_db
@@ -312,7 +313,7 @@ def test_a_comprehensive_window_takes_any_item_and_follows_its_case(client: Clie
 def test_the_list_filters_by_state_number_and_applicant_newest_first(client: Client, licence, cast) -> None:
     first = file(licence, cast)
     second = services.accept(
-        case=file(licence, cast, applicant=services.Applicant(**{**APPLICANT.__dict__, "name": "王五"})),
+        case=file(licence, cast, applicant=Applicant(**{**APPLICANT.__dict__, "name": "王五"})),
         by=cast.clerk,
     )
     client.force_login(cast.clerk)

@@ -14,7 +14,7 @@ from tests.conftest import PASSWORD, make_staff
 from tests.publishing.conftest import Desk, make_desk, normative, recording_search
 from tests.publishing.test_attachments import docx_file
 from yimen.org.models import Role
-from yimen.publishing import services
+from yimen.publishing import revisions, services
 from yimen.publishing.models import CatalogueNode, DisclosureSettings, Publication, PublicationState
 
 pytestmark = pytest.mark.django_db
@@ -148,7 +148,7 @@ def test_a_draft_or_a_revision_can_be_deleted_from_its_page(desk) -> None:
     assert gone.status_code == 302 and gone["Location"] == "/office/publishing/"
     assert not Publication.objects.filter(pk=draft.pk).exists()
     published = desk.published(document_number="咸政务发〔2024〕6号")
-    revision = services.open_revision(publication=published, by=desk.base.officer)
+    revision = revisions.open_revision(publication=published, by=desk.base.officer)
     assert "放弃修订" in officer.get(f"/office/publishing/{revision.pk}/").content.decode()
     back = officer.post(f"/office/publishing/{revision.pk}/discard/")
     assert back.status_code == 302 and back["Location"] == f"/office/publishing/{published.pk}/"

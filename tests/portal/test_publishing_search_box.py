@@ -11,7 +11,7 @@ from django.test import Client
 
 from tests.conftest import Cast
 from tests.publishing.conftest import Desk, make_desk, recording_search
-from yimen.publishing import search
+from yimen.publishing import search_words
 from yimen.publishing.models import Kind
 
 pytestmark = pytest.mark.django_db
@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def desk(cast: Cast, monkeypatch: pytest.MonkeyPatch) -> Desk:
-    search.forget_words()
+    search_words.forget_words()
     return make_desk(cast, recording_search(monkeypatch))
 
 

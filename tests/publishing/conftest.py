@@ -10,7 +10,7 @@ import pytest
 from django.db import DatabaseError, transaction
 
 from tests.conftest import Cast
-from yimen.publishing import search, services
+from yimen.publishing import catalogue_services, search, services
 from yimen.publishing.models import CatalogueNode, Kind, Publication
 
 
@@ -70,7 +70,7 @@ def make_desk(cast: Cast, search_index: list[tuple[str, int]]) -> Desk:
     """The centre with a credit code and its default catalogue."""
     cast.centre.uscc = "11421200MB1534962T"
     cast.centre.save()
-    nodes = {n.code: n for n in services.ensure_catalogue(organisation=cast.centre)}
+    nodes = {n.code: n for n in catalogue_services.ensure_catalogue(organisation=cast.centre)}
     return Desk(cast, nodes, search_index)
 
 

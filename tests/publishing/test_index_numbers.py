@@ -15,7 +15,7 @@ from django.utils import timezone
 from tests.conftest import make_staff
 from tests.publishing.conftest import normative
 from yimen.org.models import Role
-from yimen.publishing import search, services
+from yimen.publishing import catalogue_services, search, services
 from yimen.publishing.models import DisclosureSettings, IndexCounter, Kind, Publication
 
 pytestmark = pytest.mark.django_db
@@ -37,7 +37,7 @@ def test_a_new_year_starts_again_at_one(desk, monkeypatch) -> None:
 
 
 def test_each_organisation_counts_on_its_own(desk) -> None:
-    market_nodes = {n.code: n for n in services.ensure_catalogue(organisation=desk.base.market)}
+    market_nodes = {n.code: n for n in catalogue_services.ensure_catalogue(organisation=desk.base.market)}
     officer = make_staff("mo", "马公开", desk.base.market, (Role.OFFICER, desk.base.market))
     head = make_staff("mh", "马主任", desk.base.market, (Role.DISCLOSURE_HEAD, desk.base.market))
     desk.published()

@@ -9,7 +9,7 @@ import pytest
 from tests.publishing.conftest import make_desk, recording_search
 from yimen.core import text
 from yimen.org.models import Organisation, OrganisationKind
-from yimen.publishing import search
+from yimen.publishing import search, search_plan
 from yimen.publishing import search_query as sq
 from yimen.publishing.models import Kind
 
@@ -46,5 +46,5 @@ def test_the_next_test_starts_with_an_empty_index_and_reads_the_dictionary_again
         document_number="",
         body="<p>我中心会同咸宁市自然资源和规划局开展检查。</p>",
     )
-    found = sq.search_publications(sq.SearchFilter(q="市资规局"))
+    found = sq.search_publications(search_plan.SearchFilter(q="市资规局"))
     assert [p.title for p in found.matches[:20]] == ["联合开展耕地保护检查"]

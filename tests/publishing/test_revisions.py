@@ -15,7 +15,7 @@ from yimen.core import audit
 from yimen.core.errors import ApplicationError, NotPermitted, TransitionError
 from yimen.core.models import AuditEntry, OutboxMessage
 from yimen.org.models import Role
-from yimen.publishing import queries, services
+from yimen.publishing import queries, revisions, services
 from yimen.publishing.models import Attachment, Publication, PublicationState, PublicationVersion
 
 pytestmark = pytest.mark.django_db
@@ -30,7 +30,7 @@ def _at(monkeypatch, *moment: int) -> None:
 
 def _revise(desk, published: Publication, **fields) -> Publication:
     """Open a revision of `published`, save `fields` into it and submit it."""
-    revision = services.open_revision(publication=published, by=desk.base.officer)
+    revision = revisions.open_revision(publication=published, by=desk.base.officer)
     fields = {"body": NEW_BODY, "changed_on": "2025-01-20", "revision_note": "压缩办理时限"} | fields
     services.update_draft(
         publication=revision, by=desk.base.officer, lock_version=revision.lock_version, fields=fields
@@ -140,7 +140,7 @@ def test_a_rejected_revision_goes_back_to_the_editor_and_the_public_version_is_u
 
 def test_a_revision_must_say_what_changed(desk) -> None:
     published = desk.published()
-    revision = services.open_revision(publication=published, by=desk.base.officer)
+    revision = revisions.open_revision(publication=published, by=desk.base.officer)
     assert revision.changed_on == timezone.localdate()
     with pytest.raises(ApplicationError) as refused:
         services.submit(publication=revision, by=desk.base.officer)
@@ -158,17 +158,17 @@ def test_a_revision_must_say_what_changed(desk) -> None:
 def test_one_revision_at_a_time_of_a_published_item_by_its_editors(desk) -> None:
     draft = desk.draft()
     with pytest.raises(TransitionError, match="“草稿”状态的信息不能修订"):
-        services.open_revision(publication=draft, by=desk.base.officer)
+        revisions.open_revision(publication=draft, by=desk.base.officer)
     published = desk.published(document_number="咸政务发〔2024〕6号")
-    services.open_revision(publication=published, by=desk.base.officer)
+    revisions.open_revision(publication=published, by=desk.base.officer)
     with pytest.raises(TransitionError, match="已有修订稿"):
-        services.open_revision(publication=published, by=desk.base.officer)
+        revisions.open_revision(publication=published, by=desk.base.officer)
     outsider = make_staff("editor2", "吴编辑", desk.base.centre, (Role.OFFICER, desk.base.centre))
     desk.nodes["zcwj-gfxwj"].editors.add(desk.base.officer)
     other = desk.published(node="gzdt", document_number="咸政务发〔2024〕7号")
     desk.nodes["gzdt"].editors.add(desk.base.officer)
     with pytest.raises(NotPermitted):
-        services.open_revision(publication=other, by=outsider)
+        revisions.open_revision(publication=other, by=outsider)
 
 
 def test_the_reviewer_does_not_approve_a_revision_they_wrote(desk) -> None:
@@ -180,7 +180,7 @@ def test_the_reviewer_does_not_approve_a_revision_they_wrote(desk) -> None:
         (Role.DISCLOSURE_HEAD, desk.base.centre),
     )
     published = desk.published()
-    revision = services.open_revision(publication=published, by=both)
+    revision = revisions.open_revision(publication=published, by=both)
     services.update_draft(
         publication=revision,
         by=both,
@@ -199,7 +199,7 @@ def test_a_revision_of_a_withdrawn_item_cannot_be_published_and_can_be_discarded
     with pytest.raises(TransitionError, match="所修订的信息当前为“已撤回”"):
         services.approve(publication=revision, by=desk.base.head)
     services.reject(publication=revision, by=desk.base.head, reason="原文件已撤回")
-    assert services.discard_draft(publication=revision, by=desk.base.officer) == published
+    assert revisions.discard_draft(publication=revision, by=desk.base.officer) == published
     assert not Publication.objects.filter(pk=revision.pk).exists()
     assert AuditEntry.objects.filter(
         action="publishing.revision_discarded", object_id=str(published.pk)
@@ -220,13 +220,13 @@ def test_attachments_are_replaced_on_approval_and_shared_files_survive_a_discard
     published = services.approve(publication=draft, by=desk.base.head)
     old = published.attachments.get()
 
-    given_up = services.open_revision(publication=published, by=desk.base.officer)
+    given_up = revisions.open_revision(publication=published, by=desk.base.officer)
     assert given_up.attachments.get().file.name == old.file.name
     with django_capture_on_commit_callbacks(execute=True):
-        services.discard_draft(publication=given_up, by=desk.base.officer)
+        revisions.discard_draft(publication=given_up, by=desk.base.officer)
     assert storage.exists(old.file.name) and published.attachments.get() == old
 
-    revision = services.open_revision(publication=published, by=desk.base.officer)
+    revision = revisions.open_revision(publication=published, by=desk.base.officer)
     with django_capture_on_commit_callbacks(execute=True):
         services.update_draft(
             publication=revision,
@@ -264,11 +264,11 @@ def test_a_revised_item_is_judged_by_its_change_in_the_year_of_the_change(desk, 
 def test_a_draft_never_published_can_be_deleted_by_its_editor(desk) -> None:
     draft = desk.draft()
     with pytest.raises(NotPermitted):
-        services.discard_draft(publication=draft, by=desk.base.head)  # not an editor of the node
-    assert services.discard_draft(publication=draft, by=desk.base.officer) is None
+        revisions.discard_draft(publication=draft, by=desk.base.head)  # not an editor of the node
+    assert revisions.discard_draft(publication=draft, by=desk.base.officer) is None
     assert not Publication.objects.filter(pk=draft.pk).exists()
     entry = AuditEntry.objects.get(action="publishing.draft_discarded")
     assert entry.object_id == str(draft.pk)
     published = desk.published(document_number="咸政务发〔2024〕6号")
     with pytest.raises(TransitionError, match="不能删除"):
-        services.discard_draft(publication=published, by=desk.base.officer)
+        revisions.discard_draft(publication=published, by=desk.base.officer)

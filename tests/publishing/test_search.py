@@ -19,7 +19,7 @@ from tests.publishing.conftest import normative
 from tests.publishing.test_attachments import docx_file
 from yimen.core import text
 from yimen.portal import publishing_search_views
-from yimen.publishing import search, search_plan, services
+from yimen.publishing import search, search_plan, search_words, services
 from yimen.publishing import search_query as sq
 from yimen.publishing.models import Kind, Publication, PublicationState
 
@@ -94,7 +94,7 @@ def test_document_numbers_have_one_spelling() -> None:
         "咸政务发【2024】第5号",
         "咸政务发 ［2024］ 05 号",
     ]:
-        assert search.normalize_document_number(typed) == "咸政务发〔2024〕5号"
+        assert search_words.normalize_document_number(typed) == "咸政务发〔2024〕5号"
 
 
 @settings(max_examples=200, deadline=None)
@@ -109,7 +109,7 @@ def test_document_numbers_have_one_spelling() -> None:
 def test_clause_by_clause_segmentation_is_the_same_as_whole(chars: list[str]) -> None:
     value = "".join(chars)
     with patch.dict(text.aliases, clear=True):  # names only add words: compare without
-        assert search.index_terms(value) == text.index_terms(value)
+        assert search_words.index_terms(value) == text.index_terms(value)
 
 
 def test_clause_by_clause_segmentation_on_a_long_document() -> None:
@@ -134,7 +134,7 @@ def test_clause_by_clause_segmentation_on_a_long_document() -> None:
     ]
     value = "".join(rng.choice(words) for _ in range(2000))
     with patch.dict(text.aliases, clear=True):
-        assert search.index_terms(value) == text.index_terms(value)
+        assert search_words.index_terms(value) == text.index_terms(value)
 
 
 def _indexed_ids() -> set[int]:
@@ -155,7 +155,7 @@ def _meta(pk: int, column: str) -> object:
 
 
 def _find(q: str = "", **narrow: object) -> sq.Results:
-    return sq.search_publications(sq.SearchFilter(q=q, **narrow))  # type: ignore[arg-type]
+    return sq.search_publications(search_plan.SearchFilter(q=q, **narrow))  # type: ignore[arg-type]
 
 
 def _titles(results: sq.Results) -> list[str]:
@@ -168,7 +168,7 @@ def test_a_two_character_word_is_found(desk) -> None:
     results = _find("预算")
     assert results.mode == "words"
     assert _titles(results) == ["咸宁市政务服务中心2024年部门预算公开"]
-    assert results.total == sq.Count(1, False)
+    assert results.total == search_plan.Count(1, False)
 
 
 def test_every_word_of_the_query_must_be_in_a_hit(desk) -> None:
@@ -263,7 +263,7 @@ def test_many_hits_are_counted_from_the_sample_and_ordered_from_the_date_index(d
     monkeypatch.setattr(search_plan, "EXACT_LIMIT", 1)
     monkeypatch.setattr(sq, "RANK_LIMIT", 1)
     results = _find("防汛")
-    assert results.total == sq.Count(2 * search_plan.SAMPLE, True)
+    assert results.total == search_plan.Count(2 * search_plan.SAMPLE, True)
     assert _titles(results) == ["防汛物资检查", "防汛工作部署会", "农业工作会议", "水利工作会议"]
     assert [p.title for p in results.matches[1:3]] == ["防汛工作部署会", "农业工作会议"]
     assert _titles(_find("防汛", sort="date")) == [
@@ -301,16 +301,16 @@ def test_the_total_and_facets_of_many_hits_come_from_one_statement_over_the_samp
         _published_row(desk, pk, "防汛工作会议", "会议部署防汛工作。", days_ago=days_ago)
     years = {str(timezone.localtime(p.published_at).year) for p in Publication.objects.all()}
     monkeypatch.setattr(search_plan, "EXACT_LIMIT", 1)
-    found = sq.plan(sq.SearchFilter(q="防汛"))
+    found = search_plan.plan(search_plan.SearchFilter(q="防汛"))
     with CaptureQueriesContext(connection) as statements:
         counts, total = sq.counted_facets(found)
-    assert len(statements) == 1 and total == sq.Count(2 * search_plan.SAMPLE, True)
+    assert len(statements) == 1 and total == search_plan.Count(2 * search_plan.SAMPLE, True)
     assert counts["validity"] == {"valid": 2 * search_plan.SAMPLE}
     assert sum(counts["year"].values()) == 2 * search_plan.SAMPLE and set(counts["year"]) <= years
     monkeypatch.setattr(search_plan, "EXACT_LIMIT", 5000)
     with CaptureQueriesContext(connection) as statements:
         counts, total = sq.counted_facets(found)
-    assert len(statements) == 2 and total == sq.Count(4, False)
+    assert len(statements) == 2 and total == search_plan.Count(4, False)
     assert counts["validity"] == {"valid": 4} and counts["node_code"] == {"gzdt": 4}
 
 
@@ -400,9 +400,9 @@ def test_sqlite_keeps_the_sample_in_an_fts5_table_of_its_own(desk, monkeypatch) 
         _published_row(desk, pk, f"防汛会议{pk}", "部署防汛工作。", days_ago=pk)
     assert _sampled_rowids() == [10, 520]
     monkeypatch.setattr(search_plan, "EXACT_LIMIT", 1)
-    assert _find("防汛").total == sq.Count(2 * search_plan.SAMPLE, True)
+    assert _find("防汛").total == search_plan.Count(2 * search_plan.SAMPLE, True)
     search.remove(520)
-    assert _sampled_rowids() == [10] and _find("防汛").total == sq.Count(search_plan.SAMPLE, True)
+    assert _sampled_rowids() == [10] and _find("防汛").total == search_plan.Count(search_plan.SAMPLE, True)
     search.reindex()
     assert _sampled_rowids() == [10, 520] and search.check() == []
     with connection.cursor() as cursor:

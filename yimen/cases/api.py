@@ -27,6 +27,7 @@ from yimen.catalog.models import ServiceItem
 from yimen.catalog.queries import item_by_code
 from yimen.core.errors import ApplicationError, NotPermitted
 from yimen.core.identity import normalize
+from yimen.core.people import Applicant
 from yimen.core.throttle import LOOKUPS, SUBMISSIONS
 from yimen.core.validation import label_fields
 from yimen.org.models import Organisation, Staff, Window
@@ -85,28 +86,6 @@ class Created(Schema):
     state: str
 
 
-class StepOut(Schema):
-    at: str
-    label: str
-    note: str
-    materials: list[str]
-
-
-class PublicStatus(Schema):
-    number: str
-    item: str
-    business_type: str = Field(description="业务类型")
-    applicant: str = Field(description="申请人（已脱敏）")
-    state: str
-    accepted_at: str
-    promised_due: str
-    result: str
-    result_reason: str
-    window: str
-    supervision_phone: str
-    timeline: list[StepOut]
-
-
 IDEMPOTENCY = Header(
     None,
     alias="Idempotency-Key",
@@ -118,7 +97,7 @@ IDEMPOTENCY = Header(
 )
 
 
-def _same_application(case: Case, item: ServiceItem, applicant: services.Applicant) -> None:
+def _same_application(case: Case, item: ServiceItem, applicant: Applicant) -> None:
     """A key already used by another application would hand that case's 查询码 to whoever sent it."""
     values = checked_applicant(applicant)
     identity = ("applicant_kind", "id_number", "uscc", "phone")
@@ -140,7 +119,7 @@ def apply(
     item = item_by_code(body.item.strip())
     if item is None:
         raise ApplicationError("没有该事项", fields={"item": [f"事项：没有实施编码为 {body.item} 的事项"]})
-    applicant = services.Applicant(**body.model_dump(exclude={"item"}))
+    applicant = Applicant(**body.model_dump(exclude={"item"}))
     submitted = services.submit_once(
         item=item,
         applicant=applicant,
@@ -157,7 +136,7 @@ def apply(
     )
 
 
-@router.get("/{number}", response=PublicStatus, summary="办件进度查询（办件编号 + 查询码）")
+@router.get("/{number}", response=public_queries.PublicCase, summary="办件进度查询（办件编号 + 查询码）")
 def status(
     request: HttpRequest, number: str, code: str = Query(..., max_length=10, description="6位查询码")
 ) -> Any:

@@ -13,10 +13,10 @@ from typing import Any
 from django import forms
 
 from yimen.cases import uploads
-from yimen.cases.intake import Applicant
 from yimen.cases.models import ApplicantKind
 from yimen.catalog.models import ItemVersion, Material
 from yimen.core.errors import ApplicationError
+from yimen.core.people import Applicant
 
 # A hint for the browser's file picker only: the content decides (cases.uploads.detect).
 ACCEPT = ",".join([*(f".{kind.extension}" for kind in uploads.ACCEPTED), ".jpeg"])

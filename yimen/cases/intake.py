@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
 from datetime import date
 
 from django.conf import settings
@@ -13,6 +12,7 @@ from yimen.cases.models import ApplicantKind, Case, CaseCounter
 from yimen.catalog.models import ItemVersion, OnlineDepth, ServiceItem
 from yimen.core import identity
 from yimen.core.errors import ApplicationError
+from yimen.core.people import Applicant
 
 # 网上预审 (submit online, originals checked at the window) and 全程网办 take applications online;
 # 网上咨询 and 表格下载 do not.
@@ -32,18 +32,6 @@ def check_online(version: ItemVersion) -> None:
             "低于三级（网上预审）的事项不受理网上申报，请到窗口办理"
         )
         raise ApplicationError("该事项不受理网上申报", fields={"item": [message]})
-
-
-@dataclass(frozen=True)
-class Applicant:
-    kind: str
-    name: str
-    phone: str
-    id_number: str = ""
-    uscc: str = ""
-    legal_representative: str = ""
-    address: str = ""
-    business_type: str = ""  # 业务类型: one of those the item's guide lists (初次申领、变更 …)
 
 
 def _business_type(version: ItemVersion, chosen: str) -> tuple[str, list[str]]:

@@ -12,10 +12,11 @@ from __future__ import annotations
 import secrets
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Annotated, Any
 
 from django.db.models import Count, Q, Subquery
 from django.utils import timezone
+from pydantic import Field as Doc
 
 from yimen.cases.models import Case, CaseEvent, CaseState, DeliveryMethod, Result
 from yimen.core.identity import mask_name
@@ -54,7 +55,7 @@ def _online(organisation: str, phone: str) -> tuple[str, str]:
 
 
 @dataclass(frozen=True)
-class Step:
+class PublicStep:
     """One line of the applicant's timeline: what happened and when, never who did it."""
 
     at: str
@@ -65,10 +66,12 @@ class Step:
 
 @dataclass(frozen=True)
 class PublicCase:
+    """What the applicant sees with the number and the 查询码: the portal's page and the API's answer."""
+
     number: str
     item: str
-    business_type: str
-    applicant: str
+    business_type: Annotated[str, Doc(description="业务类型")]
+    applicant: Annotated[str, Doc(description="申请人（已脱敏）")]
     state: str
     accepted_at: str
     promised_due: str
@@ -76,7 +79,7 @@ class PublicCase:
     result_reason: str
     window: str
     supervision_phone: str
-    timeline: list[Step]
+    timeline: list[PublicStep]
 
 
 def _note(event: CaseEvent) -> str:
@@ -101,12 +104,12 @@ def _note(event: CaseEvent) -> str:
     return ""
 
 
-def _timeline(case: Case) -> list[Step]:
+def _timeline(case: Case) -> list[PublicStep]:
     events = (
         CaseEvent.objects.filter(case=case).only("at", "action", "label", "note", "data").order_by("at", "id")
     )
     return [
-        Step(
+        PublicStep(
             at=_local(event.at),
             label=event.label,
             note=_note(event),

@@ -27,7 +27,7 @@ from yimen.cases.events import (
     SUPPLEMENT_REQUESTED,
     WITHDRAWN,
 )
-from yimen.cases.intake import Applicant, case_number, check_online, checked_applicant
+from yimen.cases.intake import case_number, check_online, checked_applicant
 from yimen.cases.models import (
     Case,
     Channel,
@@ -52,6 +52,7 @@ from yimen.cases.transitions import (
 from yimen.catalog.models import ServiceItem
 from yimen.core import audit, batch, calendar
 from yimen.core.errors import ApplicationError, NotPermitted, TransitionError
+from yimen.core.people import Applicant
 from yimen.org.models import Staff, Window
 from yimen.org.permissions import can
 

@@ -26,6 +26,7 @@ from yimen.cases.models import Case, CaseFile
 from yimen.catalog.models import ServiceItem
 from yimen.core import audit, files
 from yimen.core.errors import ApplicationError, NotPermitted, TransitionError
+from yimen.core.people import Applicant
 from yimen.org.models import Staff, Window
 
 # What a case material may be (core.files recognises them by content).
@@ -123,7 +124,7 @@ def store_material(*, case: Case, material: str, upload: UploadedFile, by: Staff
 def submit_with_materials(
     *,
     item: ServiceItem,
-    applicant: services.Applicant,
+    applicant: Applicant,
     channel: str,
     uploads: Sequence[Upload],
     by: Staff | None = None,

@@ -18,7 +18,6 @@ from django.utils import timezone
 from yimen.catalog import queries
 from yimen.catalog.limits import format_limit
 from yimen.catalog.models import ItemVersion, TimeUnit, VersionState
-from yimen.core.documents import LocalOnlyFetcher as LocalOnlyFetcher  # what guide_pdf reads through
 from yimen.core.documents import html_pdf, qr_data_uri
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"

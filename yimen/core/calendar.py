@@ -15,7 +15,7 @@ from __future__ import annotations
 import threading
 import time
 from bisect import bisect_left
-from datetime import date, timedelta
+from datetime import date
 from itertools import accumulate
 from typing import NamedTuple
 
@@ -154,8 +154,3 @@ def workdays_between(after: date, through: date) -> WorkdayCount:
     i, j = index.position(after), index.position(through)
     low, high = sorted((after.year, through.year))
     return WorkdayCount(index.counts[j] - index.counts[i], index.provisional(low, high))
-
-
-def add_days(start: date, days: int) -> date:
-    """Calendar (natural) days, for items whose limit is in 自然日; start not counted."""
-    return start + timedelta(days=days)

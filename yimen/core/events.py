@@ -126,10 +126,6 @@ def handlers_for(name: str) -> list[Handler]:
     return list(_handlers.get(name, ()))
 
 
-def handler_name(func: Handler) -> str:
-    return f"{func.__module__}.{func.__qualname__}"
-
-
 def received(message: Message[dict[str, Any]]) -> Message[Any]:
     """The message as its handlers get it: the payload read back as the event's type."""
     event = _catalogue.get(message.name)

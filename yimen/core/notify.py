@@ -14,6 +14,7 @@ import re
 import string
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -21,7 +22,7 @@ from yimen.core import events
 from yimen.core.errors import ApplicationError
 from yimen.core.identity import normalize
 from yimen.core.models import SmsMessage, SmsStatus, SmsTemplate
-from yimen.core.sms_transports import OutgoingSms, SmsRejected, configured, setting
+from yimen.core.sms_transports import OutgoingSms, SmsRejected, configured
 
 log = logging.getLogger(__name__)
 
@@ -158,7 +159,7 @@ def _new_message(key: str, payload: events.SmsQueued) -> SmsMessage:
     except SmsRejected as exc:
         sms.status, sms.error = SmsStatus.FAILED, str(exc)
         return sms
-    quota = int(setting("SMS_MONTHLY_QUOTA"))
+    quota = int(settings.YIMEN["SMS_MONTHLY_QUOTA"])
     if sent_in_month(sms.phone, at=payload.queued_at) >= quota:
         sms.status = SmsStatus.OVER_QUOTA
         sms.error = f"本月已向该号码发送 {quota} 条短信，达到每月限额，未发送"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any, Literal
 
+from django.conf import settings
 from django.http import HttpRequest
 from ninja import Router, Schema
 from ninja.security import APIKeyHeader
@@ -12,7 +13,7 @@ from pydantic import Field
 
 from yimen.core import notify
 from yimen.core.errors import NotPermitted
-from yimen.core.sms_transports import SIGNATURE_HEADER, TIMESTAMP_HEADER, setting, signature_valid
+from yimen.core.sms_transports import SIGNATURE_HEADER, TIMESTAMP_HEADER, signature_valid
 
 router = Router(tags=["短信"])
 
@@ -25,7 +26,7 @@ class GatewaySignature(APIKeyHeader):
     param_name = SIGNATURE_HEADER
 
     def authenticate(self, request: HttpRequest, key: str | None) -> Any:
-        secret = setting("SMS_GATEWAY_SECRET")
+        secret = settings.YIMEN["SMS_GATEWAY_SECRET"]
         timestamp = request.headers.get(TIMESTAMP_HEADER, "")
         if not secret:
             raise NotPermitted("短信网关密钥未配置，不接受送达回执")

@@ -29,20 +29,6 @@ log = logging.getLogger(__name__)
 TIMESTAMP_HEADER = "X-Yimen-Timestamp"
 SIGNATURE_HEADER = "X-Yimen-Signature"
 
-# Read from settings.YIMEN when present; these are the defaults.
-DEFAULTS: dict[str, Any] = {
-    "SMS_TRANSPORT": "console",
-    "SMS_MONTHLY_QUOTA": 50,
-    "SMS_FILE_PATH": "",  # "" means YIMEN_VAR/sms.log
-    "SMS_GATEWAY_URL": "",
-    "SMS_GATEWAY_SECRET": "",
-    "SMS_GATEWAY_TIMEOUT_SECONDS": 5,
-}
-
-
-def setting(name: str) -> Any:
-    return settings.YIMEN.get(name, DEFAULTS[name])
-
 
 class SmsRejected(Exception):
     """The message cannot be sent as it is: record it as failed, do not retry."""
@@ -179,15 +165,14 @@ def _provider_id(answer: bytes) -> str:
 
 def configured() -> Transport:
     """The transport named by YIMEN["SMS_TRANSPORT"] (console, file or http)."""
-    name = setting("SMS_TRANSPORT")
+    conf = settings.YIMEN
+    name = conf["SMS_TRANSPORT"]
     if name == "console":
         return ConsoleTransport()
     if name == "file":
-        return FileTransport(Path(setting("SMS_FILE_PATH") or settings.VAR_DIR / "sms.log"))
+        return FileTransport(Path(conf["SMS_FILE_PATH"]))
     if name == "http":
         return HttpGatewayTransport(
-            setting("SMS_GATEWAY_URL"),
-            setting("SMS_GATEWAY_SECRET"),
-            float(setting("SMS_GATEWAY_TIMEOUT_SECONDS")),
+            conf["SMS_GATEWAY_URL"], conf["SMS_GATEWAY_SECRET"], float(conf["SMS_GATEWAY_TIMEOUT_SECONDS"])
         )
     raise SmsUnavailable(f"短信通道 {name!r} 不存在（可用 console、file、http）")

@@ -51,7 +51,7 @@ class Budget:
 
 
 def _submissions_per_hour() -> int:
-    return int(settings.YIMEN.get("APPLY_SUBMISSIONS_PER_HOUR", 10))
+    return int(settings.YIMEN["APPLY_SUBMISSIONS_PER_HOUR"])
 
 
 LOOKUPS = Budget("cases:lookup-fail", lambda: 10, 15 * 60, "尝试次数过多，请15分钟后再试")

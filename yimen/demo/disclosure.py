@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from yimen.core import audit
 from yimen.demo.disclosure_history import PER_YEAR, REASONS, YEARS, Builder, Plan, working_days
-from yimen.disclosure import deadlines, intake
+from yimen.disclosure import clock, deadlines, intake
 from yimen.disclosure.models import (
     Appeal,
     Channel,
@@ -131,7 +131,7 @@ def _clocks(plans: list[Plan], events: list[RequestEvent]) -> None:
         fields = deadlines.apply(request, facts=facts)
         for event in by_request.get(request.pk, []):
             up_to = [fact for fact in facts if fact.on <= event.on]
-            event.due_after = deadlines.run(request.received_on, up_to).due().on
+            event.due_after = clock.run(request.received_on, up_to).due().on
         clocks.append(request)
     _update(DisclosureRequest, fields, clocks)
     _update(RequestEvent, ["due_after"], events)

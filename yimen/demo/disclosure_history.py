@@ -14,7 +14,7 @@ from typing import Any
 from yimen.core import calendar
 from yimen.core.identity import id_number_check_char, uscc_check_char
 from yimen.demo.org import GIVEN, SURNAMES
-from yimen.disclosure import deadlines, intake
+from yimen.disclosure import clock, deadlines, intake
 from yimen.disclosure.fees import per_page_fee
 from yimen.disclosure.models import (
     Appeal,
@@ -170,7 +170,7 @@ class Builder:
             received_on=received,
             clock_start_on=received,
             due_on=received,
-            rules=deadlines.rules_for(received),
+            rules=clock.rules_for(received),
             applicant_type=kind,
             description=f"申请公开{rng.choice(TOPICS)}",
             form_wanted=_pick(
@@ -185,13 +185,13 @@ class Builder:
         )
         request.query_code = intake.query_code()
         plan = Plan(request, started_on=received)
-        workdays = deadlines.RULES[request.rules].reply_workdays
+        workdays = clock.RULES[request.rules].reply_workdays
         plan.events.append((EventKind.RECEIVED, received, deadlines.RECEIPT_RULES[channel], workdays))
         self._history(plan)
         return plan
 
     def _history(self, plan: Plan) -> None:
-        rng, r, rules = self.rng, plan.request, deadlines.RULES[plan.request.rules]
+        rng, r, rules = self.rng, plan.request, clock.RULES[plan.request.rules]
         start = r.received_on
         if rng.random() < CLARIFY_SHARE:
             notified = _workday_after(start, rng.randint(1, 5))
@@ -215,7 +215,7 @@ class Builder:
         plan.started_on = start if plan.clarification else _workday_after(start, rng.randint(0, 1))
         if plan.clarification is None:
             plan.events.append((EventKind.STARTED, plan.started_on, "", 0))
-        pauses: list[deadlines.Pause] = []
+        pauses: list[clock.Pause] = []
         if rng.random() < CONSULT_SHARE:
             sent = _workday_after(plan.started_on, rng.randint(2, 6))
             party = rng.choice(list(ConsultationParty))
@@ -226,21 +226,19 @@ class Builder:
                 if party == ConsultationParty.THIRD_PARTY
                 else "咸宁市自然资源和规划局",
                 sent_on=sent,
-                reply_due_on=_workday_after(sent, deadlines.CONSULTATION_WORKDAYS),
+                reply_due_on=_workday_after(sent, clock.CONSULTATION_WORKDAYS),
                 replied_on=back if back <= self.today else None,
                 opinion=rng.choice(["不同意公开", "同意公开", "同意部分公开"]) if back <= self.today else "",
             )
             plan.events.append((EventKind.CONSULTATION_STARTED, sent, party.label, 0))
-            pauses.append(
-                deadlines.Pause(sent, plan.consultation.replied_on or plan.consultation.reply_due_on)
-            )
+            pauses.append(clock.Pause(sent, plan.consultation.replied_on or plan.consultation.reply_due_on))
             if plan.consultation.replied_on is None:
                 return
             plan.events.append((EventKind.CONSULTATION_ENDED, back, party.label, 0))
         extension = 0
         if rng.random() < EXTEND_SHARE:
             extension = rng.choice([10, 15, rules.max_extension])
-            before = deadlines.due_date(start, rules.reply_workdays, pauses).on
+            before = clock.due_date(start, rules.reply_workdays, pauses).on
             on = _workday_after(start, rng.randint(rules.reply_workdays - 6, rules.reply_workdays - 1))
             plan.extension = (min(on, before), extension)
             if plan.extension[0] <= self.today:
@@ -252,8 +250,8 @@ class Builder:
             self._fee(plan, pauses)
             if plan.fee is None or plan.fee.paid_on is None:
                 return
-        due = deadlines.due_date(start, rules.reply_workdays + extension, pauses).on
-        used = deadlines.due_date(start, rng.randint(3, rules.reply_workdays - 2) + extension // 2, pauses).on
+        due = clock.due_date(start, rules.reply_workdays + extension, pauses).on
+        used = clock.due_date(start, rng.randint(3, rules.reply_workdays - 2) + extension // 2, pauses).on
         if plan.extension and used <= plan.extension[0]:
             used = _workday_after(plan.extension[0], rng.randint(1, 5))
         replied = min(used, due)
@@ -266,14 +264,14 @@ class Builder:
             outcome = Outcome.STILL_UNCLEAR
         self._reply(plan, outcome, replied)
 
-    def _fee(self, plan: Plan, pauses: list[deadlines.Pause]) -> None:
+    def _fee(self, plan: Plan, pauses: list[clock.Pause]) -> None:
         """按量计收 (per page) for a long answer; four in five pay within their 20 working days."""
         rng = self.rng
         pages = rng.choice([45, 80, 120, 160, 250])
         issued = _workday_after(plan.started_on, rng.randint(3, 8))
         if issued > self.today:
             return
-        pay_by = _workday_after(issued, deadlines.FEE_PAYMENT_WORKDAYS)
+        pay_by = _workday_after(issued, clock.FEE_PAYMENT_WORKDAYS)
         paid = _workday_after(issued, rng.randint(2, 12)) if rng.random() < 0.8 else None
         paid = paid if paid and paid <= self.today else None
         plan.fee = FeeNotice(
@@ -288,7 +286,7 @@ class Builder:
         if paid is not None:
             plan.events.append((EventKind.FEE_PAID, paid, f"{plan.fee.amount}元", 0))
             if deadlines.fee_pauses_clock():
-                pauses.append(deadlines.Pause(issued, paid))
+                pauses.append(clock.Pause(issued, paid))
         elif pay_by < self.today:
             self._close(plan, Outcome.FEE_UNPAID, _workday_after(pay_by, 1))
 

@@ -22,11 +22,11 @@ from pydantic import Field
 
 from yimen.core.errors import ApplicationError, NotPermitted
 from yimen.core.identity import normalize
+from yimen.core.people import Applicant
 from yimen.core.throttle import LOOKUPS, SUBMISSIONS
 from yimen.core.validation import label_fields
 from yimen.disclosure import deadlines, queries, services
 from yimen.disclosure.api_steps import PublicRequest, StaffRequest, request_for, staff, steps
-from yimen.disclosure.intake import Applicant
 from yimen.disclosure.models import (
     ApplicantType,
     Channel,
@@ -143,7 +143,8 @@ def _organisation(code: str) -> Organisation:
 
 
 def _register(body: RequestIn, *, by: Staff | None, **channel: Any) -> DisclosureRequest:
-    applicant = Applicant(**body.model_dump(include=set(ApplicantIn.model_fields)))
+    fields = body.model_dump(include=set(ApplicantIn.model_fields))
+    applicant = Applicant(kind=fields.pop("applicant_type"), **fields)
     return services.register(
         organisation=_organisation(body.organisation),
         by=by,

@@ -17,7 +17,7 @@ from ninja.errors import HttpError
 from ninja.security import django_auth
 from pydantic import Field
 
-from yimen.disclosure import queries, services
+from yimen.disclosure import appeals, clock_services, fee_services, queries, services
 from yimen.disclosure.models import (
     Appeal,
     AppealKind,
@@ -212,7 +212,7 @@ def start(request: HttpRequest, number: str, body: Step) -> dict[str, Any]:
 @steps.post("/{number}/clarification", response=StaffRequest, summary="一次性告知补正（条例第三十条）")
 def clarify(request: HttpRequest, number: str, body: ClarifyIn) -> dict[str, Any]:
     target = request_for(request, number, "request_clarification")
-    services.request_clarification(
+    clock_services.request_clarification(
         request=target,
         by=staff(request),
         items=body.items,
@@ -226,7 +226,7 @@ def clarify(request: HttpRequest, number: str, body: ClarifyIn) -> dict[str, Any
 @steps.post("/{number}/clarification/received", response=StaffRequest, summary="收到补正")
 def clarification_received(request: HttpRequest, number: str, body: SupplementIn) -> dict[str, Any]:
     target = request_for(request, number, "receive_clarification")
-    services.receive_clarification(
+    clock_services.receive_clarification(
         request=target,
         by=staff(request),
         content=body.content,
@@ -239,7 +239,7 @@ def clarification_received(request: HttpRequest, number: str, body: SupplementIn
 @steps.post("/{number}/clarification/expired", response=StaffRequest, summary="逾期未补正，不再处理")
 def clarification_expired(request: HttpRequest, number: str, body: Dated) -> dict[str, Any]:
     target = request_for(request, number, "expire_clarification")
-    services.expire_clarification(
+    clock_services.expire_clarification(
         request=target, by=staff(request), on=_day(body.on), expected_version=body.expected_version
     )
     return _now(target)
@@ -248,7 +248,7 @@ def clarification_expired(request: HttpRequest, number: str, body: Dated) -> dic
 @steps.post("/{number}/consultations", response=StaffRequest, summary="征求第三方或其他机关意见")
 def consult(request: HttpRequest, number: str, body: ConsultIn) -> dict[str, Any]:
     target = request_for(request, number, "start_consultation")
-    services.start_consultation(
+    clock_services.start_consultation(
         request=target,
         by=staff(request),
         party_kind=body.party_kind,
@@ -264,7 +264,7 @@ def consultation_end(
     request: HttpRequest, number: str, consultation_id: int, body: ConsultEndIn
 ) -> dict[str, Any]:
     target = request_for(request, number, "end_consultation")
-    services.end_consultation(
+    clock_services.end_consultation(
         consultation=_part(Consultation, consultation_id, target, "该申请没有这次征求意见"),
         by=staff(request),
         replied_on=_day(body.replied_on),
@@ -277,7 +277,7 @@ def consultation_end(
 @steps.post("/{number}/extension", response=StaffRequest, summary="延期答复（公开工作机构负责人）")
 def extend(request: HttpRequest, number: str, body: ExtendIn) -> dict[str, Any]:
     target = request_for(request, number, "extend")
-    services.extend(
+    clock_services.extend(
         request=target,
         by=staff(request),
         workdays=body.workdays,
@@ -291,7 +291,7 @@ def extend(request: HttpRequest, number: str, body: ExtendIn) -> dict[str, Any]:
 @steps.post("/{number}/custom-deadline", response=StaffRequest, summary="确定延迟答复期限（第三十五条）")
 def custom_deadline(request: HttpRequest, number: str, body: CustomDeadlineIn) -> dict[str, Any]:
     target = request_for(request, number, "set_custom_deadline")
-    services.set_custom_deadline(
+    clock_services.set_custom_deadline(
         request=target,
         by=staff(request),
         due_on=body.due_on,
@@ -304,7 +304,7 @@ def custom_deadline(request: HttpRequest, number: str, body: CustomDeadlineIn) -
 @steps.post("/{number}/fee-notice", response=StaffRequest, summary="发出信息处理费收费通知")
 def fee_notice(request: HttpRequest, number: str, body: FeeIn) -> dict[str, Any]:
     target = request_for(request, number, "issue_fee_notice")
-    services.issue_fee_notice(
+    fee_services.issue_fee_notice(
         request=target,
         by=staff(request),
         method=body.method,
@@ -318,7 +318,7 @@ def fee_notice(request: HttpRequest, number: str, body: FeeIn) -> dict[str, Any]
 @steps.post("/{number}/fee-notice/paid", response=StaffRequest, summary="已缴纳信息处理费")
 def fee_paid(request: HttpRequest, number: str, body: Dated) -> dict[str, Any]:
     target = request_for(request, number, "record_payment")
-    services.record_payment(
+    fee_services.record_payment(
         request=target, by=staff(request), on=_day(body.on), expected_version=body.expected_version
     )
     return _now(target)
@@ -327,7 +327,7 @@ def fee_paid(request: HttpRequest, number: str, body: Dated) -> dict[str, Any]:
 @steps.post("/{number}/fee-notice/expired", response=StaffRequest, summary="逾期未缴费，不再处理")
 def fee_expired(request: HttpRequest, number: str, body: Dated) -> dict[str, Any]:
     target = request_for(request, number, "expire_fee")
-    services.expire_fee(
+    fee_services.expire_fee(
         request=target, by=staff(request), on=_day(body.on), expected_version=body.expected_version
     )
     return _now(target)
@@ -371,7 +371,7 @@ def close(request: HttpRequest, number: str, body: Dated) -> dict[str, Any]:
 @steps.post("/{number}/appeals", response=StaffRequest, summary="登记行政复议或行政诉讼")
 def appeal(request: HttpRequest, number: str, body: AppealIn) -> dict[str, Any]:
     target = request_for(request, number, "file_appeal")
-    services.file_appeal(
+    appeals.file_appeal(
         request=target,
         by=staff(request),
         kind=body.kind,
@@ -385,7 +385,7 @@ def appeal(request: HttpRequest, number: str, body: AppealIn) -> dict[str, Any]:
 @steps.post("/{number}/appeals/{appeal_id}/decision", response=StaffRequest, summary="复议决定或判决结果")
 def decide(request: HttpRequest, number: str, appeal_id: int, body: DecisionIn) -> dict[str, Any]:
     target = request_for(request, number, "decide_appeal")
-    services.decide_appeal(
+    appeals.decide_appeal(
         appeal=_part(Appeal, appeal_id, target, "该申请没有这项复议或诉讼"),
         by=staff(request),
         result=body.result,

@@ -10,7 +10,7 @@ from django.db import transaction
 
 from yimen.core import calendar
 from yimen.core.errors import TransitionError
-from yimen.disclosure import deadlines
+from yimen.disclosure import clock, deadlines
 from yimen.disclosure.events import (
     CLARIFICATION_RECEIVED,
     CLARIFICATION_REQUESTED,
@@ -103,7 +103,7 @@ def receive_clarification(
     clarification.received_on, clarification.content = on, content
     clarification.save(update_fields=["received_on", "content"])
     save(request, target, clock=True)
-    rules = deadlines.RULES[request.rules]
+    rules = clock.RULES[request.rules]
     event(request, EventKind.CLARIFICATION_RECEIVED, by, on, workdays=rules.reply_workdays)
     record(request, CLARIFICATION_RECEIVED, by, due_on=request.due_on)
     return request
@@ -153,7 +153,7 @@ def start_consultation(
         party_kind=party_kind,
         party_name=party_name,
         sent_on=sent_on,
-        reply_due_on=calendar.add_workdays(sent_on, deadlines.CONSULTATION_WORKDAYS).date,
+        reply_due_on=calendar.add_workdays(sent_on, clock.CONSULTATION_WORKDAYS).date,
     )
     save(request, target, clock=True)
     event(request, EventKind.CONSULTATION_STARTED, by, sent_on, note=ConsultationParty(party_kind).label)
@@ -212,7 +212,7 @@ def extend(
     told, at most 20 working days in all (15 under the 2008 regulation), decided before the deadline."""
     reason = required(reason, "reason", "延期理由")
     request, target = locked(request, "extend", by, expected_version)
-    rules = deadlines.RULES[request.rules]
+    rules = clock.RULES[request.rules]
     room = rules.max_extension - request.extension_workdays
     if not 1 <= workdays <= room:
         raise refused(
@@ -275,14 +275,14 @@ def recompute(*, since: date) -> int:
     for consultation in Consultation.objects.filter(
         request__state__in=deadlines.OPEN_STATES, replied_on__isnull=True, reply_due_on__gte=since
     ):
-        new = calendar.add_workdays(consultation.sent_on, deadlines.CONSULTATION_WORKDAYS).date
+        new = calendar.add_workdays(consultation.sent_on, clock.CONSULTATION_WORKDAYS).date
         if new != consultation.reply_due_on:
             Consultation.objects.filter(pk=consultation.pk).update(reply_due_on=new)
             touched.add(consultation.request_id)
     for fee in FeeNotice.objects.filter(
         request__state=S.AWAITING_FEE, paid_on__isnull=True, pay_by__gte=since
     ):
-        new = calendar.add_workdays(fee.issued_on, deadlines.FEE_PAYMENT_WORKDAYS).date
+        new = calendar.add_workdays(fee.issued_on, clock.FEE_PAYMENT_WORKDAYS).date
         if new != fee.pay_by:
             FeeNotice.objects.filter(pk=fee.pk).update(pay_by=new)
             touched.add(fee.request_id)

@@ -25,40 +25,15 @@ from yimen.core import calendar
 from yimen.core.errors import ApplicationError
 from yimen.disclosure.clock import (
     CLARIFICATION_NOTICE_WORKDAYS,
-    CONSULTATION_WORKDAYS,
-    FEE_PAYMENT_WORKDAYS,
-    REGULATION_2019_FROM,
     RULES,
     Clock,
     Due,
     Fact,
-    Pause,
     Rules,
-    due_date,
     rules_for,
     run,
 )
 from yimen.disclosure.models import Channel, DisclosureRequest, EventKind, RequestState
-
-__all__ = [
-    "CLARIFICATION_NOTICE_WORKDAYS",
-    "CONSULTATION_WORKDAYS",
-    "FEE_PAYMENT_WORKDAYS",
-    "REGULATION_2019_FROM",
-    "RULES",
-    "Clock",
-    "ClockStep",
-    "Due",
-    "Fact",
-    "Pause",
-    "apply",
-    "due_date",
-    "explain",
-    "facts_of",
-    "is_overdue",
-    "receipt_date",
-    "rules_for",
-]
 
 OPEN_STATES = (
     RequestState.REGISTERED,
@@ -128,7 +103,7 @@ def receipt_date(
 def fee_pauses_clock() -> bool:
     """Whether the days from the fee notice to payment are left out of the answer period. 国办函〔2020〕
     109号 beyond its Art. 5 was not read (ogi-law.md §7); local rules leave them out, so by default they are."""
-    return bool(settings.YIMEN.get("DISCLOSURE_FEE_PAUSES_CLOCK", True))
+    return bool(settings.YIMEN["DISCLOSURE_FEE_PAUSES_CLOCK"])
 
 
 def _consultation_end(rules: Rules, sent_on: date, reply_due_on: date, replied_on: date | None) -> date:
@@ -295,10 +270,3 @@ def answered_late(request: DisclosureRequest) -> bool:
 def clarification_notice_by(received_on: date) -> date:
     """条例第三十条: the last day to send the one 补正 notice."""
     return calendar.add_workdays(received_on, CLARIFICATION_NOTICE_WORKDAYS).date
-
-
-def default_clarification_deadline(notified_on: date) -> date:
-    """A reasonable 补正 deadline (the regulation only says 合理): settings.YIMEN
-    ["DISCLOSURE_CLARIFICATION_WORKDAYS"] working days after the notice, 15 by default."""
-    days = int(settings.YIMEN.get("DISCLOSURE_CLARIFICATION_WORKDAYS", 15))
-    return calendar.add_workdays(notified_on, days).date

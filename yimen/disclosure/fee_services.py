@@ -8,7 +8,7 @@ from django.db import transaction
 
 from yimen.core import calendar
 from yimen.core.errors import TransitionError
-from yimen.disclosure import deadlines
+from yimen.disclosure import clock
 from yimen.disclosure.events import CLOSED, FEE_NOTICE, FEE_PAID
 from yimen.disclosure.fees import per_page_fee, per_request_total
 from yimen.disclosure.models import (
@@ -68,7 +68,7 @@ def issue_fee_notice(
         quantity=quantity,
         amount=amount,
         issued_on=on,
-        pay_by=calendar.add_workdays(on, deadlines.FEE_PAYMENT_WORKDAYS).date,
+        pay_by=calendar.add_workdays(on, clock.FEE_PAYMENT_WORKDAYS).date,
     )
     request.fee_notice = notice
     save(request, target, clock=True)

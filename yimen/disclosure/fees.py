@@ -10,7 +10,6 @@ from __future__ import annotations
 from decimal import Decimal
 
 FREE_REQUESTS_PER_MONTH = 10
-FREE_PAGES = 30
 # 按量计收: (last page of the band, yuan per page); the last band is open.
 PAGE_BANDS: tuple[tuple[int | None, int], ...] = ((30, 0), (100, 10), (200, 20), (None, 40))
 

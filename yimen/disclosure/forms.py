@@ -104,7 +104,7 @@ class RequestForm(forms.ModelForm):
         """The applicant's fields as the registration service's Applicant names them."""
         data = self.cleaned_data
         values = {name: str(data.get(name) or "") for name in APPLICANT_FIELDS}
-        values["name"] = values.pop("applicant_name")
+        values["name"], values["kind"] = values.pop("applicant_name"), values.pop("applicant_type")
         return values
 
     def request_fields(self) -> dict[str, Any]:

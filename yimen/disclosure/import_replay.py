@@ -7,15 +7,16 @@ reported at the row and column it came from.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from yimen.core.errors import ApplicationError
-from yimen.disclosure import services
+from yimen.core.people import Applicant
+from yimen.disclosure import appeals, clock_services, fee_services, services
 from yimen.disclosure.import_linked import APPEAL_COLUMNS, APPEALS, CONSULTATION_COLUMNS, CONSULTATIONS
 from yimen.disclosure.import_rows import Row
-from yimen.disclosure.intake import Applicant
 from yimen.disclosure.models import DisclosureRequest, Outcome
 from yimen.org.models import Organisation, Staff
 
@@ -41,6 +42,26 @@ STEPS = {
 ORDER = {name: i for i, name in enumerate(STEPS)}
 COLUMNS = {CONSULTATIONS: CONSULTATION_COLUMNS, APPEALS: APPEAL_COLUMNS}
 NO_OPINION = "（历史数据导入，未记录意见）"
+SERVICES: dict[str, Callable[..., Any]] = {
+    service.__name__: service
+    for service in (
+        services.start,
+        services.reply,
+        services.deliver,
+        services.close,
+        clock_services.request_clarification,
+        clock_services.receive_clarification,
+        clock_services.expire_clarification,
+        clock_services.start_consultation,
+        clock_services.end_consultation,
+        clock_services.extend,
+        fee_services.issue_fee_notice,
+        fee_services.record_payment,
+        fee_services.expire_fee,
+        appeals.file_appeal,
+        appeals.decide_appeal,
+    )
+}
 # Each service's date keyword (the rest take `on`).
 DATE_KEYWORD = {
     "start_consultation": "sent_on",
@@ -138,7 +159,7 @@ def _register(v: dict[str, Any], organisation: Organisation, by: Staff) -> Discl
         by=by,
         channel=v["申请渠道"],
         applicant=Applicant(
-            applicant_type=v["申请人类型"],
+            kind=v["申请人类型"],
             name=v["申请人姓名或名称"],
             id_number=v["公民身份号码"],
             uscc=v["统一社会信用代码"],
@@ -176,7 +197,7 @@ def file_row(row: Row, linked: list[Row], organisation: Organisation, by: Staff)
             subject = {"appeal": made[id(step.row)]}
         when = {DATE_KEYWORD.get(step.service, "on"): step.on}
         try:
-            result = getattr(services, step.service)(by=by, **subject, **when, **step.keywords)
+            result = SERVICES[step.service](by=by, **subject, **when, **step.keywords)
         except ApplicationError as exc:
             step.locate(exc)
             return None

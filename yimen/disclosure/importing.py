@@ -20,25 +20,12 @@ from yimen.disclosure.import_file import read_file
 from yimen.disclosure.import_linked import link, parse_appeal, parse_consultation
 from yimen.disclosure.import_replay import file_row
 from yimen.disclosure.import_rows import (
-    EXPORT_HEADERS,
-    EXPORT_ONLY,
-    HEADERS,
-    SHEET,
     Row,
     check_numbers,
     parse,
 )
 from yimen.org.models import Organisation, Staff
 from yimen.org.permissions import can
-
-__all__ = [
-    "EXPORT_HEADERS",
-    "EXPORT_ONLY",
-    "HEADERS",
-    "SHEET",
-    "ImportReport",
-    "import_requests",
-]
 
 
 @dataclass

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import secrets
-from dataclasses import dataclass
 from datetime import date
 
 from django.conf import settings
@@ -14,6 +13,7 @@ from django.db.models import F
 
 from yimen.core import identity
 from yimen.core.errors import ApplicationError
+from yimen.core.people import Applicant
 from yimen.disclosure.models import ApplicantType, DeliveryMethod, DisclosureRequest, RequestCounter
 from yimen.org.models import Organisation
 
@@ -22,29 +22,13 @@ _PHONE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8}(-\d{1,6})?)$")
 _POSTCODE = re.compile(r"^\d{6}$")
 
 
-@dataclass(frozen=True)
-class Applicant:
-    """条例第二十九条第（一）项: the applicant's name, identity and how to reach them."""
-
-    applicant_type: str
-    name: str
-    phone: str
-    id_number: str = ""
-    uscc: str = ""
-    legal_representative: str = ""
-    contact_person: str = ""
-    email: str = ""
-    address: str = ""
-    postcode: str = ""
-
-
 def checked_applicant(applicant: Applicant, *, delivery_method: str = "") -> dict[str, str]:
     """The applicant's columns, normalised, or every problem at once in Chinese (keys are the
-    Applicant's field names)."""
+    Applicant's field names, except that its `kind` is the request's `applicant_type`)."""
     errors: dict[str, list[str]] = {}
-    natural = applicant.applicant_type == ApplicantType.NATURAL
+    natural = applicant.kind == ApplicantType.NATURAL
     values = {
-        "applicant_type": applicant.applicant_type,
+        "applicant_type": applicant.kind,
         "applicant_name": applicant.name.strip(),
         "id_number": "",
         "uscc": "",
@@ -54,7 +38,7 @@ def checked_applicant(applicant: Applicant, *, delivery_method: str = "") -> dic
         "address": applicant.address.strip(),
         "postcode": identity.normalize(applicant.postcode),
     }
-    if applicant.applicant_type not in ApplicantType.values:
+    if applicant.kind not in ApplicantType.values:
         errors["applicant_type"] = [
             "申请人类型：只能是自然人，或商业企业、科研机构、社会公益组织、法律服务机构、其他"
         ]
@@ -63,11 +47,11 @@ def checked_applicant(applicant: Applicant, *, delivery_method: str = "") -> dic
     try:
         if natural:
             values["id_number"] = identity.validate_id_number(applicant.id_number)
-        elif applicant.applicant_type in ApplicantType.values:
+        elif applicant.kind in ApplicantType.values:
             values["uscc"] = identity.validate_uscc(applicant.uscc)
     except identity.IdentityError as exc:
         errors["id_number" if natural else "uscc"] = [str(exc)]
-    if not natural and applicant.applicant_type in ApplicantType.values:
+    if not natural and applicant.kind in ApplicantType.values:
         values["legal_representative"] = applicant.legal_representative.strip()
         if not values["legal_representative"]:
             errors["legal_representative"] = ["法定代表人或负责人：法人或其他组织申请必填"]
@@ -118,7 +102,7 @@ def request_numbers(organisation: Organisation, year: int, count: int) -> list[s
     numbers never repeat; a number already taken — an office's own number kept by the import — is
     skipped, never reused."""
     prefix = f"disclosure:{organisation.code}:{year}"
-    layout: str = settings.YIMEN.get("DISCLOSURE_NUMBER_LAYOUT", "{code}-YSQ-{year}-{serial:05d}")
+    layout: str = settings.YIMEN["DISCLOSURE_NUMBER_LAYOUT"]
     RequestCounter.objects.get_or_create(prefix=prefix)
     found: list[str] = []
     while len(found) < count:

@@ -61,8 +61,7 @@ def open_requests(staff: Any) -> QuerySet[DisclosureRequest]:
 
 
 def yellow_days() -> int:
-    conf = settings.YIMEN
-    return int(conf.get("DISCLOSURE_YELLOW_DAYS_LEFT", conf.get("YELLOW_DAYS_LEFT", 1)))
+    return int(settings.YIMEN["DISCLOSURE_YELLOW_DAYS_LEFT"])
 
 
 def due_soon_cutoff(today: date) -> date:

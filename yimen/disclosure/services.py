@@ -1,7 +1,7 @@
 """Write paths of a disclosure request (依申请公开), one keyword-only service per step.
 
 Here: registration, taking the request up, the reply and its delivery. The steps that move the clock
-are in clock_services, the fee's in fee_services, appeals in appeals; all are importable from here.
+are in clock_services, the fee's in fee_services, appeals in appeals.
 Every service runs in one transaction through `workflow` (row lock, transition table, role, timeline
 event, audit entry, outbox event), and the deadline is recomputed from the request's facts whenever
 the clock moves.
@@ -15,19 +15,8 @@ from django.db import IntegrityError, transaction
 
 from yimen.core import identity
 from yimen.core.errors import ApplicationError, NotPermitted
-from yimen.disclosure import deadlines
-from yimen.disclosure.appeals import decide_appeal, file_appeal
-from yimen.disclosure.clock_services import (
-    end_consultation,
-    expire_clarification,
-    extend,
-    receive_clarification,
-    request_clarification,
-    set_custom_deadline,
-    start_consultation,
-)
+from yimen.disclosure import clock, deadlines
 from yimen.disclosure.events import CLOSED, DELIVERED, REGISTERED, REPLIED, STARTED
-from yimen.disclosure.fee_services import expire_fee, issue_fee_notice, record_payment
 from yimen.disclosure.intake import (
     Applicant,
     checked_applicant,
@@ -50,27 +39,6 @@ from yimen.disclosure.workflow import BY_EXPIRY, event, locked, not_before, reco
 from yimen.org.models import Organisation, Staff
 from yimen.org.permissions import can
 from yimen.publishing.models import Publication
-
-__all__ = [
-    "Applicant",
-    "close",
-    "decide_appeal",
-    "deliver",
-    "end_consultation",
-    "expire_clarification",
-    "expire_fee",
-    "extend",
-    "file_appeal",
-    "issue_fee_notice",
-    "receive_clarification",
-    "record_payment",
-    "register",
-    "reply",
-    "request_clarification",
-    "set_custom_deadline",
-    "start",
-    "start_consultation",
-]
 
 # --- intake -------------------------------------------------------------------------------------------
 
@@ -153,7 +121,7 @@ def register(
             request.save()
     except IntegrityError as exc:
         raise ApplicationError("申请编号重复", fields={"number": [number_taken(request.number)]}) from exc
-    rules = deadlines.RULES[request.rules]
+    rules = clock.RULES[request.rules]
     event(
         request,
         EventKind.RECEIVED,

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -31,6 +30,7 @@ from yimen.catalog.models import ServiceItem
 from yimen.core.errors import ApplicationError
 from yimen.core.identity import mask_id_number, mask_phone
 from yimen.office.case_forms import IntakeForm, ItemSearchForm, expected_version, one_per_line, optional_date
+from yimen.office.sections import Section
 from yimen.office.views import requires, signed_in
 from yimen.org.models import Staff
 from yimen.org.permissions import can, organisations_for
@@ -38,29 +38,17 @@ from yimen.org.permissions import can, organisations_for
 PAGE_SIZE = 50
 
 
-def case_links(staff: Staff) -> list[tuple[str, str]]:
-    """The case pages this person may open, for the navigation bar."""
-    return [
-        (label, reverse(name))
-        for label, name, action in [
-            ("办件列表", "office_cases:list", CASE_VIEW),
-            ("一窗受理", "office_cases:intake", "case.intake"),
-            ("并联审查", "office_cases:reviews", "case.review"),
-        ]
-        if can(staff, action)
-    ]
-
-
-def _render(
-    request: HttpRequest, template: str, context: dict[str, Any], *, status: int = 200
-) -> HttpResponse:
-    context = {"case_links": case_links(signed_in(request)), **context}
-    return render(request, f"office/cases/{template}", context, status=status)
-
-
-def _refused(request: HttpRequest, exc: ApplicationError, case: Case | None = None) -> HttpResponse:
-    """409 for a step the case's state (or a newer version of it) does not allow, 403 for a missing role."""
-    return _render(request, "refused.html", {"error": exc, "case": case}, status=exc.status)
+SECTION = Section(
+    "office/cases",
+    home=("返回办件列表", "office_cases:list"),
+    detail=("刷新该办件", "office_cases:detail"),
+    pages=(
+        ("办件列表", "office_cases:list", (CASE_VIEW,)),
+        ("一窗受理", "office_cases:intake", ("case.intake",)),
+        ("并联审查", "office_cases:reviews", ("case.review",)),
+    ),
+)
+_render, _refused = SECTION.render, SECTION.refused
 
 
 # --- the list ------------------------------------------------------------------------------------

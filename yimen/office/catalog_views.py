@@ -14,8 +14,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Case, CharField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
-from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
+from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_POST
 
 from yimen.catalog import queries, services
@@ -23,6 +22,7 @@ from yimen.catalog.limits import format_limit
 from yimen.catalog.models import ItemVersion, ServiceItem, VersionState
 from yimen.core.errors import ApplicationError, TransitionError
 from yimen.office.catalog_forms import GuideForm, GuideTables, NewItemForm, initial_of, show_service_errors
+from yimen.office.sections import Section
 from yimen.office.views import requires, signed_in
 from yimen.org.models import Organisation, Staff, Window
 from yimen.org.permissions import can, organisations_for
@@ -31,29 +31,17 @@ STATE_FILTERS = [*VersionState.choices, ("retired", "已废止")]
 OPEN_STATES = [VersionState.DRAFT, VersionState.LEGAL_REVIEW, VersionState.REFORM_REVIEW]
 
 
-def catalog_links(staff: Staff) -> list[tuple[str, str]]:
-    """The catalogue pages this person may open, for the navigation bar."""
-    return [
-        (label, reverse(name))
-        for label, name, action in [
-            ("事项管理", "office_catalog:items", "item.edit"),
-            ("法制审核", "office_catalog:queue_legal", "item.legal_review"),
-            ("审改审核", "office_catalog:queue_reform", "item.reform_review"),
-        ]
-        if can(staff, action)
-    ]
-
-
-def _render(
-    request: HttpRequest, template: str, context: dict[str, Any], *, status: int = 200
-) -> HttpResponse:
-    context = {"catalog_links": catalog_links(signed_in(request)), **context}
-    return render(request, f"office/catalog/{template}", context, status=status)
-
-
-def _refused(request: HttpRequest, exc: ApplicationError, version: ItemVersion | None = None) -> HttpResponse:
-    """409 for a step the version's state does not allow, 403 for a missing role: a page saying which."""
-    return _render(request, "refused.html", {"error": exc, "version": version}, status=exc.status)
+SECTION = Section(
+    "office/catalog",
+    home=("返回工作台", "office:home"),
+    detail=("返回该事项版本", "office_catalog:version"),
+    pages=(
+        ("事项管理", "office_catalog:items", ("item.edit",)),
+        ("法制审核", "office_catalog:queue_legal", ("item.legal_review",)),
+        ("审改审核", "office_catalog:queue_reform", ("item.reform_review",)),
+    ),
+)
+_render, _refused = SECTION.render, SECTION.refused
 
 
 def _in(items: QuerySet[Any], field: str, organisations: set[int] | None) -> QuerySet[Any]:

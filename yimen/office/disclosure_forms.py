@@ -199,9 +199,3 @@ class AppealDecisionForm(Named):
     appeal = forms.IntegerField(widget=forms.HiddenInput, label="复议或诉讼")
     result = forms.ChoiceField(label="结果", choices=AppealResult.choices)
     decided_on = _date("决定或判决日期", required=True)
-
-
-class DeskForm(forms.Form):
-    """The desk's filters: a queue (a state, due soon, overdue) and a search."""
-
-    q = forms.CharField(label="申请编号、申请人或所需信息", max_length=50, required=False)

@@ -19,14 +19,14 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from yimen.core.errors import ApplicationError
-from yimen.disclosure import deadlines, queries, services, workflow
-from yimen.disclosure.intake import Applicant
+from yimen.core.people import Applicant
+from yimen.disclosure import appeals, clock_services, deadlines, fee_services, queries, services, workflow
 from yimen.disclosure.models import (
     Appeal,
     Consultation,
@@ -36,6 +36,7 @@ from yimen.disclosure.models import (
 from yimen.disclosure.presenting import letter_problem, letter_response
 from yimen.office import disclosure_forms as f
 from yimen.office.case_forms import expected_version
+from yimen.office.sections import Section
 from yimen.office.views import requires, signed_in
 from yimen.org.models import Staff
 from yimen.org.permissions import can
@@ -45,8 +46,12 @@ ACTION = "disclosure.handle"
 QUEUES = {"due_soon": "临近到期", "overdue": "已超期", "all": "全部申请"}
 
 
-def _render(request: HttpRequest, template: str, context: dict[str, Any], status: int = 200) -> HttpResponse:
-    return render(request, f"office/disclosure/{template}", context, status=status)
+SECTION = Section(
+    "office/disclosure",
+    home=("返回依申请公开", "office_disclosure:desk"),
+    detail=("刷新该申请", "office_disclosure:detail"),
+)
+_render, _refused = SECTION.render, SECTION.refused
 
 
 # --- the desk --------------------------------------------------------------------------------------
@@ -123,7 +128,7 @@ def intake(request: HttpRequest) -> HttpResponse:
             )
         except ApplicationError as exc:
             if exc.status != 422:
-                return _render(request, "refused.html", {"error": exc}, exc.status)
+                return _refused(request, exc)
             form.show(exc)
         else:
             messages.success(
@@ -161,7 +166,7 @@ def _calls(service: Callable[..., Any], said: str) -> Perform:
 
 def _consulted(r: DisclosureRequest, by: Staff, data: dict[str, Any], version: int) -> str:
     consultation = get_object_or_404(Consultation, pk=data.pop("consultation"), request=r)
-    services.end_consultation(consultation=consultation, by=by, expected_version=version, **data)
+    clock_services.end_consultation(consultation=consultation, by=by, expected_version=version, **data)
     r.refresh_from_db()
     return f"已登记意见收回，答复期限为 {r.due_on:%Y-%m-%d}。"
 
@@ -172,13 +177,13 @@ def _reply(r: DisclosureRequest, by: Staff, data: dict[str, Any], version: int) 
 
 
 def _appeal(r: DisclosureRequest, by: Staff, data: dict[str, Any], version: int) -> str:
-    found = services.file_appeal(request=r, by=by, **data)
+    found = appeals.file_appeal(request=r, by=by, **data)
     return f"已登记{found.get_kind_display()}。"
 
 
 def _decided(r: DisclosureRequest, by: Staff, data: dict[str, Any], version: int) -> str:
     appeal = get_object_or_404(Appeal, pk=data.pop("appeal"), request=r)
-    found = services.decide_appeal(appeal=appeal, by=by, **data)
+    found = appeals.decide_appeal(appeal=appeal, by=by, **data)
     return f"已登记{found.get_kind_display()}结果：{found.get_result_display()}。"
 
 
@@ -187,22 +192,25 @@ STEPS: dict[str, Step] = {
     "request_clarification": Step(
         f.ClarifyForm,
         _calls(
-            services.request_clarification,
+            clock_services.request_clarification,
             "已一次性告知补正，补正期限 {data[deadline_on]:%Y-%m-%d}；收到补正后答复期限重新起算。",
         ),
     ),
     "receive_clarification": Step(
         f.SupplementForm,
-        _calls(services.receive_clarification, "已登记收到补正，答复期限重新计算为 {done.due_on:%Y-%m-%d}。"),
+        _calls(
+            clock_services.receive_clarification,
+            "已登记收到补正，答复期限重新计算为 {done.due_on:%Y-%m-%d}。",
+        ),
     ),
     "expire_clarification": Step(
         f.StepForm,
-        _calls(services.expire_clarification, "申请人逾期未补正，视为放弃申请，已办结（其他处理）。"),
+        _calls(clock_services.expire_clarification, "申请人逾期未补正，视为放弃申请，已办结（其他处理）。"),
     ),
     "start_consultation": Step(
         f.ConsultForm,
         _calls(
-            services.start_consultation,
+            clock_services.start_consultation,
             "已征求“{done.party_name}”意见，答复期限 {done.reply_due_on:%Y-%m-%d}；其间不计入答复期限。",
         ),
     ),
@@ -210,28 +218,29 @@ STEPS: dict[str, Step] = {
     "extend": Step(
         f.ExtendForm,
         _calls(
-            services.extend,
+            clock_services.extend,
             "已延期答复 {data[workdays]} 个工作日，答复期限为 {done.due_on:%Y-%m-%d}。请告知申请人。",
         ),
     ),
     "set_custom_deadline": Step(
         f.CustomDeadlineForm,
         _calls(
-            services.set_custom_deadline,
+            clock_services.set_custom_deadline,
             "已确定延迟答复期限 {done.due_on:%Y-%m-%d}（条例第三十五条）。请告知申请人。",
         ),
     ),
     "issue_fee_notice": Step(
         f.FeeForm,
         _calls(
-            services.issue_fee_notice, "已发出收费通知：{done.amount} 元，缴费期限 {done.pay_by:%Y-%m-%d}。"
+            fee_services.issue_fee_notice,
+            "已发出收费通知：{done.amount} 元，缴费期限 {done.pay_by:%Y-%m-%d}。",
         ),
     ),
     "record_payment": Step(
-        f.StepForm, _calls(services.record_payment, "已登记缴费，答复期限为 {done.due_on:%Y-%m-%d}。")
+        f.StepForm, _calls(fee_services.record_payment, "已登记缴费，答复期限为 {done.due_on:%Y-%m-%d}。")
     ),
     "expire_fee": Step(
-        f.StepForm, _calls(services.expire_fee, "申请人逾期未缴费，视为放弃申请，已办结（其他处理）。")
+        f.StepForm, _calls(fee_services.expire_fee, "申请人逾期未缴费，视为放弃申请，已办结（其他处理）。")
     ),
     "reply": Step(f.ReplyForm, _reply),
     "deliver": Step(f.StepForm, _calls(services.deliver, "已送达。")),
@@ -351,7 +360,7 @@ def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     try:
         r = queries.request_for(signed_in(request), pk, step=action)
     except ApplicationError as exc:
-        return _render(request, "refused.html", {"error": exc}, exc.status)
+        return _refused(request, exc)
     form = step.form(request.POST, prefix=action)
     try:
         version = expected_version(request.POST)
@@ -360,7 +369,7 @@ def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         message = step.perform(r, signed_in(request), dict(form.cleaned_data), version)
     except ApplicationError as exc:
         if exc.status != 422:
-            return _render(request, "refused.html", {"error": exc, "r": r}, exc.status)
+            return _refused(request, exc, r)
         if isinstance(form, f.Named):
             form.show(exc)
         return _detail(request, r, failed=action, form=form, status=422)

@@ -17,7 +17,7 @@ from yimen.office.publishing_views import refused, render_page
 from yimen.office.views import signed_in
 from yimen.org.models import Organisation
 from yimen.org.permissions import can
-from yimen.publishing import catalogue_services, queries, services
+from yimen.publishing import catalogue_services, queries
 from yimen.publishing.catalogue_services import SETTINGS_FIELDS, organisations_kept_by
 from yimen.publishing.models import CatalogueNode, DisclosureSettings
 
@@ -63,7 +63,7 @@ def catalogue_create(request: HttpRequest) -> HttpResponse:
     organisation, _ = _organisation(request)
     if organisation is None:
         return render(request, "office/forbidden.html", status=403)
-    nodes = services.ensure_catalogue(organisation=organisation)
+    nodes = catalogue_services.ensure_catalogue(organisation=organisation)
     messages.success(request, f"{organisation.name}的公开目录共 {len(nodes)} 个栏目。")
     return redirect(f"{reverse('office_publishing:catalogue')}?org={organisation.pk}")
 

@@ -26,40 +26,28 @@ from yimen.core import calendar
 from yimen.core.errors import ApplicationError
 from yimen.office.publishing_forms import PublicationForm, ValidityForm, show_errors
 from yimen.office.publishing_history import history
+from yimen.office.sections import Section
 from yimen.office.views import requires, signed_in
 from yimen.org.models import Organisation, Staff
 from yimen.org.permissions import can, organisations_for
-from yimen.publishing import attachments, content, queries, services
+from yimen.publishing import attachments, content, queries, revisions, services
 from yimen.publishing.models import Attachment, Publication, PublicationState
 
 ACTIONS = ("publication.edit", "publication.review")
 
 
-def publishing_links(staff: Staff) -> list[tuple[str, str]]:
-    """The disclosure pages this person may open, for the navigation bar."""
-    return [
-        (label, reverse(name))
-        for label, name, actions in [
-            ("主动公开", "office_publishing:list", ACTIONS),
-            ("公开审核", "office_publishing:review_queue", ("publication.review",)),
-            ("应公开与逾期", "office_publishing:due", ACTIONS),
-            ("公开目录与指南", "office_publishing:catalogue", ACTIONS),
-        ]
-        if any(can(staff, action) for action in actions)
-    ]
-
-
-def render_page(
-    request: HttpRequest, template: str, context: dict[str, Any], *, status: int = 200
-) -> HttpResponse:
-    context = {"publishing_links": publishing_links(signed_in(request)), **context}
-    return render(request, f"office/publishing/{template}", context, status=status)
-
-
-def refused(
-    request: HttpRequest, exc: ApplicationError, publication: Publication | None = None
-) -> HttpResponse:
-    return render_page(request, "refused.html", {"error": exc, "publication": publication}, status=exc.status)
+SECTION = Section(
+    "office/publishing",
+    home=("返回公开目录", "office_publishing:catalogue"),
+    detail=("返回该信息", "office_publishing:detail"),
+    pages=(
+        ("主动公开", "office_publishing:list", ACTIONS),
+        ("公开审核", "office_publishing:review_queue", ("publication.review",)),
+        ("应公开与逾期", "office_publishing:due", ACTIONS),
+        ("公开目录与指南", "office_publishing:catalogue", ACTIONS),
+    ),
+)
+render_page, refused = SECTION.render, SECTION.refused
 
 
 def disclosure_staff(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -276,10 +264,10 @@ def _perform(action: str, publication: Publication, by: Staff, form: QueryDict) 
 def _leave(action: str, publication: Publication, by: Staff) -> tuple[str, str]:
     """Steps after which the page is another one: (message, where to go)."""
     if action == "revise":
-        revision = services.open_revision(publication=publication, by=by)
+        revision = revisions.open_revision(publication=publication, by=by)
         message = f"已建立修订稿，变更日期为今天，应于 {revision.due_on:%Y-%m-%d} 前公开。审核通过前门户网站仍显示原内容。"
         return message, reverse("office_publishing:edit", args=[revision.pk])
-    original = services.discard_draft(publication=publication, by=by)
+    original = revisions.discard_draft(publication=publication, by=by)
     if original is not None:
         return "修订稿已删除，已发布的内容未作改动。", reverse("office_publishing:detail", args=[original.pk])
     return f"草稿“{publication.title}”已删除。", reverse("office_publishing:list")

@@ -12,8 +12,8 @@ from typing import Any
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -22,6 +22,7 @@ from yimen.core.downloads import file_response
 from yimen.core.errors import ApplicationError
 from yimen.disclosure.models import DisclosureRequest
 from yimen.office.report_forms import NarrativeForm, ReturnForm, StartForm
+from yimen.office.sections import Section
 from yimen.office.views import requires, signed_in
 from yimen.org.permissions import can, organisations_for
 from yimen.publishing.models import Publication
@@ -45,28 +46,16 @@ def record_page(record: Any) -> str:
     return reverse(route, args=[record.pk]) if route else ""
 
 
-def report_links(request: HttpRequest) -> list[tuple[str, str]]:
-    staff = signed_in(request)
-    links = [
-        ("年度报告", "office_reports:list", "report.edit"),
-        ("处罚强制收费", "office_reports:enforcement", "report.edit"),
-        ("统计图表", "office_reports:dashboard", "stats.view"),
-    ]
-    found = []
-    for label, name, action in links:
-        if can(staff, action):
-            try:
-                found.append((label, reverse(name)))
-            except NoReverseMatch:  # a page not mounted in this URLconf
-                continue
-    return found
-
-
-def render_page(
-    request: HttpRequest, template: str, context: dict[str, Any], *, status: int = 200
-) -> HttpResponse:
-    context = {"report_links": report_links(request), **context}
-    return render(request, f"office/reports/{template}", context, status=status)
+SECTION = Section(
+    "office/reports",
+    home=("返回年度报告", "office_reports:list"),
+    pages=(
+        ("年度报告", "office_reports:list", ("report.edit",)),
+        ("处罚强制收费", "office_reports:enforcement", ("report.edit",)),
+        ("统计图表", "office_reports:dashboard", ("stats.view",)),
+    ),
+)
+render_page = SECTION.render
 
 
 @requires("report.edit")

@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from io import BytesIO
 from typing import Any
 
 from django import forms
@@ -17,8 +16,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.functional import cached_property
-from openpyxl import Workbook
-from openpyxl.styles import Font
 
 from yimen.cases import stats, supervision
 from yimen.cases.models import Case
@@ -302,27 +299,13 @@ def statistics(request: HttpRequest) -> HttpResponse:
 
 
 def workbook(f: stats.StatsFilter, rows: list[stats.Row], total: stats.Row) -> bytes:
-    """办件统计.xlsx: the table as on the page, and the definitions on a second sheet."""
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = "办件统计"
-    sheet.append([f"统计期：{f.start.isoformat()} 至 {f.end.isoformat()}（{stats.By(f.by).label}）"])
-    sheet.append([stats.By(f.by).label.removeprefix("按"), *(label for _, label in COLUMNS)])
-    for cell in sheet[2]:
-        cell.font = Font(bold=True)
-    for row in [*rows, total]:
-        values = row.as_dict()
-        sheet.append([row.label, *(values[name] for name, _ in COLUMNS)])
-    sheet.column_dimensions["A"].width = 36
-    notes = book.create_sheet("指标说明")
-    notes.append(["指标", "口径"])
-    for term, definition in stats.DEFINITIONS:
-        notes.append([term, definition])
-    notes.column_dimensions["B"].width = 100
-    out = BytesIO()
-    book.save(out)
-    return out.getvalue()
+    """办件统计.xlsx: the table as on the page; the period and the definitions on a second sheet."""
+    by = stats.By(f.by).label
+    header = [by.removeprefix("按"), *(label for _, label in COLUMNS)]
+    table = ([row.label, *(row.as_dict()[name] for name, _ in COLUMNS)] for row in [*rows, total])
+    period = ("统计期", f"{f.start.isoformat()} 至 {f.end.isoformat()}（{by}）")
+    notes = [period, *stats.DEFINITIONS]
+    return spreadsheet.workbook_bytes([("办件统计", header, table), ("指标说明", ["指标", "口径"], notes)])
 
 
 @requires("stats.view")

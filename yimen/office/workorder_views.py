@@ -14,14 +14,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
+from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_POST
 
 from yimen.cases import evaluation_queries as queries
 from yimen.cases import evaluation_services as services
 from yimen.cases.models import Level, WorkOrder, WorkOrderState
 from yimen.core.errors import ApplicationError
+from yimen.office.sections import Section
 from yimen.office.views import requires, signed_in
 from yimen.org.models import Staff
 from yimen.org.permissions import can, organisations_for
@@ -29,23 +29,16 @@ from yimen.org.permissions import can, organisations_for
 STATE_FILTERS = [("overdue", "已超期"), *WorkOrderState.choices]
 
 
-def workorder_links(staff: Staff) -> list[tuple[str, str]]:
-    """The work-order pages this person may open, for the navigation bar."""
-    return [
-        (label, reverse(name))
-        for label, name, action in [
-            ("差评整改工单", "office_workorders:list", "workorder.handle"),
-            ("超期整改工单", "office_workorders:overdue", "supervision.view"),
-        ]
-        if can(staff, action)
-    ]
-
-
-def _render(
-    request: HttpRequest, template: str, context: dict[str, Any], *, status: int = 200
-) -> HttpResponse:
-    context = {"workorder_links": workorder_links(signed_in(request)), **context}
-    return render(request, f"office/workorders/{template}", context, status=status)
+SECTION = Section(
+    "office/workorders",
+    home=("返回差评整改工单", "office_workorders:list"),
+    detail=("返回工单", "office_workorders:detail"),
+    pages=(
+        ("差评整改工单", "office_workorders:list", ("workorder.handle",)),
+        ("超期整改工单", "office_workorders:overdue", ("supervision.view",)),
+    ),
+)
+_render = SECTION.render
 
 
 def _page(request: HttpRequest, orders: Any) -> Any:
@@ -146,8 +139,8 @@ def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     try:
         done = step(request, order, signed_in(request))
     except ApplicationError as exc:
-        if exc.status == 422:
-            return _detail(request, order, failure=exc, status=422)
-        return _render(request, "refused.html", {"error": exc, "order": order}, status=exc.status)
+        if exc.status != 422:
+            return SECTION.refused(request, exc, order)
+        return _detail(request, order, failure=exc, status=422)
     messages.success(request, done)
     return redirect("office_workorders:detail", pk=order.pk)

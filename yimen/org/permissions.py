@@ -102,10 +102,6 @@ def _grants(staff: Any) -> list[tuple[str, int]]:
     return cached
 
 
-def roles_of(staff: Any) -> set[str]:
-    return {role for role, _ in _grants(staff)}
-
-
 def can(staff: Any, action: str, obj: Any = None) -> bool:
     """True when `staff` holds a role granting `action` over `obj`'s organisation (or anywhere, if no obj)."""
     if staff is None or not getattr(staff, "is_authenticated", False) or not staff.is_active:

@@ -10,7 +10,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from yimen.core import audit
-from yimen.org.models import Organisation, Role, Staff, StaffRole
+from yimen.org.models import Staff
 
 
 def is_locked(staff: Staff, *, now: datetime | None = None) -> bool:
@@ -51,25 +51,3 @@ def change_password(*, staff: Staff, new_password: str) -> None:
     staff.set_password(new_password)
     staff.save(update_fields=["password"])
     audit.record("auth.password_changed", staff, actor=staff)
-
-
-@transaction.atomic
-def unlock(*, staff: Staff, by: Staff) -> None:
-    Staff.objects.filter(pk=staff.pk).update(failed_logins=0, locked_until=None)
-    audit.record("auth.unlocked", staff, actor=by, before={"locked_until": staff.locked_until})
-
-
-@transaction.atomic
-def grant_role(
-    *, staff: Staff, role: Role | str, organisation: Organisation, by: Staff | str | None = None
-) -> StaffRole:
-    grant, created = StaffRole.objects.get_or_create(staff=staff, role=role, organisation=organisation)
-    if created:
-        audit.record(
-            "org.role_granted",
-            staff,
-            actor=by,
-            after={"role": str(role), "organisation": organisation.name},
-            organisation_id=organisation.pk,
-        )
-    return grant

@@ -28,7 +28,7 @@ TOKEN_SALT = "yimen.portal.apply"
 
 def token_max_age() -> int:
     """How long a rendered form may be submitted (seconds); also how long a repeat shows the receipt."""
-    return int(getattr(settings, "YIMEN", {}).get("APPLY_FORM_MAX_AGE_SECONDS", 12 * 3600))
+    return int(settings.YIMEN["APPLY_FORM_MAX_AGE_SECONDS"])
 
 
 def new_token(version: ItemVersion) -> str:

@@ -21,10 +21,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from yimen.core.errors import ApplicationError
+from yimen.core.people import Applicant
 from yimen.core.throttle import LOOKUPS, SUBMISSIONS
-from yimen.disclosure import queries, services
+from yimen.disclosure import clock_services, queries, services
 from yimen.disclosure.forms import RequestForm
-from yimen.disclosure.intake import Applicant
 from yimen.disclosure.models import Channel, DisclosureRequest, RequestState
 from yimen.disclosure.presenting import letter_problem, letter_response, public_view
 from yimen.portal.case_views import LookupForm
@@ -203,7 +203,7 @@ def supplement(request: HttpRequest, number: str) -> HttpResponse:
     form = ClarificationForm(request.POST)
     if form.is_valid():
         try:
-            services.receive_clarification(
+            clock_services.receive_clarification(
                 request=found, by=None, content=form.cleaned_data["content"], on=timezone.localdate()
             )
         except ApplicationError as exc:

@@ -14,7 +14,8 @@ from django.utils.safestring import SafeString
 from yimen.org.models import Organisation
 from yimen.publishing import highlight
 from yimen.publishing.models import Attachment, Kind, Publication, Validity
-from yimen.publishing.search_query import SORTS, Facet, SearchFilter, search_publications
+from yimen.publishing.search_plan import SearchFilter
+from yimen.publishing.search_query import SORTS, Facet, search_publications
 
 PER_PAGE = 20
 MAX_PAGE = 250  # deeper pages would cost an OFFSET over thousands of hits nobody reads

@@ -16,7 +16,8 @@ from yimen.core.validation import label_fields
 from yimen.org.models import Organisation
 from yimen.publishing import queries
 from yimen.publishing.models import Kind, Publication, PublicationState, Validity
-from yimen.publishing.search_query import SearchFilter, search_publications
+from yimen.publishing.search_plan import SearchFilter
+from yimen.publishing.search_query import search_publications
 
 router = Router(tags=["主动公开"])
 label_fields(

@@ -52,7 +52,7 @@ _TAG = re.compile(r"<[^>]*>")
 
 
 def fetch_minutes() -> int:
-    return int(settings.YIMEN.get("FEED_FETCH_MINUTES", 60))
+    return int(settings.YIMEN["FEED_FETCH_MINUTES"])
 
 
 @dataclass(frozen=True)

@@ -14,11 +14,9 @@ from django.db.models import F
 from yimen.org.models import Organisation
 from yimen.publishing.models import DisclosureSettings, IndexCounter
 
-DEFAULT_LAYOUT = "{code}/{year}-{serial:05d}"
-
 
 def layout() -> str:
-    return str(settings.YIMEN.get("INDEX_NUMBER_LAYOUT") or DEFAULT_LAYOUT)
+    return str(settings.YIMEN["INDEX_NUMBER_LAYOUT"])
 
 
 def organisation_code(organisation: Organisation) -> str:

@@ -362,15 +362,3 @@ def guide_contacts(organisation: Organisation) -> GuideContacts:
         False,
         None,
     )
-
-
-def last_change(organisation: Organisation) -> object:
-    """When the organisation's catalogue last changed (a publication published or withdrawn)."""
-    latest = (
-        Publication.objects.filter(organisation=organisation)
-        .exclude(state__in=[PublicationState.DRAFT, PublicationState.REVIEW])
-        .order_by("-updated_at")
-        .values_list("updated_at", flat=True)
-        .first()
-    )
-    return latest

@@ -13,7 +13,7 @@ and `check` lists any difference.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
@@ -23,12 +23,8 @@ from django.utils import timezone
 
 from yimen.org.names import organisation_names
 from yimen.publishing.models import Attachment, Kind, Publication, PublicationState
-from yimen.publishing.search_words import (  # noqa: F401 (the search's vocabulary, used as search.*)
-    DOCUMENT_NUMBER,
-    clear_clause_cache,
-    forget_words,
+from yimen.publishing.search_words import (
     index_terms,
-    is_cjk,
     normalize_document_number,
     teach_words,
     title_characters,
@@ -242,20 +238,6 @@ def index(publication: Publication) -> None:
 
 def remove(publication_id: int) -> None:
     _delete([publication_id])
-
-
-def index_many(publication_ids: Iterable[int]) -> int:
-    """Index many publications at once (demo data, imports): the same rows as `index`, written in bulk."""
-    ids = list(publication_ids)
-    written = 0
-    with transaction.atomic():
-        teach_words()
-        for start in range(0, len(ids), CHUNK):
-            _delete(ids[start : start + CHUNK])
-        for rows in _rows(indexable().filter(pk__in=ids)):
-            _write(rows)
-            written += len(rows)
-    return written
 
 
 def clear() -> None:

@@ -25,7 +25,7 @@ from typing import Any
 from django.db import connection, transaction
 
 from yimen.core import text
-from yimen.publishing import search
+from yimen.publishing import search, search_words
 
 # The sample: runs of SAMPLE_RUN consecutive ids, one run in SAMPLE (partial indexes on PostgreSQL, an
 # FTS5 table of its own on SQLite).
@@ -93,7 +93,7 @@ class Plan:
                 return ["m.document_number = %s"], [self.number]
             return _contains("document_number", self.number)
         if self.mode == "substring":
-            chars = [c for c in dict.fromkeys(text.normalize(self.terms[0])) if search.is_cjk(c)]
+            chars = [c for c in dict.fromkeys(text.normalize(self.terms[0])) if search_words.is_cjk(c)]
             like, params = _contains("title", self.terms[0])
             if not chars:
                 return like, params
@@ -293,8 +293,8 @@ def plan(f: SearchFilter) -> Plan:
     q = " ".join(f.q.split())
     if not q:
         return Plan("browse", where, params)
-    number = search.normalize_document_number(q)
-    if search.DOCUMENT_NUMBER.fullmatch(number):  # a whole 文号: that document (the 文号's own index)
+    number = search_words.normalize_document_number(q)
+    if search_words.DOCUMENT_NUMBER.fullmatch(number):  # a whole 文号: that document (the 文号's own index)
         found = Plan("number", where, params, [q], number, exact=True)
         if scalar(*found.sql("count(*)")):
             return found
@@ -302,7 +302,7 @@ def plan(f: SearchFilter) -> Plan:
         found = Plan("number", where, params, [q], number)
         if scalar(*found.sql("count(*)")):
             return found
-    search.teach_words()
+    search_words.teach_words()
     terms = text.query_terms(q)
     # jieba gives several characters as one term only for a word it knows (or a run of Latin letters
     # and digits); a query of single characters is matched as text in titles.

@@ -35,20 +35,6 @@ RANK_LIMIT = 500
 MAX_HITS = 5000
 FACET_OPTIONS = 12  # organisations and nodes listed per facet (the most frequent)
 SORTS = {"relevance": "相关度", "date": "发布日期"}
-__all__ = [
-    "SORTS",
-    "Count",
-    "Facet",
-    "Matches",
-    "Option",
-    "Results",
-    "SearchFilter",
-    "count",
-    "plan",
-    "search_publications",
-]
-
-
 FACETS = [
     ("organisation_id", "org", "发布机构"),
     ("node_code", "node", "公开目录"),

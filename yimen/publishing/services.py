@@ -35,12 +35,10 @@ from yimen.core.errors import ApplicationError, NotPermitted
 from yimen.org.models import Organisation, Staff
 from yimen.org.permissions import can
 from yimen.publishing import attachments, content, revisions
-from yimen.publishing.catalogue_services import ensure_catalogue as ensure_catalogue  # re-exported
+from yimen.publishing.catalogue_services import ensure_catalogue
 from yimen.publishing.events import PUBLISHED, VALIDITY_CHANGED, WITHDRAWN
 from yimen.publishing.index_numbers import assign
 from yimen.publishing.models import CatalogueNode, Publication, PublicationState, Validity
-from yimen.publishing.revisions import discard_draft as discard_draft  # re-exported
-from yimen.publishing.revisions import open_revision as open_revision  # re-exported
 from yimen.publishing.workflow import (
     PUBLICATION,
     active_node,

@@ -17,7 +17,6 @@ from yimen.reports.models import AnnualReport, ReportState
 
 # Organisations that publish an annual report of their own (enterprises and intermediaries do not).
 REPORTING_KINDS = (OrganisationKind.GOVERNMENT, OrganisationKind.DEPARTMENT, OrganisationKind.CENTRE)
-DEFAULT_STAGES = (30, 7, 0)  # remind this many days before the deadline, and on it
 
 
 def deadline(org: Organisation, year: int) -> date:
@@ -29,7 +28,7 @@ def deadline(org: Organisation, year: int) -> date:
 
 
 def stages() -> tuple[int, ...]:
-    configured = settings.YIMEN.get("REPORT_REMINDER_DAYS", DEFAULT_STAGES)
+    configured = settings.YIMEN["REPORT_REMINDER_DAYS"]
     return tuple(sorted((int(d) for d in configured), reverse=True))
 
 

@@ -15,8 +15,6 @@ from typing import Any
 import yimen.disclosure
 
 TEMPLATE_PATH = Path(yimen.disclosure.__file__).resolve().parent / "annual_report_2021.json"
-# Table 四's results in the order of its columns; 总计 is the last column of each group.
-APPEAL_RESULT_COLUMNS = 4
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,22 @@
+"""申请人: who applies for a case (办件) or asks for government information (依申请公开), as the forms, the
+API and the imports hand it to the services. Each app checks it by its own rules (cases/intake.py,
+disclosure/intake.py) and stores the normalised values on its own rows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Applicant:
+    kind: str  # the app's choices: cases.ApplicantKind (自然人/法人), disclosure.ApplicantType (自然人, 商业企业 …)
+    name: str
+    phone: str
+    id_number: str = ""  # 公民身份号码 of a natural person
+    uscc: str = ""  # 统一社会信用代码 of an organisation
+    legal_representative: str = ""
+    contact_person: str = ""
+    email: str = ""
+    address: str = ""
+    postcode: str = ""
+    business_type: str = ""  # 业务类型 of a case: one of those the item's guide lists (初次申领、变更 …)
