@@ -140,11 +140,11 @@ def _as_it_now_is(case: Case) -> Case:
 
 
 def step(service: Callable[P, Case]) -> Callable[P, Case]:
-    """`audit.atomic` for a service that moves a case (given as `case=`): when another step changed the
+    """`batch.atomic` for a service that moves a case (given as `case=`): when another step changed the
     case between the caller's read and this step's write (`Stale`), the step, undone whole, runs again
     on the case as it now is — where it may then be refused, as it would have been had it come second.
     A caller that names the version it showed (`expected_version`) gets 409 instead."""
-    atomic = audit.atomic(service)
+    atomic = batch.atomic(service)
 
     @functools.wraps(service)
     def run(*args: P.args, **kwargs: P.kwargs) -> Case:
