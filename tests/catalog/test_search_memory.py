@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from unittest.mock import patch
 
 import pytest
 
@@ -13,6 +14,7 @@ from yimen.catalog import search, search_memory, services
 from yimen.catalog.models import ItemVersion
 from yimen.catalog.queries import ItemFilter, public_items
 from yimen.catalog.results import RankedItems, _database_page
+from yimen.core import memo
 from yimen.org.models import Organisation
 
 pytestmark = pytest.mark.django_db
@@ -31,16 +33,17 @@ def elsewhere(organisation: Organisation, name: str, basic_code: str, **fields: 
 def clock(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     """The search's recheck clock, moved on by hand (set before the first search)."""
     now = [1000.0]
-    monkeypatch.setattr(search_memory, "_now", lambda: now[0])
+    monkeypatch.setattr(memo, "clock", lambda: now[0])
     return now
 
 
 @contextmanager
 def in_another_process() -> Iterator[None]:
-    """A change made by another process: the database changes, this process keeps the index it had."""
-    kept = search_memory.current()
-    yield
-    search_memory._index = kept
+    """A change made by another process: the database changes, this process keeps the index it had (the
+    change does not tell it to forget)."""
+    search_memory.current()
+    with patch.object(search_memory, "forget", lambda: None):
+        yield
 
 
 def names(query: str, **filters: str) -> list[str]:

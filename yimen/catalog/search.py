@@ -5,49 +5,34 @@ every change here tells to rebuild (`search_memory.bump`, in the change's transa
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from django.db.models import Count, Max, QuerySet
 
 from yimen.catalog.models import ItemType, ItemVersion, ServiceItem
-from yimen.core import search, text
+from yimen.core import memo, search, text
 from yimen.org.models import Organisation
 
 INDEX = "catalog_item"
-_seen_signature: tuple[int, int | None] | None = None
-_checked_at = 0.0
 RECHECK_SECONDS = 5.0
 
 
+def _organisations_signature() -> tuple[int, int | None]:
+    counted = Organisation.objects.aggregate(n=Count("id"), top=Max("id"))
+    return counted["n"], counted["top"]
+
+
+@memo.kept(seconds=RECHECK_SECONDS, revision=_organisations_signature)
 def teach_organisation_names() -> None:
     """Keep organisation names and short names whole, in the index and in queries alike.
 
-    The names are read again only when organisations were added (a cheap count and max id first).
+    The names are read again only when organisations were added (a cheap count and max id first, at most
+    every RECHECK_SECONDS).
     """
-    global _seen_signature, _checked_at
-    if _seen_signature is not None and time.monotonic() - _checked_at < RECHECK_SECONDS:
-        return
-    _checked_at = time.monotonic()
-    counted = Organisation.objects.aggregate(n=Count("id"), top=Max("id"))
-    signature = (counted["n"], counted["top"])
-    if signature == _seen_signature:
-        return
-    _seen_signature = signature
     names: set[str] = set()
     for name, short in Organisation.objects.values_list("name", "short_name"):
         names.update(organisation_names(name, short))
     text.add_words(names)
-
-
-def forget_organisations() -> None:
-    """Read the organisations' names again, and build the search's copy in memory again: both are what
-    this process learned from the tables (tests start each from an empty database)."""
-    from yimen.catalog import search_memory
-
-    global _seen_signature
-    _seen_signature = None
-    search_memory.forget()
 
 
 def organisation_names(name: str, short_name: str) -> list[str]:

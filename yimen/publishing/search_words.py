@@ -5,13 +5,12 @@ organisation and service item names, kept the same for indexing and for queries.
 from __future__ import annotations
 
 import re
-import time
 import unicodedata
 from functools import lru_cache
 
 from django.db.models import Count, Max
 
-from yimen.core import text
+from yimen.core import memo, text
 
 # 文号: 机关代字〔年份〕序号号, typed with any kind of bracket (〔〕 [] ［］ 【】 （） ()).
 _OPEN, _CLOSE = "〔[［【(（", "〕]］】)）"
@@ -63,11 +62,19 @@ def index_terms(value: str) -> str:
     return " ".join(terms for piece in pieces if piece and (terms := _piece_terms(piece)))
 
 
-_signature: tuple[object, ...] | None = None
-_checked_at = 0.0
 RECHECK_SECONDS = 5.0
 
 
+def _signature() -> tuple[object, ...]:
+    from yimen.catalog.models import ServiceItem
+    from yimen.org.models import Organisation
+
+    organisations = Organisation.objects.aggregate(n=Count("id"), top=Max("id"))
+    items = ServiceItem.objects.filter(current__isnull=False).aggregate(n=Count("id"), top=Max("current_id"))
+    return organisations["n"], organisations["top"], items["n"], items["top"]
+
+
+@memo.kept(seconds=RECHECK_SECONDS, revision=_signature)
 def teach_words() -> None:
     """Keep organisation names and service item names whole in the index and in queries alike.
 
@@ -75,20 +82,10 @@ def teach_words() -> None:
     few seconds). A word learnt after documents containing it were indexed is found in them only after
     `yimen search reindex`.
     """
-    global _signature, _checked_at
-    if _signature is not None and time.monotonic() - _checked_at < RECHECK_SECONDS:
-        return
     from yimen.catalog.models import ServiceItem
     from yimen.catalog.search import organisation_names
     from yimen.org.models import Organisation
 
-    _checked_at = time.monotonic()
-    organisations = Organisation.objects.aggregate(n=Count("id"), top=Max("id"))
-    items = ServiceItem.objects.filter(current__isnull=False).aggregate(n=Count("id"), top=Max("current_id"))
-    signature = (organisations["n"], organisations["top"], items["n"], items["top"])
-    if signature == _signature:
-        return
-    _signature = signature
     words: set[str] = set()
     for name, short in Organisation.objects.values_list("name", "short_name"):
         full, *others = [text.normalize(n) for n in organisation_names(name, short) if len(n) >= 2]
@@ -106,5 +103,4 @@ def teach_words() -> None:
 
 def forget_words() -> None:
     """Re-read the words on next use (tests create organisations and items between searches)."""
-    global _signature
-    _signature = None
+    teach_words.forget()
