@@ -15,8 +15,8 @@ from django.utils import timezone
 
 from yimen.catalog.limits import format_limit
 from yimen.catalog.models import GUIDE_FIELDS, ItemVersion, Material, ServiceItem, Theme, VersionState
-from yimen.catalog.results import LIST_FIELDS, RankedItems, search_page
-from yimen.catalog.search_memory import Narrowing
+from yimen.catalog.results import ItemRows, ListedItems, RankedItems, search_page
+from yimen.catalog.search_memory import LIST_FIELDS, Narrowing
 from yimen.core import memo
 from yimen.org.models import Organisation, Window
 
@@ -68,8 +68,8 @@ def narrowed(f: Narrowing) -> QuerySet[ServiceItem] | None:
     return _narrowed(published().only(*LIST_FIELDS), f)
 
 
-def public_items(f: ItemFilter | None = None) -> QuerySet[ServiceItem] | RankedItems:
-    """Published, not retired items matching the filter; a query `q` orders by relevance.
+def public_items(f: ItemFilter | None = None) -> ItemRows:
+    """Published, not retired items matching the filter, as list rows; a query `q` orders by relevance.
 
     A query is answered by the catalogue's search in memory, filters included (`results.search_page`).
     """
@@ -79,11 +79,11 @@ def public_items(f: ItemFilter | None = None) -> QuerySet[ServiceItem] | RankedI
         first, total = search_page(q, f, limit=FIRST_PAGE)
         if total or len(q) > 2:
             return RankedItems(q, f, first, total)
-    items = _narrowed(published().only(*LIST_FIELDS), f)
+    items = _narrowed(published(), f)
     if not q:
-        return items.order_by("organisation__code", "impl_code")
+        return ListedItems(items.order_by("organisation__code", "impl_code"))
     # A one- or two-character query the segmenter keeps inside longer words: match the name.
-    return items.filter(current__name__icontains=q).order_by("impl_code")
+    return ListedItems(items.filter(current__name__icontains=q).order_by("impl_code"))
 
 
 def item_header(impl_code: str) -> ServiceItem | None:
