@@ -90,6 +90,21 @@ def test_a_rolled_back_savepoint_takes_its_queued_writes_with_it() -> None:
     assert _keys() == ["kept", "also kept"]
 
 
+def test_writes_sent_early_inside_a_savepoint_are_undone_with_it_and_the_rest_are_dropped() -> None:
+    with transaction.atomic(), batch.collecting():
+        _note("before")
+        try:
+            with transaction.atomic():
+                _note("sent early")
+                batch.flush()
+                _note("queued after")
+                raise ValueError("this part fails")
+        except ValueError:
+            pass
+        _note("after")
+    assert _keys() == ["before", "after"]
+
+
 def test_an_error_in_the_block_sends_nothing() -> None:
     with pytest.raises(RuntimeError), transaction.atomic(), batch.collecting():
         _note("lost with the transaction")

@@ -75,11 +75,14 @@ class _Queued:
 class _Queue:
     """What the outermost `collecting()` block has queued, and where each open savepoint began in it."""
 
-    __slots__ = ("marks", "queued")
+    __slots__ = ("marks", "queued", "resend")
 
     def __init__(self) -> None:
         self.queued: list[_Queued] = []
-        self.marks: dict[str, int] = {}  # savepoint name → length of the queue when it was taken
+        self.marks: dict[str, int] = {}  # savepoint → length of the queue when it was taken
+        # savepoint → what was queued before it but sent after it: a rollback to it undoes those in the
+        # database, yet they stand, so they are queued again
+        self.resend: dict[str, list[_Queued]] = {}
 
     def watch(
         self, execute: Callable[..., Any], sql: str, params: Any, many: bool, context: dict[str, Any]
@@ -88,17 +91,22 @@ class _Queue:
         if sql.startswith("SAVEPOINT "):
             self.marks[sql[10:]] = len(self.queued)
         elif sql.startswith("ROLLBACK TO SAVEPOINT "):
-            del self.queued[self.marks.get(sql[22:], len(self.queued)) :]
+            name = sql[22:]
+            if name in self.marks:
+                self.queued = [*self.resend.get(name, []), *self.queued[: self.marks[name]]]
+                self.marks[name], self.resend[name] = len(self.queued), []
         elif sql.startswith("RELEASE SAVEPOINT "):
             self.marks.pop(sql[18:], None)
+            self.resend.pop(sql[18:], None)
         return execute(sql, params, many, context)
 
     def take(self) -> list[_Queued]:
-        """The queue with neighbouring INSERTs joined; emptied (what is sent is past every savepoint's
-        reach: the database rolls it back itself)."""
+        """The queue to send now, neighbouring INSERTs joined; emptied."""
+        for name, mark in self.marks.items():
+            self.resend.setdefault(name, []).extend(self.queued[:mark])
+            self.marks[name] = 0
         standing = _joined(self.queued)
         self.queued = []
-        self.marks = dict.fromkeys(self.marks, 0)
         return standing
 
 
