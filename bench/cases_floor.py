@@ -11,8 +11,8 @@ services (after a warm-up cycle), then runs, rounds interleaved, in 4 client pro
 
 - baseline: single-row INSERT + commit (bench/cases_intake.py's), the yardstick of target (a);
 - intake: submit → accept → conclude through yimen.cases.services (what (a) measures);
-- replay: those same statements, round trip for round trip (pipelines as pipelines) and commit for
-  commit, through a bare psycopg connection (the same client-side parameter binding Django uses), each cycle with a new case id, number and keys. No Django,
+- replay: those same statements, round trip for round trip and commit for commit, through a bare
+  psycopg connection (the same client-side parameter binding Django uses), each cycle with a new case id, number and keys. No Django,
   no Python of the application: what the database work alone allows on this machine.
 
 It reports each rate, its share of the baseline, and the CPU per operation of the client processes and
@@ -37,26 +37,23 @@ import cases_intake
 from common import bench_database, load, machine, write_results
 
 SECTION = "## Cases: the database's share of a step (bench/cases_floor.py) — PostgreSQL"
-Statement = tuple[str, list[Any]]
-Run = tuple[bool, list[Statement]]  # sent in one psycopg pipeline (one round trip), or one by one
-Transaction = list[Run]
+Statement = tuple[str, list[Any]]  # one round trip: a statement, or a string of several
+Transaction = list[Statement]
 
 
 def record_cycle() -> tuple[list[Transaction], int, str]:
-    """The statements of one submit → accept → conclude as the services send them, transaction by
-    transaction and round trip by round trip, the case's id and number (to be replaced in each replay)."""
+    """What one submit → accept → conclude sends through the services, transaction by transaction and
+    round trip by round trip, the case's id and number (to be replaced in each replay)."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
-    from psycopg import pq
 
     item, clerk, reviewer = cases_intake._cast_objects(*cases_intake._intake_casts(1)[0])
     rng = random.Random(5)
     cases_intake._cycle(item, clerk, reviewer, rng, "FLOOR-WARM")
-    sent: list[tuple[str, list[Any], bool]] = []
+    sent: list[Statement] = []
 
     def recording(execute: Any, sql: str, params: Any, many: bool, context: dict[str, Any]) -> Any:
-        pipelined = context["cursor"].connection.pgconn.pipeline_status != pq.PipelineStatus.OFF
-        sent.append((sql, list(params or ()), pipelined))
+        sent.append((sql, list(params or ())))
         return execute(sql, params, many, context)
 
     label = f"FLOOR-{os.getpid()}-{time.time()}"
@@ -69,14 +66,9 @@ def record_cycle() -> tuple[list[Transaction], int, str]:
         if query["sql"] == "BEGIN":
             transactions.append([])
         elif query["sql"] not in ("COMMIT", "ROLLBACK"):
-            sql, params, pipelined = next(statements)
-            if sql.lstrip().upper().startswith(("SELECT", "SAVEPOINT", "RELEASE")):
-                continue
-            runs = transactions[-1]
-            if pipelined and runs and runs[-1][0]:
-                runs[-1][1].append((sql, params))
-            else:
-                runs.append((pipelined, [(sql, params)]))
+            sql, params = next(statements)
+            if not sql.lstrip().upper().startswith(("SELECT", "SAVEPOINT", "RELEASE")):
+                transactions[-1].append((sql, params))
     from yimen.cases.models import Case
 
     case = Case.objects.get(certificate_no=label)
@@ -84,8 +76,6 @@ def record_cycle() -> tuple[list[Transaction], int, str]:
 
 
 def _replay_worker(args: tuple[str, list[Transaction], int, str, float, int]) -> cases_intake.Worked:
-    from contextlib import nullcontext
-
     import psycopg
 
     url, sent, old_id, old_number, seconds, index = args
@@ -115,15 +105,12 @@ def _replay_worker(args: tuple[str, list[Transaction], int, str, float, int]) ->
             tag = f"{run_id}-{index}-{n}"
             new_id = -1
             for transaction in sent:
-                for pipelined, statements in transaction:
-                    with conn.pipeline() if pipelined else nullcontext():
-                        for sql, params in statements:
-                            # the number's counter and the new id: one counter row per client
-                            if new_id == -1:
-                                cursor.execute(sql, [f"{params[0]}:{os.getpid()}-{index}", *params[1:]])
-                                new_id = cursor.fetchone()[1]  # type: ignore[index]
-                            else:
-                                cursor.execute(sql, fresh(params, new_id, tag))
+                for sql, params in transaction:
+                    if new_id == -1:  # the number's counter and the new id: one counter row per client
+                        cursor.execute(sql, [f"{params[0]}:{os.getpid()}-{index}", *params[1:]])
+                        new_id = cursor.fetchone()[1]  # type: ignore[index]
+                    else:
+                        cursor.execute(sql, fresh(params, new_id, tag))
                 conn.commit()
 
         cycle(0)
@@ -165,6 +152,7 @@ def report(started: str, start_load: str, runs: list[cases_intake.Run], sent: li
 
     connection.ensure_connection()
     server = connection.connection.info.server_version
+    statements = sum(sql.count(";\n") + 1 for transaction in sent for sql, _ in transaction)
     best: Counter[str] = Counter()
     for what, n, s, _, _ in runs:
         best[what] = max(best[what], round(n / s))
@@ -177,9 +165,8 @@ def report(started: str, start_load: str, runs: list[cases_intake.Run], sent: li
         + machine(
             "django", "psycopg", extra=[f"PostgreSQL {server // 10000}.{server % 10000} (stock settings)"]
         ),
-        f"- One submit → accept → conclude sends {sum(len(s) for t in sent for _, s in t)} statements in "
-        f"{sum(len(t) for t in sent)} round trips and {len(sent)} COMMITs (psycopg sends a step's BEGIN in its first "
-        "pipeline, or on its own before a first statement sent alone)",
+        f"- One submit → accept → conclude sends {statements} "
+        f"statements in {sum(len(t) for t in sent)} round trips, each step between its BEGIN and its COMMIT",
         "",
         "| run (4 client processes) | operations | seconds | per second | client CPU ms/op | server CPU ms/op |",
         "|---|---:|---:|---:|---:|---:|",

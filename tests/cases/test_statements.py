@@ -2,7 +2,7 @@
 each step runs only the statements it needs — the case, its timeline event, its outbox events and SMS,
 its audit entry — and nothing that does not change between steps (the guide's steps and joint
 organisations, the centre's name, the staff member's roles) is read again for each one. What a step writes
-and does not read back goes to the database together, in one round trip (a psycopg pipeline) on PostgreSQL."""
+and does not read back goes to the database together, in one round trip on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -22,8 +22,8 @@ pytestmark = pytest.mark.django_db
 # accept / conclude: together: the case's guarded update, event, audit entry, outbox event + SMS. Nothing
 # is read: the step is checked on the case the caller holds (optimistic locking).
 STATEMENTS = {"submit": 5, "accept": 4, "conclude": 4}
-# Round trips on PostgreSQL, where the number comes with the case's id and a step's writes go in one
-# psycopg pipeline (outside a test's transaction the step's BEGIN travels in it too; its COMMIT follows).
+# Round trips on PostgreSQL, where the number comes with the case's id and a step's writes go as one
+# string of statements (outside a test's transaction, psycopg's BEGIN comes before and Django's COMMIT after).
 ROUND_TRIPS = {"submit": 2, "accept": 1, "conclude": 1}
 
 

@@ -1,5 +1,5 @@
-"""A service's unread writes are queued and sent together when it ends (`core.batch`; one psycopg
-pipeline on PostgreSQL): nothing is sent early, nothing is lost, a rolled-back savepoint takes its writes
+"""A service's unread writes are queued and sent together when it ends (`core.batch`; one string of
+statements on PostgreSQL): nothing is sent early, nothing is lost, a rolled-back savepoint takes its writes
 with it, a failing statement raises Django's error, a bulk service sends slices."""
 
 from __future__ import annotations
