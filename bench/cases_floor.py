@@ -11,8 +11,8 @@ services (after a warm-up cycle), then runs, rounds interleaved, in 4 client pro
 
 - baseline: single-row INSERT + commit (bench/cases_intake.py's), the yardstick of target (a);
 - intake: submit → accept → conclude through yimen.cases.services (what (a) measures);
-- replay: those same statements, round trip for round trip, through a bare psycopg connection (the same
-  client-side parameter binding Django uses), each cycle with a new case id, number and keys. No Django,
+- replay: those same statements, round trip for round trip and commit for commit, through a bare
+  psycopg connection (the same client-side parameter binding Django uses), each cycle with a new case id, number and keys. No Django,
   no Python of the application: what the database work alone allows on this machine.
 
 It reports each rate, its share of the baseline, and the CPU per operation of the client processes and
@@ -37,38 +37,45 @@ import cases_intake
 from common import bench_database, load, machine, write_results
 
 SECTION = "## Cases: the database's share of a step (bench/cases_floor.py) — PostgreSQL"
-Statement = tuple[str, list[Any]]
+Statement = tuple[str, list[Any]]  # one round trip: a statement, or a string of several
+Transaction = list[Statement]
 
 
-def record_cycle() -> tuple[list[Statement], int, str]:
-    """The statements of one submit → accept → conclude as the services send them, the case's id and
-    number (to be replaced in each replay)."""
-    from django.db.backends import utils
+def record_cycle() -> tuple[list[Transaction], int, str]:
+    """What one submit → accept → conclude sends through the services, transaction by transaction and
+    round trip by round trip, the case's id and number (to be replaced in each replay)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
 
     item, clerk, reviewer = cases_intake._cast_objects(*cases_intake._intake_casts(1)[0])
     rng = random.Random(5)
     cases_intake._cycle(item, clerk, reviewer, rng, "FLOOR-WARM")
     sent: list[Statement] = []
-    execute = utils.CursorWrapper.execute
 
-    def recording(self: Any, sql: str, params: Any = None) -> Any:
+    def recording(execute: Any, sql: str, params: Any, many: bool, context: dict[str, Any]) -> Any:
         sent.append((sql, list(params or ())))
-        return execute(self, sql, params)
+        return execute(sql, params, many, context)
 
-    utils.CursorWrapper.execute = recording  # type: ignore[method-assign,assignment]
     label = f"FLOOR-{os.getpid()}-{time.time()}"
-    try:
+    with CaptureQueriesContext(connection) as logged, connection.execute_wrapper(recording):
         cases_intake._cycle(item, clerk, reviewer, rng, label)
-    finally:
-        utils.CursorWrapper.execute = execute  # type: ignore[method-assign]
+    # Django's log has the transactions' BEGIN and COMMIT, which psycopg sends without a cursor.
+    transactions: list[Transaction] = []
+    statements = iter(sent)
+    for query in logged.captured_queries:
+        if query["sql"] == "BEGIN":
+            transactions.append([])
+        elif query["sql"] not in ("COMMIT", "ROLLBACK"):
+            sql, params = next(statements)
+            if not sql.lstrip().upper().startswith(("SELECT", "SAVEPOINT", "RELEASE")):
+                transactions[-1].append((sql, params))
     from yimen.cases.models import Case
 
     case = Case.objects.get(certificate_no=label)
-    writes = [(sql, params) for sql, params in sent if not sql.lstrip().upper().startswith("SELECT")]
-    return writes, case.pk, case.number
+    return transactions, case.pk, case.number
 
 
-def _replay_worker(args: tuple[str, list[Statement], int, str, float, int]) -> cases_intake.Worked:
+def _replay_worker(args: tuple[str, list[Transaction], int, str, float, int]) -> cases_intake.Worked:
     import psycopg
 
     url, sent, old_id, old_number, seconds, index = args
@@ -97,14 +104,14 @@ def _replay_worker(args: tuple[str, list[Statement], int, str, float, int]) -> c
         def cycle(n: int) -> None:
             tag = f"{run_id}-{index}-{n}"
             new_id = -1
-            for sql, params in sent:
-                if new_id == -1:  # the number's counter and the new id: one counter row per client
-                    cursor.execute(sql, [f"{params[0]}:{os.getpid()}-{index}", *params[1:]])
-                    new_id = cursor.fetchone()[1]  # type: ignore[index]
-                    continue
-                cursor.execute(sql, fresh(params, new_id, tag))
-                if conn.info.transaction_status != 0:  # a string without its COMMIT (not the services')
-                    conn.commit()
+            for transaction in sent:
+                for sql, params in transaction:
+                    if new_id == -1:  # the number's counter and the new id: one counter row per client
+                        cursor.execute(sql, [f"{params[0]}:{os.getpid()}-{index}", *params[1:]])
+                        new_id = cursor.fetchone()[1]  # type: ignore[index]
+                    else:
+                        cursor.execute(sql, fresh(params, new_id, tag))
+                conn.commit()
 
         cycle(0)
         cycles = 0
@@ -116,7 +123,7 @@ def _replay_worker(args: tuple[str, list[Statement], int, str, float, int]) -> c
         return cycles * 3, elapsed, time.process_time() - client, cases_intake._server_cpu(backend) - server
 
 
-def run(url: str, seconds: float, rounds: int) -> tuple[list[cases_intake.Run], list[Statement]]:
+def run(url: str, seconds: float, rounds: int) -> tuple[list[cases_intake.Run], list[Transaction]]:
     from django.db import connection, connections
 
     with connection.cursor() as cursor:
@@ -140,11 +147,12 @@ def run(url: str, seconds: float, rounds: int) -> tuple[list[cases_intake.Run], 
     return runs, sent
 
 
-def report(started: str, start_load: str, runs: list[cases_intake.Run], sent: list[Statement]) -> str:
+def report(started: str, start_load: str, runs: list[cases_intake.Run], sent: list[Transaction]) -> str:
     from django.db import connection
 
     connection.ensure_connection()
     server = connection.connection.info.server_version
+    statements = sum(sql.count(";\n") + 1 for transaction in sent for sql, _ in transaction)
     best: Counter[str] = Counter()
     for what, n, s, _, _ in runs:
         best[what] = max(best[what], round(n / s))
@@ -157,8 +165,8 @@ def report(started: str, start_load: str, runs: list[cases_intake.Run], sent: li
         + machine(
             "django", "psycopg", extra=[f"PostgreSQL {server // 10000}.{server % 10000} (stock settings)"]
         ),
-        f"- One submit → accept → conclude sends {len(sent)} statements or multi-statement strings (psycopg adds "
-        "a BEGIN before each step's first)",
+        f"- One submit → accept → conclude sends {statements} "
+        f"statements in {sum(len(t) for t in sent)} round trips, each step between its BEGIN and its COMMIT",
         "",
         "| run (4 client processes) | operations | seconds | per second | client CPU ms/op | server CPU ms/op |",
         "|---|---:|---:|---:|---:|---:|",

@@ -150,7 +150,7 @@ def report(m: Measured) -> tuple[str, bool]:
     total = sum(m.waits.values()) or 1
     lines += [f"One submit → accept → conclude takes {m.per_cycle} round trips to the database as the clients run "
               f"it (BEGIN and COMMIT included; ~{m.per_cycle / 3:.1f} a transition: a step reads nothing before it writes, "
-              "and its writes travel together with its COMMIT as one multi-statement string). CPU per operation: the "
+              "and its writes travel together as one string of statements). CPU per operation: the "
               "client processes' own (Python, psycopg) and their server processes' (/proc), summed over the clients; "
               f"with {os.cpu_count()} cores shared by both, an operation costing c ms of CPU allows at most "
               f"{os.cpu_count()} × 1000 / c a second. "

@@ -14,10 +14,8 @@ import pytest
 from django.contrib.auth.hashers import make_password
 from django.core.cache import cache
 
-from yimen.cases import transitions
 from yimen.catalog import search as catalog_search
-from yimen.core import calendar, search
-from yimen.org import permissions
+from yimen.core import memo, search
 from yimen.org.models import (
     Organisation,
     OrganisationKind,
@@ -29,7 +27,6 @@ from yimen.org.models import (
     Window,
 )
 from yimen.publishing import search as publication_search
-from yimen.publishing import search_words
 
 PASSWORD = "Yimen@2026-test"
 
@@ -67,15 +64,11 @@ def _empty_search_index(request: pytest.FixtureRequest) -> None:
 
 @pytest.fixture(autouse=True)
 def _fresh_caches() -> Iterator[None]:
-    calendar.invalidate()
-    permissions.forget_tree()
-    catalog_search.forget_organisations()
-    search_words.forget_words()
-    transitions.forget_centre()
+    """What this process keeps in memory was read from the last test's database: forgotten."""
+    memo.forget_all()
     cache.clear()
     yield
-    calendar.invalidate()
-    permissions.forget_tree()
+    memo.forget_all()
 
 
 @dataclass

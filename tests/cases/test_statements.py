@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import pytest
 from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from tests.cases.conftest import APPLICANT
+from tests.round_trips import Sent, sent
 from yimen.cases import services
 from yimen.cases.models import Case, Channel, Result
 from yimen.catalog.models import ServiceItem
@@ -23,37 +23,36 @@ pytestmark = pytest.mark.django_db
 # is read: the step is checked on the case the caller holds (optimistic locking).
 STATEMENTS = {"submit": 5, "accept": 4, "conclude": 4}
 # Round trips on PostgreSQL, where the number comes with the case's id and a step's writes go as one
-# multi-statement string (with the COMMIT, when the service's transaction is the outermost one: BEGIN
-# and this one round trip).
+# string of statements (outside a test's transaction, psycopg's BEGIN comes before and Django's COMMIT after).
 ROUND_TRIPS = {"submit": 2, "accept": 1, "conclude": 1}
 
 
-def _statements(run) -> tuple[object, int]:
-    """What `run` sent: statements on SQLite, round trips (a multi-statement string is one) on PostgreSQL."""
-    with CaptureQueriesContext(connection) as captured:
+def _statements(run) -> tuple[object, Sent]:
+    with sent() as record:
         result = run()
-    written = [
-        q["sql"] for q in captured.captured_queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE"))
-    ]
-    return result, len(written)
+    return result, record
 
 
 def test_a_promised_case_is_filed_accepted_and_concluded_in_few_round_trips_a_step(licence, cast) -> None:
     item = ServiceItem.objects.select_related("current").get(pk=licence.pk)
     clerk, reviewer = Staff.objects.get(pk=cast.clerk.pk), Staff.objects.get(pk=cast.reviewer.pk)
 
-    def cycle() -> dict[str, int]:
-        counts = {}
-        case, counts["submit"] = _statements(
+    def cycle() -> dict[str, Sent]:
+        sent_by = {}
+        case, sent_by["submit"] = _statements(
             lambda: services.submit(item=item, applicant=APPLICANT, channel=Channel.ONLINE)
         )
         assert isinstance(case, Case)
-        case, counts["accept"] = _statements(lambda: services.accept(case=case, by=clerk))
-        _, counts["conclude"] = _statements(
+        case, sent_by["accept"] = _statements(lambda: services.accept(case=case, by=clerk))
+        _, sent_by["conclude"] = _statements(
             lambda: services.conclude(case=case, by=reviewer, result=Result.ISSUED, certificate_no="JY1")
         )
-        return counts
+        return sent_by
 
     cycle()  # the first one reads the roles, the guide's steps and the centre's name
-    assert cycle() == (ROUND_TRIPS if connection.vendor == "postgresql" else STATEMENTS)
+    sent_by = cycle()
+    assert {step: len(s.statements) for step, s in sent_by.items()} == STATEMENTS
+    assert {step: s.round_trips for step, s in sent_by.items()} == (
+        ROUND_TRIPS if connection.vendor == "postgresql" else STATEMENTS
+    )
     assert Case.objects.filter(state="concluded").count() == 2

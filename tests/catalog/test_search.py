@@ -42,7 +42,7 @@ def catalogue(people):
 
 
 def names(query: str, **filters) -> list[str]:
-    return [item.current.name for item in public_items(ItemFilter(q=query, **filters))]
+    return [item.name for item in public_items(ItemFilter(q=query, **filters))]
 
 
 def test_searching_budongchan_finds_the_budongchan_registration_items(catalogue) -> None:
@@ -110,5 +110,5 @@ def test_a_word_inside_a_longer_known_word_finds_it(people, long_word) -> None:
     """jieba's cut_for_search emits only the 2- and 3-character words inside a longer one: 烟草专卖 (a word
     of four) inside 烟草专卖零售许可证核发 would be lost, so the index emits every dictionary word inside."""
     published(people, name=long_word, basic_code="XK-9")
-    assert [item.current.name for item in public_items(ItemFilter(q="烟草专卖"))] == [long_word]
-    assert [item.current.name for item in public_items(ItemFilter(q=long_word))] == [long_word]
+    assert [item.name for item in public_items(ItemFilter(q="烟草专卖"))] == [long_word]
+    assert [item.name for item in public_items(ItemFilter(q=long_word))] == [long_word]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from unittest.mock import patch
 
 import pytest
 
@@ -13,6 +14,7 @@ from yimen.catalog import search, search_memory, services
 from yimen.catalog.models import ItemVersion
 from yimen.catalog.queries import ItemFilter, public_items
 from yimen.catalog.results import RankedItems, _database_page
+from yimen.core import memo
 from yimen.org.models import Organisation
 
 pytestmark = pytest.mark.django_db
@@ -31,20 +33,21 @@ def elsewhere(organisation: Organisation, name: str, basic_code: str, **fields: 
 def clock(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     """The search's recheck clock, moved on by hand (set before the first search)."""
     now = [1000.0]
-    monkeypatch.setattr(search_memory, "_now", lambda: now[0])
+    monkeypatch.setattr(memo, "clock", lambda: now[0])
     return now
 
 
 @contextmanager
 def in_another_process() -> Iterator[None]:
-    """A change made by another process: the database changes, this process keeps the index it had."""
-    kept = search_memory.current()
-    yield
-    search_memory._index = kept
+    """A change made by another process: the database changes, this process keeps the index it had (the
+    change does not tell it to forget)."""
+    search_memory.current()
+    with patch.object(search_memory, "forget", lambda: None):
+        yield
 
 
 def names(query: str, **filters: str) -> list[str]:
-    return [item.current.name for item in public_items(ItemFilter(q=query, **filters))]
+    return [item.name for item in public_items(ItemFilter(q=query, **filters))]
 
 
 @pytest.fixture
@@ -84,7 +87,7 @@ def test_a_retired_item_disappears_at_once(catalogue, people) -> None:
     assert names("营业执照")[0] == "营业执照遗失补领"  # every item asks for a 营业执照 among its materials
     services.retire_item(item=catalogue["licence"].item, by=people.editor, reason="并入其他事项")
     found = public_items(ItemFilter(q="营业执照"))
-    assert "营业执照遗失补领" not in [item.current.name for item in found] and found.count() == 3
+    assert "营业执照遗失补领" not in [item.name for item in found] and found.count() == 3
 
 
 def test_an_item_published_here_is_found_at_once(catalogue, people) -> None:
@@ -95,11 +98,11 @@ def test_an_item_published_here_is_found_at_once(catalogue, people) -> None:
 
 def test_a_renamed_organisation_shows_in_the_rows_after_the_recheck(catalogue, people, clock) -> None:
     [row] = public_items(ItemFilter(q="户口"))
-    assert row.organisation.name == "咸宁市公安局"
+    assert row.organisation_name == "咸宁市公安局"
     Organisation.objects.filter(pk=people.base.police.pk).update(name="咸宁市公安局（更名）")
     clock[0] += search.RECHECK_SECONDS
     [row] = public_items(ItemFilter(q="户口"))
-    assert row.organisation.name == "咸宁市公安局（更名）"
+    assert row.organisation_name == "咸宁市公安局（更名）"
 
 
 @pytest.mark.parametrize(
@@ -126,10 +129,10 @@ def test_filters_combine_with_the_query_in_memory(catalogue, filters, expected) 
     # 咸宁市 is in every item's organisation name.
     f = ItemFilter(q="咸宁市", **filters)
     found = public_items(f)
-    assert {item.current.name for item in found} == expected
+    assert {item.name for item in found} == expected
     assert found.count() == len(expected)
     database, total = _database_page("咸宁市", f, limit=100)
-    assert {item.current.name for item in database} == expected and total == len(expected)
+    assert {item.name for item in database} == expected and total == len(expected)
 
 
 def test_pages_beyond_the_first_with_a_filter(people) -> None:
@@ -151,8 +154,8 @@ def test_a_search_asks_the_database_nothing_once_the_index_is_built(
         found = public_items(ItemFilter(q="营业执照 补领", organisation="SJJ"))
         rows = list(found[:20])
         assert found.count() == 1
-        assert rows[0].current.name == "营业执照遗失补领" and rows[0].organisation.code == "SJJ"
-        assert rows[0].current.get_item_type_display() == "行政确认"
+        assert rows[0].name == "营业执照遗失补领" and rows[0].organisation_code == "SJJ"
+        assert rows[0].type_label == "行政确认"
 
 
 def test_memory_and_the_database_index_find_the_same_items(catalogue, people) -> None:

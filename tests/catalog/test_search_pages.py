@@ -7,8 +7,9 @@ import pytest
 from django.core.paginator import Paginator
 
 from tests.catalog.conftest import published
+from yimen.catalog.models import ServiceItem
 from yimen.catalog.queries import FIRST_PAGE, ItemFilter, public_items
-from yimen.catalog.results import RankedItems
+from yimen.catalog.results import ItemRow, RankedItems
 
 pytestmark = pytest.mark.django_db
 
@@ -44,16 +45,19 @@ def test_the_first_page_comes_with_the_count_and_no_query(many, django_assert_nu
         found = public_items(ItemFilter(q="营业执照"))
         rows = list(found[:FIRST_PAGE])
         assert found.count() == 28
-    assert (
-        rows[0].current.name.startswith("营业执照变更登记")
-        and rows[0].organisation.name == "咸宁市市场监督管理局"
-    )
+    assert rows[0].name.startswith("营业执照变更登记") and rows[0].organisation_name == "咸宁市市场监督管理局"
 
 
-def test_a_row_loads_fields_beyond_the_list_when_asked(many) -> None:
+def test_a_row_shows_what_a_list_shows_of_the_item(many) -> None:
     row = public_items(ItemFilter(q="食品经营"))[0]
-    assert row.current.conditions == "有与经营的食品品种、数量相适应的经营场所。"
-    assert row.current.get_item_type_display() == "行政许可"
+    item = ServiceItem.objects.select_related("organisation", "current").get(pk=row.pk)
+    assert item.current is not None
+    assert row == ItemRow.of(item, item.current)
+    assert (row.type_label, row.level_label, row.is_immediate) == (
+        "行政许可",
+        item.current.get_level_display(),
+        False,
+    )
 
 
 def test_filters_narrow_the_count_and_every_page(many) -> None:
@@ -70,4 +74,4 @@ def test_past_the_last_page_is_empty_but_still_counted(many) -> None:
 
 def test_a_fragment_jieba_splits_into_characters_finds_the_words_it_starts(people) -> None:
     published(people, name="不动产首次登记", basic_code="QR-1", item_type="07")
-    assert [item.current.name for item in public_items(ItemFilter(q="不动"))] == ["不动产首次登记"]
+    assert [item.name for item in public_items(ItemFilter(q="不动"))] == ["不动产首次登记"]

@@ -148,7 +148,7 @@ def test_retiring_takes_an_item_off_the_portal_and_out_of_search(people) -> None
     from yimen.catalog.queries import ItemFilter, public_items
 
     version = published(people)
-    assert list(public_items(ItemFilter(q="食品经营"))) == [version.item]
+    assert [row.pk for row in public_items(ItemFilter(q="食品经营"))] == [version.item_id]
     with pytest.raises(Exception, match="废止原因"):
         services.retire_item(item=version.item, by=people.editor, reason="")
     services.retire_item(item=version.item, by=people.editor, reason="依据国发〔2026〕1号取消")

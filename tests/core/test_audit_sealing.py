@@ -1,4 +1,4 @@
-"""Services write their audit entries with their other writes just before they commit (`audit.atomic`,
+"""Services write their audit entries with their other writes just before they commit (`batch.atomic`,
 `core.batch`); `audit.seal()` numbers and chains them afterwards, so writers never wait for each other
 and the chain stays numbered without gaps, also with many writers and sealers at once."""
 
@@ -23,7 +23,7 @@ def _login(staff) -> AuditEntry:
 def test_a_services_entries_are_appended_when_it_ends_in_order(cast) -> None:
     seen_inside: list[int] = []
 
-    @audit.atomic
+    @batch.atomic
     def rename_and_log_in() -> tuple[AuditEntry, AuditEntry]:
         first = audit.record("org.window_renamed", cast.window, actor=cast.admin, after={"name": "新"})
         second = _login(cast.clerk)
@@ -41,7 +41,7 @@ def test_a_services_entries_are_appended_when_it_ends_in_order(cast) -> None:
 
 
 def test_a_failed_service_leaves_no_entry(cast) -> None:
-    @audit.atomic
+    @batch.atomic
     def fails() -> None:
         _login(cast.clerk)
         raise RuntimeError("the change failed")
@@ -54,7 +54,7 @@ def test_a_failed_service_leaves_no_entry(cast) -> None:
 
 
 def test_an_entry_inside_a_rolled_back_savepoint_is_dropped_with_it(cast) -> None:
-    @audit.atomic
+    @batch.atomic
     def partly_fails() -> None:
         _login(cast.clerk)
         try:
@@ -74,11 +74,11 @@ def test_an_entry_inside_a_rolled_back_savepoint_is_dropped_with_it(cast) -> Non
 
 
 def test_nested_services_append_once_at_the_outer_end(cast) -> None:
-    @audit.atomic
+    @batch.atomic
     def inner() -> None:
         _login(cast.clerk)
 
-    @audit.atomic
+    @batch.atomic
     def outer() -> int:
         inner()
         inner()
@@ -138,7 +138,7 @@ def _needs_postgresql() -> None:
 def test_eight_writers_and_two_sealers_at_once_leave_one_unbroken_chain(cast) -> None:
     _needs_postgresql()
 
-    @audit.atomic
+    @batch.atomic
     def service(index: int, n: int) -> None:
         audit.record("test.changed", actor="系统", object_type="test", object_id=f"{index}-{n}")
         audit.record("test.noted", actor="系统", object_type="test", object_id=f"{index}-{n}")
@@ -168,7 +168,7 @@ def test_a_writer_never_waits_for_the_chain_head(cast) -> None:
         with connection.cursor() as cursor:  # a sealer holds the head
             cursor.execute("SELECT id FROM core_audithead FOR UPDATE")
 
-        @audit.atomic
+        @batch.atomic
         def service(_: int) -> None:
             _login(cast.clerk)
 

@@ -1,5 +1,6 @@
-"""A service's unread writes are queued and sent together when it ends (`core.batch`): nothing is sent
-early, nothing is lost, a rolled-back savepoint takes its writes with it, a bulk service sends slices."""
+"""A service's unread writes are queued and sent together when it ends (`core.batch`; one string of
+statements on PostgreSQL): nothing is sent early, nothing is lost, a rolled-back savepoint takes its writes
+with it, a failing statement raises Django's error, a bulk service sends slices."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from yimen.core import audit, batch
+from tests.round_trips import sent
+from yimen.core import batch
 from yimen.core.errors import Stale
 from yimen.core.models import HandledMessage
 
@@ -31,26 +33,32 @@ def test_writes_are_sent_together_when_the_block_ends() -> None:
     assert _keys() == ["a", "b"]
 
 
-def _sent(captured: CaptureQueriesContext) -> list[str]:
-    return [q["sql"] for q in captured.captured_queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE"))]
-
-
 def test_on_postgresql_the_queue_is_one_round_trip() -> None:
-    with CaptureQueriesContext(connection) as sent, transaction.atomic(), batch.collecting():
+    with sent() as record, transaction.atomic(), batch.collecting():
         _note("a")
         batch.execute(*batch.update_statement(HandledMessage(pk=0), handler="nobody"))
         _note("b")
-    assert len(_sent(sent)) == (1 if connection.vendor == "postgresql" else 3)
+        assert record.statements == []  # queued, not sent
+    assert len(record.statements) == 3
+    assert record.round_trips == (1 if connection.vendor == "postgresql" else 3)
     assert _keys() == ["a", "b"]
 
 
 def test_neighbouring_inserts_into_one_table_are_one_statement() -> None:
-    with CaptureQueriesContext(connection) as sent, transaction.atomic(), batch.collecting():
+    with sent() as record, transaction.atomic(), batch.collecting():
         for key in "abc":
             _note(key)
-    (statement,) = _sent(sent)
+    (statement,) = record.statements
     assert statement.count("INSERT INTO") == 1
     assert _keys() == ["a", "b", "c"]
+
+
+def test_a_failing_statement_among_the_queued_raises_djangos_error_and_writes_nothing() -> None:
+    with pytest.raises(IntegrityError), transaction.atomic(), batch.collecting():
+        _note("twice")
+        batch.execute(*batch.update_statement(HandledMessage(pk=0), handler="nobody"))
+        _note("twice")
+    assert _keys() == []
 
 
 def test_a_guarded_write_that_changes_no_row_undoes_the_whole_block() -> None:
@@ -80,6 +88,21 @@ def test_a_rolled_back_savepoint_takes_its_queued_writes_with_it() -> None:
             pass
         _note("also kept")
     assert _keys() == ["kept", "also kept"]
+
+
+def test_writes_sent_early_inside_a_savepoint_are_undone_with_it_and_the_rest_are_dropped() -> None:
+    with transaction.atomic(), batch.collecting():
+        _note("before")
+        try:
+            with transaction.atomic():
+                _note("sent early")
+                batch.flush()
+                _note("queued after")
+                raise ValueError("this part fails")
+        except ValueError:
+            pass
+        _note("after")
+    assert _keys() == ["before", "after"]
 
 
 def test_an_error_in_the_block_sends_nothing() -> None:
@@ -112,7 +135,7 @@ def test_outside_a_block_a_write_is_sent_at_once() -> None:
     assert instance._state.adding is False  # saving it again would not insert it twice
 
 
-@audit.atomic
+@batch.atomic
 def _service(*keys: str) -> None:
     transaction.on_commit(lambda: committed.append(keys))
     for key in keys:
@@ -123,14 +146,14 @@ committed: list[tuple[str, ...]] = []
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_outermost_service_sends_its_commit_with_its_writes() -> None:
+def test_a_service_sends_its_writes_then_commits_as_django_does() -> None:
     committed.clear()
-    with CaptureQueriesContext(connection) as sent:
+    with CaptureQueriesContext(connection) as everything:
         _service("a", "b")
-    if connection.vendor == "postgresql":
-        assert [q for q in _sent(sent) if q != "COMMIT"][-1].endswith(";\nCOMMIT")
-        assert not connection.in_atomic_block and connection.connection.info.transaction_status == 0  # IDLE
-    assert committed == [("a", "b")]  # on_commit callbacks still run
+    # BEGIN, the writes (one statement: neighbouring INSERTs), Django's own COMMIT.
+    assert [q["sql"].split()[0] for q in everything.captured_queries] == ["BEGIN", "INSERT", "COMMIT"]
+    assert not connection.in_atomic_block
+    assert committed == [("a", "b")]  # on_commit callbacks run
     assert _keys() == ["a", "b"]
     with transaction.atomic():  # inside another transaction the service does not commit it
         _service("c")
@@ -143,7 +166,7 @@ def test_the_outermost_service_sends_its_commit_with_its_writes() -> None:
 def test_a_write_refused_at_the_commit_leaves_nothing_and_the_connection_usable() -> None:
     from yimen.cases.models import CaseEvent
 
-    @audit.atomic
+    @batch.atomic
     def orphan_event() -> None:
         _note("with the orphan")
         batch.insert(CaseEvent(case_id=-1, action="x", label="x", state="submitted"))

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
-from yimen.core import text
+from yimen.core import memo, text
 
 
 def test_a_sources_names_stay_whole_and_bring_their_other_names(monkeypatch: pytest.MonkeyPatch) -> None:
     changes = [0]
     groups = [["咸宁市星河测绘管理局", "星河测绘局", "星河测绘管理局"]]
     text.register_words("test-bureaus", signature=lambda: changes[0], names=lambda: groups)
-    monkeypatch.setattr(text, "RECHECK_SECONDS", 0.0)
+    hours = itertools.count(step=3600.0)
+    monkeypatch.setattr(memo, "clock", lambda: next(hours))  # every call is past the recheck
     before = text.teach("test-bureaus")
     assert "咸宁市星河测绘管理局" in text.query_terms("咸宁市星河测绘管理局通知")
     assert text.aliases["咸宁市星河测绘管理局"] == ("星河测绘局", "星河测绘管理局")
@@ -26,7 +29,7 @@ def test_a_sources_names_stay_whole_and_bring_their_other_names(monkeypatch: pyt
 def test_a_source_is_not_read_again_before_the_recheck(monkeypatch: pytest.MonkeyPatch) -> None:
     reads: list[int] = []
     text.register_words("test-recheck", signature=lambda: reads.append(1) or len(reads), names=lambda: [])
-    monkeypatch.setattr(text, "RECHECK_SECONDS", 3600.0)
+    monkeypatch.setattr(memo, "clock", lambda: 0.0)  # no recheck falls due
     text.teach("test-recheck")
     text.teach("test-recheck")
     assert len(reads) == 1

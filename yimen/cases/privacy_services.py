@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from yimen.cases import queries
 from yimen.cases.models import Case
-from yimen.core import audit
+from yimen.core import audit, batch
 from yimen.core.errors import ApplicationError, NotPermitted
 from yimen.org.models import Staff
 
@@ -14,7 +14,7 @@ REVEAL = "case.reveal"
 REASON_LIMIT = 200
 
 
-@audit.atomic
+@batch.atomic
 def reveal_applicant(*, case: Case, by: Staff, reason: str) -> None:
     """Record that `by` views the applicant's full data of `case`, and why; the caller then shows it."""
     reason = reason.strip()

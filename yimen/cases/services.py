@@ -86,7 +86,7 @@ def _filed_with(idempotency_key: str) -> Case | None:
     return Case.objects.select_related("version").filter(idempotency_key=idempotency_key).first()
 
 
-@audit.atomic
+@batch.atomic
 def submit_once(
     *,
     item: ServiceItem,
@@ -296,7 +296,7 @@ def end_special(
     return case
 
 
-@audit.atomic
+@batch.atomic
 def decide_review(*, review: Review, by: Staff, approve: bool, opinion: str = "") -> Review:
     """One organisation's 并联审查 conclusion. Reviews of one case are decided one at a time (row lock);
     a review already decided refuses a second decision with HTTP 409."""

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import copy
 import functools
-import time
 from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any, ParamSpec, cast
@@ -28,7 +27,7 @@ from django.utils import timezone
 from yimen.cases.events import CaseStep
 from yimen.cases.models import Case, CaseEvent, CaseState
 from yimen.catalog.models import ItemVersion
-from yimen.core import audit, batch, events, notify
+from yimen.core import batch, events, memo, notify
 from yimen.core.errors import NotPermitted, Stale, TransitionError
 from yimen.core.workflow import Workflow
 from yimen.org import queries as org_queries
@@ -141,11 +140,11 @@ def _as_it_now_is(case: Case) -> Case:
 
 
 def step(service: Callable[P, Case]) -> Callable[P, Case]:
-    """`audit.atomic` for a service that moves a case (given as `case=`): when another step changed the
+    """`batch.atomic` for a service that moves a case (given as `case=`): when another step changed the
     case between the caller's read and this step's write (`Stale`), the step, undone whole, runs again
     on the case as it now is — where it may then be refused, as it would have been had it come second.
     A caller that names the version it showed (`expected_version`) gets 409 instead."""
-    atomic = audit.atomic(service)
+    atomic = batch.atomic(service)
 
     @functools.wraps(service)
     def run(*args: P.args, **kwargs: P.kwargs) -> Case:
@@ -228,22 +227,11 @@ def day(moment: datetime | date | None) -> str:
     return f"{local.year}年{local.month}月{local.day}日"
 
 
-_centre: tuple[float, str] | None = None  # (read again after, name)
-
-
+@memo.kept(seconds=CENTRE_TTL)
 def centre_name() -> str:
     """The centre's short name (or name) heading every SMS, read again after CENTRE_TTL seconds."""
-    global _centre
-    now = time.monotonic()
-    if _centre is None or now >= _centre[0]:
-        centre = org_queries.centre()
-        _centre = (now + CENTRE_TTL, (centre.short_name or centre.name) if centre else CENTRE_FALLBACK)
-    return _centre[1]
-
-
-def forget_centre() -> None:
-    global _centre
-    _centre = None
+    centre = org_queries.centre()
+    return (centre.short_name or centre.name) if centre else CENTRE_FALLBACK
 
 
 def sms(case: Case, template: str, **context: str) -> None:

@@ -12,7 +12,8 @@ from pydantic import Field
 
 from yimen.catalog import queries
 from yimen.catalog.limits import format_limit
-from yimen.catalog.models import ItemType, ItemVersion, Level, ServiceItem
+from yimen.catalog.models import ItemType, Level, ServiceItem
+from yimen.catalog.results import ItemRow
 from yimen.core import pages
 from yimen.core.validation import label_fields
 
@@ -128,20 +129,20 @@ class VersionOut(Schema):
     current: bool
 
 
-def _summary(item: ServiceItem, version: ItemVersion) -> dict[str, object]:
+def _summary(row: ItemRow) -> dict[str, object]:
     return {
-        "impl_code": item.impl_code,
-        "basic_code": item.basic_code,
-        "name": version.name,
-        "type": version.item_type,
-        "type_label": version.get_item_type_display(),
-        "organisation": item.organisation.name,
-        "organisation_code": item.organisation.code,
-        "level": version.get_level_display(),
-        "immediate": version.is_immediate,
-        "promised": format_limit(version.promised_limit, version.promised_unit),
-        "version": version.number,
-        "url": pages.path("item.guide", item.impl_code),
+        "impl_code": row.impl_code,
+        "basic_code": row.basic_code,
+        "name": row.name,
+        "type": row.item_type,
+        "type_label": row.type_label,
+        "organisation": row.organisation_name,
+        "organisation_code": row.organisation_code,
+        "level": row.level_label,
+        "immediate": row.is_immediate,
+        "promised": format_limit(row.promised_limit, row.promised_unit),
+        "version": row.version,
+        "url": pages.path("item.guide", row.impl_code),
     }
 
 
@@ -157,12 +158,12 @@ def list_items(request: HttpRequest, f: Query[ItemQuery]) -> dict[str, object]:
         )
     )
     start = (f.page - 1) * f.page_size
-    rows = list(items[start : start + f.page_size])
+    rows = items[start : start + f.page_size]
     return {
         "count": items.count(),
         "page": f.page,
         "page_size": f.page_size,
-        "items": [_summary(item, item.current) for item in rows if item.current],
+        "items": [_summary(row) for row in rows],
     }
 
 
@@ -178,7 +179,7 @@ def item_detail(request: HttpRequest, code: str) -> dict[str, object]:
     item = _item(code)
     assert item.current is not None
     version = queries.guide(item.current)
-    return _summary(item, version) | {
+    return _summary(ItemRow.of(item, version)) | {
         "handle_code": item.handle_code,
         "for_person": version.for_person,
         "for_legal": version.for_legal,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import time
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -16,8 +15,9 @@ from django.utils import timezone
 
 from yimen.catalog.limits import format_limit
 from yimen.catalog.models import GUIDE_FIELDS, ItemVersion, Material, ServiceItem, Theme, VersionState
-from yimen.catalog.results import LIST_FIELDS, RankedItems, search_page
-from yimen.catalog.search_memory import Narrowing
+from yimen.catalog.results import ItemRows, ListedItems, RankedItems, search_page
+from yimen.catalog.search_memory import LIST_FIELDS, Narrowing
+from yimen.core import memo
 from yimen.org.models import Organisation, Staff, Window
 from yimen.org.permissions import organisations_for_any
 
@@ -69,8 +69,8 @@ def narrowed(f: Narrowing) -> QuerySet[ServiceItem] | None:
     return _narrowed(published().only(*LIST_FIELDS), f)
 
 
-def public_items(f: ItemFilter | None = None) -> QuerySet[ServiceItem] | RankedItems:
-    """Published, not retired items matching the filter; a query `q` orders by relevance.
+def public_items(f: ItemFilter | None = None) -> ItemRows:
+    """Published, not retired items matching the filter, as list rows; a query `q` orders by relevance.
 
     A query is answered by the catalogue's search in memory, filters included (`results.search_page`).
     """
@@ -80,11 +80,11 @@ def public_items(f: ItemFilter | None = None) -> QuerySet[ServiceItem] | RankedI
         first, total = search_page(q, f, limit=FIRST_PAGE)
         if total or len(q) > 2:
             return RankedItems(q, f, first, total)
-    items = _narrowed(published().only(*LIST_FIELDS), f)
+    items = _narrowed(published(), f)
     if not q:
-        return items.order_by("organisation__code", "impl_code")
+        return ListedItems(items.order_by("organisation__code", "impl_code"))
     # A one- or two-character query the segmenter keeps inside longer words: match the name.
-    return items.filter(current__name__icontains=q).order_by("impl_code")
+    return ListedItems(items.filter(current__name__icontains=q).order_by("impl_code"))
 
 
 def item_header(impl_code: str) -> ServiceItem | None:
@@ -130,19 +130,15 @@ def current_version_id(impl_code: str) -> int | None:
 
 # A rendered guide shows names kept in other records; they are digested at most this often per process.
 NAMES_RECHECK_SECONDS = 5.0
-_names: tuple[float, str] | None = None
 
 
+@memo.kept(seconds=NAMES_RECHECK_SECONDS)
 def names_revision() -> str:
     """A digest of what a rendered guide shows from other records: organisations (with the centre's
     address, hours and phones), windows and themes. A page rendered under another digest is stale.
 
     Read again at most every NAMES_RECHECK_SECONDS (three small queries), so an edit shows within that.
     """
-    global _names
-    now = time.monotonic()
-    if _names is not None and now - _names[0] < NAMES_RECHECK_SECONDS:
-        return _names[1]
     digest = hashlib.blake2b(digest_size=8)
     for rows in (
         Organisation.objects.order_by("pk").values_list(
@@ -162,14 +158,12 @@ def names_revision() -> str:
     ):
         for row in rows:
             digest.update(repr(row).encode())
-    _names = (now, digest.hexdigest())
-    return _names[1]
+    return digest.hexdigest()
 
 
 def forget_names() -> None:
     """Digest the names again on the next call (after an edit that must show at once)."""
-    global _names
-    _names = None
+    names_revision.forget()
 
 
 def item_by_code(impl_code: str) -> ServiceItem | None:

@@ -1,154 +1,196 @@
-"""Search results: counted, ranked and cut into pages by the catalogue's search in memory
-(`search_memory`), and made into items that carry what a list shows, without a query.
+"""Lists of public items as plain rows: what the portal's results and the API's pages show of an item.
 
-A query with a word only the database can look up (xk-1) is answered as before: the database index
-ranks, counts and cuts the page, and the rows are joined to it, one statement a page.
+A search is counted, ranked and cut into pages by the catalogue's search in memory (`search_memory`),
+without a query; a query with a word only the database can look up (xk-1) is ranked, counted and cut
+by the database index, and the page's rows read in a second statement. Browsing without a query reads
+the rows of a page from the items' table. Either way a list holds `ItemRow`s, never model instances.
 """
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Iterable, Iterator
-from typing import Any, TypeVar, overload
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from dataclasses import dataclass, fields
+from decimal import Decimal
+from typing import Any, overload
 
 from django.db import connection
-from django.db.models import Model
-from django.db.models.base import ModelState
-from django.db.models.expressions import RawSQL
-from django.db.models.sql.compiler import SQLCompiler
+from django.db.models import QuerySet, TextChoices
 
 from yimen.catalog import search, search_memory
-from yimen.catalog.models import ItemVersion, ServiceItem
-from yimen.catalog.search_memory import ITEM_FIELDS, LIST_FIELDS, VERSION_FIELDS, Narrowing
-from yimen.org.models import Organisation
-
-__all__ = ["LIST_FIELDS", "RankedItems", "search_page"]
-
-M = TypeVar("M", bound=Model)
+from yimen.catalog.models import ItemType, ItemVersion, Level, OnlineDepth, ServiceItem
+from yimen.catalog.search_memory import ITEM_FIELDS, VERSION_FIELDS, Narrowing
 
 
-class RankedItems:
-    """Search results in relevance order, counted, a page at a time.
+@dataclass(frozen=True, slots=True)
+class ItemRow:
+    """One public item in a list, with its current version's figures."""
 
-    Works wherever a QuerySet page is taken (Paginator, slicing, iteration, count()). The first page
-    comes with the count. Rows carry the LIST_FIELDS only, like `published().only(*LIST_FIELDS)`; any
-    other field loads on first access.
-    """
+    pk: int
+    impl_code: str
+    basic_code: str
+    organisation_name: str
+    organisation_code: str
+    name: str
+    version: int  # the current version's number
+    item_type: str
+    level: str
+    visits: int
+    online_depth: str
+    promised_limit: Decimal
+    promised_unit: str
 
-    def __init__(self, q: str, narrowing: Narrowing | None, first: list[ServiceItem], total: int):
-        self.q, self.narrowing, self.first, self.total = q, narrowing, first, total
+    @classmethod
+    def of(cls, item: ServiceItem, version: ItemVersion) -> ItemRow:
+        return cls(
+            item.pk,
+            item.impl_code,
+            item.basic_code,
+            item.organisation.name,
+            item.organisation.code,
+            version.name,
+            version.number,
+            version.item_type,
+            version.level,
+            version.visits,
+            version.online_depth,
+            version.promised_limit,
+            version.promised_unit,
+        )
 
-    def count(self) -> int:
-        return self.total
+    @property
+    def type_label(self) -> str:
+        return _label(ItemType, self.item_type)
+
+    @property
+    def level_label(self) -> str:
+        return _label(Level, self.level)
+
+    @property
+    def online_depth_label(self) -> str:
+        return _label(OnlineDepth, self.online_depth)
+
+    @property
+    def is_immediate(self) -> bool:
+        """即办件: a promised limit of 0 (当场办结)."""
+        return self.promised_limit == 0
+
+
+def _label(choices: type[TextChoices], value: str) -> str:
+    """The choice's label, or the value itself when it is not one (as Django's get_FOO_display)."""
+    return str(dict(choices.choices).get(value, value))
+
+
+# The columns of an ItemRow, in its order, as the items' table names them.
+ROW_COLUMNS = [
+    "pk",
+    *ITEM_FIELDS,
+    "organisation__name",
+    "organisation__code",
+    *VERSION_FIELDS,
+]
+assert len(ROW_COLUMNS) == len(fields(ItemRow))
+_VERSION_AT = 3 + len(ITEM_FIELDS)  # in a row of the search in memory: pk, organisation, version, …
+
+
+def _remembered(row: tuple[Any, ...], organisation: tuple[str, str]) -> ItemRow:
+    """A row of the search in memory, (pk, organisation_id, current_id, *ITEM_FIELDS, *VERSION_FIELDS)."""
+    return ItemRow(*(row[0], *row[3:_VERSION_AT], *organisation, *row[_VERSION_AT:]))
+
+
+class ItemRows(ABC):
+    """A list of rows, counted and read a page at a time: wherever a QuerySet page is taken (Paginator,
+    slicing, iteration, count())."""
+
+    @abstractmethod
+    def count(self) -> int: ...
+
+    @abstractmethod
+    def page(self, start: int, stop: int) -> list[ItemRow]:
+        """The rows from `start` up to `stop` (0 ≤ start < stop ≤ count)."""
 
     def __len__(self) -> int:
-        return self.total
+        return self.count()
 
-    def __iter__(self) -> Iterator[ServiceItem]:
+    def __iter__(self) -> Iterator[ItemRow]:
         return iter(self[:])
 
     @overload
-    def __getitem__(self, key: int) -> ServiceItem: ...
+    def __getitem__(self, key: int) -> ItemRow: ...
     @overload
-    def __getitem__(self, key: slice) -> list[ServiceItem]: ...
-    def __getitem__(self, key: int | slice) -> ServiceItem | list[ServiceItem]:
+    def __getitem__(self, key: slice) -> list[ItemRow]: ...
+    def __getitem__(self, key: int | slice) -> ItemRow | list[ItemRow]:
         if isinstance(key, int):
             found = self[key : key + 1]
             if not found:
                 raise IndexError(key)
             return found[0]
-        start, stop, step = key.indices(self.total)
+        start, stop, step = key.indices(self.count())
         if step != 1:
-            raise ValueError("RankedItems: no stepped slices")
+            raise ValueError("ItemRows: no stepped slices")
+        return self.page(start, stop) if stop > start else []
+
+
+class ListedItems(ItemRows):
+    """The items of a QuerySet in its order, a page's rows read in one statement."""
+
+    def __init__(self, items: QuerySet[ServiceItem]):
+        self.items = items
+        self.total: int | None = None
+
+    def count(self) -> int:
+        if self.total is None:
+            self.total = self.items.count()
+        return self.total
+
+    def page(self, start: int, stop: int) -> list[ItemRow]:
+        return [ItemRow(*values) for values in self.items.values_list(*ROW_COLUMNS)[start:stop]]
+
+
+class RankedItems(ItemRows):
+    """Search results in relevance order, counted; the first page comes with the count."""
+
+    def __init__(self, q: str, narrowing: Narrowing | None, first: list[ItemRow], total: int):
+        self.q, self.narrowing, self.first, self.total = q, narrowing, first, total
+
+    def count(self) -> int:
+        return self.total
+
+    def page(self, start: int, stop: int) -> list[ItemRow]:
         if stop <= len(self.first) or len(self.first) == self.total:
             return self.first[start:stop]
         return search_page(self.q, self.narrowing, limit=stop - start, offset=start)[0]
 
 
-def _loaded(model: type[M], db: str, values: dict[str, Any]) -> M:
-    """An instance as `only()` leaves one: these fields set, the others read on first access."""
-    instance = model.__new__(model)
-    instance._state = ModelState()
-    instance._state.adding, instance._state.db = False, db
-    instance.__dict__.update(values)
-    return instance
-
-
-_ITEM_NAMES = ["id", "organisation_id", "current_id", *ITEM_FIELDS]
-_VERSION_NAMES = [name.removeprefix("current__") for name in VERSION_FIELDS]
-_VERSION_AT = len(_ITEM_NAMES)
-
-
-def _item(db: str, row: tuple[Any, ...], organisation: tuple[str, str]) -> ServiceItem:
-    """A result row, (pk, organisation_id, current_id, *ITEM_FIELDS, *VERSION_FIELDS), as an item with
-    its organisation and current version loaded."""
-    item = _loaded(ServiceItem, db, dict(zip(_ITEM_NAMES, row, strict=False)))
-    cache = item._state.fields_cache
-    cache["organisation"] = _loaded(
-        Organisation, db, {"id": row[1], "name": organisation[0], "code": organisation[1]}
-    )
-    version = dict(zip(_VERSION_NAMES, row[_VERSION_AT:], strict=True))
-    version["id"], version["item_id"] = row[2], row[0]
-    cache["current"] = _loaded(ItemVersion, db, version)
-    return item
-
-
 def search_page(
     q: str, narrowing: Narrowing | None, *, limit: int, offset: int = 0
-) -> tuple[list[ServiceItem], int]:
+) -> tuple[list[ItemRow], int]:
     """One page of the public items (let through by `narrowing`) matching `q`, best first, and how many
     match in all."""
     found = search_memory.ranked(q, narrowing, limit=limit, offset=offset)
     if found is None:
         return _database_page(q, narrowing, limit=limit, offset=offset)
-    db = connection.alias
-    return [_item(db, row, organisation) for row, organisation in found[0]], found[1]
-
-
-# --- the database's answer, for words the memory cannot look up --------------------------------------
-
-_COLUMNS = ["pk", "organisation_id", "current_id", *ITEM_FIELDS, *VERSION_FIELDS]
-
-
-@functools.cache
-def _rows_statement(alias: str) -> tuple[str, list[Any], SQLCompiler, dict[int, Any]]:
-    """SELECT of the result rows whose ids the `hits` CTE holds, compiled once per database."""
-    from yimen.catalog.queries import published
-
-    columns = [*_COLUMNS, "organisation__name", "organisation__code"]
-    rows = published().filter(pk__in=RawSQL("SELECT id FROM hits", ())).order_by().values_list(*columns)
-    compiler = rows.query.get_compiler(using=alias)
-    sql, params = compiler.as_sql()
-    converters = compiler.get_converters([column for column, _, _ in compiler.select])
-    return sql, list(params), compiler, converters
+    return [_remembered(row, organisation) for row, organisation in found[0]], found[1]
 
 
 def _database_page(
     q: str, narrowing: Narrowing | None, *, limit: int, offset: int = 0
-) -> tuple[list[ServiceItem], int]:
-    """One statement: the database index ranks, counts and cuts the page, the rows are joined to it. The
-    count comes with the rows, so past the last page it is counted apart."""
-    from yimen.catalog.queries import narrowed
+) -> tuple[list[ItemRow], int]:
+    """The database index ranks, counts and cuts the page; the page's rows are read by id. Past the last
+    page the count is counted apart."""
+    from yimen.catalog.queries import narrowed, published
 
     within = None if narrowing is None else narrowed(narrowing)
     hits = search.page_sql(q, limit=limit, offset=offset, within=within)
     if hits is None:
         return [], 0
-    db = connection.alias
-    rows_sql, rows_params, compiler, converters = _rows_statement(db)
-    sql = (
-        f"WITH hits AS ({hits[0]}) SELECT page.*, hits.total FROM ({rows_sql}) page "
-        "JOIN hits ON hits.id = page.pk ORDER BY hits.score, hits.id"
-    )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*hits[1], *rows_params])
-        rows: Iterable[Any] = cursor.fetchall()
-    if converters:
-        rows = compiler.apply_converters(rows, converters)
-    items, total = [], 0
-    for row in rows:
-        *values, name, code, total = row  # each row carries the count
-        items.append(_item(db, tuple(values), (name, code)))
-    if not items and offset:
-        total = search.count(q, within=within)
-    return items, total
+        cursor.execute(*hits)
+        ranked = cursor.fetchall()
+    if not ranked:
+        return [], search.count(q, within=within) if offset else 0
+    rows = {
+        values[0]: ItemRow(*values)
+        for values in published().filter(pk__in=[pk for pk, _, _ in ranked]).values_list(*ROW_COLUMNS)
+    }
+    return [rows[pk] for pk, _, _ in ranked if pk in rows], ranked[0][2]

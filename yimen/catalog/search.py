@@ -25,15 +25,6 @@ def teach_organisation_names() -> None:
     text.teach(text.ORGANISATION_NAMES)
 
 
-def forget_organisations() -> None:
-    """Read the organisations' names again, and build the search's copy in memory again: both are what
-    this process learned from the tables (tests start each from an empty database)."""
-    from yimen.catalog import search_memory
-
-    text.forget_taught()
-    search_memory.forget()
-
-
 def item_names_signature() -> tuple[int, int | None]:
     """Changes when an item is published, gets a new version or goes."""
     counted = ServiceItem.objects.filter(current__isnull=False).aggregate(

@@ -12,7 +12,8 @@ lexemes, read back as stored). A word the database would split further (xk-1, 1.
 database (`ranked` returns None). Ranking is FTS5's bm25 with the title weighted 10×, on both databases.
 
 Current: `bump` (publish, retire, reindex, in their transaction) writes a new random stamp and forgets this
-process's index at once; other processes read the stamp at most every `search.RECHECK_SECONDS`.
+process's index at once; other processes read the stamp at most every `search.RECHECK_SECONDS`
+(`core.memo`). Organisation names and codes are read apart, as often, so a rename needs no rebuild.
 """
 
 from __future__ import annotations
@@ -20,8 +21,6 @@ from __future__ import annotations
 import math
 import re
 import secrets
-import threading
-import time
 import unicodedata
 from array import array
 from collections import Counter
@@ -31,6 +30,7 @@ from typing import Any, Protocol
 from django.db import connection, transaction
 
 from yimen.catalog import search
+from yimen.core import memo
 from yimen.core.search import query_words
 from yimen.org.models import Organisation
 
@@ -88,8 +88,7 @@ _FILTERS = ["organisation", "item_type", "level", "theme", "audience"]
 class _Index:
     """One snapshot of the public items. Positions follow item ids; arrays, not objects, per posting."""
 
-    def __init__(self, stamp: int, rows: list[tuple[Any, ...]], themes: dict[int, list[str]]):
-        self.stamp = stamp
+    def __init__(self, rows: list[tuple[Any, ...]], themes: dict[int, list[str]]):
         # Per position: (pk, organisation_id, current_id, *ITEM_FIELDS, *VERSION_FIELDS).
         self.rows = [row[:-2] for row in rows]
         # Per word: the positions holding it, best first, and each one's bm25 score (higher is better).
@@ -108,8 +107,6 @@ class _Index:
             ):
                 for key in keys:
                     self.narrow[name].setdefault(key, array("i")).append(p)
-        self.organisations: dict[int, tuple[str, str]] = {}
-        self.organisation_codes: dict[str, int] = {}
 
     def rank(self, documents: Iterable[Document]) -> None:
         """Each word's postings, scored as FTS5's bm25 scores a phrase. Every row of the database index is
@@ -141,14 +138,11 @@ class _Index:
                 array("d", [scores[i] for i in order]),
             )
 
-    def set_organisations(self, rows: list[tuple[int, str, str]]) -> None:
-        self.organisation_codes = {code: pk for pk, _, code in rows}
-        self.organisations = {pk: (name, code) for pk, name, code in rows}
-
-    def allowed(self, f: Narrowing) -> set[int] | None:
-        """The positions the filters let through (None: no filter)."""
+    def allowed(self, f: Narrowing, organisation_id: int | None) -> set[int] | None:
+        """The positions the filters let through (None: no filter); the organisation by its id (-1: none
+        has the code asked for)."""
         wanted = [
-            ("organisation", self.organisation_codes.get(f.organisation, -1) if f.organisation else None),
+            ("organisation", organisation_id),
             ("item_type", f.item_type or None),
             ("level", f.level or None),
             ("theme", f.theme or None),
@@ -186,12 +180,6 @@ class _Index:
         return sorted(scores, key=lambda p: (-scores[p], p))
 
 
-_lock = threading.Lock()
-_index: _Index | None = None
-_checked_at = 0.0
-_now = time.monotonic  # the recheck clock (tests move it on)
-
-
 def _read_stamp() -> int:
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT stamp FROM {STAMP_TABLE} WHERE id = 1")
@@ -217,32 +205,15 @@ def bump() -> None:
 
 def forget() -> None:
     """Build the index again at the next search."""
-    global _index
-    _index = None
+    current.forget()
 
 
-def _organisations() -> list[tuple[int, str, str]]:
-    return list(Organisation.objects.order_by("pk").values_list("pk", "name", "code"))
-
-
-def current() -> _Index:
-    """This process's index, checked against the stamp (and the organisations' names and codes) at
-    most every RECHECK_SECONDS: two small queries, then none until the next check."""
-    global _index, _checked_at
-    now = _now()
-    index = _index
-    if index is not None and now - _checked_at < search.RECHECK_SECONDS:
-        return index
-    with _lock:
-        stamp = _read_stamp()
-        if _index is None or _index.stamp != stamp:
-            _index = _build(stamp)
-        else:
-            organisations = _organisations()
-            if {pk: (name, code) for pk, name, code in organisations} != _index.organisations:
-                _index.set_organisations(organisations)
-        _checked_at = now
-        return _index
+@memo.kept(seconds=search.RECHECK_SECONDS)
+def organisations() -> tuple[dict[int, tuple[str, str]], dict[str, int]]:
+    """Each organisation's (name, code) by id and its id by code, read again every RECHECK_SECONDS (one
+    small query), so a renamed bureau shows in the rows without building the index again."""
+    rows = Organisation.objects.order_by("pk").values_list("pk", "name", "code")
+    return {pk: (name, code) for pk, name, code in rows}, {code: pk for pk, _, code in rows}
 
 
 def _fold(text: str) -> str:
@@ -280,8 +251,11 @@ def _tsvector_documents() -> Iterator[Document]:
             yield item_id, frequencies, length
 
 
-def _build(stamp: int) -> _Index:
-    """Read the public items, their themes and the database index's words; rank every word's postings."""
+@memo.kept(seconds=search.RECHECK_SECONDS, revision=_read_stamp)
+def current() -> _Index:
+    """This process's index, built again when the stamp changed (checked at most every RECHECK_SECONDS:
+    one small query, then none until the next check): the public items, their themes and the database
+    index's words, every word's postings ranked."""
     from yimen.catalog.models import ItemVersion, ServiceItem
 
     public = ServiceItem.objects.filter(current__isnull=False, retired_at__isnull=True).order_by("pk")
@@ -298,9 +272,8 @@ def _build(stamp: int) -> _Index:
     through = ItemVersion.themes.through.objects.filter(itemversion_id__in=public.values("current_id"))
     for version_id, code in through.values_list("itemversion_id", "theme__code"):
         themes.setdefault(version_id, []).append(code)
-    index = _Index(stamp, rows, themes)
+    index = _Index(rows, themes)
     index.rank(_tsvector_documents() if connection.vendor == "postgresql" else _fts5_documents())
-    index.set_organisations(_organisations())
     return index
 
 
@@ -313,8 +286,8 @@ def ranked(q: str, f: Narrowing | None, *, limit: int, offset: int = 0) -> tuple
         return None
     if not words:
         return [], 0
-    index = current()
-    found = index.matches(words, None if f is None else index.allowed(f))
-    rows, organisations = index.rows, index.organisations
-    page = [rows[p] for p in found[offset : offset + max(limit, 0)]]
-    return [(row, organisations.get(row[1], ("", ""))) for row in page], len(found)
+    index, (names, ids) = current(), organisations()
+    allowed = None if f is None else index.allowed(f, ids.get(f.organisation, -1) if f.organisation else None)
+    found = index.matches(words, allowed)
+    page = [index.rows[p] for p in found[offset : offset + max(limit, 0)]]
+    return [(row, names.get(row[1], ("", ""))) for row in page], len(found)

@@ -11,13 +11,12 @@ its commit and the next seal (seconds) it is only an ordinary row.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, ParamSpec, TypeVar
+from typing import Any
 
 from django.db import models, transaction
 from django.utils import timezone
@@ -27,8 +26,6 @@ from yimen.core.models import AuditEntry, AuditHead
 
 GENESIS = "0" * 64
 SEAL_BATCH = 2000
-P = ParamSpec("P")
-R = TypeVar("R")
 
 
 def _canonical(entry: AuditEntry) -> bytes:
@@ -80,7 +77,7 @@ def record(
     organisation_id: int | None = None,
     at: datetime | None = None,
 ) -> AuditEntry:
-    """Write one entry in the caller's transaction (inside a service under `audit.atomic`, with its
+    """Write one entry in the caller's transaction (inside a service under `batch.atomic`, with its
     other writes when it ends); `seal()` numbers and chains it. `actor` is a staff user, a label, or
     None (系统)."""
     if obj is not None:
@@ -134,18 +131,6 @@ def seal(limit: int = SEAL_BATCH) -> int:
         if len(entries) < limit:
             break
     return sealed
-
-
-def atomic(func: Callable[P, R]) -> Callable[P, R]:
-    """`transaction.atomic` for a service, its audit entries and other queued writes (`batch`) sent
-    together just before the commit (with it, on PostgreSQL)."""
-
-    @functools.wraps(func)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        with transaction.atomic(), batch.collecting(ends_transaction=True):
-            return func(*args, **kwargs)
-
-    return wrapper
 
 
 def changes(

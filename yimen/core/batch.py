@@ -2,53 +2,59 @@
 
 A step of a case writes the case, its timeline entry, two outbox rows and an audit entry. Sent one
 by one that is a round trip to the database each, and at a busy centre the round trips, not the work,
-set how many steps an hour the database takes. Inside `collecting()` (which `audit.atomic` opens for
-every service) such writes are queued and sent as one round trip when the block ends; on PostgreSQL
-the statements travel as one multi-statement string (Django's client-side parameter binding), on
-SQLite, which has no round trips, they run one after another. Queued INSERTs into one table that
-follow each other become one INSERT of several rows.
-
-On PostgreSQL the block that ends the transaction (the outermost) sends its COMMIT in the same string:
-the step is then BEGIN and one round trip. psycopg sees the transaction ended and Django's commit that
-follows sends nothing; if any statement fails, the rest of the string (the COMMIT too) is skipped and
-Django rolls back as usual.
+set how many steps an hour the database takes. Inside `collecting()` (which `atomic`, the one
+transaction decorator of every service, opens) such writes are queued and sent when the block ends: on
+PostgreSQL as one string of statements (psycopg's client-side binding, Django's default, sends it as
+one query; each statement's result is read with `nextset()`), on SQLite, which has no round trips, one
+after another. Queued INSERTs into one table that follow each other become one INSERT of several rows.
+The transaction then commits as usual (`transaction.atomic`): a step is BEGIN, its string and COMMIT.
 
 A guarded write (`execute(..., guard=True)`, an UPDATE of one row whose WHERE names the version the
-service read) must change exactly one row, or the whole block fails with `Stale` and nothing of it is
-written: optimistic locking without a separate round trip to lock the row first. On PostgreSQL the
-check runs inside the string, before the COMMIT (`yimen_expect_one`, core migration 0010); on SQLite
-after the statement.
+service read) must change exactly one row, or the block fails with `Stale` and, the error undoing the
+transaction, nothing of it is written: optimistic locking without a separate round trip to lock the
+row first.
 
 Only writes that nothing in the same transaction reads back belong here. Code that reads what it may
 have queued calls `flush()` first. Statements queued inside a savepoint that rolls back are dropped
-with it; an error anywhere in the block drops the whole queue with the transaction.
+with it (the block watches its connection's SAVEPOINT statements through Django's `execute_wrapper`);
+an error anywhere in the block drops the whole queue with the transaction.
+
+Only public interfaces are used: `transaction.atomic`, `connection.execute_wrapper`, and the cursor's
+`execute`, `rowcount` and `nextset`. (A psycopg pipeline, which would carry the BEGIN too, was measured:
+its bookkeeping cost the client more than twice the CPU of one string, on a step's four statements.)
 """
 
 from __future__ import annotations
 
 import functools
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, cast
+from typing import Any, ParamSpec, TypeVar, cast
 
-from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, models, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models, transaction
 from django.db.models import Field, Model
-from django.db.models.fields import AutoFieldMixin
 
 from yimen.core.errors import Stale
 
+P = ParamSpec("P")
+R = TypeVar("R")
 FLUSH_AT = 500  # queued statements sent at once, at most
-GUARD_STATE = "YM409"  # SQLSTATE of yimen_expect_one (core migration 0010)
+_AUTO = (models.AutoField, models.BigAutoField, models.SmallAutoField)
+_DB_API_ERRORS = (
+    "DataError",
+    "OperationalError",
+    "IntegrityError",
+    "InternalError",
+    "ProgrammingError",
+    "NotSupportedError",
+    "InterfaceError",
+    "DatabaseError",
+)
 
 
 class _Queued:
-    """A statement waiting for the end of the block.
-
-    It is registered with `transaction.on_commit` as a no-op: Django drops the callbacks registered
-    inside a savepoint that rolls back, so the statements still registered when the queue is sent are
-    exactly those whose part of the transaction still stands.
-    """
+    """A statement waiting for the end of the block."""
 
     __slots__ = ("count", "guard", "params", "shape", "sql")
 
@@ -64,14 +70,49 @@ class _Queued:
         # neighbours of the same shape can be sent as one statement.
         self.sql, self.params, self.guard, self.shape, self.count = sql, params, guard, shape, count
 
-    def __call__(self) -> None:
-        pass
+
+class _Queue:
+    """What the outermost `collecting()` block has queued, and where each open savepoint began in it."""
+
+    __slots__ = ("marks", "queued", "resend")
+
+    def __init__(self) -> None:
+        self.queued: list[_Queued] = []
+        self.marks: dict[str, int] = {}  # savepoint → length of the queue when it was taken
+        # savepoint → what was queued before it but sent after it: a rollback to it undoes those in the
+        # database, yet they stand, so they are queued again
+        self.resend: dict[str, list[_Queued]] = {}
+
+    def watch(
+        self, execute: Callable[..., Any], sql: str, params: Any, many: bool, context: dict[str, Any]
+    ) -> Any:
+        """Django's execute wrapper: savepoints are statements, so the queue follows them."""
+        if sql.startswith("SAVEPOINT "):
+            self.marks[sql[10:]] = len(self.queued)
+        elif sql.startswith("ROLLBACK TO SAVEPOINT "):
+            name = sql[22:]
+            if name in self.marks:
+                self.queued = [*self.resend.get(name, []), *self.queued[: self.marks[name]]]
+                self.marks[name], self.resend[name] = len(self.queued), []
+        elif sql.startswith("RELEASE SAVEPOINT "):
+            self.marks.pop(sql[18:], None)
+            self.resend.pop(sql[18:], None)
+        return execute(sql, params, many, context)
+
+    def take(self) -> list[_Queued]:
+        """The queue to send now, neighbouring INSERTs joined; emptied."""
+        for name, mark in self.marks.items():
+            self.resend.setdefault(name, []).extend(self.queued[:mark])
+            self.marks[name] = 0
+        standing = _joined(self.queued)
+        self.queued = []
+        return standing
 
 
 class _Pending(threading.local):
     """This thread's queue inside its outermost `collecting()` block, or None outside one."""
 
-    queued: list[_Queued] | None = None
+    queue: _Queue | None = None
 
 
 _pending = _Pending()
@@ -94,32 +135,34 @@ def _joined(queued: Sequence[_Queued]) -> list[_Queued]:
     return joined
 
 
-def _guarded_sql(sql: str) -> str:
-    return f"WITH changed AS ({sql} RETURNING 1) SELECT yimen_expect_one(count(*)) FROM changed"
-
-
-def _run(queued: Sequence[_Queued], *, commit: bool = False) -> None:
-    """Send the statements; with `commit` (PostgreSQL, the outermost block) end the transaction in the
-    same round trip. A guarded statement that changed no row raises Stale."""
+def _run(queued: Sequence[_Queued]) -> None:
+    """Send the statements, on PostgreSQL as one string (one round trip). A guarded statement that
+    changed no row raises Stale once all are sent; the caller's transaction then undoes them."""
     if not queued:
         return
-    try:
-        with connection.cursor() as cursor:
-            if connection.vendor == "postgresql" and (commit or len(queued) > 1 or queued[0].guard):
-                texts = [_guarded_sql(q.sql) if q.guard else q.sql for q in queued]
-                cursor.execute(
-                    ";\n".join([*texts, "COMMIT"] if commit else texts),
-                    [p for q in queued for p in q.params],
-                )
-            else:
-                for q in queued:
-                    cursor.execute(q.sql, q.params)
-                    if q.guard and cursor.rowcount != 1:
-                        raise Stale()
-    except DatabaseError as error:
-        if getattr(error.__cause__, "sqlstate", None) == GUARD_STATE:
-            raise Stale() from None
-        raise
+    changed = []
+    with connection.cursor() as cursor:
+        if _one_string():
+            cursor.execute(";\n".join(q.sql for q in queued), [p for q in queued for p in q.params])
+            for q in queued:  # one result per statement, in order
+                if q.guard:
+                    changed.append(cursor.rowcount)
+                cursor.nextset()
+        else:
+            for q in queued:
+                cursor.execute(q.sql, q.params)
+                if q.guard:
+                    changed.append(cursor.rowcount)
+    if any(n != 1 for n in changed):
+        raise Stale()
+
+
+def _one_string() -> bool:
+    """PostgreSQL with Django's default client-side parameter binding, which sends several statements
+    with their parameters as one query (server-side binding takes one statement at a time)."""
+    return connection.vendor == "postgresql" and not connection.settings_dict["OPTIONS"].get(
+        "server_side_binding"
+    )
 
 
 def execute(sql: str, params: Sequence[Any] = (), *, guard: bool = False) -> None:
@@ -129,12 +172,12 @@ def execute(sql: str, params: Sequence[Any] = (), *, guard: bool = False) -> Non
 
 
 def _queue(queued: _Queued) -> None:
-    if _pending.queued is None:
+    queue = _pending.queue
+    if queue is None:
         _run([queued])
         return
-    transaction.on_commit(queued)
-    _pending.queued.append(queued)
-    if len(_pending.queued) >= FLUSH_AT:  # a bulk service (an import) sends its writes in slices
+    queue.queued.append(queued)
+    if len(queue.queued) >= FLUSH_AT:  # a bulk service (an import) sends its writes in slices
         flush()
 
 
@@ -150,7 +193,7 @@ def _insert_shape(
     """The INSERT's shape, and per column the attribute to read, its field, and whether a str or int
     value is stored as it is."""
     quote = connection.ops.quote_name
-    fields = tuple(f for f in model._meta.concrete_fields if keep_pk or not isinstance(f, AutoFieldMixin))
+    fields = tuple(f for f in model._meta.concrete_fields if keep_pk or not isinstance(f, _AUTO))
     columns = ", ".join(quote(f.column) for f in fields)
     head = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES "
     tail = f" ON CONFLICT ({quote(skip_conflicts_on)}) DO NOTHING" if skip_conflicts_on else ""
@@ -183,17 +226,23 @@ def insert_statement(objs: Sequence[Model], skip_conflicts_on: str = "") -> tupl
     return queued.sql, list(queued.params)
 
 
+def _stored(obj: Model) -> None:
+    """Written (or queued): saving the instance again updates it instead of inserting it twice."""
+    obj._state.adding, obj._state.db = False, connection.alias
+
+
 def insert_now(obj: Model) -> None:
     """Insert one instance at once and set its id from the database (INSERT … RETURNING): what
     `Model.objects.create()` does, with the SQL built once per model."""
     sql, params = insert_statement([obj])
     pk = obj._meta.pk
+    assert pk is not None
     with connection.cursor() as cursor:
         cursor.execute(f"{sql} RETURNING {connection.ops.quote_name(pk.column)}", params)
         row = cursor.fetchone()
     assert row is not None
     setattr(obj, pk.attname, row[0])
-    obj._state.adding, obj._state.db = False, connection.alias
+    _stored(obj)
 
 
 @functools.cache
@@ -203,6 +252,7 @@ def _update_shape(
     opts, quote = model._meta, connection.ops.quote_name
     fields = [cast("Field[Any, Any]", opts.get_field(name)) for name in names]
     assignments = ", ".join(f"{quote(f.column)} = %s" for f in fields)
+    assert opts.pk is not None
     table, key = quote(opts.db_table), quote(opts.pk.column)
     prepared = tuple((f, isinstance(f, _PLAIN) and not f.choices) for f in fields)
     return f"UPDATE {table} SET {assignments} WHERE {key} = %s", prepared
@@ -228,49 +278,42 @@ def insert(*objs: Model, skip_conflicts_on: str = "", keep_pk: bool = False) -> 
         shape, fields = _insert_shape(type(objs[0]), connection.vendor, skip_conflicts_on, keep_pk)
         _queue(_inserting(shape, _values(objs, fields), len(objs)))
         for obj in objs:
-            # written (or queued): saving it again must not insert it twice
-            obj._state.adding, obj._state.db = False, connection.alias
+            _stored(obj)
 
 
 def flush() -> None:
     """Send what the block has queued so far, so that what follows reads it."""
-    queued = _pending.queued
-    if not queued:
-        return
-    _run(_standing(queued))
-
-
-def _standing(queued: list[_Queued]) -> list[_Queued]:
-    """The queue without what rolled-back savepoints dropped, neighbouring INSERTs joined; emptied."""
-    kept = {id(registered[1]) for registered in connection.run_on_commit}
-    standing = _joined([q for q in queued if id(q) in kept])
-    queued.clear()
-    return standing
+    queue = _pending.queue
+    if queue is not None and queue.queued:
+        _run(queue.take())
 
 
 @contextmanager
-def collecting(*, ends_transaction: bool = False) -> Iterator[None]:
+def collecting() -> Iterator[None]:
     """Queue the block's `execute()` and `insert()` writes and send them together when it ends without
-    an error. Only inside a transaction; a nested block joins the outermost one. `ends_transaction`:
-    the caller commits as soon as the block ends (audit.atomic), so where this block's transaction is
-    the outermost one, PostgreSQL's COMMIT is sent with the queue."""
+    an error. Only inside a transaction; a nested block joins the outermost one."""
     if not connection.in_atomic_block:
         raise RuntimeError("batch.collecting() 只能在事务中使用")
-    if _pending.queued is not None:
+    if _pending.queue is not None:
         yield
         return
-    _pending.queued = []
+    queue = _pending.queue = _Queue()
     try:
-        yield
-        standing = _standing(_pending.queued)
-        commit = (
-            ends_transaction
-            and bool(standing)
-            and connection.vendor == "postgresql"
-            and len(connection.atomic_blocks) == 1
-            and connection.commit_on_exit
-            and not connection.needs_rollback
-        )
-        _run(standing, commit=commit)
+        with connection.execute_wrapper(queue.watch):
+            yield
+            if not transaction.get_rollback():
+                _run(queue.take())
     finally:
-        _pending.queued = None
+        _pending.queue = None
+
+
+def atomic(func: Callable[P, R]) -> Callable[P, R]:
+    """The transaction of a service: `transaction.atomic`, its audit entry, outbox events and other
+    unread writes (`collecting()`) sent together just before it commits. Every service uses it."""
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        with transaction.atomic(), collecting():
+            return func(*args, **kwargs)
+
+    return wrapper

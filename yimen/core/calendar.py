@@ -12,14 +12,14 @@ loaded follow the weekend rule and make every result that touches them provision
 
 from __future__ import annotations
 
-import threading
-import time
 from bisect import bisect_left
 from datetime import date
 from itertools import accumulate
 from typing import NamedTuple
 
 from django.conf import settings
+
+from yimen.core import memo
 
 # How long a process trusts its index before asking the database whether it changed.
 RECHECK_SECONDS = 5.0
@@ -40,12 +40,11 @@ class WorkdayCount(NamedTuple):
 
 
 class _Index:
-    def __init__(self, first: date, workdays: bytearray, loaded_years: frozenset[int], revision: int):
+    def __init__(self, first: date, workdays: bytearray, loaded_years: frozenset[int]):
         self.first = first
         self.first_ordinal = first.toordinal()
         self.workdays = workdays
         self.loaded_years = loaded_years
-        self.revision = revision
         # counts[i] = number of working days among days[0..i], inclusive. A list, not an array:
         # bisect reads a list's ints without boxing them again.
         self.counts = list(accumulate(workdays))
@@ -68,13 +67,17 @@ class _Index:
         return 1 in self.unloaded[first_year - base : last_year - base + 1]
 
 
-_lock = threading.Lock()
-_index: _Index | None = None
-_checked_at = 0.0
+def _revision() -> int:
+    from yimen.core.models import CalendarRevision
+
+    return CalendarRevision.current()
 
 
-def _build() -> _Index:
-    from yimen.core.models import CalendarDay, CalendarRevision, CalendarYear
+@memo.kept(seconds=RECHECK_SECONDS, revision=_revision)
+def _current() -> _Index:
+    """This process's index, built again when the calendar's revision changed (checked every
+    RECHECK_SECONDS, so other processes' changes show within that)."""
+    from yimen.core.models import CalendarDay, CalendarYear
 
     conf = settings.YIMEN
     first = date(conf["CALENDAR_FIRST_YEAR"], 1, 1)
@@ -89,29 +92,12 @@ def _build() -> _Index:
     ):
         flags[day.toordinal() - offset] = 1 if is_workday else 0
     loaded = frozenset(CalendarYear.objects.values_list("year", flat=True))
-    return _Index(first, flags, loaded, CalendarRevision.current())
-
-
-def _current() -> _Index:
-    global _index, _checked_at
-    now = time.monotonic()
-    index = _index
-    if index is not None and now - _checked_at < RECHECK_SECONDS:
-        return index
-    with _lock:
-        from yimen.core.models import CalendarRevision
-
-        if _index is None or CalendarRevision.current() != _index.revision:
-            _index = _build()
-        _checked_at = now
-        return _index
+    return _Index(first, flags, loaded)
 
 
 def invalidate() -> None:
     """Forget the index in this process; the next call rebuilds it from the table."""
-    global _index
-    with _lock:
-        _index = None
+    _current.forget()
 
 
 def is_workday(day: date) -> bool:

@@ -14,12 +14,12 @@ from __future__ import annotations
 import logging
 import re
 import threading
-import time
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from yimen.core import memo
 
 USER_DICT = Path(__file__).with_name("userdict.txt")
 _TOKEN = re.compile(r"\w", re.UNICODE)
@@ -72,17 +72,7 @@ ITEM_NAMES = "items"  # fed by catalog: the names of the current public service 
 RECHECK_SECONDS = 5.0  # how long a source's words are used before its signature is read again
 
 
-@dataclass(frozen=True)
-class WordSource:
-    """Where some taught words come from. `signature` is cheap (a count and a maximum id) and changes when
-    the words may have; `names` reads them, each group a name and then the other names it stands for."""
-
-    signature: Callable[[], object]
-    names: Callable[[], Iterable[Sequence[str]]]
-
-
-_sources: dict[str, WordSource] = {}
-_read: dict[str, tuple[object, float]] = {}  # source → (signature when last read, when it was checked)
+_sources: dict[str, memo.Kept[int]] = {}  # source → its words, taught; the value is when (a generation)
 # A full name → its other names (咸宁市市场监督管理局 → 市场监管局, 市场监督管理局 …): an index that holds the
 # full name as one word can add the others, so a query for any of them finds the text. Only the full name
 # brings the others: 人民政府 alone must not stand for 咸宁市人民政府.
@@ -93,47 +83,48 @@ _generation = 0
 def register_words(
     source: str, *, signature: Callable[[], object], names: Callable[[], Iterable[Sequence[str]]]
 ) -> None:
-    """Called by the app that owns the names, when it is ready."""
-    _sources[source] = WordSource(signature, names)
+    """Called by the app that owns the names, when it is ready. `signature` is cheap (a count and a maximum
+    id) and changes when the words may have; `names` reads them, each group a name and then the other
+    names it stands for."""
+
+    def learn() -> int:
+        global _generation
+        words: set[str] = set()
+        for group in names():
+            found = [word for word in (normalize(n).strip() for n in group) if len(word) >= 2]
+            if found:
+                words.update(found)
+                aliases[found[0]] = tuple(n for n in found[1:] if n != found[0])
+        add_words(words)
+        _generation += 1
+        return _generation
+
+    _sources[source] = memo.Kept(learn, seconds=RECHECK_SECONDS, revision=signature)
 
 
 def teach(*sources: str) -> int:
     """Keep the names of `sources` whole, in the index and in queries alike; returns a number that changes
     whenever the words taught changed (callers keeping segmented text drop it then).
 
-    A source is read again only when its signature changed, checked at most every RECHECK_SECONDS. A word
-    learnt after documents containing it were indexed is found in them only once they are indexed again.
+    A source is read again only when its signature changed, checked at most every RECHECK_SECONDS
+    (`core.memo`). A word learnt after documents containing it were indexed is found in them only once
+    they are indexed again.
     """
-    global _generation
-    now = time.monotonic()
     for source in sources:
         try:
-            found = _sources[source]
+            words = _sources[source]
         except KeyError:
             raise LookupError(
                 f"no app registered the taught words {source!r} (text.register_words)"
             ) from None
-        seen = _read.get(source)
-        if seen is not None and now - seen[1] < RECHECK_SECONDS:
-            continue
-        signature = found.signature()
-        _read[source] = (signature, now)
-        if seen is not None and seen[0] == signature:
-            continue
-        words: set[str] = set()
-        for group in found.names():
-            names = [word for word in (normalize(n).strip() for n in group) if len(word) >= 2]
-            if names:
-                words.update(names)
-                aliases[names[0]] = tuple(n for n in names[1:] if n != names[0])
-        add_words(words)
-        _generation += 1
+        words()
     return _generation
 
 
 def forget_taught() -> None:
-    """Read every source again on next use (tests create organisations and items between searches)."""
-    _read.clear()
+    """Read every source again on next use (this process changed organisations or items)."""
+    for words in _sources.values():
+        words.forget()
 
 
 def index_terms(text: str) -> str:

@@ -7,9 +7,9 @@ through an `organisation_id` attribute, or are organisations themselves.
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
+from yimen.core import memo
 from yimen.org.models import Organisation, Role, StaffRole
 
 VIEW = "view"
@@ -44,22 +44,15 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
     Role.REFORM_REVIEWER: frozenset({VIEW, "item.reform_review"}),
 }
 
-_TREE_TTL = 30.0
-_tree: tuple[float, dict[int, int | None]] = (0.0, {})
 
-
+@memo.kept(seconds=30)
 def _parents() -> dict[int, int | None]:
-    global _tree
-    loaded_at, parents = _tree
-    if time.monotonic() - loaded_at > _TREE_TTL:
-        parents = dict(Organisation.objects.values_list("id", "parent_id"))
-        _tree = (time.monotonic(), parents)
-    return parents
+    """Each organisation's parent, kept 30 s (read again at once when an unknown one is asked for)."""
+    return dict(Organisation.objects.values_list("id", "parent_id"))
 
 
 def forget_tree() -> None:
-    global _tree
-    _tree = (0.0, {})
+    _parents.forget()
 
 
 def ancestors_and_self(org_id: int) -> list[int]:

@@ -18,13 +18,12 @@ sample (one run of `SAMPLE_RUN` consecutive ids in `SAMPLE`, with its own small 
 from __future__ import annotations
 
 import re
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection, transaction
 
-from yimen.core import text
+from yimen.core import memo, text
 from yimen.publishing import search, search_words
 
 # The sample: runs of SAMPLE_RUN consecutive ids, one run in SAMPLE (partial indexes on PostgreSQL, an
@@ -237,21 +236,17 @@ class Plan:
         return scalar(f"SELECT count(*) FROM {search.TABLE} WHERE {' AND '.join(text_where)}", text_params)
 
 
-_rows_seen: tuple[float, int] = (0.0, 0)
-
-
+@memo.kept(seconds=60)
 def _rows_in_index() -> int:
     """About how many rows the index holds, re-read every minute: PostgreSQL's own estimate (what
     ANALYZE and autovacuum keep), SQLite's count."""
-    global _rows_seen
-    if time.monotonic() - _rows_seen[0] > 60:
-        if postgres():
-            sql = "SELECT greatest(reltuples, 0)::bigint FROM pg_class WHERE relname = %s"
-            rows = scalar(sql, [search.TABLE])
-        else:
-            rows = scalar(f"SELECT count(*) FROM {search.META}", [])
-        _rows_seen = (time.monotonic(), max(rows, 1))
-    return _rows_seen[1]
+    if postgres():
+        rows = scalar(
+            "SELECT greatest(reltuples, 0)::bigint FROM pg_class WHERE relname = %s", [search.TABLE]
+        )
+    else:
+        rows = scalar(f"SELECT count(*) FROM {search.META}", [])
+    return max(rows, 1)
 
 
 def _contains(column: str, value: str) -> tuple[list[str], list[Any]]:

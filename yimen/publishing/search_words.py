@@ -63,9 +63,9 @@ _generation: int | None = None  # of core.text's taught words, when the clauses 
 def teach_words() -> None:
     """Keep organisation names and service item names whole in the index and in queries alike.
 
-    core.text reads them again only when organisations or public items changed (two cheap aggregates, at
-    most every few seconds); the clauses segmented with the words before are cut again. A word learnt
-    after documents containing it were indexed is found in them only after `yimen search reindex`.
+    core.text reads them again only when organisations or public items changed (cheap signatures, at most
+    every few seconds); the clauses segmented with the words before are cut again. A word learnt after
+    documents containing it were indexed is found in them only after `yimen search reindex`.
     """
     global _generation
     generation = text.teach(text.ORGANISATION_NAMES, text.ITEM_NAMES)
