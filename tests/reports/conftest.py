@@ -32,8 +32,8 @@ import pytest
 from django.utils import timezone
 
 from tests.cases.conftest import file
-from yimen.cases import services as case_services
 from yimen.cases.models import Case, Result
+from yimen.cases.services import steps
 from yimen.catalog.models import ServiceItem
 from yimen.core import calendar
 from yimen.disclosure.models import (
@@ -170,8 +170,8 @@ def local(*args: int) -> datetime:
 
 
 def decided(item: ServiceItem, cast, result: str, at: datetime) -> Case:
-    case = case_services.accept(case=file(item, cast), by=cast.clerk, at=at.replace(day=1, hour=9))
-    return case_services.conclude(
+    case = steps.accept(case=file(item, cast), by=cast.clerk, at=at.replace(day=1, hour=9))
+    return steps.conclude(
         case=case,
         by=cast.reviewer,
         result=result,
