@@ -23,7 +23,6 @@ from yimen.core import calendar
 from yimen.demo import cases as cases_demo
 from yimen.demo.org import GIVEN, SURNAMES
 from yimen.demo.publishing_text import Writer
-from yimen.disclosure.intake import query_code, request_number
 from yimen.disclosure.models import (
     ApplicantType,
     Channel,
@@ -33,6 +32,7 @@ from yimen.disclosure.models import (
     Outcome,
     RequestState,
 )
+from yimen.disclosure.services.intake import query_code, request_number
 from yimen.org.models import Organisation, Staff
 from yimen.publishing import catalogue_services, content
 from yimen.publishing.index_numbers import format_number, organisation_code
