@@ -50,9 +50,9 @@ from yimen.disclosure.models import (
     Outcome,
 )
 from yimen.org.models import Organisation
-from yimen.publishing import catalogue_services
 from yimen.publishing.catalogue import NODE_FOR_KIND
 from yimen.publishing.models import Kind, Publication, PublicationState
+from yimen.publishing.services import catalogue
 from yimen.reports.models import EnforcementKind, EnforcementRecord
 
 REQUESTS = [
@@ -225,7 +225,7 @@ def publish(
     organisation: Organisation, kind: str, title: str, written: date, **dates: date | str
 ) -> Publication:
     """A published document in the node of its kind, as publishing leaves it."""
-    nodes = {node.code: node for node in catalogue_services.ensure_catalogue(organisation=organisation)}
+    nodes = {node.code: node for node in catalogue.ensure_catalogue(organisation=organisation)}
     state = str(dates.pop("state", PublicationState.PUBLISHED))
     return Publication.objects.create(
         organisation=organisation,
