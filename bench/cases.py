@@ -14,9 +14,9 @@ already holds cases (generation is then not measured; the figures are brought up
 (a) N client processes each loop submit → accept → conclude on one promised (not 即办) licence item
     through yimen.cases.services for S seconds; each step is one transition. Baseline, same run, same
     N processes: single-row INSERT + commit into a scratch table of similar width. Target ≥ 20%.
-(b) the supervision board: yimen.cases.supervision.counts() over every organisation. Target ≤ 100 ms,
+(b) the supervision board: yimen.cases.queries.supervision.counts() over every organisation. Target ≤ 100 ms,
     at city scale and at province scale.
-(c) a year's statistics: yimen.cases.stats.case_stats() by organisation. Target ≤ 1 s, at city scale
+(c) a year's statistics: yimen.cases.queries.stats.case_stats() by organisation. Target ≤ 1 s, at city scale
     and at province scale (bench/cases_province.py: a synthetic month of 11 million cases, and a year
     of daily figures at that rate). The statistics from the figures must equal counting every case
     (checked for every breakdown; a difference exits 2 without writing RESULTS.md).
@@ -73,7 +73,7 @@ def stats_timings(
     from the cases (summaries=False) for the report."""
     from django.utils import timezone
 
-    from yimen.cases import stats
+    from yimen.cases.queries import stats
 
     now = timezone.now()
     by_org = stats.StatsFilter(start=start, end=end, by=stats.By.ORGANISATION)
@@ -92,7 +92,7 @@ def stats_timings(
 def board_timings(repeat: int) -> dict[str, Timing]:
     from django.utils import timezone
 
-    from yimen.cases import supervision
+    from yimen.cases.queries import supervision
 
     now = timezone.now()
     return {
@@ -107,7 +107,7 @@ def mismatches(start: date, end: date) -> list[str]:
     """Every breakdown, from the figures and counted from the cases: the ones that differ."""
     from django.utils import timezone
 
-    from yimen.cases import stats
+    from yimen.cases.queries import stats
 
     now = timezone.now()
     differ = []

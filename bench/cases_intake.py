@@ -57,15 +57,16 @@ def _baseline_worker(args: tuple[str, float, int]) -> Worked:
 
 def _cycle(item: Any, clerk: Any, reviewer: Any, rng: random.Random, label: str) -> None:
     """One case through submit → accept → conclude: three transitions."""
-    from yimen.cases import services
+    from yimen.cases.services import intake as case_intake
+    from yimen.cases.services import steps
     from yimen.core.people import Applicant
     from yimen.demo import cases as demo
 
     name, id_number = demo.invented_person(rng)
     applicant = Applicant(kind="person", name=name, phone="13812345678", id_number=id_number)
-    case = services.submit(item=item, applicant=applicant, channel="online")
-    case = services.accept(case=case, by=clerk)
-    services.conclude(case=case, by=reviewer, result="issued", certificate_no=label)
+    case = case_intake.submit(item=item, applicant=applicant, channel="online")
+    case = steps.accept(case=case, by=clerk)
+    steps.conclude(case=case, by=reviewer, result="issued", certificate_no=label)
 
 
 def _cast_objects(item_id: int, clerk_id: int, reviewer_id: int) -> tuple[Any, Any, Any]:
@@ -104,7 +105,7 @@ def _intake_worker(args: tuple[int, int, int, float, int]) -> Worked:
 def _intake_casts(count: int) -> list[tuple[int, int, int]]:
     """`count` promised licence items taking online applications whose organisation has a clerk (受理)
     and a reviewer (办结): (item, clerk, reviewer) ids, distinct items as far as there are enough."""
-    from yimen.cases.intake import ONLINE_DEPTHS
+    from yimen.cases.services.intake import ONLINE_DEPTHS
     from yimen.catalog.models import ServiceItem
     from yimen.org.models import Role, StaffRole
 

@@ -1,10 +1,10 @@
 """Invented publications for bench/search.py: titles, 文号 and bodies from templates, written as rows.
 
-Each organisation gets the default 公开目录 (`catalogue_services.ensure_catalogue`); publications are spread over
-its nodes roughly as a municipal department's site is (工作动态 and 许可/处罚公示 most, 规范性文件 few),
-over ten years, with a 索引号 per organisation and year and, for documents, a 文号. Bodies are 4–12
-sentences (about 200–700 characters) drawn from per-node and general sentence templates, so the words
-people search for (预算, 招聘, 食品安全, 不动产登记 …) are spread as in a real site rather than uniformly.
+Each organisation gets the default 公开目录 (`publishing.services.catalogue.ensure_catalogue`); publications
+are spread over its nodes roughly as a municipal department's site is (工作动态 and 许可/处罚公示 most, 规范性文件 few),
+over ten years, with a 索引号 per organisation and year and, for documents, a 文号. Bodies are 4–12 sentences
+(about 200–700 characters) drawn from per-node and general sentence templates, so the words people search
+for (预算, 招聘, 食品安全, 不动产登记 …) are spread as in a real site rather than uniformly.
 Rows are plain tuples written with COPY (PostgreSQL) or executemany (SQLite), never model instances.
 The templates themselves are in bench/search_templates.py.
 """
@@ -57,11 +57,11 @@ class Corpus:
 def organisations() -> list[Organisation]:
     """Every organisation of the org demo under the city government, with its default catalogue."""
     from yimen.org.models import Organisation as Org
-    from yimen.publishing import catalogue_services
+    from yimen.publishing.services import catalogue
 
     found = []
     for n, org in enumerate(Org.objects.filter(code__startswith="XN-").order_by("code")):
-        nodes = {node.code: node.pk for node in catalogue_services.ensure_catalogue(organisation=org)}
+        nodes = {node.code: node.pk for node in catalogue.ensure_catalogue(organisation=org)}
         short = (org.short_name or org.name.removeprefix("咸宁市"))[:4]
         prefix = "咸政" if org.code == "XN-GOV" else f"咸{short[:2]}"
         found.append(Organisation(org.pk, org.name, short, f"{1000000 + n:09d}", prefix, nodes))

@@ -12,8 +12,8 @@ import pytest
 from django.utils import timezone
 
 from tests.catalog.conftest import published
-from yimen.cases import services
 from yimen.cases.models import Case, Channel
+from yimen.cases.services import intake
 from yimen.catalog.models import ServiceItem
 from yimen.core.people import Applicant
 
@@ -75,7 +75,7 @@ def joint(people) -> ServiceItem:
 
 
 def file(item: ServiceItem, cast, applicant: Applicant = APPLICANT) -> Case:
-    return services.submit(
+    return intake.submit(
         item=item, applicant=applicant, channel=Channel.WINDOW, by=cast.clerk, window=cast.window
     )
 

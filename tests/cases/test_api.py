@@ -13,8 +13,8 @@ from tests.cases.conftest import file
 from tests.cases.test_stats import october_cases
 from tests.cases.test_supervision import police_case
 from tests.conftest import PASSWORD, make_staff
-from yimen.cases import public_queries
 from yimen.cases.models import Case, CaseState, Channel
+from yimen.cases.queries import public
 from yimen.org.models import Role
 
 pytestmark = pytest.mark.django_db
@@ -90,7 +90,7 @@ def test_the_public_status_is_masked_and_a_wrong_code_looks_like_an_unknown_numb
 def test_the_portal_and_the_api_answer_the_status_with_one_shape(client: Client, licence, cast) -> None:
     case = file(licence, cast)
     api = client.get(f"/api/v1/cases/{case.number}", {"code": case.query_code}).json()
-    portal = public_queries.lookup(number=case.number, code=case.query_code)
+    portal = public.lookup(number=case.number, code=case.query_code)
     assert portal is not None and api == asdict(portal)
     schemas = client.get("/api/v1/openapi.json").json()["components"]["schemas"]
     timeline = schemas["PublicCase"]["properties"]["timeline"]["items"]["$ref"]

@@ -12,10 +12,9 @@ from django.utils import timezone
 
 from tests.cases.conftest import APPLICANT, file, local
 from tests.conftest import make_staff
-from yimen.cases import evaluation_queries as queries
-from yimen.cases import evaluation_services as evaluations
-from yimen.cases import services
 from yimen.cases.models import Case, Channel, Evaluation, Level, Result, WorkOrder, WorkOrderState
+from yimen.cases.queries import evaluations as evaluation_queries
+from yimen.cases.services import evaluations, intake, steps
 from yimen.catalog.models import ServiceItem
 from yimen.core.errors import ApplicationError, NotPermitted, TransitionError
 from yimen.core.models import AuditEntry, OutboxMessage, OutboxStatus
@@ -34,9 +33,9 @@ def concluded(item: ServiceItem, cast, *, channel: str = Channel.WINDOW, at: dat
     if channel == Channel.WINDOW:
         case = file(item, cast)
     else:
-        case = services.submit(item=item, applicant=APPLICANT, channel=Channel.ONLINE)
-    case = services.accept(case=case, by=cast.clerk, at=at)
-    return services.conclude(
+        case = intake.submit(item=item, applicant=APPLICANT, channel=Channel.ONLINE)
+    case = steps.accept(case=case, by=cast.clerk, at=at)
+    return steps.conclude(
         case=case, by=cast.reviewer, result=Result.ISSUED, certificate_no="JY1421200", at=at
     )
 
@@ -66,7 +65,7 @@ def test_a_concluded_case_takes_each_level(licence, cast, level: int) -> None:
 
 
 def test_a_delivered_case_can_be_evaluated_too(licence, cast) -> None:
-    case = services.deliver(case=concluded(licence, cast), by=cast.clerk, method="pickup")
+    case = steps.deliver(case=concluded(licence, cast), by=cast.clerk, method="pickup")
     evaluation = evaluations.evaluate(case=case, level=Level.SATISFIED, channel=Channel.WINDOW)
     assert evaluation.get_level_display() == "满意"
 
@@ -82,7 +81,7 @@ def test_a_second_evaluation_of_the_same_case_is_refused(licence, cast) -> None:
 
 
 def test_an_open_case_cannot_be_evaluated(licence, cast) -> None:
-    case = services.accept(case=file(licence, cast), by=cast.clerk)
+    case = steps.accept(case=file(licence, cast), by=cast.clerk)
     with pytest.raises(TransitionError, match="办件办结后才能评价") as caught:
         evaluations.evaluate(case=case, level=Level.SATISFIED, channel=Channel.WINDOW)
     assert caught.value.status == 409 and not Evaluation.objects.exists()
@@ -193,14 +192,15 @@ def test_the_supervisor_sees_the_open_orders_past_their_due(licence, cast) -> No
     late, answered = (e.work_order for e in rated(licence, cast, Level.VERY_DISSATISFIED, Level.DISSATISFIED))
     evaluations.reply(order=answered, by=cast.reviewer, reply="已整改。")
     [recent] = rated(licence, cast, Level.DISSATISFIED, at=timezone.now())
-    seen = queries.overdue_work_orders(organisations_for(cast.supervisor, "supervision.view"))
+    seen = evaluation_queries.overdue_work_orders(organisations_for(cast.supervisor, "supervision.view"))
     assert [order.pk for order in seen] == [late.pk]
     assert recent.work_order.due > timezone.now()
     flagged = {
-        o.pk: o.overdue for o in queries.work_orders(organisations_for(cast.reviewer, "workorder.handle"))
+        o.pk: o.overdue
+        for o in evaluation_queries.work_orders(organisations_for(cast.reviewer, "workorder.handle"))
     }
     assert flagged == {late.pk: True, answered.pk: False, recent.work_order.pk: False}
-    assert not queries.work_orders({cast.police.pk}).exists()
+    assert not evaluation_queries.work_orders({cast.police.pk}).exists()
 
 
 def test_satisfaction_and_rectification_rates_by_organisation_and_window(licence, cast) -> None:
@@ -208,42 +208,41 @@ def test_satisfaction_and_rectification_rates_by_organisation_and_window(licence
     on_time = evaluations_given[2].work_order
     evaluations.reply(order=on_time, by=cast.reviewer, reply="已整改。", at=local(2024, 10, 23, 17))
     evaluations.close(order=on_time, by=cast.reviewer)
-    period = queries.Period(local(2024, 9, 1).date(), local(2024, 12, 31).date())
-    [by_org] = queries.satisfaction_by_organisation(period)
-    [by_window] = queries.satisfaction_by_window(period)
-    for row in (by_org, by_window, queries.satisfaction_total(period)):
+    period = evaluation_queries.Period(local(2024, 9, 1).date(), local(2024, 12, 31).date())
+    [by_org] = evaluation_queries.satisfaction_by_organisation(period)
+    [by_window] = evaluation_queries.satisfaction_by_window(period)
+    for row in (by_org, by_window, evaluation_queries.satisfaction_total(period)):
         assert row.total == 4 and row.levels == (1, 1, 0, 1, 1)
         assert str(row.satisfaction_rate) == "50.0"
         assert (row.bad, row.due, row.on_time) == (2, 2, 1)
         assert str(row.rectification_rate) == "50.0"
     assert by_org.name == "咸宁市市场监督管理局" and by_window.name == "B012 市场监管窗口"
-    elsewhere = queries.Period(local(2025, 1, 1).date(), local(2025, 12, 31).date())
-    assert queries.satisfaction_by_organisation(elsewhere) == []
-    assert queries.satisfaction_total(elsewhere).satisfaction_rate is None
+    elsewhere = evaluation_queries.Period(local(2025, 1, 1).date(), local(2025, 12, 31).date())
+    assert evaluation_queries.satisfaction_by_organisation(elsewhere) == []
+    assert evaluation_queries.satisfaction_total(elsewhere).satisfaction_rate is None
 
 
 def test_a_late_reply_counts_against_the_rate_and_an_open_period_not_yet(licence, cast) -> None:
     [late] = rated(licence, cast, Level.DISSATISFIED)
     evaluations.reply(order=late.work_order, by=cast.reviewer, reply="已整改。", at=local(2024, 10, 24, 9))
     rated(licence, cast, Level.VERY_DISSATISFIED, at=timezone.now())
-    row = queries.satisfaction_total(queries.Period(local(2024, 1, 1).date(), timezone.localdate()))
+    row = evaluation_queries.satisfaction_total(
+        evaluation_queries.Period(local(2024, 1, 1).date(), timezone.localdate())
+    )
     assert (row.bad, row.due, row.on_time) == (2, 1, 0)
     assert str(row.rectification_rate) == "0.0"
 
 
 def test_the_applicant_is_texted_the_reply(licence, cast) -> None:
     from tests.cases.conftest import file
-    from yimen.cases import evaluation_services, services
     from yimen.cases.models import Result
     from yimen.core import events
     from yimen.core.models import SmsMessage
 
-    case = services.accept(case=file(licence, cast), by=cast.clerk)
-    case = services.conclude(case=case, by=cast.reviewer, result=Result.ISSUED, certificate_no="C1")
-    evaluation = evaluation_services.evaluate(
-        case=case, level=1, indicators={}, comment="等太久", channel="window"
-    )
-    evaluation_services.reply(
+    case = steps.accept(case=file(licence, cast), by=cast.clerk)
+    case = steps.conclude(case=case, by=cast.reviewer, result=Result.ISSUED, certificate_no="C1")
+    evaluation = evaluations.evaluate(case=case, level=1, indicators={}, comment="等太久", channel="window")
+    evaluations.reply(
         order=evaluation.work_order, by=cast.reviewer, findings="已核实", reply="已对窗口人员批评教育。"
     )
     # Queued by the reply itself, in its transaction: before any worker runs.

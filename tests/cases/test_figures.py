@@ -18,9 +18,11 @@ from django.utils import timezone
 from tests.cases.conftest import file, local
 from tests.cases.test_stats import OCTOBER, concluded, october_cases
 from tests.cases.test_supervision import police_case
-from yimen.cases import figures, services, stats
+from yimen.cases import figures
 from yimen.cases.models import Case, DailyFigures, FiguresDay, Result
-from yimen.cases.stats import By, StatsFilter
+from yimen.cases.queries import stats
+from yimen.cases.queries.stats import By, StatsFilter
+from yimen.cases.services import steps
 
 pytestmark = pytest.mark.django_db
 
@@ -32,7 +34,7 @@ DECEMBER = local(2024, 12, 1, 9)
 def autumn(licence, instant, people, cast) -> None:
     october_cases(licence, instant, cast)
     police_case(people, cast)
-    services.accept(case=file(licence, cast), by=cast.clerk, at=local(2024, 11, 4, 9))  # still open
+    steps.accept(case=file(licence, cast), by=cast.clerk, at=local(2024, 11, 4, 9))  # still open
 
 
 def figures_of(f: StatsFilter, *, summaries: bool = True) -> list[dict[str, object]]:
@@ -91,11 +93,11 @@ def test_a_case_concluded_with_an_earlier_time_counts_at_once(autumn, licence, c
 def test_the_day_so_far_is_summarised_up_to_ten_minutes_ago(licence, instant, cast, monkeypatch) -> None:
     clock = [local(2024, 10, 31, 9)]
     monkeypatch.setattr(timezone, "now", lambda: clock[0])
-    morning = services.accept_immediately(case=file(instant, cast), by=cast.clerk, certificate_no="ZZ-1")
+    morning = steps.accept_immediately(case=file(instant, cast), by=cast.clerk, certificate_no="ZZ-1")
     clock[0] = local(2024, 10, 31, 12)
     figures.refresh()
     assert FiguresDay.objects.get(day=date(2024, 10, 31)).through == local(2024, 10, 31, 11, 50)
-    services.accept_immediately(case=file(instant, cast), by=cast.clerk, certificate_no="ZZ-2")
+    steps.accept_immediately(case=file(instant, cast), by=cast.clerk, certificate_no="ZZ-2")
     assert FiguresDay.objects.get(day=date(2024, 10, 31)).through is not None  # "now" needs no mark
     f = StatsFilter(start=date(2024, 10, 31), end=date(2024, 10, 31))
     assert figures_of(f)[-1]["concluded"] == 2

@@ -11,8 +11,8 @@ from django.db import connection
 from django.test import Client, override_settings
 
 from tests.cases.conftest import APPLICANT, COMPANY, race
-from yimen.cases import services
 from yimen.cases.models import Case, Channel
+from yimen.cases.services import intake
 from yimen.core.models import AuditEntry, OutboxMessage
 from yimen.core.throttle import SUBMISSIONS
 
@@ -22,8 +22,8 @@ BODY = {"kind": "person", "name": "张三", "phone": "13812345678", "id_number":
 
 
 def test_a_second_submission_with_the_same_key_returns_the_first_case_and_writes_nothing(licence) -> None:
-    first = services.submit(item=licence, applicant=APPLICANT, channel=Channel.ONLINE, idempotency_key="k-1")
-    again = services.submit_once(
+    first = intake.submit(item=licence, applicant=APPLICANT, channel=Channel.ONLINE, idempotency_key="k-1")
+    again = intake.submit_once(
         item=licence, applicant=APPLICANT, channel=Channel.ONLINE, idempotency_key="k-1"
     )
     assert again.repeated and again.case.pk == first.pk and again.case.query_code == first.query_code
@@ -33,10 +33,10 @@ def test_a_second_submission_with_the_same_key_returns_the_first_case_and_writes
 
 
 def test_other_keys_and_no_key_file_new_cases(licence) -> None:
-    services.submit(item=licence, applicant=APPLICANT, channel=Channel.ONLINE, idempotency_key="k-1")
-    services.submit(item=licence, applicant=APPLICANT, channel=Channel.ONLINE, idempotency_key="k-2")
-    services.submit(item=licence, applicant=APPLICANT, channel=Channel.ONLINE)
-    services.submit(item=licence, applicant=APPLICANT, channel=Channel.ONLINE)
+    intake.submit(item=licence, applicant=APPLICANT, channel=Channel.ONLINE, idempotency_key="k-1")
+    intake.submit(item=licence, applicant=APPLICANT, channel=Channel.ONLINE, idempotency_key="k-2")
+    intake.submit(item=licence, applicant=APPLICANT, channel=Channel.ONLINE)
+    intake.submit(item=licence, applicant=APPLICANT, channel=Channel.ONLINE)
     assert Case.objects.count() == 4
 
 
@@ -47,14 +47,14 @@ def test_two_simultaneous_submissions_with_one_key_file_one_case(licence) -> Non
     if connection.vendor != "postgresql":
         pytest.skip("needs concurrent writers")
 
-    def send() -> services.Submitted:
-        return services.submit_once(
+    def send() -> intake.Submitted:
+        return intake.submit_once(
             item=licence, applicant=APPLICANT, channel=Channel.ONLINE, idempotency_key="race"
         )
 
     answers = race(send, send)
-    assert all(isinstance(a, services.Submitted) for a in answers), answers
-    first, second = (a for a in answers if isinstance(a, services.Submitted))
+    assert all(isinstance(a, intake.Submitted) for a in answers), answers
+    first, second = (a for a in answers if isinstance(a, intake.Submitted))
     assert sorted([first.repeated, second.repeated]) == [False, True]
     assert first.case.pk == second.case.pk == Case.objects.get().pk
     assert AuditEntry.objects.filter(action="cases.submitted").count() == 1

@@ -7,8 +7,8 @@ import pytest
 from django.db import connection
 
 from tests.cases.conftest import APPLICANT, race
-from yimen.cases import services
 from yimen.cases.models import Case, Channel
+from yimen.cases.services import intake
 from yimen.catalog.models import ServiceItem
 from yimen.core import audit
 from yimen.core.models import OutboxMessage
@@ -19,7 +19,7 @@ def test_six_applications_at_once_get_six_consecutive_numbers(licence: ServiceIt
     if connection.vendor != "postgresql":
         pytest.skip("threads with their own connections need a server database")
     before = audit.verify()[0]
-    outcomes = race(*[lambda: services.submit(item=licence, applicant=APPLICANT, channel=Channel.ONLINE)] * 6)
+    outcomes = race(*[lambda: intake.submit(item=licence, applicant=APPLICANT, channel=Channel.ONLINE)] * 6)
     failures = [o for o in outcomes if isinstance(o, BaseException)]
     assert failures == []
     serials = sorted(int(number[-4:]) for number in Case.objects.values_list("number", flat=True))

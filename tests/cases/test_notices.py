@@ -24,10 +24,10 @@ from PIL import Image
 
 from tests.cases.conftest import COMPANY, file, local
 from tests.catalog.test_guide_pdf import drawn_modules, pdf_fonts, pdf_text
-from yimen.cases import services
 from yimen.cases.links import case_from_evaluation_token, evaluation_path
 from yimen.cases.models import Case, Result
 from yimen.cases.notices import available, lookup_path, notice, notice_docx, notice_html, notice_pdf
+from yimen.cases.services import intake, steps
 from yimen.catalog.models import ServiceItem
 from yimen.core.errors import ApplicationError, TransitionError
 
@@ -75,7 +75,7 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Callable[..., None]:
 @pytest.fixture
 def accepted(licence: ServiceItem, cast, clock: Callable[..., None]) -> Case:
     clock(2024, 9, 26, 9, 30)
-    return services.accept(case=file(licence, cast), by=cast.clerk, at=local(2024, 9, 27, 10))
+    return steps.accept(case=file(licence, cast), by=cast.clerk, at=local(2024, 9, 27, 10))
 
 
 def test_acceptance_notice_gives_the_deadlines_and_how_to_look_the_case_up(accepted: Case) -> None:
@@ -107,7 +107,7 @@ def test_refusal_notice_gives_the_reason_and_the_rights_of_appeal(licence: Servi
     reason = "申请事项依法不属于本机关职权范围，请向咸宁市公安局申请"
     case = file(licence, cast)
     assert available(case) == []
-    case = services.refuse(case=case, by=cast.clerk, reason=reason)
+    case = steps.refuse(case=case, by=cast.clerk, reason=reason)
     assert available(case) == ["refused"]
     year = timezone.localdate().year
     assert_says(
@@ -127,9 +127,9 @@ def test_refusal_notice_gives_the_reason_and_the_rights_of_appeal(licence: Servi
 
 def test_supplement_notice_tells_every_missing_material_at_once(licence: ServiceItem, cast) -> None:
     case = file(licence, cast)
-    case = services.request_supplement(case=case, by=cast.clerk, materials=["健康证明"])
-    case = services.supplement_received(case=case, by=cast.clerk)
-    case = services.request_supplement(case=case, by=cast.clerk, materials=MISSING, note="复印件须加盖公章")
+    case = steps.request_supplement(case=case, by=cast.clerk, materials=["健康证明"])
+    case = steps.supplement_received(case=case, by=cast.clerk)
+    case = steps.request_supplement(case=case, by=cast.clerk, materials=MISSING, note="复印件须加盖公章")
     texts = read_back(case, "supplement")
     assert_says(
         texts,
@@ -154,12 +154,10 @@ def test_supplement_notice_tells_every_missing_material_at_once(licence: Service
 
 
 def test_conclusion_notice_gives_the_result_and_certificate_number(licence: ServiceItem, cast) -> None:
-    case = services.submit(item=licence, applicant=COMPANY, channel="online")
-    case = services.accept(case=case, by=cast.clerk)
-    case = services.conclude(
-        case=case, by=cast.reviewer, result=Result.ISSUED, certificate_no="JY14212000001"
-    )
-    case = services.deliver(case=case, by=cast.clerk, method="courier", tracking_no="SF1234567890")
+    case = intake.submit(item=licence, applicant=COMPANY, channel="online")
+    case = steps.accept(case=case, by=cast.clerk)
+    case = steps.conclude(case=case, by=cast.reviewer, result=Result.ISSUED, certificate_no="JY14212000001")
+    case = steps.deliver(case=case, by=cast.clerk, method="courier", tracking_no="SF1234567890")
     assert_says(
         read_back(case, "concluded"),
         "办结通知书",
@@ -179,8 +177,8 @@ def test_conclusion_notice_gives_the_result_and_certificate_number(licence: Serv
 def test_a_denied_licence_notice_gives_the_reason_and_the_rights_of_appeal(
     licence: ServiceItem, cast
 ) -> None:
-    case = services.accept(case=file(licence, cast), by=cast.clerk)
-    case = services.conclude(case=case, by=cast.reviewer, result=Result.DENIED, reason="经营场所与住宅相连")
+    case = steps.accept(case=file(licence, cast), by=cast.clerk)
+    case = steps.conclude(case=case, by=cast.reviewer, result=Result.DENIED, reason="经营场所与住宅相连")
     letter = flat(" ".join(b for b in notice(case, "concluded").blocks if isinstance(b, str)))
     assert "办理结果为：不予许可。理由：经营场所与住宅相连" in letter
     assert "向咸宁市人民政府申请行政复议" in letter and "提起行政诉讼" in letter
@@ -232,7 +230,7 @@ def test_qr_code_on_the_conclusion_notice_opens_the_evaluation_page(
 ) -> None:
     # The invitation's token is signed with the time; one second for the whole test keeps it one URL.
     monkeypatch.setattr(signing.TimestampSigner, "timestamp", lambda self: signing.b62_encode(1727400000))
-    case = services.accept_immediately(case=file(instant, cast), by=cast.clerk, certificate_no="JY1")
+    case = steps.accept_immediately(case=file(instant, cast), by=cast.clerk, certificate_no="JY1")
     url = f"https://zwfw.xianning.gov.cn{evaluation_path(case)}"
     found = resolve(urlsplit(url).path)
     assert found.view_name == "evaluate:case"
@@ -322,9 +320,7 @@ def test_a_notice_renders_in_well_under_a_second(accepted: Case, capsys: pytest.
 
 def test_names_with_markup_characters_print_as_written(licence: ServiceItem, cast) -> None:
     company = replace(COMPANY, name="咸宁市A&B<食品>有限公司")
-    case = services.refuse(
-        case=file(licence, cast, company), by=cast.clerk, reason="经营范围不含“食品”&“餐饮”"
-    )
+    case = steps.refuse(case=file(licence, cast, company), by=cast.clerk, reason="经营范围不含“食品”&“餐饮”")
     page = notice_html(case, "refused", base_url=BASE)
     assert "咸宁市A&amp;B&lt;食品&gt;有限公司：" in page and "不含“食品”&amp;“餐饮”" in page
     assert "&amp;amp;" not in page

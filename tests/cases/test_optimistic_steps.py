@@ -9,8 +9,9 @@ import pytest
 from django.db import connection
 
 from tests.cases.conftest import file, race
-from yimen.cases import services, transitions
+from yimen.cases import transitions
 from yimen.cases.models import Case, CaseEvent, Result
+from yimen.cases.services import steps
 from yimen.core.errors import Stale, TransitionError
 from yimen.core.models import AuditEntry, OutboxMessage
 
@@ -23,12 +24,12 @@ def _written(case: Case, action: str, audit_action: str) -> tuple[int, int]:
 
 @pytest.mark.django_db
 def test_a_step_on_an_old_copy_of_the_case_runs_on_the_case_as_it_now_is(licence, cast) -> None:
-    case = services.accept(case=file(licence, cast), by=cast.clerk)
+    case = steps.accept(case=file(licence, cast), by=cast.clerk)
     old = Case.objects.select_related("version").get(pk=case.pk)
     third = transitions.steps_of(old.version)[2]
-    services.advance(case=case, by=cast.reviewer)  # the first step is done, by someone else
+    steps.advance(case=case, by=cast.reviewer)  # the first step is done, by someone else
     # Written against the old copy's version, the UPDATE changes nothing; the step runs again.
-    moved = services.advance(case=old, by=cast.reviewer)
+    moved = steps.advance(case=old, by=cast.reviewer)
     assert (moved.step, moved.step_index, moved.lock_version) == (third, 2, old.lock_version + 2)
     stored = Case.objects.get(pk=case.pk)
     assert (stored.step, stored.step_index, stored.lock_version) == (third, 2, old.lock_version + 2)
@@ -39,24 +40,24 @@ def test_a_step_on_an_old_copy_of_the_case_runs_on_the_case_as_it_now_is(licence
 @pytest.mark.django_db
 def test_a_step_refused_on_an_old_copy_is_judged_on_the_case_as_it_now_is(licence, cast) -> None:
     submitted = file(licence, cast)
-    services.accept(case=submitted, by=cast.clerk)
+    steps.accept(case=submitted, by=cast.clerk)
     # The caller's copy still says 已申报; the case is being handled, so 环节办理 is allowed.
-    moved = services.advance(case=submitted, by=cast.reviewer)
+    moved = steps.advance(case=submitted, by=cast.reviewer)
     assert moved.step_index == 1
-    concluded = services.conclude(case=moved, by=cast.reviewer, result=Result.DENIED, reason="材料不实")
+    concluded = steps.conclude(case=moved, by=cast.reviewer, result=Result.DENIED, reason="材料不实")
     with pytest.raises(TransitionError, match="办件当前为“已办结”，不能受理"):
-        services.accept(case=submitted, by=cast.clerk)
+        steps.accept(case=submitted, by=cast.clerk)
     assert Case.objects.get(pk=concluded.pk).state == "concluded"
 
 
 @pytest.mark.django_db
 def test_a_case_that_keeps_changing_under_a_step_ends_in_409(licence, cast, monkeypatch) -> None:
-    case = services.accept(case=file(licence, cast), by=cast.clerk)
+    case = steps.accept(case=file(licence, cast), by=cast.clerk)
     old = Case.objects.select_related("version").get(pk=case.pk)
-    services.advance(case=case, by=cast.reviewer)
+    steps.advance(case=case, by=cast.reviewer)
     monkeypatch.setattr(transitions, "_as_it_now_is", lambda case: case)  # never sees the change
     with pytest.raises(Stale, match="办件已被他人更新，请刷新后重试") as refused:
-        services.advance(case=old, by=cast.reviewer)
+        steps.advance(case=old, by=cast.reviewer)
     assert refused.value.status == 409
     assert _written(case, "advance", "cases.advanced") == (1, 1)
 
@@ -70,8 +71,8 @@ def test_two_clerks_accepting_one_case_at_the_same_moment_accept_it_once(licence
     for _ in range(5):
         case = file(licence, cast)
         outcomes = race(
-            lambda case=case: services.accept(case=case, by=cast.clerk),
-            lambda case=case: services.accept(case=case, by=cast.clerk),
+            lambda case=case: steps.accept(case=case, by=cast.clerk),
+            lambda case=case: steps.accept(case=case, by=cast.clerk),
         )
         assert sorted(type(o).__name__ for o in outcomes) == ["Case", "TransitionError"], outcomes
         refused = next(o for o in outcomes if isinstance(o, TransitionError))

@@ -7,8 +7,8 @@ from django.db import connection
 
 from tests.cases.conftest import file, race
 from tests.conftest import make_staff
-from yimen.cases import services
 from yimen.cases.models import Case, Result, Review, ReviewState
+from yimen.cases.services import reviews, steps
 from yimen.core.errors import ApplicationError, NotPermitted, TransitionError
 from yimen.org.models import Role
 
@@ -22,7 +22,7 @@ def reviewers(cast):
 
 
 def _accepted(joint, cast) -> Case:
-    return services.accept(case=file(joint, cast), by=cast.clerk)
+    return steps.accept(case=file(joint, cast), by=cast.clerk)
 
 
 def _review(case: Case, org) -> Review:
@@ -41,13 +41,13 @@ def test_acceptance_creates_one_review_per_participating_organisation(joint, cas
 @pytest.mark.django_db
 def test_the_case_goes_on_only_when_all_agree(joint, cast, reviewers) -> None:
     case = _accepted(joint, cast)
-    services.decide_review(review=_review(case, cast.police), by=reviewers["police"], approve=True)
+    reviews.decide_review(review=_review(case, cast.police), by=reviewers["police"], approve=True)
     with pytest.raises(TransitionError, match="还有联办机构未作出审查结论"):
-        services.conclude(case=case, by=cast.reviewer, result=Result.ISSUED, certificate_no="C1")
-    services.decide_review(
+        steps.conclude(case=case, by=cast.reviewer, result=Result.ISSUED, certificate_no="C1")
+    reviews.decide_review(
         review=_review(case, cast.centre), by=reviewers["centre"], approve=True, opinion="同意"
     )
-    case = services.conclude(case=case, by=cast.reviewer, result=Result.ISSUED, certificate_no="C1")
+    case = steps.conclude(case=case, by=cast.reviewer, result=Result.ISSUED, certificate_no="C1")
     assert case.result == Result.ISSUED
 
 
@@ -55,14 +55,14 @@ def test_the_case_goes_on_only_when_all_agree(joint, cast, reviewers) -> None:
 def test_one_rejection_sends_the_case_to_a_refusal(joint, cast, reviewers) -> None:
     case = _accepted(joint, cast)
     with pytest.raises(ApplicationError, match="不同意时请写明理由"):
-        services.decide_review(review=_review(case, cast.police), by=reviewers["police"], approve=False)
-    services.decide_review(
+        reviews.decide_review(review=_review(case, cast.police), by=reviewers["police"], approve=False)
+    reviews.decide_review(
         review=_review(case, cast.police), by=reviewers["police"], approve=False, opinion="消防不合格"
     )
-    services.decide_review(review=_review(case, cast.centre), by=reviewers["centre"], approve=True)
+    reviews.decide_review(review=_review(case, cast.centre), by=reviewers["centre"], approve=True)
     with pytest.raises(TransitionError, match="有联办机构不同意"):
-        services.conclude(case=case, by=cast.reviewer, result=Result.ISSUED, certificate_no="C1")
-    case = services.conclude(case=case, by=cast.reviewer, result=Result.DENIED, reason="消防审查未通过")
+        steps.conclude(case=case, by=cast.reviewer, result=Result.ISSUED, certificate_no="C1")
+    case = steps.conclude(case=case, by=cast.reviewer, result=Result.DENIED, reason="消防审查未通过")
     assert case.result == Result.DENIED
 
 
@@ -70,10 +70,10 @@ def test_one_rejection_sends_the_case_to_a_refusal(joint, cast, reviewers) -> No
 def test_each_organisation_reviews_only_its_own_part(joint, cast, reviewers) -> None:
     case = _accepted(joint, cast)
     with pytest.raises(NotPermitted):
-        services.decide_review(review=_review(case, cast.police), by=reviewers["centre"], approve=True)
-    services.decide_review(review=_review(case, cast.police), by=reviewers["police"], approve=True)
+        reviews.decide_review(review=_review(case, cast.police), by=reviewers["centre"], approve=True)
+    reviews.decide_review(review=_review(case, cast.police), by=reviewers["police"], approve=True)
     with pytest.raises(TransitionError, match="已作出审查结论"):
-        services.decide_review(
+        reviews.decide_review(
             review=_review(case, cast.police), by=reviewers["police"], approve=False, opinion="改主意"
         )
 
@@ -87,10 +87,10 @@ def test_two_reviewers_at_the_same_moment_never_corrupt_the_case(joint, cast, re
     case = _accepted(joint, cast)
     before = Case.objects.get(pk=case.pk).lock_version
     outcomes = race(
-        lambda: services.decide_review(
+        lambda: reviews.decide_review(
             review=_review(case, cast.police), by=reviewers["police"], approve=True
         ),
-        lambda: services.decide_review(
+        lambda: reviews.decide_review(
             review=_review(case, cast.centre), by=reviewers["centre"], approve=True
         ),
     )
@@ -109,10 +109,8 @@ def test_the_same_review_decided_twice_at_once_has_one_winner(joint, cast, revie
     case = _accepted(joint, cast)
     review = _review(case, cast.police)
     outcomes = race(
-        lambda: services.decide_review(review=review, by=reviewers["police"], approve=True),
-        lambda: services.decide_review(
-            review=review, by=reviewers["police"], approve=False, opinion="不同意"
-        ),
+        lambda: reviews.decide_review(review=review, by=reviewers["police"], approve=True),
+        lambda: reviews.decide_review(review=review, by=reviewers["police"], approve=False, opinion="不同意"),
     )
     assert sorted(type(o).__name__ for o in outcomes) == ["Review", "TransitionError"]
     assert case.events.filter(action="review").count() == 1

@@ -11,8 +11,8 @@ from django.db import connection
 
 from tests.cases.conftest import APPLICANT
 from tests.round_trips import Sent, sent
-from yimen.cases import services
 from yimen.cases.models import Case, Channel, Result
+from yimen.cases.services import intake, steps
 from yimen.catalog.models import ServiceItem
 from yimen.org.models import Staff
 
@@ -40,12 +40,12 @@ def test_a_promised_case_is_filed_accepted_and_concluded_in_few_round_trips_a_st
     def cycle() -> dict[str, Sent]:
         sent_by = {}
         case, sent_by["submit"] = _statements(
-            lambda: services.submit(item=item, applicant=APPLICANT, channel=Channel.ONLINE)
+            lambda: intake.submit(item=item, applicant=APPLICANT, channel=Channel.ONLINE)
         )
         assert isinstance(case, Case)
-        case, sent_by["accept"] = _statements(lambda: services.accept(case=case, by=clerk))
+        case, sent_by["accept"] = _statements(lambda: steps.accept(case=case, by=clerk))
         _, sent_by["conclude"] = _statements(
-            lambda: services.conclude(case=case, by=reviewer, result=Result.ISSUED, certificate_no="JY1")
+            lambda: steps.conclude(case=case, by=reviewer, result=Result.ISSUED, certificate_no="JY1")
         )
         return sent_by
 

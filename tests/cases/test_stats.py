@@ -17,9 +17,10 @@ from openpyxl import load_workbook
 from tests.cases.conftest import file, local
 from tests.cases.test_supervision import ACCEPTED, police_case
 from tests.conftest import PASSWORD, make_staff
-from yimen.cases import services, stats
 from yimen.cases.models import Case, Result
-from yimen.cases.stats import By, StatsFilter
+from yimen.cases.queries import stats
+from yimen.cases.queries.stats import By, StatsFilter
+from yimen.cases.services import steps
 from yimen.catalog.models import ServiceItem
 from yimen.org.models import Role
 
@@ -29,10 +30,8 @@ OCTOBER = {"start": date(2024, 10, 1), "end": date(2024, 10, 31)}
 
 
 def concluded(item: ServiceItem, cast, accepted: datetime, done: datetime) -> Case:
-    case = services.accept(case=file(item, cast), by=cast.clerk, at=accepted)
-    return services.conclude(
-        case=case, by=cast.reviewer, result=Result.ISSUED, certificate_no="ZZ-1", at=done
-    )
+    case = steps.accept(case=file(item, cast), by=cast.clerk, at=accepted)
+    return steps.conclude(case=case, by=cast.reviewer, result=Result.ISSUED, certificate_no="ZZ-1", at=done)
 
 
 def october_cases(licence: ServiceItem, instant: ServiceItem, cast) -> None:
@@ -64,7 +63,7 @@ def test_ten_concluded_cases_give_the_rates_by_their_definitions(october, cast) 
 
 
 def test_an_open_case_past_its_deadline_counts_as_overdue(licence, cast) -> None:
-    services.accept(case=file(licence, cast), by=cast.clerk, at=local(2024, 10, 8, 9))
+    steps.accept(case=file(licence, cast), by=cast.clerk, at=local(2024, 10, 8, 9))
     _, total = stats.case_stats(StatsFilter(**OCTOBER), now=local(2024, 11, 20, 9))
     assert (total.accepted, total.concluded, total.overdue_open, total.overdue) == (1, 0, 1, 1)
     assert total.on_time_rate is None  # nothing concluded: no rate, not 0%

@@ -10,8 +10,8 @@ from django.test import Client
 
 from tests.cases.conftest import APPLICANT, file
 from tests.catalog.conftest import published
-from yimen.cases import services
 from yimen.cases.models import Case, Channel
+from yimen.cases.services import intake
 from yimen.catalog.models import ServiceItem
 from yimen.core import events
 from yimen.core.errors import ApplicationError
@@ -26,7 +26,7 @@ def _texts() -> list[str]:
 
 
 def test_an_online_application_is_texted_its_number_and_query_code_at_once(licence, cast) -> None:
-    case = services.submit(item=licence, applicant=APPLICANT, channel=Channel.ONLINE)
+    case = intake.submit(item=licence, applicant=APPLICANT, channel=Channel.ONLINE)
     assert _texts() == [
         f"【咸宁市政务服务中心】您申请的食品经营许可证核发已收到，办件编号{case.number}，查询码{case.query_code}，"
         "凭编号和查询码可查询办理进度。"
@@ -50,18 +50,18 @@ def two_types(people) -> ServiceItem:
 
 def test_the_chosen_business_type_is_kept_on_the_case(two_types) -> None:
     chosen = replace(APPLICANT, business_type="变更")
-    case = services.submit(item=two_types, applicant=chosen, channel=Channel.ONLINE)
+    case = intake.submit(item=two_types, applicant=chosen, channel=Channel.ONLINE)
     assert Case.objects.get(pk=case.pk).business_type == "变更"
 
 
 def test_an_item_with_several_business_types_needs_one_of_them(two_types) -> None:
     with pytest.raises(ApplicationError) as missing:
-        services.submit(item=two_types, applicant=APPLICANT, channel=Channel.ONLINE)
+        intake.submit(item=two_types, applicant=APPLICANT, channel=Channel.ONLINE)
     assert missing.value.fields == {
         "business_type": ["业务类型：请选择本次办理的业务类型（该事项有：初次申领、变更）"]
     }
     with pytest.raises(ApplicationError) as unknown:
-        services.submit(
+        intake.submit(
             item=two_types, applicant=replace(APPLICANT, business_type="注销"), channel=Channel.ONLINE
         )
     assert unknown.value.fields == {
@@ -71,12 +71,12 @@ def test_an_item_with_several_business_types_needs_one_of_them(two_types) -> Non
 
 
 def test_an_item_with_one_business_type_files_every_case_under_it(licence) -> None:
-    case = services.submit(item=licence, applicant=APPLICANT, channel=Channel.ONLINE)
+    case = intake.submit(item=licence, applicant=APPLICANT, channel=Channel.ONLINE)
     assert case.business_type == "初次申领"
 
 
 def test_the_business_type_is_shown_to_the_applicant_who_looks_the_case_up(client: Client, two_types) -> None:
-    case = services.submit(
+    case = intake.submit(
         item=two_types, applicant=replace(APPLICANT, business_type="变更"), channel=Channel.ONLINE
     )
     page = client.post("/cases/", {"number": case.number, "code": case.query_code}).content.decode()
@@ -111,7 +111,7 @@ WINDOW_ONLY = "事项“特种设备作业人员考核”的网办深度为“�
 
 def test_an_item_below_online_pre_review_is_not_filed_online_but_is_at_a_window(window_only, cast) -> None:
     with pytest.raises(ApplicationError) as refused:
-        services.submit(item=window_only, applicant=APPLICANT, channel=Channel.ONLINE)
+        intake.submit(item=window_only, applicant=APPLICANT, channel=Channel.ONLINE)
     assert refused.value.fields == {"item": [WINDOW_ONLY]}
     assert not Case.objects.exists()
     assert file(window_only, cast).channel == Channel.WINDOW

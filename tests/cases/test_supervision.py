@@ -16,9 +16,10 @@ from django.utils import timezone
 
 from tests.cases.conftest import APPLICANT, file, local
 from tests.conftest import PASSWORD, make_staff
-from yimen.cases import services, supervision
 from yimen.cases.models import Case, Channel, Result
-from yimen.cases.supervision import Scope
+from yimen.cases.queries import supervision
+from yimen.cases.queries.supervision import Scope
+from yimen.cases.services import intake, steps
 from yimen.catalog.models import ServiceItem
 from yimen.core.models import OutboxMessage
 from yimen.org.models import Role
@@ -29,7 +30,7 @@ ACCEPTED = local(2024, 9, 27, 10)
 
 
 def accepted(item: ServiceItem, cast, at: datetime = ACCEPTED) -> Case:
-    return services.accept(case=file(item, cast), by=cast.clerk, at=at)
+    return steps.accept(case=file(item, cast), by=cast.clerk, at=at)
 
 
 def board(now: datetime, **scope) -> dict[str, tuple[str, str]]:
@@ -62,11 +63,11 @@ def test_an_open_case_past_its_deadline_gets_a_red_card(licence, cast) -> None:
 
 def test_a_case_concluded_after_its_deadline_gets_a_red_card(licence, cast) -> None:
     late = accepted(licence, cast)
-    services.conclude(
+    steps.conclude(
         case=late, by=cast.reviewer, result=Result.ISSUED, certificate_no="JY1", at=local(2024, 10, 31, 9)
     )
     on_time = accepted(licence, cast)
-    services.conclude(
+    steps.conclude(
         case=on_time, by=cast.reviewer, result=Result.ISSUED, certificate_no="JY2", at=local(2024, 10, 30, 15)
     )
     assert board(local(2024, 11, 1, 9)) == {late.number: ("red", "late")}
@@ -89,7 +90,7 @@ def test_an_item_may_set_its_own_thresholds(licence, cast) -> None:
 
 def test_a_case_in_a_special_procedure_carries_no_card(licence, cast) -> None:
     case = accepted(licence, cast)
-    services.start_special(case=case, by=cast.reviewer, reason="现场核查", on=date(2024, 10, 28))
+    steps.start_special(case=case, by=cast.reviewer, reason="现场核查", on=date(2024, 10, 28))
     assert board(local(2024, 10, 31, 9)) == {}
 
 
@@ -98,7 +99,7 @@ def test_the_cards_come_red_first_by_deadline_and_a_page_is_a_slice_of_them(lice
     one accepted 09-20 (due earlier); one accepted 10-08 that has used 82% of its time."""
     overdue = accepted(licence, cast)
     late = accepted(licence, cast)
-    services.conclude(
+    steps.conclude(
         case=late, by=cast.reviewer, result=Result.ISSUED, certificate_no="JY1", at=local(2024, 10, 31, 8)
     )
     earlier = accepted(licence, cast, at=local(2024, 9, 20, 10))
@@ -128,10 +129,10 @@ def police_case(people, cast) -> Case:
 
     version = published(people, name="户口迁移", basic_code="GA-1", promised_limit=20)
     ServiceItem.objects.filter(pk=version.item_id).update(organisation=cast.police)
-    case = services.submit(
+    case = intake.submit(
         item=ServiceItem.objects.get(pk=version.item_id), applicant=APPLICANT, channel=Channel.ONLINE
     )
-    return services.accept(case=case, by=cast.other, at=local(2024, 9, 2, 9))
+    return steps.accept(case=case, by=cast.other, at=local(2024, 9, 2, 9))
 
 
 def test_counts_are_grouped_by_organisation_and_window(licence, people, cast) -> None:
@@ -196,14 +197,13 @@ def test_a_clerk_may_not_open_the_board(client: Client, licence, cast) -> None:
 
 def test_supervisors_are_texted_the_digest_within_their_reach(licence, cast) -> None:
     from tests.cases.conftest import file, local
-    from yimen.cases import services
-    from yimen.cases.supervision import emit_digest
+    from yimen.cases.queries.supervision import emit_digest
     from yimen.core import events
     from yimen.core.models import SmsMessage
 
     cast.supervisor.phone = "13900001111"
     cast.supervisor.save()
-    services.accept(case=file(licence, cast), by=cast.clerk, at=local(2024, 9, 27, 10))
+    steps.accept(case=file(licence, cast), by=cast.clerk, at=local(2024, 9, 27, 10))
     emit_digest(now=local(2024, 10, 31, 8))
     events.run_once()
     events.run_once()

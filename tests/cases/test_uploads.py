@@ -17,8 +17,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 
 from tests.cases.conftest import APPLICANT, file
-from yimen.cases import services, uploads
+from yimen.cases import uploads
 from yimen.cases.models import Case, CaseFile, Channel, Result
+from yimen.cases.services import steps
 from yimen.core.errors import ApplicationError, NotPermitted, TransitionError
 from yimen.core.models import AuditEntry
 
@@ -168,7 +169,7 @@ def test_another_department_cannot_add_files_and_a_closed_case_takes_none(licenc
     case = file(licence, cast)
     with pytest.raises(NotPermitted):
         uploads.store_material(case=case, material="营业执照", upload=upload("a.pdf", PDF), by=cast.other)
-    services.refuse(case=case, by=cast.clerk, reason="不属于本机关职权范围")
+    steps.refuse(case=case, by=cast.clerk, reason="不属于本机关职权范围")
     case.refresh_from_db()
     with pytest.raises(TransitionError, match="办件当前为“不予受理”，不能再上传材料"):
         uploads.store_material(case=case, material="营业执照", upload=upload("a.pdf", PDF), by=cast.clerk)
@@ -213,5 +214,5 @@ def test_files_stored_in_a_block_that_fails_later_are_removed(instant, cast) -> 
             window=cast.window,
         ).case
         assert len(files_on_disk() - before) == 1
-        services.conclude(case=services.accept(case=case, by=cast.clerk), by=cast.clerk, result=Result.ISSUED)
+        steps.conclude(case=steps.accept(case=case, by=cast.clerk), by=cast.clerk, result=Result.ISSUED)
     assert not Case.objects.exists() and files_on_disk() == before

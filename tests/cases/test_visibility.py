@@ -15,8 +15,9 @@ from tests.cases.conftest import file
 from tests.cases.test_uploads import PDF, upload
 from tests.conftest import PASSWORD, make_staff
 from yimen.api import api
-from yimen.cases import services, uploads
+from yimen.cases import uploads
 from yimen.cases.models import Case, CaseState
+from yimen.cases.services import steps
 from yimen.office.case_views import PERFORMERS
 from yimen.org.models import Role
 
@@ -69,7 +70,7 @@ def test_every_api_step_on_another_organisations_case_answers_as_an_unknown_numb
     may show through, nor the 403 of a missing role."""
     case = file(licence, cast)
     if state == "handling":
-        case = services.accept(case=case, by=cast.clerk)
+        case = steps.accept(case=case, by=cast.clerk)
     other = signed_in("other")
     for name in STEP_BODIES:
         for version in (case.lock_version, case.lock_version + 7):
@@ -84,7 +85,7 @@ def test_a_person_who_sees_the_case_but_lacks_the_role_gets_403_before_the_state
     licence, cast
 ) -> None:
     """王审批 may read the case but 不予受理 is the window's: 403, though the state would refuse it too."""
-    case = services.accept(case=file(licence, cast), by=cast.clerk)
+    case = steps.accept(case=file(licence, cast), by=cast.clerk)
     refused = step(signed_in("reviewer"), case.number, "refuse", case.lock_version)
     assert refused.status_code == 403 and refused.json()["message"] == "您无权办理该办件"
     wrong_state = step(signed_in("clerk"), case.number, "refuse", case.lock_version)
@@ -94,7 +95,7 @@ def test_a_person_who_sees_the_case_but_lacks_the_role_gets_403_before_the_state
 def test_the_office_pages_files_and_notices_of_another_organisation_answer_404(
     client: Client, licence, cast
 ) -> None:
-    case = services.accept(case=file(licence, cast), by=cast.clerk)
+    case = steps.accept(case=file(licence, cast), by=cast.clerk)
     stored = uploads.store_material(
         case=case, material="营业执照", upload=upload("a.pdf", PDF), by=cast.clerk
     )
@@ -127,7 +128,7 @@ def test_the_office_pages_files_and_notices_of_another_organisation_answer_404(
 
 
 def test_a_joint_reviewer_sees_the_case_they_review_and_its_notices(client: Client, joint, cast) -> None:
-    case = services.accept(case=file(joint, cast), by=cast.clerk)
+    case = steps.accept(case=file(joint, cast), by=cast.clerk)
     stored = uploads.store_material(
         case=case, material="营业执照", upload=upload("a.pdf", PDF), by=cast.clerk
     )

@@ -7,8 +7,8 @@ import re
 import pytest
 
 from tests.cases.conftest import APPLICANT, COMPANY, file, local
-from yimen.cases import services
 from yimen.cases.models import Case, CaseState, Channel, Result
+from yimen.cases.services import intake, steps
 from yimen.core.errors import ApplicationError, NotPermitted, TransitionError
 from yimen.core.models import AuditEntry, OutboxMessage
 from yimen.core.people import Applicant
@@ -28,7 +28,7 @@ def test_a_window_application_gets_its_number_and_query_code(licence, cast) -> N
 def test_bad_applicant_data_is_refused_field_by_field_and_nothing_is_written(licence, cast) -> None:
     bad = Applicant(kind="person", name=" ", phone="12345", id_number="340524198001010013")
     with pytest.raises(ApplicationError) as caught:
-        services.submit(item=licence, applicant=bad, channel=Channel.ONLINE)
+        intake.submit(item=licence, applicant=bad, channel=Channel.ONLINE)
     assert caught.value.fields == {
         "name": ["申请人：必填"],
         "phone": ["手机号码：应为11位手机号码，用于接收办理进度短信"],
@@ -38,24 +38,22 @@ def test_bad_applicant_data_is_refused_field_by_field_and_nothing_is_written(lic
 
 
 def test_a_company_applies_with_its_credit_code(licence, cast) -> None:
-    case = services.submit(item=licence, applicant=COMPANY, channel=Channel.ONLINE)
+    case = intake.submit(item=licence, applicant=COMPANY, channel=Channel.ONLINE)
     assert case.uscc == "91350100M000100Y43" and case.legal_representative == "李四"
 
 
 def test_the_full_path_to_delivery(licence, cast) -> None:
     case = file(licence, cast)
-    case = services.accept(case=case, by=cast.clerk, at=local(2024, 9, 27, 10))
+    case = steps.accept(case=case, by=cast.clerk, at=local(2024, 9, 27, 10))
     assert case.state == CaseState.HANDLING and case.step == "受理"
     assert case.promised_due == local(2024, 10, 30, 23, 59, 59) == case.legal_due
     for _ in range(3):
-        case = services.advance(case=case, by=cast.reviewer)
+        case = steps.advance(case=case, by=cast.reviewer)
     assert case.step == "决定"
     with pytest.raises(TransitionError, match="已是最后一个环节"):
-        services.advance(case=case, by=cast.reviewer)
-    case = services.conclude(
-        case=case, by=cast.reviewer, result=Result.ISSUED, certificate_no="JY14212000001"
-    )
-    case = services.deliver(case=case, by=cast.clerk, method="courier", tracking_no="SF1234567890")
+        steps.advance(case=case, by=cast.reviewer)
+    case = steps.conclude(case=case, by=cast.reviewer, result=Result.ISSUED, certificate_no="JY14212000001")
+    case = steps.deliver(case=case, by=cast.clerk, method="courier", tracking_no="SF1234567890")
     assert case.state == CaseState.DELIVERED
     timeline = list(case.events.values_list("label", flat=True))
     assert timeline == ["申报", "受理", "环节办理", "环节办理", "环节办理", "办结", "送达"]
@@ -67,31 +65,31 @@ def test_the_full_path_to_delivery(licence, cast) -> None:
 def test_illegal_steps_are_refused(licence, cast) -> None:
     case = file(licence, cast)
     with pytest.raises(TransitionError, match="不能办结"):
-        services.conclude(case=case, by=cast.reviewer, result=Result.ISSUED, certificate_no="X")
+        steps.conclude(case=case, by=cast.reviewer, result=Result.ISSUED, certificate_no="X")
     with pytest.raises(TransitionError, match="不能送达"):
-        services.deliver(case=case, by=cast.clerk, method="pickup")
-    services.refuse(case=case, by=cast.clerk, reason="不属于本机关职权范围")
+        steps.deliver(case=case, by=cast.clerk, method="pickup")
+    steps.refuse(case=case, by=cast.clerk, reason="不属于本机关职权范围")
     with pytest.raises(TransitionError, match="“不予受理”，不能受理"):
-        services.accept(case=case, by=cast.clerk)
+        steps.accept(case=case, by=cast.clerk)
     assert Case.objects.get(pk=case.pk).state == CaseState.REFUSED
 
 
 def test_a_stale_form_is_refused(licence, cast) -> None:
     case = file(licence, cast)
-    services.accept(case=case, by=cast.clerk, expected_version=case.lock_version)
+    steps.accept(case=case, by=cast.clerk, expected_version=case.lock_version)
     with pytest.raises(TransitionError, match="已被他人更新"):
-        services.advance(case=case, by=cast.reviewer, expected_version=case.lock_version)
+        steps.advance(case=case, by=cast.reviewer, expected_version=case.lock_version)
 
 
 def test_only_the_departments_own_staff_act(licence, cast) -> None:
     case = file(licence, cast)
     with pytest.raises(NotPermitted):
-        services.accept(case=case, by=cast.other)
+        steps.accept(case=case, by=cast.other)
     with pytest.raises(NotPermitted):
-        services.accept(case=case, by=cast.reviewer)  # a reviewer does not take applications
-    services.accept(case=case, by=cast.clerk)
+        steps.accept(case=case, by=cast.reviewer)  # a reviewer does not take applications
+    steps.accept(case=case, by=cast.clerk)
     with pytest.raises(NotPermitted):
-        services.advance(case=case, by=cast.clerk)
+        steps.advance(case=case, by=cast.clerk)
 
 
 def test_a_window_that_does_not_serve_the_item_cannot_take_it(licence, cast) -> None:
@@ -99,7 +97,7 @@ def test_a_window_that_does_not_serve_the_item_cannot_take_it(licence, cast) -> 
 
     police_window = Window.objects.create(number="B020", name="公安窗口", supervision_phone="0715-8200000")
     with pytest.raises(NotPermitted, match="非综合窗口"):
-        services.submit(
+        intake.submit(
             item=licence, applicant=APPLICANT, channel=Channel.WINDOW, by=cast.other, window=police_window
         )
 
@@ -113,18 +111,18 @@ def test_a_comprehensive_window_takes_any_item_and_routes_it(licence, cast) -> N
     cast.officer.window = one_window
     cast.officer.save()
     StaffRole.objects.create(staff=cast.officer, role=Role.CLERK, organisation=cast.centre)
-    case = services.submit(
+    case = intake.submit(
         item=licence, applicant=APPLICANT, channel=Channel.WINDOW, by=cast.officer, window=one_window
     )
-    services.accept(case=case, by=cast.officer)
+    steps.accept(case=case, by=cast.officer)
     assert Case.objects.get(pk=case.pk).organisation == cast.market  # routed to the department
 
 
 def test_supplement_is_told_once_and_the_clock_has_not_started(licence, cast) -> None:
     case = file(licence, cast)
     with pytest.raises(ApplicationError, match="补正"):
-        services.request_supplement(case=case, by=cast.clerk, materials=[" "])
-    case = services.request_supplement(case=case, by=cast.clerk, materials=["营业执照", "场所平面图"])
+        steps.request_supplement(case=case, by=cast.clerk, materials=[" "])
+    case = steps.request_supplement(case=case, by=cast.clerk, materials=["营业执照", "场所平面图"])
     assert case.state == CaseState.SUPPLEMENT and case.accepted_at is None and case.promised_due is None
     assert case.events.last().data["materials"] == ["营业执照", "场所平面图"]
     sms = OutboxMessage.objects.get(name="sms.send", payload__template="case.supplement")
@@ -132,46 +130,46 @@ def test_supplement_is_told_once_and_the_clock_has_not_started(licence, cast) ->
         sms.payload["template"] == "case.supplement"
         and sms.payload["context"]["materials"] == "营业执照、场所平面图"
     )
-    case = services.supplement_received(case=case, by=cast.clerk)
-    case = services.accept(case=case, by=cast.clerk)
+    case = steps.supplement_received(case=case, by=cast.clerk)
+    case = steps.accept(case=case, by=cast.clerk)
     assert case.promised_due is not None
 
 
 def test_refusal_and_non_issue_results_need_a_reason(licence, cast) -> None:
     case = file(licence, cast)
     with pytest.raises(ApplicationError, match="理由"):
-        services.refuse(case=case, by=cast.clerk, reason="")
-    services.accept(case=case, by=cast.clerk)
+        steps.refuse(case=case, by=cast.clerk, reason="")
+    steps.accept(case=case, by=cast.clerk)
     with pytest.raises(ApplicationError, match="理由"):
-        services.conclude(case=case, by=cast.reviewer, result=Result.DENIED)
+        steps.conclude(case=case, by=cast.reviewer, result=Result.DENIED)
     with pytest.raises(ApplicationError, match="证照编号"):
-        services.conclude(case=case, by=cast.reviewer, result=Result.ISSUED)
-    case = services.conclude(case=case, by=cast.reviewer, result=Result.DENIED, reason="经营场所不符合要求")
+        steps.conclude(case=case, by=cast.reviewer, result=Result.ISSUED)
+    case = steps.conclude(case=case, by=cast.reviewer, result=Result.DENIED, reason="经营场所不符合要求")
     assert case.result_reason == "经营场所不符合要求"
 
 
 def test_withdrawal_after_acceptance_closes_as_returned(licence, cast) -> None:
-    case = services.accept(case=file(licence, cast), by=cast.clerk)
-    case = services.withdraw(case=case, reason="申请人主动放弃")
+    case = steps.accept(case=file(licence, cast), by=cast.clerk)
+    case = steps.withdraw(case=case, reason="申请人主动放弃")
     assert case.state == CaseState.WITHDRAWN and case.result == Result.RETURNED
 
 
 def test_an_immediate_item_is_accepted_and_concluded_in_one_step(instant, licence, cast) -> None:
-    case = services.accept_immediately(case=file(instant, cast), by=cast.clerk, certificate_no="BL0001")
+    case = steps.accept_immediately(case=file(instant, cast), by=cast.clerk, certificate_no="BL0001")
     assert case.state == CaseState.CONCLUDED and case.concluded_at == case.accepted_at == case.promised_due
     with pytest.raises(TransitionError, match="不是即办件"):
-        services.accept_immediately(case=file(licence, cast), by=cast.clerk, certificate_no="X")
+        steps.accept_immediately(case=file(licence, cast), by=cast.clerk, certificate_no="X")
 
 
 def test_a_special_procedure_moves_the_deadlines(licence, cast) -> None:
     from datetime import date
 
-    case = services.accept(case=file(licence, cast), by=cast.clerk, at=local(2024, 9, 27, 10))
-    case = services.start_special(case=case, by=cast.reviewer, reason="现场检测", on=date(2024, 10, 8))
+    case = steps.accept(case=file(licence, cast), by=cast.clerk, at=local(2024, 9, 27, 10))
+    case = steps.start_special(case=case, by=cast.reviewer, reason="现场检测", on=date(2024, 10, 8))
     assert case.state == CaseState.SPECIAL
     with pytest.raises(TransitionError):
-        services.advance(case=case, by=cast.reviewer)
-    case = services.end_special(case=case, by=cast.reviewer, on=date(2024, 10, 10))
+        steps.advance(case=case, by=cast.reviewer)
+    case = steps.end_special(case=case, by=cast.reviewer, on=date(2024, 10, 10))
     assert case.paused_workdays == 3 and case.promised_due == local(2024, 11, 4, 23, 59, 59)
 
 
@@ -180,7 +178,7 @@ def test_a_calendar_change_recomputes_open_cases(licence, cast) -> None:
     from yimen.core import events
     from yimen.core.services import set_day
 
-    case = services.accept(case=file(licence, cast), by=cast.clerk, at=local(2024, 9, 27, 10))
+    case = steps.accept(case=file(licence, cast), by=cast.clerk, at=local(2024, 9, 27, 10))
     set_day(day=local(2024, 10, 15).date(), is_workday=False, note="台风停止办公", by=cast.admin)
     message = OutboxMessage.objects.get(name="calendar.changed")
     recompute_deadlines(
@@ -190,7 +188,7 @@ def test_a_calendar_change_recomputes_open_cases(licence, cast) -> None:
     assert moved.promised_due == local(2024, 10, 31, 23, 59, 59)
     # The new deadline is a change like a step's: a step on the copy read before it runs again on it.
     assert moved.lock_version == case.lock_version + 1
-    concluded = services.conclude(case=case, by=cast.reviewer, result=Result.ISSUED, certificate_no="JY1")
+    concluded = steps.conclude(case=case, by=cast.reviewer, result=Result.ISSUED, certificate_no="JY1")
     assert concluded.promised_due == moved.promised_due and concluded.lock_version == moved.lock_version + 1
 
 
@@ -198,9 +196,9 @@ def test_the_applicant_is_texted_at_filing_acceptance_conclusion_and_delivery(li
     from yimen.core import events
     from yimen.core.models import SmsMessage
 
-    case = services.accept(case=file(licence, cast), by=cast.clerk, at=local(2024, 9, 27, 10))
-    case = services.conclude(case=case, by=cast.reviewer, result=Result.ISSUED, certificate_no="JY1")
-    services.deliver(case=case, by=cast.clerk, method="courier", tracking_no="SF1234567890")
+    case = steps.accept(case=file(licence, cast), by=cast.clerk, at=local(2024, 9, 27, 10))
+    case = steps.conclude(case=case, by=cast.reviewer, result=Result.ISSUED, certificate_no="JY1")
+    steps.deliver(case=case, by=cast.clerk, method="courier", tracking_no="SF1234567890")
     events.run_once()
     texts = list(SmsMessage.objects.order_by("id").values_list("phone", "text"))
     assert [phone for phone, _ in texts] == ["13812345678"] * 4

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from django.db import models
 
-from yimen.cases.evaluation_services import WORK_ORDER
 from yimen.cases.models import CaseState, WorkOrderState
+from yimen.cases.services.evaluations import WORK_ORDER
 from yimen.cases.transitions import CASE
 from yimen.core.errors import TransitionError
 from yimen.core.workflow import Workflow

@@ -9,7 +9,6 @@ from datetime import date
 from typing import Any
 
 from yimen.core.people import Applicant
-from yimen.disclosure import appeals, clock_services, services
 from yimen.disclosure.models import (
     Appeal,
     Channel,
@@ -19,6 +18,7 @@ from yimen.disclosure.models import (
     DisclosureRequest,
     FormWanted,
 )
+from yimen.disclosure.services import appeals, clock, intake, steps
 
 PERSON = Applicant(
     kind="natural",
@@ -59,7 +59,7 @@ def filed(
         "delivery_method": DeliveryMethod.EMAIL if applicant.email else DeliveryMethod.POST,
         "submitted_on": received,
     }
-    return services.register(**(fields | changes))
+    return intake.register(**(fields | changes))
 
 
 def person(**changes: Any) -> dict[str, Any]:
@@ -80,7 +80,7 @@ def person(**changes: Any) -> dict[str, Any]:
 
 def started(cast: Any, received: date, **kwargs: Any) -> DisclosureRequest:
     request = filed(cast, received, **kwargs)
-    return services.start(request=request, by=cast.officer, on=received)
+    return steps.start(request=request, by=cast.officer, on=received)
 
 
 def clarification_asked(
@@ -91,7 +91,7 @@ def clarification_asked(
     items: str | Sequence[str] = "请写明所需文件的年份",
 ) -> DisclosureRequest:
     """赵公开 asks on `on`, once, for what is unclear, to be supplied by `deadline_on` (条例第三十条)."""
-    return clock_services.request_clarification(
+    return clock.request_clarification(
         request=request, by=cast.officer, items=items, deadline_on=deadline_on, on=on
     )
 
@@ -104,14 +104,14 @@ def consulted(
     party_name: str = "咸宁市青山食品有限公司",
 ) -> Consultation:
     """赵公开 asks a third party (or `party_kind`) for its opinion on `sent_on` (条例第三十二条)."""
-    return clock_services.start_consultation(
+    return clock.start_consultation(
         request=request, by=cast.officer, party_kind=party_kind, party_name=party_name, sent_on=sent_on
     )
 
 
 def answered(cast: Any, consultation: Consultation, replied_on: date, opinion: str = "同意") -> Consultation:
     """The consulted side's opinion, recorded by 赵公开 as received on `replied_on`."""
-    return clock_services.end_consultation(
+    return clock.end_consultation(
         consultation=consultation, by=cast.officer, replied_on=replied_on, opinion=opinion
     )
 
@@ -121,7 +121,7 @@ def replied(
 ) -> DisclosureRequest:
     """赵公开's reply of `outcome` (a row of table 三) on `on`; `fields` add how_to_obtain, publication,
     pages, or another `by`."""
-    return services.reply(
+    return steps.reply(
         **{"request": request, "by": cast.officer, "outcome": outcome, "reasons": reasons, "on": on} | fields
     )
 

@@ -17,8 +17,8 @@ from tests.conftest import PASSWORD, make_staff
 from tests.disclosure.conftest import filed, person, started
 from yimen.core import calendar
 from yimen.core.throttle import LOOKUPS, SUBMISSIONS
-from yimen.disclosure import appeals, clock_services
 from yimen.disclosure.models import DisclosureRequest, RequestState
+from yimen.disclosure.services import appeals, clock
 from yimen.org.models import Role
 
 pytestmark = pytest.mark.django_db
@@ -234,7 +234,7 @@ def test_a_consultation_or_appeal_is_found_only_under_its_own_request(client: Cl
     """Consulted 2024-09-30, answered 10-08: 国庆 1–7 October are not working days, so one day pauses."""
     asked = started(cast, date(2024, 9, 27))
     other = started(cast, date(2024, 9, 27))
-    consultation = clock_services.start_consultation(
+    consultation = clock.start_consultation(
         request=asked,
         by=cast.officer,
         party_kind="agency",

@@ -9,15 +9,16 @@ import pytest
 
 from tests.disclosure.conftest import filed, started
 from yimen.core.errors import ApplicationError, TransitionError
-from yimen.disclosure import clock_services, deadlines
+from yimen.disclosure import deadlines
 from yimen.disclosure.models import EventKind, Outcome, RequestState
+from yimen.disclosure.services import clock
 
 pytestmark = pytest.mark.django_db
 RECEIVED = date(2024, 3, 4)  # Monday; due 2024-04-01 without a clarification
 
 
 def ask(cast, request, on: date = date(2024, 3, 8), deadline_on: date = date(2024, 3, 22)):
-    return clock_services.request_clarification(
+    return clock.request_clarification(
         request=request,
         by=cast.officer,
         items=["请写明所需文件的文号或发布时间", "请说明所需信息的获取形式"],
@@ -31,7 +32,7 @@ def test_the_supplement_restarts_the_twenty_days(cast) -> None:
     is skipped, Sunday 04-07 (调休) is 13th, 04-08..12 and 04-15..16 — due Tuesday 2024-04-16."""
     request = ask(cast, started(cast, RECEIVED))
     assert request.state == RequestState.CLARIFYING
-    request = clock_services.receive_clarification(
+    request = clock.receive_clarification(
         request=request,
         by=cast.officer,
         content="所需文件为咸政务发〔2024〕5号，电子文件",
@@ -52,7 +53,7 @@ def test_while_waiting_the_deadline_assumes_the_supplement_comes_on_the_last_day
 
 def test_the_applicant_supplements_online(cast) -> None:
     request = ask(cast, filed(cast, RECEIVED))
-    request = clock_services.receive_clarification(
+    request = clock.receive_clarification(
         request=request, by=None, content="文号：咸政务发〔2024〕5号", on=date(2024, 3, 11)
     )
     event = request.events.get(kind=EventKind.CLARIFICATION_RECEIVED)
@@ -73,7 +74,7 @@ def test_the_notice_must_come_within_seven_working_days(cast) -> None:
 
 def test_clarification_is_asked_once(cast) -> None:
     request = ask(cast, started(cast, RECEIVED))
-    request = clock_services.receive_clarification(
+    request = clock.receive_clarification(
         request=request, by=cast.officer, content="补充说明", on=date(2024, 3, 11)
     )
     with pytest.raises(TransitionError) as refused:
@@ -90,8 +91,8 @@ def test_the_deadline_must_give_the_applicant_time(cast) -> None:
 def test_no_supplement_by_the_deadline_closes_as_other_handling_1(cast) -> None:
     request = ask(cast, started(cast, RECEIVED))
     with pytest.raises(ApplicationError):
-        clock_services.expire_clarification(request=request, by=cast.officer, on=date(2024, 3, 22))
-    request = clock_services.expire_clarification(request=request, by=cast.officer, on=date(2024, 3, 25))
+        clock.expire_clarification(request=request, by=cast.officer, on=date(2024, 3, 22))
+    request = clock.expire_clarification(request=request, by=cast.officer, on=date(2024, 3, 25))
     assert (request.state, request.outcome, request.closed_on) == (
         RequestState.CLOSED,
         Outcome.NO_CLARIFICATION,
@@ -103,7 +104,5 @@ def test_no_supplement_by_the_deadline_closes_as_other_handling_1(cast) -> None:
 def test_a_late_online_supplement_is_refused(cast) -> None:
     request = ask(cast, started(cast, RECEIVED))
     with pytest.raises(TransitionError) as refused:
-        clock_services.receive_clarification(
-            request=request, by=None, content="迟到的补正", on=date(2024, 3, 25)
-        )
+        clock.receive_clarification(request=request, by=None, content="迟到的补正", on=date(2024, 3, 25))
     assert "补正期限" in refused.value.message

@@ -11,8 +11,8 @@ from django.db import connection
 from tests.cases.conftest import race
 from tests.disclosure.conftest import started
 from yimen.core.errors import TransitionError
-from yimen.disclosure import clock_services, services
 from yimen.disclosure.models import DisclosureRequest, EventKind, Outcome, Reply, RequestState
+from yimen.disclosure.services import clock, steps
 
 RECEIVED = date(2024, 3, 4)
 
@@ -29,10 +29,10 @@ def test_two_officers_replying_at_once_have_one_winner(cast) -> None:
     _server_database()
     request = started(cast, RECEIVED)
     outcomes = race(
-        lambda: services.reply(
+        lambda: steps.reply(
             request=request, by=cast.officer, outcome=Outcome.NOT_HELD, reasons="未制作", on=date(2024, 3, 20)
         ),
-        lambda: services.reply(
+        lambda: steps.reply(
             request=request, by=cast.head, outcome=Outcome.PROCESS, reasons="过程性信息", on=date(2024, 3, 20)
         ),
     )
@@ -52,10 +52,10 @@ def test_an_extension_and_a_reply_at_once_leave_a_consistent_request(cast) -> No
     _server_database()
     request = started(cast, RECEIVED)
     outcomes = race(
-        lambda: clock_services.extend(
+        lambda: clock.extend(
             request=request, by=cast.head, workdays=10, reason="需调档", on=date(2024, 3, 25)
         ),
-        lambda: services.reply(
+        lambda: steps.reply(
             request=request, by=cast.officer, outcome=Outcome.NOT_HELD, reasons="未制作", on=date(2024, 3, 25)
         ),
     )
@@ -69,11 +69,11 @@ def test_an_extension_and_a_reply_at_once_leave_a_consistent_request(cast) -> No
 @pytest.mark.django_db
 def test_the_second_of_two_replies_is_refused_with_409(cast) -> None:
     request = started(cast, RECEIVED)
-    services.reply(
+    steps.reply(
         request=request, by=cast.officer, outcome=Outcome.NOT_HELD, reasons="未制作", on=date(2024, 3, 20)
     )
     with pytest.raises(TransitionError) as refused:
-        services.reply(
+        steps.reply(
             request=request,
             by=cast.head,
             outcome=Outcome.DISCLOSED,
@@ -89,9 +89,9 @@ def test_the_second_of_two_replies_is_refused_with_409(cast) -> None:
 def test_a_stale_page_is_refused_with_409(cast) -> None:
     request = started(cast, RECEIVED)
     seen = request.lock_version
-    clock_services.extend(request=request, by=cast.head, workdays=5, reason="需调档", on=date(2024, 3, 25))
+    clock.extend(request=request, by=cast.head, workdays=5, reason="需调档", on=date(2024, 3, 25))
     with pytest.raises(TransitionError) as refused:
-        clock_services.extend(
+        clock.extend(
             request=request,
             by=cast.head,
             workdays=5,

@@ -10,9 +10,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.disclosure.conftest import answered, consulted, filed, replied, started
-from yimen.disclosure import clock_services, deadlines
+from yimen.disclosure import deadlines
 from yimen.disclosure.clock import Pause, due_date
 from yimen.disclosure.models import Outcome
+from yimen.disclosure.services import clock
 
 pytestmark = pytest.mark.django_db
 
@@ -94,9 +95,7 @@ def test_the_explanation_lets_an_auditor_redo_the_count(cast) -> None:
     09-29 counted as 调休); extended 5 working days on 10-16 with the head's consent: due 10-28."""
     request = started(cast, date(2024, 9, 2))
     answered(cast, consulted(cast, request, date(2024, 9, 25)), date(2024, 10, 15))
-    clock_services.extend(
-        request=request, by=cast.head, workdays=5, reason="需调取档案", on=date(2024, 10, 16)
-    )
+    clock.extend(request=request, by=cast.head, workdays=5, reason="需调取档案", on=date(2024, 10, 16))
     request.refresh_from_db()
     steps = deadlines.explain(request)
     assert [(s.on, s.workdays, s.due_after) for s in steps] == [

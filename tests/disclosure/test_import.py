@@ -20,7 +20,7 @@ from tests.disclosure.conftest import PERSON, filed
 from tests.disclosure.import_files import CONSULTATION, REVIEW, SUIT, consulted, csv_bytes, row, xlsx
 from yimen.core.errors import ApplicationError
 from yimen.core.models import AuditEntry
-from yimen.disclosure import importing, queries, services
+from yimen.disclosure import importing, queries
 from yimen.disclosure.import_rows import HEADERS
 from yimen.disclosure.models import (
     Appeal,
@@ -32,6 +32,7 @@ from yimen.disclosure.models import (
     Outcome,
     RequestState,
 )
+from yimen.disclosure.services import intake
 
 pytestmark = pytest.mark.django_db
 CONSULTATION_FIELDS = ("party_kind", "party_name", "sent_on", "replied_on", "opinion")
@@ -205,7 +206,7 @@ def test_a_number_yimen_would_give_next_is_skipped_once_the_import_kept_it(cast)
 
 def test_only_the_office_numbers_a_request_itself(cast) -> None:
     with pytest.raises(ApplicationError) as refused:
-        services.register(
+        intake.register(
             organisation=cast.centre,
             by=None,
             channel=Channel.ONLINE,

@@ -10,8 +10,9 @@ from tests.cases.test_notices import assert_says, docx_text
 from tests.catalog.test_guide_pdf import pdf_fonts, pdf_text
 from tests.disclosure.conftest import COMPANY, clarification_asked, replied, started
 from yimen.core.errors import TransitionError
-from yimen.disclosure import clock_services, fee_services, letters
+from yimen.disclosure import letters
 from yimen.disclosure.models import Outcome
+from yimen.disclosure.services import clock, fees
 
 pytestmark = pytest.mark.django_db
 
@@ -71,7 +72,7 @@ def test_a_request_closed_for_no_supplement_has_its_letter(cast) -> None:
     request = clarification_asked(
         cast, started(cast, date(2024, 3, 4)), date(2024, 3, 6), date(2024, 3, 22), "请写明文号"
     )
-    request = clock_services.expire_clarification(request=request, by=None, on=date(2024, 3, 25))
+    request = clock.expire_clarification(request=request, by=None, on=date(2024, 3, 25))
     assert_says(
         {"docx": docx_text(letters.letter_docx(request))},
         "政府信息公开申请告知书（其他处理）",
@@ -108,7 +109,7 @@ def test_the_applicant_is_told_what_to_complete_and_by_when(cast) -> None:
 
 
 def test_the_applicant_is_told_of_the_extension_and_the_new_deadline(cast) -> None:
-    request = clock_services.extend(
+    request = clock.extend(
         request=started(cast, date(2024, 3, 4)),
         by=cast.head,
         workdays=20,
@@ -128,7 +129,7 @@ def test_the_fee_notice_states_basis_amount_and_deadline(cast) -> None:
     from yimen.disclosure.models import FeeMethod
 
     request = started(cast, date(2024, 3, 4))
-    fee_services.issue_fee_notice(
+    fees.issue_fee_notice(
         request=request, by=cast.officer, method=FeeMethod.PER_PAGE, quantity=250, on=date(2024, 3, 11)
     )
     assert_says(

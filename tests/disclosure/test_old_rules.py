@@ -8,8 +8,9 @@ import pytest
 
 from tests.disclosure.conftest import started
 from yimen.core.errors import ApplicationError
-from yimen.disclosure import clock_services, deadlines, fee_services
+from yimen.disclosure import deadlines
 from yimen.disclosure.models import FeeMethod
+from yimen.disclosure.services import clock, fees
 
 pytestmark = pytest.mark.django_db
 
@@ -33,17 +34,15 @@ def test_the_2008_extension_is_at_most_fifteen(cast) -> None:
     request = started(cast, date(2018, 3, 5))
     assert request.due_on == date(2018, 3, 26)
     with pytest.raises(ApplicationError):
-        clock_services.extend(request=request, by=cast.head, workdays=16, reason="x", on=date(2018, 3, 20))
-    request = clock_services.extend(
-        request=request, by=cast.head, workdays=15, reason="需协调", on=date(2018, 3, 20)
-    )
+        clock.extend(request=request, by=cast.head, workdays=16, reason="x", on=date(2018, 3, 20))
+    request = clock.extend(request=request, by=cast.head, workdays=15, reason="需协调", on=date(2018, 3, 20))
     assert request.due_on == date(2018, 4, 17)
 
 
 def test_no_processing_fee_before_2021(cast) -> None:
     request = started(cast, date(2018, 3, 5))
     with pytest.raises(ApplicationError) as refused:
-        fee_services.issue_fee_notice(
+        fees.issue_fee_notice(
             request=request, by=cast.officer, method=FeeMethod.PER_PAGE, quantity=250, on=date(2018, 3, 9)
         )
     assert "2021" in refused.value.message

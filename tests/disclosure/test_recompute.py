@@ -10,9 +10,9 @@ from tests.disclosure.conftest import consulted, replied, started
 from yimen.core import events
 from yimen.core.models import OutboxMessage
 from yimen.core.services import set_day
-from yimen.disclosure import fee_services
 from yimen.disclosure.handlers import recompute_deadlines
 from yimen.disclosure.models import ConsultationParty, EventKind, FeeMethod, Outcome
+from yimen.disclosure.services import fees
 
 pytestmark = pytest.mark.django_db
 
@@ -42,7 +42,7 @@ def test_pending_consultation_and_payment_deadlines_are_recounted(cast) -> None:
     consulting = started(cast, date(2024, 9, 2))
     consultation = consulted(cast, consulting, date(2024, 9, 25), ConsultationParty.AGENCY, "市档案馆")
     paying = started(cast, date(2024, 9, 2))
-    notice = fee_services.issue_fee_notice(
+    notice = fees.issue_fee_notice(
         request=paying, by=cast.officer, method=FeeMethod.PER_PAGE, quantity=60, on=date(2024, 9, 25)
     )
     assert (consultation.reply_due_on, notice.pay_by) == (date(2024, 10, 21), date(2024, 10, 28))

@@ -10,8 +10,9 @@ from django.conf import settings
 
 from tests.disclosure.conftest import clarification_asked, filed, replied, started
 from yimen.core.errors import ApplicationError, NotPermitted, TransitionError
-from yimen.disclosure import clock_services, letter_texts, services
+from yimen.disclosure import letter_texts
 from yimen.disclosure.models import EventKind, LetterTemplate, Outcome, RequestState
+from yimen.disclosure.services import clock, steps
 
 pytestmark = pytest.mark.django_db
 RECEIVED = date(2024, 3, 4)
@@ -87,7 +88,7 @@ def test_still_unclear_after_the_supplement(cast) -> None:
     request = clarification_asked(
         cast, started(cast, RECEIVED), date(2024, 3, 6), date(2024, 3, 22), "请写明文号"
     )
-    request = clock_services.receive_clarification(
+    request = clock.receive_clarification(
         request=request, by=None, content="不清楚文号", on=date(2024, 3, 11)
     )
     request = replied(cast, request, Outcome.STILL_UNCLEAR, REPLIED, "补正后仍无法确定所需信息")
@@ -102,9 +103,9 @@ def test_an_answer_on_the_spot_needs_no_start(cast) -> None:
 def test_deliver_then_close(cast) -> None:
     request = replied(cast, started(cast, RECEIVED), Outcome.NOT_HELD, REPLIED, "未制作")
     with pytest.raises(TransitionError):
-        services.close(request=request, by=cast.officer, on=REPLIED)
-    request = services.deliver(request=request, by=cast.officer, on=date(2024, 3, 21))
-    request = services.close(request=request, by=cast.officer, on=date(2024, 3, 22))
+        steps.close(request=request, by=cast.officer, on=REPLIED)
+    request = steps.deliver(request=request, by=cast.officer, on=date(2024, 3, 21))
+    request = steps.close(request=request, by=cast.officer, on=date(2024, 3, 22))
     assert (request.state, request.delivered_on, request.closed_on) == (
         RequestState.CLOSED,
         date(2024, 3, 21),

@@ -10,8 +10,8 @@ from playwright.sync_api import expect
 
 from tests.cases import conftest as cases
 from tests.cases.conftest import APPLICANT, file
-from yimen.cases import services
 from yimen.cases.models import Result
+from yimen.cases.services import steps
 
 pytestmark = pytest.mark.browser
 
@@ -35,8 +35,8 @@ def polls(log) -> int:
 
 def conclude_now(item, cast, name: str) -> None:
     case = file(item, cast, replace(APPLICANT, name=name))
-    case = services.accept(case=case, by=cast.clerk)
-    services.conclude(case=case, by=cast.reviewer, result=Result.ISSUED, certificate_no="JY14212000009")
+    case = steps.accept(case=case, by=cast.clerk)
+    steps.conclude(case=case, by=cast.reviewer, result=Result.ISSUED, certificate_no="JY14212000009")
 
 
 def test_a_new_result_appears_on_the_board_without_reloading(
@@ -72,8 +72,8 @@ def test_a_new_result_appears_on_the_board_without_reloading(
 def test_the_big_screen_shows_today_and_keeps_itself_current(
     transactional_db, live_server, cast, licence, instant, page, page_log
 ) -> None:
-    services.accept_immediately(case=file(instant, cast), by=cast.clerk, certificate_no="YZ1")
-    waiting = services.accept(case=file(licence, cast, replace(APPLICANT, name="王小明")), by=cast.clerk)
+    steps.accept_immediately(case=file(instant, cast), by=cast.clerk, certificate_no="YZ1")
+    waiting = steps.accept(case=file(licence, cast, replace(APPLICANT, name="王小明")), by=cast.clerk)
 
     page.goto(f"{live_server.url}/cases/screen/")
     expect(page.get_by_test_id("accepted")).to_have_text("2")
@@ -82,7 +82,7 @@ def test_the_big_screen_shows_today_and_keeps_itself_current(
     expect(page.get_by_test_id("screen")).to_contain_text("营业执照遗失补领")
     expect(page.locator("body")).to_have_css("background-color", "rgb(11, 26, 46)")
 
-    services.conclude(case=waiting, by=cast.reviewer, result=Result.ISSUED, certificate_no="JY14212000010")
+    steps.conclude(case=waiting, by=cast.reviewer, result=Result.ISSUED, certificate_no="JY14212000010")
 
     expect(page.get_by_test_id("concluded")).to_have_text("2", timeout=15_000)
     expect(page.get_by_test_id("immediate-rate")).to_have_text("50.0%")
@@ -95,7 +95,7 @@ def test_on_a_small_screen_the_results_scroll_in_a_loop(
     transactional_db, live_server, cast, instant, phone_page, page_log
 ) -> None:
     for _ in range(6):
-        services.accept_immediately(case=file(instant, cast), by=cast.clerk, certificate_no="YZ1")
+        steps.accept_immediately(case=file(instant, cast), by=cast.clerk, certificate_no="YZ1")
 
     phone_page.goto(f"{live_server.url}/cases/screen/")
 

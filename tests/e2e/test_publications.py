@@ -13,8 +13,9 @@ from playwright.sync_api import expect
 
 from tests.publishing.conftest import make_desk, normative
 from tests.publishing.test_attachments import docx_file
-from yimen.publishing import search, services
+from yimen.publishing import search
 from yimen.publishing.models import Kind
+from yimen.publishing.services import publications
 
 pytestmark = pytest.mark.browser
 
@@ -25,7 +26,7 @@ def flood_documents(transactional_db, cast) -> Iterator[str]:
     empty (it is not a model, so transactional tests do not empty it). Yields the centre's code."""
     search.clear()
     desk = make_desk(cast, [])
-    draft = services.create_draft(
+    draft = publications.create_draft(
         by=cast.officer,
         node=desk.nodes["zcwj-gfxwj"],
         fields=normative(
@@ -35,8 +36,8 @@ def flood_documents(transactional_db, cast) -> Iterator[str]:
         ),
         files=[docx_file("防汛物资储备清单：编织袋二十万条。", "防汛物资储备清单.docx")],
     )
-    services.submit(publication=draft, by=cast.officer)
-    services.approve(publication=draft, by=cast.head)
+    publications.submit(publication=draft, by=cast.officer)
+    publications.approve(publication=draft, by=cast.head)
     desk.published("gzdt", title="中心开展防汛应急演练", kind=Kind.NEWS, document_number="")
     yield cast.centre.code
     search.clear()

@@ -16,8 +16,8 @@ from tests.cases.conftest import APPLICANT, file, local
 from tests.cases.test_uploads import PDF, PNG, files_on_disk, upload
 from tests.catalog.conftest import published
 from tests.conftest import make_staff
-from yimen.cases import services
 from yimen.cases.models import Case, CaseFile, CaseState, Result, ReviewState
+from yimen.cases.services import steps
 from yimen.catalog.models import Material
 from yimen.core.people import Applicant
 from yimen.org.models import Role, Window
@@ -212,7 +212,7 @@ def test_a_stale_page_is_refused_with_409(client: Client, licence, cast) -> None
     case = file(licence, cast)
     client.force_login(cast.clerk)
     stale = case.lock_version
-    services.request_supplement(case=case, by=cast.clerk, materials=["营业执照"])
+    steps.request_supplement(case=case, by=cast.clerk, materials=["营业执照"])
     response = client.post(
         reverse("office_cases:action", args=[case.pk, "accept"]), {"expected_version": str(stale)}
     )
@@ -265,7 +265,7 @@ def test_supplement_and_special_procedure_forms(client: Client, licence, cast) -
 
 
 def test_the_detail_shows_the_pinned_guide_and_a_provisional_deadline(client: Client, licence, cast) -> None:
-    case = services.accept(case=file(licence, cast), by=cast.clerk, at=local(2031, 3, 3, 10))
+    case = steps.accept(case=file(licence, cast), by=cast.clerk, at=local(2031, 3, 3, 10))
     client.force_login(cast.clerk)
     page = _detail(client, case)
     assert f'href="/guide/{licence.impl_code}/v1/"' in page
@@ -312,7 +312,7 @@ def test_a_comprehensive_window_takes_any_item_and_follows_its_case(client: Clie
 
 def test_the_list_filters_by_state_number_and_applicant_newest_first(client: Client, licence, cast) -> None:
     first = file(licence, cast)
-    second = services.accept(
+    second = steps.accept(
         case=file(licence, cast, applicant=Applicant(**{**APPLICANT.__dict__, "name": "王五"})),
         by=cast.clerk,
     )
@@ -340,7 +340,7 @@ def reviewers(cast) -> dict[str, Any]:
 
 
 def test_reviewers_approve_and_reject_from_their_queue(client: Client, joint, cast, reviewers) -> None:
-    case = services.accept(case=file(joint, cast), by=cast.clerk)
+    case = steps.accept(case=file(joint, cast), by=cast.clerk)
     client.force_login(cast.reviewer)  # the lead organisation's reviewer concludes once all have decided
     assert "办结</button>" not in _detail(client, case)
     assert "没有待审查的办件" in client.get(reverse("office_cases:reviews")).content.decode()
@@ -376,9 +376,8 @@ def test_reviewers_approve_and_reject_from_their_queue(client: Client, joint, ca
 
 def test_the_case_page_offers_the_notices_its_state_allows(client, licence, cast) -> None:
     from tests.cases.conftest import file
-    from yimen.cases import services as case_services
 
-    case = case_services.accept(case=file(licence, cast), by=cast.clerk)
+    case = steps.accept(case=file(licence, cast), by=cast.clerk)
     client.force_login(cast.clerk)
     page = client.get(f"/office/cases/{case.pk}/").content.decode()
     assert f'href="/office/cases/notices/{case.number}/accepted.pdf"' in page

@@ -11,8 +11,9 @@ from django.urls import reverse
 
 from tests.cases.conftest import file
 from tests.cases.test_uploads import PDF, upload
-from yimen.cases import services, uploads
+from yimen.cases import uploads
 from yimen.cases.models import Case
+from yimen.cases.services import steps
 from yimen.core.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
@@ -22,7 +23,7 @@ ID_NUMBER, PHONE, ADDRESS = "11010519491231002X", "13812345678", "咸宁市咸�
 
 @pytest.fixture
 def case(licence, cast) -> Case:
-    return services.accept(case=file(licence, cast), by=cast.clerk)
+    return steps.accept(case=file(licence, cast), by=cast.clerk)
 
 
 def _between(page: str, testid: str) -> str:

@@ -14,8 +14,8 @@ from tests.conftest import PASSWORD, make_staff
 from tests.publishing.conftest import Desk, make_desk, normative, recording_search
 from tests.publishing.test_attachments import docx_file
 from yimen.org.models import Role
-from yimen.publishing import revisions, services
 from yimen.publishing.models import CatalogueNode, DisclosureSettings, Publication, PublicationState
+from yimen.publishing.services import publications, revisions
 
 pytestmark = pytest.mark.django_db
 
@@ -78,7 +78,7 @@ def test_a_draft_with_mistakes_comes_back_with_messages_on_its_fields(desk) -> N
 
 def test_a_rejection_shows_its_reason_to_the_editor(desk) -> None:
     draft = desk.draft()
-    services.submit(publication=draft, by=desk.base.officer)
+    publications.submit(publication=draft, by=desk.base.officer)
     head = signed_in(desk.base.head)
     refused = head.post(f"/office/publishing/{draft.pk}/reject/", {"reason": ""})
     assert refused.status_code == 422 and "退回原因：退回时必须写明原因" in refused.content.decode()
@@ -159,7 +159,7 @@ def test_a_draft_or_a_revision_can_be_deleted_from_its_page(desk) -> None:
 def test_wrong_state_is_409_and_wrong_role_is_403(desk) -> None:
     draft = desk.draft()
     assert signed_in(desk.base.head).post(f"/office/publishing/{draft.pk}/approve/").status_code == 409
-    services.submit(publication=draft, by=desk.base.officer)
+    publications.submit(publication=draft, by=desk.base.officer)
     page = signed_in(desk.base.officer).post(f"/office/publishing/{draft.pk}/approve/")
     assert page.status_code == 403 and "审核权限" in page.content.decode()
 
@@ -269,6 +269,6 @@ def test_items_due_within_three_working_days_are_marked(desk, monkeypatch) -> No
     rows = dict(re.findall(r">([^<>]+)</a></td>.*?data-label=\"应公开日期\"[^>]*>([^<]+)</td>", html, re.S))
     assert rows[soon.title] == "2024-10-30（即将到期）"
     assert rows[later.title] == "2024-11-11"
-    services.submit(publication=soon, by=desk.base.officer)
+    publications.submit(publication=soon, by=desk.base.officer)
     queue = signed_in(desk.base.head).get("/office/publishing/review/").content.decode()
     assert "2024-10-30（即将到期）" in queue

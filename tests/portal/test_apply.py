@@ -28,8 +28,8 @@ from tests.portal.applying import (
     post,
     url,
 )
-from yimen.cases import services
 from yimen.cases.models import Case, CaseFile, CaseState, Channel
+from yimen.cases.services import steps
 from yimen.catalog.models import ServiceItem
 from yimen.core.models import OutboxMessage
 
@@ -151,7 +151,7 @@ def test_the_applicant_is_texted_the_query_code_when_the_case_is_accepted(
     client: Client, cast, licence
 ) -> None:
     post(client, licence, application(client, licence))
-    case = services.accept(case=Case.objects.get(), by=cast.clerk)
+    case = steps.accept(case=Case.objects.get(), by=cast.clerk)
     sms = OutboxMessage.objects.get(name="sms.send", payload__template="case.accepted")
     assert sms.payload["phone"] == "13812345678" and sms.payload["template"] == "case.accepted"
     assert sms.payload["context"]["code"] == case.query_code

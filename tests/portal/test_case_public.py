@@ -17,8 +17,9 @@ from django.utils import timezone
 
 from tests.cases import conftest as cases
 from tests.cases.conftest import APPLICANT, COMPANY, file
-from yimen.cases import services
 from yimen.cases.models import Case, Result
+from yimen.cases.services import intake
+from yimen.cases.services import steps as case_steps
 from yimen.core.throttle import LOOKUPS
 from yimen.org.models import Window
 from yimen.portal.case_views import WRONG
@@ -41,9 +42,9 @@ def at(days_ago: int, hour: int, minute: int = 0) -> datetime:
 
 def concluded(item, cast, *, applicant=APPLICANT, accepted=None, done=None, result=Result.ISSUED) -> Case:
     case = file(item, cast, applicant)
-    case = services.accept(case=case, by=cast.clerk, at=accepted)
+    case = case_steps.accept(case=case, by=cast.clerk, at=accepted)
     reason = "" if result == Result.ISSUED else "经现场核查，经营场所不符合要求"
-    return services.conclude(
+    return case_steps.conclude(
         case=case, by=cast.reviewer, result=result, reason=reason, certificate_no="JY14212000001", at=done
     )
 
@@ -62,13 +63,13 @@ def assert_private(text: str) -> None:
 
 def test_lookup_with_the_right_code_shows_the_progress_timeline(client: Client, cast, licence) -> None:
     case = file(licence, cast)
-    services.request_supplement(
+    case_steps.request_supplement(
         case=case, by=cast.clerk, materials=["营业执照副本", "食品安全管理制度"], note="请一次补齐"
     )
-    services.supplement_received(case=case, by=cast.clerk)
-    services.accept(case=case, by=cast.clerk, at=at(0, 9, 30))
-    services.advance(case=case, by=cast.reviewer, opinion="王审批认为材料齐全")
-    services.conclude(case=case, by=cast.reviewer, result=Result.ISSUED, certificate_no="JY1", at=at(0, 11))
+    case_steps.supplement_received(case=case, by=cast.clerk)
+    case_steps.accept(case=case, by=cast.clerk, at=at(0, 9, 30))
+    case_steps.advance(case=case, by=cast.reviewer, opinion="王审批认为材料齐全")
+    case_steps.conclude(case=case, by=cast.reviewer, result=Result.ISSUED, certificate_no="JY1", at=at(0, 11))
 
     response = look_up(client, f"  {case.number.lower()} ", case.query_code)
 
@@ -215,10 +216,10 @@ def test_the_board_lists_newest_results_first_and_leaves_out_open_cases(
     concluded(
         licence, cast, applicant=replace(APPLICANT, name="钱二"), done=an_hour_ago, result=Result.DENIED
     )
-    services.refuse(
+    case_steps.refuse(
         case=file(licence, cast, replace(APPLICANT, name="孙三")), by=cast.clerk, reason="不属于本机关"
     )
-    services.accept(case=file(licence, cast, replace(APPLICANT, name="周四")), by=cast.clerk)
+    case_steps.accept(case=file(licence, cast, replace(APPLICANT, name="周四")), by=cast.clerk)
 
     rows = client.get("/cases/board/data/").json()["rows"]
 
@@ -234,11 +235,11 @@ def test_the_board_can_show_one_window(client: Client, cast, licence) -> None:
         number="A001", name="综合窗口", is_comprehensive=True, supervision_phone="0715-8200001"
     )
     concluded(licence, cast)
-    case = services.submit(
+    case = intake.submit(
         item=licence, applicant=replace(APPLICANT, name="吴六"), channel="window", by=cast.clerk, window=hall
     )
-    services.conclude(
-        case=services.accept(case=case, by=cast.clerk),
+    case_steps.conclude(
+        case=case_steps.accept(case=case, by=cast.clerk),
         by=cast.reviewer,
         result=Result.ISSUED,
         certificate_no="X1",
@@ -271,15 +272,17 @@ def test_the_live_pages_load_their_script_from_the_site_and_have_no_inline_code(
 def a_known_day(cast, licence, instant) -> None:
     """Today: 5 accepted, 5 concluded, 3 of them 即办件 — plus cases of yesterday that must not count."""
     for _ in range(3):
-        services.accept_immediately(case=file(instant, cast), by=cast.clerk, certificate_no="YZ1")
+        case_steps.accept_immediately(case=file(instant, cast), by=cast.clerk, certificate_no="YZ1")
     concluded(licence, cast, accepted=at(0, 9), done=at(0, 11))
-    services.accept(case=file(licence, cast), by=cast.clerk, at=at(0, 9, 30))
+    case_steps.accept(case=file(licence, cast), by=cast.clerk, at=at(0, 9, 30))
     concluded(licence, cast, accepted=at(1, 10), done=at(0, 10), result=Result.DENIED)
     # Yesterday's: a whole case and a 即办件, and a refusal today (never accepted, no 办结结果).
     concluded(licence, cast, accepted=at(1, 9), done=at(1, 16))
-    yesterday = services.accept(case=file(instant, cast), by=cast.clerk, at=at(1, 9))
-    services.conclude(case=yesterday, by=cast.clerk, result=Result.ISSUED, certificate_no="YZ2", at=at(1, 9))
-    services.refuse(case=file(licence, cast), by=cast.clerk, reason="不属于本机关职权范围")
+    yesterday = case_steps.accept(case=file(instant, cast), by=cast.clerk, at=at(1, 9))
+    case_steps.conclude(
+        case=yesterday, by=cast.clerk, result=Result.ISSUED, certificate_no="YZ2", at=at(1, 9)
+    )
+    case_steps.refuse(case=file(licence, cast), by=cast.clerk, reason="不属于本机关职权范围")
 
 
 def test_the_screen_counts_today_and_its_immediate_rate(client: Client, a_known_day) -> None:

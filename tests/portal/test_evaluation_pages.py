@@ -12,10 +12,9 @@ from tests.cases import conftest as cases
 from tests.cases.conftest import APPLICANT, local
 from tests.cases.test_evaluation import concluded, rated
 from tests.conftest import make_staff
-from yimen.cases import evaluation_services as evaluations
-from yimen.cases import services
 from yimen.cases.links import evaluation_path
 from yimen.cases.models import Channel, Evaluation, Level, WorkOrder, WorkOrderState
+from yimen.cases.services import evaluations, intake, steps
 from yimen.org.models import Role
 
 licence = cases.licence  # the fixture, as tests/cases/ has it
@@ -95,8 +94,8 @@ def test_an_evaluated_case_shows_a_friendly_page_instead_of_the_form(licence, ca
 
 
 def test_a_case_not_yet_concluded_cannot_be_evaluated(licence, cast) -> None:
-    filed = services.submit(item=licence, applicant=APPLICANT, channel=Channel.ONLINE)
-    case = services.accept(case=filed, by=cast.clerk)
+    filed = intake.submit(item=licence, applicant=APPLICANT, channel=Channel.ONLINE)
+    case = steps.accept(case=filed, by=cast.clerk)
     page = Client().post(evaluation_path(case), {"level": "5"})
     assert page.status_code == 409 and "办件办结后才能评价" in text(page.content.decode())
     assert not Evaluation.objects.exists()

@@ -10,8 +10,9 @@ import pytest
 from django.db import DatabaseError, transaction
 
 from tests.conftest import Cast
-from yimen.publishing import catalogue_services, search, services
+from yimen.publishing import search
 from yimen.publishing.models import CatalogueNode, Kind, Publication
+from yimen.publishing.services import catalogue, publications
 
 
 @pytest.fixture
@@ -53,12 +54,14 @@ class Desk:
     index_calls: list[tuple[str, int]]
 
     def draft(self, node: str = "zcwj-gfxwj", **fields: Any) -> Publication:
-        return services.create_draft(by=self.base.officer, node=self.nodes[node], fields=normative(**fields))
+        return publications.create_draft(
+            by=self.base.officer, node=self.nodes[node], fields=normative(**fields)
+        )
 
     def published(self, node: str = "zcwj-gfxwj", **fields: Any) -> Publication:
         publication = self.draft(node, **fields)
-        services.submit(publication=publication, by=self.base.officer)
-        return services.approve(publication=publication, by=self.base.head)
+        publications.submit(publication=publication, by=self.base.officer)
+        return publications.approve(publication=publication, by=self.base.head)
 
 
 @pytest.fixture
@@ -70,7 +73,7 @@ def make_desk(cast: Cast, search_index: list[tuple[str, int]]) -> Desk:
     """The centre with a credit code and its default catalogue."""
     cast.centre.uscc = "11421200MB1534962T"
     cast.centre.save()
-    nodes = {n.code: n for n in catalogue_services.ensure_catalogue(organisation=cast.centre)}
+    nodes = {n.code: n for n in catalogue.ensure_catalogue(organisation=cast.centre)}
     return Desk(cast, nodes, search_index)
 
 

@@ -7,8 +7,9 @@ from datetime import date
 
 import pytest
 
-from yimen.publishing import queries, services
+from yimen.publishing import queries
 from yimen.publishing.models import Kind, Validity
+from yimen.publishing.services import publications
 
 pytestmark = pytest.mark.django_db
 
@@ -18,7 +19,7 @@ def documents(desk):
     """A 2022 normative document repealed in mid-2024, one each from 2023 and 2024 still in force, a
     2024 regulation that expires in 2025, and a 2024 draft and a withdrawn document that do not count."""
     old = desk.published(written_on=date(2022, 3, 1), document_number="咸政务发〔2022〕1号")
-    services.change_validity(
+    publications.change_validity(
         publication=old, by=desk.base.officer, validity=Validity.REPEALED, on=date(2024, 6, 30)
     )
     desk.published(written_on=date(2023, 5, 10), document_number="咸政务发〔2023〕2号")
@@ -26,12 +27,12 @@ def documents(desk):
     rule = desk.published(
         "zcwj-gz", kind=Kind.REGULATION, written_on=date(2024, 1, 15), document_number="咸宁市人民政府令第5号"
     )
-    services.change_validity(
+    publications.change_validity(
         publication=rule, by=desk.base.officer, validity=Validity.EXPIRED, on=date(2025, 3, 1)
     )
     desk.draft(written_on=date(2024, 8, 1), document_number="咸政务发〔2024〕9号")
     wrong = desk.published(written_on=date(2024, 4, 1), document_number="咸政务发〔2024〕4号")
-    services.withdraw(publication=wrong, by=desk.base.head, reason="误发")
+    publications.withdraw(publication=wrong, by=desk.base.head, reason="误发")
     return desk
 
 

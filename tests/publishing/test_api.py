@@ -6,8 +6,8 @@ import pytest
 
 from tests.publishing.conftest import normative
 from tests.publishing.test_attachments import docx_file
-from yimen.publishing import services
 from yimen.publishing.models import Kind
+from yimen.publishing.services import publications
 
 pytestmark = pytest.mark.django_db
 
@@ -63,14 +63,14 @@ def test_bad_filters_are_refused_in_chinese(client, desk) -> None:
 
 
 def test_one_publication_by_its_index_number_with_attachments(client, desk) -> None:
-    draft = services.create_draft(
+    draft = publications.create_draft(
         by=desk.base.officer,
         node=desk.nodes["zcwj-gfxwj"],
         fields=normative(),
         files=[docx_file("附件正文", name="办理时限表.docx")],
     )
-    services.submit(publication=draft, by=desk.base.officer)
-    published = services.approve(publication=draft, by=desk.base.head)
+    publications.submit(publication=draft, by=desk.base.officer)
+    published = publications.approve(publication=draft, by=desk.base.head)
     body = client.get(f"/api/v1/publications/{published.index_number}").json()
     assert body["title"] == published.title and body["state"] == "published"
     assert body["body"].startswith("<p>各进驻单位：</p>")
@@ -89,7 +89,7 @@ def test_one_publication_by_its_index_number_with_attachments(client, desk) -> N
 
 def test_a_withdrawn_publication_says_so_and_why(client, desk) -> None:
     published = desk.published()
-    services.withdraw(publication=published, by=desk.base.head, reason="已被新文件替代")
+    publications.withdraw(publication=published, by=desk.base.head, reason="已被新文件替代")
     body = client.get(f"/api/v1/publications/{published.index_number}").json()
     assert body["state"] == "withdrawn"
     assert body["withdrawn_reason"] == "已被新文件替代"

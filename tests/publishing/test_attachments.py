@@ -14,8 +14,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from tests.publishing.conftest import normative
 from yimen.core.errors import ApplicationError
-from yimen.publishing import content, services
+from yimen.publishing import content
 from yimen.publishing.models import Attachment
+from yimen.publishing.services import publications
 
 pytestmark = pytest.mark.django_db
 
@@ -62,7 +63,7 @@ def pdf_file(text: str, name: str = "附件4.pdf") -> SimpleUploadedFile:
 
 
 def _with(desk, *files):
-    return services.create_draft(
+    return publications.create_draft(
         by=desk.base.officer, node=desk.nodes["zcwj-gfxwj"], fields=normative(), files=list(files)
     )
 
@@ -137,7 +138,7 @@ def _all_files(storage) -> list[str]:
 def test_attachments_can_be_added_and_removed_while_drafting(desk) -> None:
     draft = _with(desk, docx_file("第一稿附件"))
     first = draft.attachments.get()
-    services.update_draft(
+    publications.update_draft(
         publication=draft,
         by=desk.base.officer,
         lock_version=draft.lock_version,

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from yimen.publishing import catalogue_services, queries
+from yimen.publishing import queries
 from yimen.publishing.models import CatalogueNode
+from yimen.publishing.services import catalogue
 
 pytestmark = pytest.mark.django_db
 
@@ -31,7 +32,7 @@ TOP = [
 
 
 def test_the_default_tree_follows_the_regulation(cast) -> None:
-    catalogue_services.ensure_catalogue(organisation=cast.centre)
+    catalogue.ensure_catalogue(organisation=cast.centre)
     tree = queries.catalogue_tree(cast.centre)
     assert [(row.node.code, row.node.name) for row in tree] == TOP
     policy = next(row for row in tree if row.node.code == "zcwj")
@@ -41,20 +42,20 @@ def test_the_default_tree_follows_the_regulation(cast) -> None:
 
 
 def test_ensuring_again_adds_only_what_is_missing_and_keeps_local_changes(cast) -> None:
-    catalogue_services.ensure_catalogue(organisation=cast.centre)
+    catalogue.ensure_catalogue(organisation=cast.centre)
     node = CatalogueNode.objects.get(organisation=cast.centre, code="gzdt")
     node.name, node.responsible_office = "中心动态", "综合科"
     node.save()
     CatalogueNode.objects.get(organisation=cast.centre, code="qt").delete()
-    catalogue_services.ensure_catalogue(organisation=cast.centre)
+    catalogue.ensure_catalogue(organisation=cast.centre)
     assert CatalogueNode.objects.filter(organisation=cast.centre).count() == len(TOP) + 4
     node.refresh_from_db()
     assert (node.name, node.responsible_office) == ("中心动态", "综合科")
 
 
 def test_each_organisation_has_its_own_tree(cast) -> None:
-    catalogue_services.ensure_catalogue(organisation=cast.centre)
-    catalogue_services.ensure_catalogue(organisation=cast.market)
+    catalogue.ensure_catalogue(organisation=cast.centre)
+    catalogue.ensure_catalogue(organisation=cast.market)
     assert CatalogueNode.objects.filter(organisation=cast.market, code="zcwj-gfxwj").exists()
     assert CatalogueNode.objects.filter(code="zcwj-gfxwj").count() == 2
 

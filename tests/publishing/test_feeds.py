@@ -7,8 +7,8 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from yimen.publishing import services
 from yimen.publishing.models import Kind
+from yimen.publishing.services import publications
 
 pytestmark = pytest.mark.django_db
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -63,7 +63,7 @@ def test_the_atom_feed_has_entries_with_tag_ids(desk, client) -> None:
 def test_a_withdrawn_item_leaves_the_feed(desk, client) -> None:
     published = desk.published()
     assert _rss_titles(client, "/open/feeds/rss.xml") == [published.title]
-    services.withdraw(publication=published, by=desk.base.head, reason="内容有误")
+    publications.withdraw(publication=published, by=desk.base.head, reason="内容有误")
     assert _rss_titles(client, "/open/feeds/rss.xml") == []
 
 

@@ -15,8 +15,9 @@ from django.utils import timezone
 from tests.conftest import make_staff
 from tests.publishing.conftest import normative
 from yimen.org.models import Role
-from yimen.publishing import catalogue_services, search, services
+from yimen.publishing import search
 from yimen.publishing.models import DisclosureSettings, IndexCounter, Kind, Publication
+from yimen.publishing.services import catalogue, publications
 
 pytestmark = pytest.mark.django_db
 
@@ -37,13 +38,13 @@ def test_a_new_year_starts_again_at_one(desk, monkeypatch) -> None:
 
 
 def test_each_organisation_counts_on_its_own(desk) -> None:
-    market_nodes = {n.code: n for n in catalogue_services.ensure_catalogue(organisation=desk.base.market)}
+    market_nodes = {n.code: n for n in catalogue.ensure_catalogue(organisation=desk.base.market)}
     officer = make_staff("mo", "马公开", desk.base.market, (Role.OFFICER, desk.base.market))
     head = make_staff("mh", "马主任", desk.base.market, (Role.DISCLOSURE_HEAD, desk.base.market))
     desk.published()
-    draft = services.create_draft(by=officer, node=market_nodes["gzdt"], fields=normative(kind=Kind.NEWS))
-    services.submit(publication=draft, by=officer)
-    published = services.approve(publication=draft, by=head)
+    draft = publications.create_draft(by=officer, node=market_nodes["gzdt"], fields=normative(kind=Kind.NEWS))
+    publications.submit(publication=draft, by=officer)
+    published = publications.approve(publication=draft, by=head)
     # no credit code: the organisation's own code stands in
     assert published.index_number == f"SJJ/{timezone.localdate().year}-00001"
 
@@ -84,7 +85,7 @@ def test_index_numbers_stay_unique_when_reviewers_publish_at_the_same_moment(
     drafts = []
     for n in range(8):
         draft = desk.draft(document_number=f"咸政务发〔2024〕{n + 10}号")
-        services.submit(publication=draft, by=desk.base.officer)
+        publications.submit(publication=draft, by=desk.base.officer)
         drafts.append(draft)
     barrier = threading.Barrier(len(drafts))
     failures: list[BaseException] = []
@@ -92,7 +93,7 @@ def test_index_numbers_stay_unique_when_reviewers_publish_at_the_same_moment(
     def publish(draft: Publication) -> None:
         try:
             barrier.wait()
-            services.approve(publication=draft, by=desk.base.head)
+            publications.approve(publication=draft, by=desk.base.head)
         except BaseException as exc:
             failures.append(exc)
         finally:

@@ -10,21 +10,21 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from tests.publishing.conftest import normative
 from tests.publishing.test_attachments import docx_file
-from yimen.publishing import catalogue_services, services
 from yimen.publishing.models import Kind
+from yimen.publishing.services import catalogue, publications
 
 pytestmark = pytest.mark.django_db
 
 
 def test_a_publication_page_shows_its_metadata_body_and_attachment(desk, client) -> None:
-    draft = services.create_draft(
+    draft = publications.create_draft(
         by=desk.base.officer,
         node=desk.nodes["zcwj-gfxwj"],
         fields=normative(body='<p onclick="x()">为进一步压缩办理时限</p>'),
         files=[docx_file("附件正文", name="办理时限表.docx")],
     )
-    services.submit(publication=draft, by=desk.base.officer)
-    published = services.approve(publication=draft, by=desk.base.head)
+    publications.submit(publication=draft, by=desk.base.officer)
+    published = publications.approve(publication=draft, by=desk.base.head)
     page = client.get(f"/open/{published.pk}/")
     html = page.content.decode()
     assert page.status_code == 200
@@ -47,7 +47,7 @@ def test_a_publication_page_shows_its_metadata_body_and_attachment(desk, client)
 
 
 def test_drafts_and_their_files_are_not_public(desk, client) -> None:
-    draft = services.create_draft(
+    draft = publications.create_draft(
         by=desk.base.officer, node=desk.nodes["zcwj-gfxwj"], fields=normative(), files=[docx_file("草稿附件")]
     )
     assert client.get(f"/open/{draft.pk}/").status_code == 404
@@ -57,7 +57,7 @@ def test_drafts_and_their_files_are_not_public(desk, client) -> None:
 def test_a_withdrawn_publication_leaves_a_notice_not_a_404(desk, client) -> None:
     published = desk.published()
     attachment_url = f"/open/{published.pk}/"
-    services.withdraw(publication=published, by=desk.base.head, reason="已被《关于…的通知》替代")
+    publications.withdraw(publication=published, by=desk.base.head, reason="已被《关于…的通知》替代")
     page = client.get(attachment_url)
     html = page.content.decode()
     assert page.status_code == 410
@@ -81,7 +81,7 @@ def test_the_guide_follows_the_settings_at_once(desk, client) -> None:
     assert "咸宁市政务服务中心政府信息公开指南" in html and "0715-8126517" in html  # from the organisation
     assert "MB1534962/2024-00001" in html  # how an 索引号 reads
     assert "行政规范性文件" in html and "20 个工作日" in html
-    catalogue_services.save_guide_settings(
+    catalogue.save_guide_settings(
         organisation=desk.base.centre,
         by=desk.base.officer,
         fields={
@@ -114,7 +114,7 @@ def test_the_index_page_lists_organisations_and_the_latest_items(desk, client) -
 
 def test_a_fake_attachment_upload_is_refused_before_anything_is_written(desk) -> None:
     with pytest.raises(Exception, match="不是有效的"):
-        services.create_draft(
+        publications.create_draft(
             by=desk.base.officer,
             node=desk.nodes["zcwj-gfxwj"],
             fields=normative(),
@@ -135,7 +135,7 @@ def test_a_repealed_document_says_so_above_its_text(desk, client) -> None:
     published = desk.published(effective_on="2024-10-08")
     html = client.get(f"/open/{published.pk}/").content.decode()
     assert "施行日期" in html and "2024-10-08" in html and 'data-testid="not-in-force"' not in html
-    services.change_validity(
+    publications.change_validity(
         publication=published, by=desk.base.head, validity="repealed", on=date(2025, 3, 1)
     )
     html = client.get(f"/open/{published.pk}/").content.decode()

@@ -15,8 +15,9 @@ from yimen.core import audit
 from yimen.core.errors import ApplicationError, NotPermitted, TransitionError
 from yimen.core.models import AuditEntry, OutboxMessage
 from yimen.org.models import Role
-from yimen.publishing import queries, revisions, services
+from yimen.publishing import queries
 from yimen.publishing.models import Attachment, Publication, PublicationState, PublicationVersion
+from yimen.publishing.services import publications, revisions
 
 pytestmark = pytest.mark.django_db
 
@@ -32,10 +33,10 @@ def _revise(desk, published: Publication, **fields) -> Publication:
     """Open a revision of `published`, save `fields` into it and submit it."""
     revision = revisions.open_revision(publication=published, by=desk.base.officer)
     fields = {"body": NEW_BODY, "changed_on": "2025-01-20", "revision_note": "压缩办理时限"} | fields
-    services.update_draft(
+    publications.update_draft(
         publication=revision, by=desk.base.officer, lock_version=revision.lock_version, fields=fields
     )
-    return services.submit(publication=revision, by=desk.base.officer)
+    return publications.submit(publication=revision, by=desk.base.officer)
 
 
 def test_the_public_keeps_the_published_text_until_the_revision_is_approved(
@@ -54,7 +55,7 @@ def test_the_public_keeps_the_published_text_until_the_revision_is_approved(
     assert list(queries.public_publications()) == [published]
 
     _at(monkeypatch, 2025, 2, 10, 15, 0)
-    revised = services.approve(publication=revision, by=desk.base.head)
+    revised = publications.approve(publication=revision, by=desk.base.head)
 
     assert revised.pk == published.pk
     published.refresh_from_db()
@@ -87,13 +88,13 @@ def test_the_public_keeps_the_published_text_until_the_revision_is_approved(
 
 def test_the_portal_shows_the_change_record_and_keeps_the_old_text_readable(desk, client) -> None:
     draft = desk.draft(title="初稿标题")
-    services.update_draft(
+    publications.update_draft(
         publication=draft, by=desk.base.officer, lock_version=draft.lock_version, fields={"title": "定稿标题"}
     )
-    services.submit(publication=draft, by=desk.base.officer)
-    published = services.approve(publication=draft, by=desk.base.head)
+    publications.submit(publication=draft, by=desk.base.officer)
+    published = publications.approve(publication=draft, by=desk.base.head)
     revision = _revise(desk, published)
-    services.approve(publication=revision, by=desk.base.head)
+    publications.approve(publication=revision, by=desk.base.head)
     page = client.get(f"/open/{published.pk}/")
     html = page.content.decode()
     assert page.status_code == 200
@@ -120,7 +121,7 @@ def test_a_rejected_revision_goes_back_to_the_editor_and_the_public_version_is_u
     versions = published.versions.count()
     calls = list(desk.index_calls)
     revision = _revise(desk, published)
-    services.reject(publication=revision, by=desk.base.head, reason="变更日期应为发文日期")
+    publications.reject(publication=revision, by=desk.base.head, reason="变更日期应为发文日期")
     revision.refresh_from_db()
     assert revision.state == PublicationState.DRAFT
     assert revision.rejection_reason == "变更日期应为发文日期" and revision.rejected_at is not None
@@ -129,11 +130,11 @@ def test_a_rejected_revision_goes_back_to_the_editor_and_the_public_version_is_u
     assert desk.index_calls == calls
     assert not OutboxMessage.objects.filter(name="publication.revised").exists()
     # corrected and sent again, it is published and the reason is cleared with it
-    services.update_draft(
+    publications.update_draft(
         publication=revision, by=desk.base.officer, lock_version=revision.lock_version, fields={}
     )
-    services.submit(publication=revision, by=desk.base.officer)
-    services.approve(publication=revision, by=desk.base.head)
+    publications.submit(publication=revision, by=desk.base.officer)
+    publications.approve(publication=revision, by=desk.base.head)
     published.refresh_from_db()
     assert published.rejection_reason == "" and "3个工作日" in published.body
 
@@ -143,10 +144,10 @@ def test_a_revision_must_say_what_changed(desk) -> None:
     revision = revisions.open_revision(publication=published, by=desk.base.officer)
     assert revision.changed_on == timezone.localdate()
     with pytest.raises(ApplicationError) as refused:
-        services.submit(publication=revision, by=desk.base.officer)
+        publications.submit(publication=revision, by=desk.base.officer)
     assert list(refused.value.fields) == ["revision_note"]
     with pytest.raises(ApplicationError) as refused:
-        services.update_draft(
+        publications.update_draft(
             publication=revision,
             by=desk.base.officer,
             lock_version=revision.lock_version,
@@ -181,24 +182,24 @@ def test_the_reviewer_does_not_approve_a_revision_they_wrote(desk) -> None:
     )
     published = desk.published()
     revision = revisions.open_revision(publication=published, by=both)
-    services.update_draft(
+    publications.update_draft(
         publication=revision,
         by=both,
         lock_version=revision.lock_version,
         fields={"revision_note": "改正错字"},
     )
-    services.submit(publication=revision, by=both)
+    publications.submit(publication=revision, by=both)
     with pytest.raises(NotPermitted, match="不能审核发布自己起草的信息"):
-        services.approve(publication=revision, by=both)
+        publications.approve(publication=revision, by=both)
 
 
 def test_a_revision_of_a_withdrawn_item_cannot_be_published_and_can_be_discarded(desk) -> None:
     published = desk.published()
     revision = _revise(desk, published)
-    services.withdraw(publication=published, by=desk.base.head, reason="已被新文件替代")
+    publications.withdraw(publication=published, by=desk.base.head, reason="已被新文件替代")
     with pytest.raises(TransitionError, match="所修订的信息当前为“已撤回”"):
-        services.approve(publication=revision, by=desk.base.head)
-    services.reject(publication=revision, by=desk.base.head, reason="原文件已撤回")
+        publications.approve(publication=revision, by=desk.base.head)
+    publications.reject(publication=revision, by=desk.base.head, reason="原文件已撤回")
     assert revisions.discard_draft(publication=revision, by=desk.base.officer) == published
     assert not Publication.objects.filter(pk=revision.pk).exists()
     assert AuditEntry.objects.filter(
@@ -210,14 +211,14 @@ def test_attachments_are_replaced_on_approval_and_shared_files_survive_a_discard
     desk, django_capture_on_commit_callbacks
 ) -> None:
     storage = Attachment._meta.get_field("file").storage
-    draft = services.create_draft(
+    draft = publications.create_draft(
         by=desk.base.officer,
         node=desk.nodes["zcwj-gfxwj"],
         fields={"title": "收费目录", "kind": "document", "written_on": "2024-09-27", "body": "正文"},
         files=[docx_file("旧附件正文")],
     )
-    services.submit(publication=draft, by=desk.base.officer)
-    published = services.approve(publication=draft, by=desk.base.head)
+    publications.submit(publication=draft, by=desk.base.officer)
+    published = publications.approve(publication=draft, by=desk.base.head)
     old = published.attachments.get()
 
     given_up = revisions.open_revision(publication=published, by=desk.base.officer)
@@ -228,7 +229,7 @@ def test_attachments_are_replaced_on_approval_and_shared_files_survive_a_discard
 
     revision = revisions.open_revision(publication=published, by=desk.base.officer)
     with django_capture_on_commit_callbacks(execute=True):
-        services.update_draft(
+        publications.update_draft(
             publication=revision,
             by=desk.base.officer,
             lock_version=revision.lock_version,
@@ -237,9 +238,9 @@ def test_attachments_are_replaced_on_approval_and_shared_files_survive_a_discard
         )
     assert storage.exists(old.file.name)  # still the published item's
     assert [a.name for a in published.attachments.all()] == [old.name]
-    services.submit(publication=revision, by=desk.base.officer)
+    publications.submit(publication=revision, by=desk.base.officer)
     with django_capture_on_commit_callbacks(execute=True):
-        services.approve(publication=revision, by=desk.base.head)
+        publications.approve(publication=revision, by=desk.base.head)
     assert [a.name for a in published.attachments.all()] == ["附件2.xlsx"]
     assert "新收费目录" in published.attachments.get().text
     assert not storage.exists(old.file.name)
@@ -251,8 +252,8 @@ def test_a_revised_item_is_judged_by_its_change_in_the_year_of_the_change(desk, 
     assert queries.timeliness(desk.base.centre, 2024).on_time == 1
     _at(monkeypatch, 2025, 2, 24, 9, 0)  # one working day after 2025-02-21
     revision = _revise(desk, published)
-    revised = services.approve(publication=revision, by=desk.base.head)
-    assert not services.publication_on_time(revised)
+    revised = publications.approve(publication=revision, by=desk.base.head)
+    assert not publications.publication_on_time(revised)
     this_year = queries.timeliness(desk.base.centre, 2025)
     assert (this_year.published, this_year.on_time, this_year.late) == (1, 0, 1)
     assert queries.timeliness(desk.base.centre, 2024).published == 0

@@ -19,9 +19,10 @@ from tests.publishing.conftest import normative
 from tests.publishing.test_attachments import docx_file
 from yimen.core import text
 from yimen.portal import publishing_search_views
-from yimen.publishing import search, search_plan, search_words, services
+from yimen.publishing import search, search_plan, search_words
 from yimen.publishing import search_query as sq
 from yimen.publishing.models import Kind, Publication, PublicationState
+from yimen.publishing.services import publications
 
 pytestmark = pytest.mark.django_db
 
@@ -30,7 +31,7 @@ def test_publishing_indexes_and_withdrawing_removes(desk) -> None:
     published = desk.published()
     assert search.count() == 1
     assert search.check() == []
-    services.withdraw(publication=published, by=desk.base.head, reason="内容有误")
+    publications.withdraw(publication=published, by=desk.base.head, reason="内容有误")
     assert search.count() == 0
     assert search.check() == []
 
@@ -79,7 +80,7 @@ def test_check_catches_a_row_left_behind_and_a_stale_title(desk) -> None:
 
 def test_changing_validity_updates_the_index(desk) -> None:
     published = desk.published()
-    services.change_validity(
+    publications.change_validity(
         publication=published, by=desk.base.head, validity="repealed", on=date(2025, 3, 1)
     )
     assert _meta(published.pk, "validity") == "repealed"
@@ -189,14 +190,14 @@ def test_a_document_number_finds_that_document_first_however_its_brackets_are_ty
 
 
 def test_the_text_of_an_attachment_is_found_and_shown(desk) -> None:
-    draft = services.create_draft(
+    draft = publications.create_draft(
         by=desk.base.officer,
         node=desk.nodes["yjgl"],
         fields=normative(title="关于做好汛期安全防范工作的通知", kind=Kind.NOTICE, document_number=""),
         files=[docx_file("全市防汛物资储备清单：编织袋二十万条，救生衣五千件。", "防汛物资.docx")],
     )
-    services.submit(publication=draft, by=desk.base.officer)
-    services.approve(publication=draft, by=desk.base.head)
+    publications.submit(publication=draft, by=desk.base.officer)
+    publications.approve(publication=draft, by=desk.base.head)
     request = RequestFactory().get("/open/search/", {"q": "救生衣"})
     response = publishing_search_views.search(request)
     page = response.content.decode()
@@ -245,7 +246,7 @@ def test_relevance_puts_title_hits_first_and_date_puts_newest_first(desk) -> Non
 def test_a_withdrawn_publication_leaves_the_search(desk) -> None:
     published = desk.published()
     assert _find("办理时限").total.hits == 1
-    services.withdraw(publication=published, by=desk.base.head, reason="已被新文件替代")
+    publications.withdraw(publication=published, by=desk.base.head, reason="已被新文件替代")
     assert _find("办理时限").total.hits == 0
 
 

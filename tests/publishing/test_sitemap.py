@@ -8,7 +8,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from yimen.portal import sitemap_views
-from yimen.publishing import services
+from yimen.publishing.services import publications
 
 pytestmark = pytest.mark.django_db
 NS = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
@@ -35,7 +35,7 @@ def test_the_sitemap_index_lists_pages_and_publication_lists(desk, client) -> No
 def test_published_publications_are_listed_but_not_drafts_or_withdrawn_ones(desk, client) -> None:
     kept, withdrawn = desk.published(), desk.published(document_number="咸政务发〔2024〕6号")
     draft = desk.draft()
-    services.withdraw(publication=withdrawn, by=desk.base.head, reason="已废止")
+    publications.withdraw(publication=withdrawn, by=desk.base.head, reason="已废止")
     assert _locations(client, "/sitemap-publications-0.xml") == [f"http://testserver/open/{kept.pk}/"]
     assert draft.pk not in (kept.pk, withdrawn.pk)
 

@@ -8,8 +8,9 @@ from datetime import date, datetime
 import pytest
 from django.utils import timezone
 
-from yimen.publishing import queries, services
+from yimen.publishing import queries
 from yimen.publishing.content import due_on
+from yimen.publishing.services import publications
 
 pytestmark = pytest.mark.django_db
 
@@ -37,7 +38,7 @@ def test_a_change_restarts_the_twenty_days(cast) -> None:
 def test_the_due_date_is_stored_on_the_draft(desk) -> None:
     draft = desk.draft(written_on=date(2024, 9, 27))
     assert draft.due_on == date(2024, 10, 30)
-    services.update_draft(
+    publications.update_draft(
         publication=draft,
         by=desk.base.officer,
         lock_version=draft.lock_version,
@@ -57,7 +58,7 @@ def test_the_timeliness_rate_counts_by_the_day_in_beijing(desk, monkeypatch) -> 
     late = _publish_at(desk, monkeypatch, (2024, 10, 31, 0, 30), document_number="咸政务发〔2024〕6号")
     # still 10-30 in UTC, but 10-31 in Beijing: late
     assert timezone.localtime(late.published_at).date() == date(2024, 10, 31)
-    assert services.publication_on_time(on_time) and not services.publication_on_time(late)
+    assert publications.publication_on_time(on_time) and not publications.publication_on_time(late)
     _at(monkeypatch, 2024, 11, 5, 9, 0)
     desk.draft(document_number="咸政务发〔2024〕7号")  # due 10-30, still a draft on 11-05
     result = queries.timeliness(desk.base.centre, 2024, today=date(2024, 11, 5))

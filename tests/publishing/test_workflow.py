@@ -15,8 +15,9 @@ from yimen.core import audit
 from yimen.core.errors import ApplicationError, NotPermitted, TransitionError
 from yimen.core.models import AuditEntry, OutboxMessage
 from yimen.org.models import Role
-from yimen.publishing import queries, services
+from yimen.publishing import queries
 from yimen.publishing.models import Kind, Publication, PublicationState, PublicationVersion, Validity
+from yimen.publishing.services import publications
 
 pytestmark = pytest.mark.django_db
 
@@ -58,17 +59,19 @@ def test_a_draft_is_not_public_and_gets_no_index_number(desk) -> None:
 def test_steps_cannot_be_skipped(desk) -> None:
     draft = desk.draft()
     with pytest.raises(TransitionError, match="“草稿”状态的信息不能审核发布"):
-        services.approve(publication=draft, by=desk.base.head)
-    services.submit(publication=draft, by=desk.base.officer)
+        publications.approve(publication=draft, by=desk.base.head)
+    publications.submit(publication=draft, by=desk.base.officer)
     with pytest.raises(TransitionError, match="“待审核”状态的信息不能修改"):
-        services.update_draft(publication=draft, by=desk.base.officer, lock_version=1, fields={"title": "改"})
+        publications.update_draft(
+            publication=draft, by=desk.base.officer, lock_version=1, fields={"title": "改"}
+        )
 
 
 def test_only_a_reviewer_publishes_and_never_their_own_draft(desk) -> None:
     draft = desk.draft()
-    services.submit(publication=draft, by=desk.base.officer)
+    publications.submit(publication=draft, by=desk.base.officer)
     with pytest.raises(NotPermitted):
-        services.approve(publication=draft, by=desk.base.officer)
+        publications.approve(publication=draft, by=desk.base.officer)
     both = make_staff(
         "both",
         "钱两用",
@@ -76,28 +79,28 @@ def test_only_a_reviewer_publishes_and_never_their_own_draft(desk) -> None:
         (Role.OFFICER, desk.base.centre),
         (Role.DISCLOSURE_HEAD, desk.base.centre),
     )
-    own = services.create_draft(by=both, node=desk.nodes["gzdt"], fields=normative(kind=Kind.NEWS))
-    services.submit(publication=own, by=both)
+    own = publications.create_draft(by=both, node=desk.nodes["gzdt"], fields=normative(kind=Kind.NEWS))
+    publications.submit(publication=own, by=both)
     with pytest.raises(NotPermitted, match="不能审核发布自己起草的信息"):
-        services.approve(publication=own, by=both)
+        publications.approve(publication=own, by=both)
 
 
 def test_a_rejected_draft_goes_back_with_the_reason(desk) -> None:
     draft = desk.draft()
-    services.submit(publication=draft, by=desk.base.officer)
+    publications.submit(publication=draft, by=desk.base.officer)
     with pytest.raises(ApplicationError) as refused:
-        services.reject(publication=draft, by=desk.base.head, reason=" ")
+        publications.reject(publication=draft, by=desk.base.head, reason=" ")
     assert refused.value.fields == {"reason": ["退回原因：退回时必须写明原因"]}
-    services.reject(publication=draft, by=desk.base.head, reason="文号有误")
+    publications.reject(publication=draft, by=desk.base.head, reason="文号有误")
     draft.refresh_from_db()
     assert draft.state == PublicationState.DRAFT
     assert draft.rejection_reason == "文号有误" and draft.rejected_at is not None
     entry = AuditEntry.objects.get(action="publishing.rejected")
     assert entry.summary["after"] == {"reason": "文号有误"}
-    services.submit(publication=draft, by=desk.base.officer)
+    publications.submit(publication=draft, by=desk.base.officer)
     draft.refresh_from_db()
     assert draft.rejection_reason == "文号有误"  # the reviewer still sees why it came back
-    published = services.approve(publication=draft, by=desk.base.head)
+    published = publications.approve(publication=draft, by=desk.base.head)
     assert published.rejection_reason == "" and published.rejected_at is None
 
 
@@ -107,9 +110,9 @@ def test_existing_rejections_are_copied_from_the_audit_log_onto_their_drafts(des
     fill_in = import_module("yimen.publishing.migrations.0003_revisions_and_rejections").fill_in
     returned, resubmitted = desk.draft(), desk.draft(document_number="咸政务发〔2024〕6号")
     for draft in (returned, resubmitted):
-        services.submit(publication=draft, by=desk.base.officer)
-        services.reject(publication=draft, by=desk.base.head, reason=f"退回{draft.pk}")
-    services.submit(publication=resubmitted, by=desk.base.officer)
+        publications.submit(publication=draft, by=desk.base.officer)
+        publications.reject(publication=draft, by=desk.base.head, reason=f"退回{draft.pk}")
+    publications.submit(publication=resubmitted, by=desk.base.officer)
     published = desk.published(document_number="咸政务发〔2024〕7号")
     Publication.objects.update(rejection_reason="", rejected_at=None)
     PublicationVersion.objects.update(published_at=None, due_on=None)
@@ -123,7 +126,7 @@ def test_existing_rejections_are_copied_from_the_audit_log_onto_their_drafts(des
 
 def test_every_saved_draft_is_kept_as_a_version(desk) -> None:
     draft = desk.draft()
-    services.update_draft(
+    publications.update_draft(
         publication=draft, by=desk.base.officer, lock_version=draft.lock_version, fields={"title": "第二稿"}
     )
     versions = list(draft.versions.order_by("number"))
@@ -136,18 +139,18 @@ def test_every_saved_draft_is_kept_as_a_version(desk) -> None:
 def test_a_stale_form_is_refused(desk) -> None:
     draft = desk.draft()
     stale = draft.lock_version
-    services.update_draft(
+    publications.update_draft(
         publication=draft, by=desk.base.officer, lock_version=stale, fields={"title": "第二稿"}
     )
     with pytest.raises(TransitionError, match="已被他人修改"):
-        services.update_draft(
+        publications.update_draft(
             publication=draft, by=desk.base.officer, lock_version=stale, fields={"title": "第三稿"}
         )
 
 
 def test_bad_input_names_each_field_and_changes_nothing(desk) -> None:
     with pytest.raises(ApplicationError) as refused:
-        services.create_draft(
+        publications.create_draft(
             by=desk.base.officer,
             node=desk.nodes["zcwj-gfxwj"],
             fields=normative(title="", document_number="", written_on="2024-13-01"),
@@ -158,7 +161,7 @@ def test_bad_input_names_each_field_and_changes_nothing(desk) -> None:
         "written_on": ["成文日期：应为日期，格式如 2024-05-20"],
     }
     with pytest.raises(ApplicationError) as refused:
-        services.create_draft(
+        publications.create_draft(
             by=desk.base.officer, node=desk.nodes["gzdt"], fields=normative(written_on=date(2099, 1, 1))
         )
     assert refused.value.fields == {"written_on": ["成文日期：不能晚于今天"]}
@@ -167,7 +170,7 @@ def test_bad_input_names_each_field_and_changes_nothing(desk) -> None:
 
 def test_a_withdrawn_item_leaves_a_public_notice(desk) -> None:
     published = desk.published()
-    services.withdraw(publication=published, by=desk.base.head, reason="内容已被新文件替代")
+    publications.withdraw(publication=published, by=desk.base.head, reason="内容已被新文件替代")
     assert not queries.public_publications().filter(pk=published.pk).exists()
     page = queries.public_page(published.pk)
     assert page is not None and page.state == PublicationState.WITHDRAWN
@@ -175,19 +178,19 @@ def test_a_withdrawn_item_leaves_a_public_notice(desk) -> None:
     assert desk.index_calls[-1] == ("remove", published.pk)
     assert OutboxMessage.objects.filter(name="publication.withdrawn", payload__id=published.pk).exists()
     with pytest.raises(TransitionError):
-        services.withdraw(publication=published, by=desk.base.head, reason="再次")
+        publications.withdraw(publication=published, by=desk.base.head, reason="再次")
 
 
 def test_repealing_a_document_records_the_date_and_reindexes_it(desk) -> None:
     published = desk.published()
-    services.change_validity(
+    publications.change_validity(
         publication=published, by=desk.base.officer, validity=Validity.REPEALED, on=date(2025, 6, 30)
     )
     published.refresh_from_db()
     assert published.validity == Validity.REPEALED and published.repealed_on == date(2025, 6, 30)
     assert desk.index_calls[-1] == ("index", published.pk)
     with pytest.raises(ApplicationError) as refused:
-        services.change_validity(
+        publications.change_validity(
             publication=published, by=desk.base.officer, validity=Validity.EXPIRED, on=None
         )
     assert refused.value.fields == {"expired_on": ["失效日期：有效性为“失效”时必填"]}
@@ -201,7 +204,7 @@ def test_the_body_is_sanitised_and_its_text_kept_for_search(desk) -> None:
 
 
 def test_a_generated_document_is_published_at_once_under_its_node(desk) -> None:
-    report = services.publish_now(
+    report = publications.publish_now(
         by=desk.base.head,
         organisation=desk.base.centre,
         node_code="ndbg",
@@ -215,7 +218,7 @@ def test_a_generated_document_is_published_at_once_under_its_node(desk) -> None:
     assert report.state == PublicationState.PUBLISHED and report.node.code == "ndbg"
     assert report.index_number.endswith("-00001")
     with pytest.raises(NotPermitted):
-        services.publish_now(
+        publications.publish_now(
             by=desk.base.other, organisation=desk.base.centre, node_code="ndbg", fields={"title": "x"}
         )
 
@@ -228,9 +231,9 @@ def test_an_editor_publishes_only_into_the_nodes_they_are_responsible_for(desk) 
     desk.nodes["zcwj-gfxwj"].editors.add(colleague)
     with pytest.raises(NotPermitted, match="不是公开目录“行政规范性文件”的责任编辑"):
         desk.draft()
-    services.create_draft(by=colleague, node=desk.nodes["zcwj-gfxwj"], fields=normative())
+    publications.create_draft(by=colleague, node=desk.nodes["zcwj-gfxwj"], fields=normative())
     # a node that names no editors is open to every editor of its organisation
-    assert services.create_draft(
+    assert publications.create_draft(
         by=desk.base.officer, node=desk.nodes["gzdt"], fields=normative(kind=Kind.NEWS)
     )
 
@@ -238,9 +241,13 @@ def test_an_editor_publishes_only_into_the_nodes_they_are_responsible_for(desk) 
 def test_other_organisations_cannot_draft_into_the_centres_catalogue(desk) -> None:
     market_officer = make_staff("mo", "马公开", desk.base.market, (Role.OFFICER, desk.base.market))
     with pytest.raises(NotPermitted):
-        services.create_draft(by=market_officer, node=desk.nodes["gzdt"], fields=normative(kind=Kind.NEWS))
+        publications.create_draft(
+            by=market_officer, node=desk.nodes["gzdt"], fields=normative(kind=Kind.NEWS)
+        )
     with pytest.raises(NotPermitted):
-        services.create_draft(by=desk.base.clerk, node=desk.nodes["gzdt"], fields=normative(kind=Kind.NEWS))
+        publications.create_draft(
+            by=desk.base.clerk, node=desk.nodes["gzdt"], fields=normative(kind=Kind.NEWS)
+        )
 
 
 def test_moving_a_draft_needs_responsibility_for_the_new_node(desk) -> None:
@@ -248,7 +255,7 @@ def test_moving_a_draft_needs_responsibility_for_the_new_node(desk) -> None:
     colleague = make_staff("officer2", "钱编辑", desk.base.centre, (Role.OFFICER, desk.base.centre))
     desk.nodes["zcwj-gz"].editors.add(colleague)
     with pytest.raises(NotPermitted):
-        services.update_draft(
+        publications.update_draft(
             publication=draft,
             by=desk.base.officer,
             lock_version=draft.lock_version,

@@ -32,8 +32,8 @@ import pytest
 from django.utils import timezone
 
 from tests.cases.conftest import file
-from yimen.cases import services as case_services
 from yimen.cases.models import Case, Result
+from yimen.cases.services import steps
 from yimen.catalog.models import ServiceItem
 from yimen.core import calendar
 from yimen.disclosure.models import (
@@ -50,9 +50,9 @@ from yimen.disclosure.models import (
     Outcome,
 )
 from yimen.org.models import Organisation
-from yimen.publishing import catalogue_services
 from yimen.publishing.catalogue import NODE_FOR_KIND
 from yimen.publishing.models import Kind, Publication, PublicationState
+from yimen.publishing.services import catalogue
 from yimen.reports.models import EnforcementKind, EnforcementRecord
 
 REQUESTS = [
@@ -170,8 +170,8 @@ def local(*args: int) -> datetime:
 
 
 def decided(item: ServiceItem, cast, result: str, at: datetime) -> Case:
-    case = case_services.accept(case=file(item, cast), by=cast.clerk, at=at.replace(day=1, hour=9))
-    return case_services.conclude(
+    case = steps.accept(case=file(item, cast), by=cast.clerk, at=at.replace(day=1, hour=9))
+    return steps.conclude(
         case=case,
         by=cast.reviewer,
         result=result,
@@ -225,7 +225,7 @@ def publish(
     organisation: Organisation, kind: str, title: str, written: date, **dates: date | str
 ) -> Publication:
     """A published document in the node of its kind, as publishing leaves it."""
-    nodes = {node.code: node for node in catalogue_services.ensure_catalogue(organisation=organisation)}
+    nodes = {node.code: node for node in catalogue.ensure_catalogue(organisation=organisation)}
     state = str(dates.pop("state", PublicationState.PUBLISHED))
     return Publication.objects.create(
         organisation=organisation,

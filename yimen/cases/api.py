@@ -1,11 +1,11 @@
 """Cases over HTTP: /api/v1/cases (网上申报, public status, staff transitions) and /api/v1/stats/cases.
 
 Handlers parse, call one service or query, and shape the answer; errors are mapped in yimen/api.py
-(ApplicationError 422, TransitionError 409, NotPermitted 403). A step first asks `cases.queries` whether
-the person may see the case (else 404, as for an unknown number) and take the step (else 403), and
-only then does the service look at its state and version. Staff endpoints authenticate by the
-office session (a browser sends the CSRF token in X-CSRFToken) and name the lock_version they saw, so
-a stale screen gets 409 instead of overwriting someone else's step.
+(ApplicationError 422, TransitionError 409, NotPermitted 403). A step first asks
+`cases.queries.visibility` whether the person may see the case (else 404, as for an unknown number) and
+take the step (else 403), and only then does the service look at its state and version. Staff endpoints
+authenticate by the office session (a browser sends the CSRF token in X-CSRFToken) and name the
+lock_version they saw, so a stale screen gets 409 instead of overwriting someone else's step.
 """
 
 from __future__ import annotations
@@ -20,9 +20,10 @@ from ninja.errors import HttpError
 from ninja.security import django_auth
 from pydantic import Field
 
-from yimen.cases import public_queries, queries, services, stats
-from yimen.cases.intake import checked_applicant
 from yimen.cases.models import ApplicantKind, Case, Channel, DeliveryMethod, Result
+from yimen.cases.queries import public, stats, visibility
+from yimen.cases.services import intake, steps
+from yimen.cases.services.intake import checked_applicant
 from yimen.catalog.models import ServiceItem
 from yimen.catalog.queries import item_by_code
 from yimen.core.errors import ApplicationError, NotPermitted
@@ -120,7 +121,7 @@ def apply(
     if item is None:
         raise ApplicationError("没有该事项", fields={"item": [f"事项：没有实施编码为 {body.item} 的事项"]})
     applicant = Applicant(**body.model_dump(exclude={"item"}))
-    submitted = services.submit_once(
+    submitted = intake.submit_once(
         item=item,
         applicant=applicant,
         channel=Channel.ONLINE,
@@ -136,7 +137,7 @@ def apply(
     )
 
 
-@router.get("/{number}", response=public_queries.PublicCase, summary="办件进度查询（办件编号 + 查询码）")
+@router.get("/{number}", response=public.PublicCase, summary="办件进度查询（办件编号 + 查询码）")
 def status(
     request: HttpRequest, number: str, code: str = Query(..., max_length=10, description="6位查询码")
 ) -> Any:
@@ -146,7 +147,7 @@ def status(
     keys = LOOKUPS.keys(request, number)
     if LOOKUPS.spent(keys):
         raise HttpError(429, LOOKUPS.message)
-    found = public_queries.lookup(number=number, code=normalize(code))
+    found = public.lookup(number=number, code=normalize(code))
     if found is None:
         LOOKUPS.count(keys)
         raise HttpError(404, NOT_FOUND)
@@ -205,9 +206,9 @@ def _case(request: HttpRequest, number: str, step: str) -> Case:
     """The case for a step, asked before anything about its state or version: one the person may not see
     answers exactly as an unknown number (404), one they see but may not take the step on 403."""
     try:
-        return queries.case_for(_staff(request), number, step=step)
+        return visibility.case_for(_staff(request), number, step=step)
     except Http404:
-        raise HttpError(404, queries.NOT_FOUND) from None
+        raise HttpError(404, visibility.NOT_FOUND) from None
 
 
 def _out(case: Case) -> dict[str, Any]:
@@ -236,43 +237,43 @@ def _act(
 
 @router.post("/{number}/accept", summary="受理", **STAFF)
 def accept(request: HttpRequest, number: str, body: Expected) -> dict[str, Any]:
-    return _act(request, number, "accept", services.accept, body)
+    return _act(request, number, "accept", steps.accept, body)
 
 
 @router.post("/{number}/refuse", summary="不予受理（须写明理由）", **STAFF)
 def refuse(request: HttpRequest, number: str, body: Reasoned) -> dict[str, Any]:
-    return _act(request, number, "refuse", services.refuse, body)
+    return _act(request, number, "refuse", steps.refuse, body)
 
 
 @router.post("/{number}/supplement", summary="一次性告知补齐补正", **STAFF)
 def supplement(request: HttpRequest, number: str, body: Supplement) -> dict[str, Any]:
-    return _act(request, number, "request_supplement", services.request_supplement, body)
+    return _act(request, number, "request_supplement", steps.request_supplement, body)
 
 
 @router.post("/{number}/supplement/received", summary="补齐补正材料已收到", **STAFF)
 def supplement_received(request: HttpRequest, number: str, body: Expected) -> dict[str, Any]:
-    return _act(request, number, "supplement_received", services.supplement_received, body)
+    return _act(request, number, "supplement_received", steps.supplement_received, body)
 
 
 @router.post("/{number}/advance", summary="当前环节办理完毕，进入下一环节", **STAFF)
 def advance(request: HttpRequest, number: str, body: Advance) -> dict[str, Any]:
-    return _act(request, number, "advance", services.advance, body)
+    return _act(request, number, "advance", steps.advance, body)
 
 
 @router.post("/{number}/conclude", summary="办结（出证办结须填证照编号，其他结果须写明理由）", **STAFF)
 def conclude(request: HttpRequest, number: str, body: Conclusion) -> dict[str, Any]:
-    return _act(request, number, "conclude", services.conclude, body)
+    return _act(request, number, "conclude", steps.conclude, body)
 
 
 @router.post("/{number}/deliver", summary="送达（邮寄须填快递单号）", **STAFF)
 def deliver(request: HttpRequest, number: str, body: Delivery) -> dict[str, Any]:
-    return _act(request, number, "deliver", services.deliver, body)
+    return _act(request, number, "deliver", steps.deliver, body)
 
 
 @router.post("/{number}/withdraw", summary="登记申请人撤件", **STAFF)
 def withdraw(request: HttpRequest, number: str, body: Reasoned) -> dict[str, Any]:
     """The applicant's own act, recorded by the window that takes the case's applications (受理)."""
-    return _act(request, number, "withdraw", services.withdraw, body)
+    return _act(request, number, "withdraw", steps.withdraw, body)
 
 
 # --- Statistics -------------------------------------------------------------------------------------

@@ -43,39 +43,40 @@ class CaseDelivered(CaseStep):
 SUBMITTED = define(
     "case.submitted",
     CaseStep,
-    """申报: an applicant filed a case online, or a window registered one (cases.services.submit).""",
+    """申报: an applicant filed a case online, or a window registered one (cases.services.intake.submit).""",
 )
 ACCEPTED = define(
     "case.accepted",
     CaseStep,
-    """受理: a window accepted the case and its clock started (cases.services.accept).""",
+    """受理: a window accepted the case and its clock started (cases.services.steps.accept).""",
 )
 REFUSED = define(
     "case.refused",
     CaseRefused,
-    """不予受理: a window refused the case, with the reason told to the applicant (cases.services.refuse).""",
+    """不予受理: a window refused the case, with the reason told to the applicant
+    (cases.services.steps.refuse).""",
 )
 SUPPLEMENT_REQUESTED = define(
     "case.supplement_requested",
     SupplementRequested,
     """补齐补正: the window told the applicant every missing material at once
-    (cases.services.request_supplement).""",
+    (cases.services.steps.request_supplement).""",
 )
 WITHDRAWN = define(
     "case.withdrawn",
     CaseStep,
-    """撤件: the applicant withdrew the case, before or after acceptance (cases.services.withdraw).""",
+    """撤件: the applicant withdrew the case, before or after acceptance (cases.services.steps.withdraw).""",
 )
 CONCLUDED = define(
     "case.concluded",
     CaseConcluded,
-    """办结: the case was decided, on review or on the spot for a 即办件 (cases.services.conclude).
+    """办结: the case was decided, on review or on the spot for a 即办件 (cases.services.steps.conclude).
     E-certificates are to be issued from it.""",
 )
 DELIVERED = define(
     "case.delivered",
     CaseDelivered,
-    """送达: the decision reached the applicant (cases.services.deliver).""",
+    """送达: the decision reached the applicant (cases.services.steps.deliver).""",
 )
 
 
@@ -90,7 +91,7 @@ class EvaluationReceived:
 EVALUATION_RECEIVED = define(
     "evaluation.received",
     EvaluationReceived,
-    """一事一评: the applicant evaluated a concluded case (cases.evaluation_services.evaluate); a 差评 also
+    """一事一评: the applicant evaluated a concluded case (cases.services.evaluations.evaluate); a 差评 also
     opens a work order (workorder.opened).""",
 )
 
@@ -118,18 +119,18 @@ class WorkOrderReplied(WorkOrderStep):
 WORK_ORDER_OPENED = define(
     "workorder.opened",
     WorkOrderOpened,
-    """差评整改: a 差评 opened its rectification work order (cases.evaluation_services.evaluate).""",
+    """差评整改: a 差评 opened its rectification work order (cases.services.evaluations.evaluate).""",
 )
 WORK_ORDER_REPLIED = define(
     "workorder.replied",
     WorkOrderReplied,
-    """答复申请人: the organisation replied to the applicant (cases.evaluation_services.reply), which queues
+    """答复申请人: the organisation replied to the applicant (cases.services.evaluations.reply), which queues
     the applicant's SMS in the same transaction.""",
 )
 WORK_ORDER_CLOSED = define(
     "workorder.closed",
     WorkOrderStep,
-    """办结: a replied work order was closed (cases.evaluation_services.close).""",
+    """办结: a replied work order was closed (cases.services.evaluations.close).""",
 )
 
 
@@ -153,5 +154,6 @@ SUPERVISION_DIGEST = define(
     "supervision.digest",
     SupervisionDigest,
     """电子监察日报: each organisation's red and yellow cards, once a day (`yimen supervise`,
-    cases.supervision.emit_digest). Cases listen and text each supervisor the counts within their reach.""",
+    cases.queries.supervision.emit_digest). Cases listen and text each supervisor the counts
+    within their reach.""",
 )

@@ -30,7 +30,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from yimen.cases.models import Case, DailyFigures, FiguresDay
-from yimen.cases.stats import SUMMED, concluded_measures
+from yimen.cases.queries.stats import SUMMED, concluded_measures
 
 SETTLE = timedelta(minutes=10)
 RUN_DAYS = 31  # days summarised in one transaction

@@ -2,7 +2,7 @@
 
 The applicant's fields, the business type when the guide lists several, and one upload per material of
 the item's version. The form only parses what
-was typed; the rules (ID numbers, credit codes, phones) live in `cases.intake` and come back as
+was typed; the rules (ID numbers, credit codes, phones) live in `cases.services.intake` and come back as
 `ApplicationError.fields`, which `show()` puts next to the field they name.
 """
 
@@ -56,7 +56,7 @@ class ApplicationForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.version = version
         types = list(version.business_types or [])
-        if len(types) > 1:  # with one, that one is the case's (cases.intake)
+        if len(types) > 1:  # with one, that one is the case's (cases.services.intake)
             self.fields["business_type"] = forms.ChoiceField(
                 label="业务类型",
                 required=False,

@@ -21,8 +21,9 @@ from dataclasses import dataclass
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
-from yimen.cases import services, transitions
+from yimen.cases import transitions
 from yimen.cases.models import Case, CaseFile
+from yimen.cases.services import intake
 from yimen.catalog.models import ServiceItem
 from yimen.core import audit, files
 from yimen.core.errors import ApplicationError, NotPermitted, TransitionError
@@ -130,7 +131,7 @@ def submit_with_materials(
     by: Staff | None = None,
     window: Window | None = None,
     idempotency_key: str | None = None,
-) -> services.Submitted:
+) -> intake.Submitted:
     """申报 with its files: every file is checked before anything is written, and the case and its
     files are kept together or not at all. A repeat of a keyed submission keeps no file and returns the
     case the first one filed. Call inside `all_or_nothing()` to add further steps."""
@@ -144,7 +145,7 @@ def submit_with_materials(
         first = next(iter(refused.values()))[0]
         raise ApplicationError(first, fields=refused)
     with all_or_nothing():
-        submitted = services.submit_once(
+        submitted = intake.submit_once(
             item=item,
             applicant=applicant,
             channel=channel,

@@ -1,6 +1,7 @@
 """申请人: who applies for a case (办件) or asks for government information (依申请公开), as the forms, the
-API and the imports hand it to the services. Each app checks it by its own rules (cases/intake.py,
-disclosure/intake.py) and stores the normalised values on its own rows."""
+API and the imports hand it to the services. Each app checks it by its own rules
+(cases/services/intake.py, disclosure/services/intake.py) and stores the normalised values on its
+own rows."""
 
 from __future__ import annotations
 

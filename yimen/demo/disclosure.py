@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from yimen.core import audit
 from yimen.demo.disclosure_history import PER_YEAR, REASONS, YEARS, Builder, Plan, working_days
-from yimen.disclosure import clock, deadlines, intake
+from yimen.disclosure import clock, deadlines
 from yimen.disclosure.models import (
     Appeal,
     Channel,
@@ -38,6 +38,7 @@ from yimen.disclosure.models import (
     RequestState,
 )
 from yimen.disclosure.replies import reply_text
+from yimen.disclosure.services import intake
 from yimen.org.models import Organisation, Staff
 from yimen.org.queries import centre
 from yimen.publishing.models import Publication, PublicationState

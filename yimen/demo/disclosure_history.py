@@ -14,7 +14,7 @@ from typing import Any
 from yimen.core import calendar
 from yimen.core.identity import id_number_check_char, uscc_check_char
 from yimen.demo.org import GIVEN, SURNAMES
-from yimen.disclosure import clock, deadlines, intake
+from yimen.disclosure import clock, deadlines
 from yimen.disclosure.fees import per_page_fee
 from yimen.disclosure.models import (
     Appeal,
@@ -33,6 +33,7 @@ from yimen.disclosure.models import (
     FormWanted,
     Outcome,
 )
+from yimen.disclosure.services import intake
 from yimen.org.models import Organisation, Staff
 
 PER_YEAR = 165  # the seed's centre, 2018

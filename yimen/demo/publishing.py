@@ -24,7 +24,7 @@ from django.utils import timezone
 from yimen.core import audit, calendar
 from yimen.demo.publishing_text import Text, Writer
 from yimen.org.models import Organisation, Staff
-from yimen.publishing import attachments, catalogue_services, content
+from yimen.publishing import attachments, content
 from yimen.publishing.index_numbers import format_number, organisation_code
 from yimen.publishing.models import (
     CatalogueNode,
@@ -37,6 +37,7 @@ from yimen.publishing.models import (
     Validity,
 )
 from yimen.publishing.sanitize import text_of
+from yimen.publishing.services import catalogue
 
 PER_YEAR = 1683
 YEARS = 5
@@ -170,7 +171,7 @@ def load(*, scale: str = "small", years: int = YEARS, per_year: int = PER_YEAR) 
 
 def _load(centre: Organisation, officer: Staff, years: int, per_year: int) -> str:
     _settings(centre)
-    nodes = {n.code: n for n in catalogue_services.ensure_catalogue(organisation=centre)}
+    nodes = {n.code: n for n in catalogue.ensure_catalogue(organisation=centre)}
     for code, office in RESPONSIBLE.items():
         CatalogueNode.objects.filter(pk=nodes[code].pk).update(responsible_office=office)
     rng = random.Random(1683)

@@ -23,7 +23,6 @@ from yimen.core import calendar
 from yimen.demo import cases as cases_demo
 from yimen.demo.org import GIVEN, SURNAMES
 from yimen.demo.publishing_text import Writer
-from yimen.disclosure.intake import query_code, request_number
 from yimen.disclosure.models import (
     ApplicantType,
     Channel,
@@ -33,11 +32,13 @@ from yimen.disclosure.models import (
     Outcome,
     RequestState,
 )
+from yimen.disclosure.services.intake import query_code, request_number
 from yimen.org.models import Organisation, Staff
-from yimen.publishing import catalogue_services, content
+from yimen.publishing import content
 from yimen.publishing.index_numbers import format_number, organisation_code
 from yimen.publishing.models import IndexCounter, Publication, PublicationState
 from yimen.publishing.sanitize import text_of
+from yimen.publishing.services import catalogue
 
 YEAR = 2018
 PUBLICATIONS = 1683  # “2018年公开发布各类信息1683条”
@@ -89,7 +90,7 @@ def cases(total: int, rng: random.Random) -> int:
 
 def publications(centre: Organisation, officer: Staff | None, rng: random.Random) -> int:
     """1,683 news items and notices published within their 20 working days (条例第二十六条)."""
-    nodes = {n.code: n for n in catalogue_services.ensure_catalogue(organisation=centre)}
+    nodes = {n.code: n for n in catalogue.ensure_catalogue(organisation=centre)}
     writer = Writer(rng, centre.name, centre.short_name or centre.name)
     code = organisation_code(centre)
     rows = []

@@ -25,7 +25,7 @@ from yimen.core.identity import normalize
 from yimen.core.people import Applicant
 from yimen.core.throttle import LOOKUPS, SUBMISSIONS
 from yimen.core.validation import label_fields
-from yimen.disclosure import deadlines, queries, services
+from yimen.disclosure import deadlines, queries
 from yimen.disclosure.api_steps import PublicRequest, StaffRequest, request_for, staff, steps
 from yimen.disclosure.models import (
     ApplicantType,
@@ -35,6 +35,7 @@ from yimen.disclosure.models import (
     FormWanted,
 )
 from yimen.disclosure.presenting import letter_problem, letter_response, public_view, staff_view
+from yimen.disclosure.services import intake
 from yimen.org.models import Organisation, Staff
 from yimen.org.permissions import can
 
@@ -145,7 +146,7 @@ def _organisation(code: str) -> Organisation:
 def _register(body: RequestIn, *, by: Staff | None, **channel: Any) -> DisclosureRequest:
     fields = body.model_dump(include=set(ApplicantIn.model_fields))
     applicant = Applicant(kind=fields.pop("applicant_type"), **fields)
-    return services.register(
+    return intake.register(
         organisation=_organisation(body.organisation),
         by=by,
         applicant=applicant,

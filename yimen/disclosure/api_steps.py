@@ -17,7 +17,7 @@ from ninja.errors import HttpError
 from ninja.security import django_auth
 from pydantic import Field
 
-from yimen.disclosure import appeals, clock_services, fee_services, queries, services
+from yimen.disclosure import queries
 from yimen.disclosure.models import (
     Appeal,
     AppealKind,
@@ -29,6 +29,9 @@ from yimen.disclosure.models import (
     Outcome,
 )
 from yimen.disclosure.presenting import publication_by_index, staff_view
+from yimen.disclosure.services import appeals, fees
+from yimen.disclosure.services import clock as clock_steps
+from yimen.disclosure.services import steps as request_steps
 from yimen.org.models import Staff
 
 steps = Router(auth=django_auth)
@@ -205,14 +208,14 @@ class DecisionIn(Schema):
 @steps.post("/{number}/start", response=StaffRequest, summary="开始办理")
 def start(request: HttpRequest, number: str, body: Step) -> dict[str, Any]:
     target = request_for(request, number, "start")
-    services.start(request=target, by=staff(request), expected_version=body.expected_version)
+    request_steps.start(request=target, by=staff(request), expected_version=body.expected_version)
     return _now(target)
 
 
 @steps.post("/{number}/clarification", response=StaffRequest, summary="一次性告知补正（条例第三十条）")
 def clarify(request: HttpRequest, number: str, body: ClarifyIn) -> dict[str, Any]:
     target = request_for(request, number, "request_clarification")
-    clock_services.request_clarification(
+    clock_steps.request_clarification(
         request=target,
         by=staff(request),
         items=body.items,
@@ -226,7 +229,7 @@ def clarify(request: HttpRequest, number: str, body: ClarifyIn) -> dict[str, Any
 @steps.post("/{number}/clarification/received", response=StaffRequest, summary="收到补正")
 def clarification_received(request: HttpRequest, number: str, body: SupplementIn) -> dict[str, Any]:
     target = request_for(request, number, "receive_clarification")
-    clock_services.receive_clarification(
+    clock_steps.receive_clarification(
         request=target,
         by=staff(request),
         content=body.content,
@@ -239,7 +242,7 @@ def clarification_received(request: HttpRequest, number: str, body: SupplementIn
 @steps.post("/{number}/clarification/expired", response=StaffRequest, summary="逾期未补正，不再处理")
 def clarification_expired(request: HttpRequest, number: str, body: Dated) -> dict[str, Any]:
     target = request_for(request, number, "expire_clarification")
-    clock_services.expire_clarification(
+    clock_steps.expire_clarification(
         request=target, by=staff(request), on=_day(body.on), expected_version=body.expected_version
     )
     return _now(target)
@@ -248,7 +251,7 @@ def clarification_expired(request: HttpRequest, number: str, body: Dated) -> dic
 @steps.post("/{number}/consultations", response=StaffRequest, summary="征求第三方或其他机关意见")
 def consult(request: HttpRequest, number: str, body: ConsultIn) -> dict[str, Any]:
     target = request_for(request, number, "start_consultation")
-    clock_services.start_consultation(
+    clock_steps.start_consultation(
         request=target,
         by=staff(request),
         party_kind=body.party_kind,
@@ -264,7 +267,7 @@ def consultation_end(
     request: HttpRequest, number: str, consultation_id: int, body: ConsultEndIn
 ) -> dict[str, Any]:
     target = request_for(request, number, "end_consultation")
-    clock_services.end_consultation(
+    clock_steps.end_consultation(
         consultation=_part(Consultation, consultation_id, target, "该申请没有这次征求意见"),
         by=staff(request),
         replied_on=_day(body.replied_on),
@@ -277,7 +280,7 @@ def consultation_end(
 @steps.post("/{number}/extension", response=StaffRequest, summary="延期答复（公开工作机构负责人）")
 def extend(request: HttpRequest, number: str, body: ExtendIn) -> dict[str, Any]:
     target = request_for(request, number, "extend")
-    clock_services.extend(
+    clock_steps.extend(
         request=target,
         by=staff(request),
         workdays=body.workdays,
@@ -291,7 +294,7 @@ def extend(request: HttpRequest, number: str, body: ExtendIn) -> dict[str, Any]:
 @steps.post("/{number}/custom-deadline", response=StaffRequest, summary="确定延迟答复期限（第三十五条）")
 def custom_deadline(request: HttpRequest, number: str, body: CustomDeadlineIn) -> dict[str, Any]:
     target = request_for(request, number, "set_custom_deadline")
-    clock_services.set_custom_deadline(
+    clock_steps.set_custom_deadline(
         request=target,
         by=staff(request),
         due_on=body.due_on,
@@ -304,7 +307,7 @@ def custom_deadline(request: HttpRequest, number: str, body: CustomDeadlineIn) -
 @steps.post("/{number}/fee-notice", response=StaffRequest, summary="发出信息处理费收费通知")
 def fee_notice(request: HttpRequest, number: str, body: FeeIn) -> dict[str, Any]:
     target = request_for(request, number, "issue_fee_notice")
-    fee_services.issue_fee_notice(
+    fees.issue_fee_notice(
         request=target,
         by=staff(request),
         method=body.method,
@@ -318,7 +321,7 @@ def fee_notice(request: HttpRequest, number: str, body: FeeIn) -> dict[str, Any]
 @steps.post("/{number}/fee-notice/paid", response=StaffRequest, summary="已缴纳信息处理费")
 def fee_paid(request: HttpRequest, number: str, body: Dated) -> dict[str, Any]:
     target = request_for(request, number, "record_payment")
-    fee_services.record_payment(
+    fees.record_payment(
         request=target, by=staff(request), on=_day(body.on), expected_version=body.expected_version
     )
     return _now(target)
@@ -327,7 +330,7 @@ def fee_paid(request: HttpRequest, number: str, body: Dated) -> dict[str, Any]:
 @steps.post("/{number}/fee-notice/expired", response=StaffRequest, summary="逾期未缴费，不再处理")
 def fee_expired(request: HttpRequest, number: str, body: Dated) -> dict[str, Any]:
     target = request_for(request, number, "expire_fee")
-    fee_services.expire_fee(
+    fees.expire_fee(
         request=target, by=staff(request), on=_day(body.on), expected_version=body.expected_version
     )
     return _now(target)
@@ -336,7 +339,7 @@ def fee_expired(request: HttpRequest, number: str, body: Dated) -> dict[str, Any
 @steps.post("/{number}/reply", response=StaffRequest, summary="答复（生成告知书）")
 def reply(request: HttpRequest, number: str, body: ReplyIn) -> dict[str, Any]:
     target = request_for(request, number, "reply")
-    services.reply(
+    request_steps.reply(
         request=target,
         by=staff(request),
         outcome=body.outcome,
@@ -353,7 +356,7 @@ def reply(request: HttpRequest, number: str, body: ReplyIn) -> dict[str, Any]:
 @steps.post("/{number}/deliver", response=StaffRequest, summary="送达")
 def deliver(request: HttpRequest, number: str, body: Dated) -> dict[str, Any]:
     target = request_for(request, number, "deliver")
-    services.deliver(
+    request_steps.deliver(
         request=target, by=staff(request), on=_day(body.on), expected_version=body.expected_version
     )
     return _now(target)
@@ -362,7 +365,7 @@ def deliver(request: HttpRequest, number: str, body: Dated) -> dict[str, Any]:
 @steps.post("/{number}/close", response=StaffRequest, summary="办结")
 def close(request: HttpRequest, number: str, body: Dated) -> dict[str, Any]:
     target = request_for(request, number, "close")
-    services.close(
+    request_steps.close(
         request=target, by=staff(request), on=_day(body.on), expected_version=body.expected_version
     )
     return _now(target)

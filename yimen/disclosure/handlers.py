@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from yimen.core import events
-from yimen.disclosure.clock_services import recompute
+from yimen.disclosure.services.clock import recompute
 
 
 @events.handles(events.CALENDAR_CHANGED)

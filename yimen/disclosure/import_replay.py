@@ -14,10 +14,11 @@ from typing import Any
 
 from yimen.core.errors import ApplicationError
 from yimen.core.people import Applicant
-from yimen.disclosure import appeals, clock_services, fee_services, services
 from yimen.disclosure.import_linked import APPEAL_COLUMNS, APPEALS, CONSULTATION_COLUMNS, CONSULTATIONS
 from yimen.disclosure.import_rows import Row
 from yimen.disclosure.models import DisclosureRequest, Outcome
+from yimen.disclosure.services import appeals, clock, fees, intake
+from yimen.disclosure.services import steps as request_steps
 from yimen.org.models import Organisation, Staff
 
 # Where a service's field message belongs on the “申请” sheet.
@@ -45,19 +46,19 @@ NO_OPINION = "（历史数据导入，未记录意见）"
 SERVICES: dict[str, Callable[..., Any]] = {
     service.__name__: service
     for service in (
-        services.start,
-        services.reply,
-        services.deliver,
-        services.close,
-        clock_services.request_clarification,
-        clock_services.receive_clarification,
-        clock_services.expire_clarification,
-        clock_services.start_consultation,
-        clock_services.end_consultation,
-        clock_services.extend,
-        fee_services.issue_fee_notice,
-        fee_services.record_payment,
-        fee_services.expire_fee,
+        request_steps.start,
+        request_steps.reply,
+        request_steps.deliver,
+        request_steps.close,
+        clock.request_clarification,
+        clock.receive_clarification,
+        clock.expire_clarification,
+        clock.start_consultation,
+        clock.end_consultation,
+        clock.extend,
+        fees.issue_fee_notice,
+        fees.record_payment,
+        fees.expire_fee,
         appeals.file_appeal,
         appeals.decide_appeal,
     )
@@ -154,7 +155,7 @@ def history(row: Row, linked: list[Row]) -> list[Step]:
 
 
 def _register(v: dict[str, Any], organisation: Organisation, by: Staff) -> DisclosureRequest:
-    return services.register(
+    return intake.register(
         organisation=organisation,
         by=by,
         channel=v["申请渠道"],

@@ -1,6 +1,6 @@
-"""Downloads of a case's notices for the office: whoever may see the case (`cases.queries`) gets the PDF
-or the DOCX — a 联办 reviewer too, for the case they review; anyone else gets 404, as for an unknown
-number, so a case number reveals nothing. Roles without case work get the office's 403 page."""
+"""Downloads of a case's notices for the office: whoever may see the case (`cases.queries.visibility`)
+gets the PDF or the DOCX — a 联办 reviewer too, for the case they review; anyone else gets 404, as for an
+unknown number, so a case number reveals nothing. Roles without case work get the office's 403 page."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from yimen.cases import notices
-from yimen.cases.queries import CASE_VIEW, case_for
+from yimen.cases.queries.visibility import CASE_VIEW, case_for
 from yimen.core import documents
 from yimen.core.downloads import file_response
 from yimen.core.errors import ApplicationError

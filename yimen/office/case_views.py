@@ -3,9 +3,9 @@ allows, the 并联审查 queue, and the download of uploaded materials.
 
 Every change goes through `cases.services` (and `cases.uploads`); these views parse a form, call a
 service and show its refusal where it belongs: field messages (422), a wrong or stale state (409), a
-missing role (403). Who sees which case is `cases.queries`: a case one may not see does not exist for
-them (404), asked before anything else; roles without case work get the office's 403 page. Those who
-see a case without handling it (监察) read its applicant masked and may unmask it, with a reason.
+missing role (403). Who sees which case is `cases.queries.visibility`: a case one may not see does not
+exist for them (404), asked before anything else; roles without case work get the office's 403 page.
+Those who see a case without handling it (监察) read its applicant masked and may unmask it, with a reason.
 """
 
 from __future__ import annotations
@@ -22,9 +22,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from yimen.cases import notices, privacy_services, queries, services, transitions, uploads
+from yimen.cases import notices, transitions, uploads
 from yimen.cases.models import Case, CaseState, Channel, DeliveryMethod, Result, Review, ReviewState
-from yimen.cases.queries import CASE_VIEW
+from yimen.cases.queries import visibility
+from yimen.cases.queries.visibility import CASE_VIEW
+from yimen.cases.services import privacy, steps
+from yimen.cases.services import reviews as case_reviews
 from yimen.catalog import queries as catalog_queries
 from yimen.catalog.models import ServiceItem
 from yimen.core.errors import ApplicationError
@@ -59,7 +62,9 @@ def case_list(request: HttpRequest) -> HttpResponse:
     state = request.GET.get("state", "")
     state = state if state in CaseState.values else ""
     q = request.GET.get("q", "").strip()[:50]
-    cases = queries.cases_visible_to(signed_in(request)).select_related("version", "organisation", "window")
+    cases = visibility.cases_visible_to(signed_in(request)).select_related(
+        "version", "organisation", "window"
+    )
     if state:
         cases = cases.filter(state=state)
     if q:
@@ -105,9 +110,9 @@ def _file(staff: Staff, item: ServiceItem, form: IntakeForm) -> tuple[Case, str]
             window=staff.window,
         ).case
         if step == "accept":
-            case = services.accept(case=case, by=staff)
+            case = steps.accept(case=case, by=staff)
         elif step == "finish":
-            case = services.accept_immediately(
+            case = steps.accept_immediately(
                 case=case, by=staff, certificate_no=form.cleaned_data["certificate_no"]
             )
     told = f"办件编号 {case.number}，查询码 {case.query_code}"
@@ -156,7 +161,7 @@ def available_actions(staff: Staff, case: Case, reviews: list[Review]) -> set[st
             continue
         if (action == "advance" and not _has_next_step(case)) or (action == "conclude" and waiting):
             continue
-        if queries.may_take(staff, action, case):
+        if visibility.may_take(staff, action, case):
             found.add(action)
     return found
 
@@ -193,7 +198,7 @@ def _detail(
     reveal_error: ApplicationError | None = None,
 ) -> HttpResponse:
     staff = signed_in(request)
-    handles = queries.handles(staff, case)
+    handles = visibility.handles(staff, case)
     reviews = list(case.reviews.select_related("organisation", "by").order_by("organisation__code"))
     context = {
         "case": case,
@@ -218,17 +223,17 @@ def _detail(
 
 @requires(CASE_VIEW)
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return _detail(request, queries.case_for(signed_in(request), pk))
+    return _detail(request, visibility.case_for(signed_in(request), pk))
 
 
 @require_POST
 @requires(CASE_VIEW)
 def case_reveal(request: HttpRequest, pk: int) -> HttpResponse:
     """查看敏感信息: the applicant in full on this one page, once the reason is recorded in the audit log."""
-    case = queries.case_for(signed_in(request), pk)
+    case = visibility.case_for(signed_in(request), pk)
     reason = request.POST.get("reason", "")
     try:
-        privacy_services.reveal_applicant(case=case, by=signed_in(request), reason=reason)
+        privacy.reveal_applicant(case=case, by=signed_in(request), reason=reason)
     except ApplicationError as exc:
         if exc.status != 422:
             return _refused(request, exc, case)
@@ -240,48 +245,48 @@ Performer = Callable[[Case, Staff, QueryDict, int], str]
 
 
 def _accept(case: Case, by: Staff, post: QueryDict, version: int) -> str:
-    case = services.accept(case=case, by=by, expected_version=version)
+    case = steps.accept(case=case, by=by, expected_version=version)
     return f"已受理，承诺办结时间 {case.promised_due:%Y-%m-%d %H:%M}。"
 
 
 def _refuse(case: Case, by: Staff, post: QueryDict, version: int) -> str:
-    services.refuse(case=case, by=by, reason=post.get("reason", ""), expected_version=version)
+    steps.refuse(case=case, by=by, reason=post.get("reason", ""), expected_version=version)
     return "已作出不予受理决定，理由将告知申请人。"
 
 
 def _supplement(case: Case, by: Staff, post: QueryDict, version: int) -> str:
     missing = one_per_line(post.get("materials", ""))
-    services.request_supplement(
+    steps.request_supplement(
         case=case, by=by, materials=missing, note=post.get("note", ""), expected_version=version
     )
     return f"已一次性告知申请人补正 {len(missing)} 项材料。"
 
 
 def _received(case: Case, by: Staff, post: QueryDict, version: int) -> str:
-    services.supplement_received(case=case, by=by, expected_version=version)
+    steps.supplement_received(case=case, by=by, expected_version=version)
     return "补正材料已收齐，办件回到待受理。"
 
 
 def _advance(case: Case, by: Staff, post: QueryDict, version: int) -> str:
     done = case.step
-    case = services.advance(case=case, by=by, opinion=post.get("opinion", ""), expected_version=version)
+    case = steps.advance(case=case, by=by, opinion=post.get("opinion", ""), expected_version=version)
     return f"“{done}”环节已办理，进入“{case.step}”环节。"
 
 
 def _start_special(case: Case, by: Staff, post: QueryDict, version: int) -> str:
     on = optional_date(post, "on", "开始日期")
-    services.start_special(case=case, by=by, reason=post.get("reason", ""), on=on, expected_version=version)
+    steps.start_special(case=case, by=by, reason=post.get("reason", ""), on=on, expected_version=version)
     return "特别程序已开始，其间的工作日不计入办结时限。"
 
 
 def _end_special(case: Case, by: Staff, post: QueryDict, version: int) -> str:
     on = optional_date(post, "on", "结束日期")
-    case = services.end_special(case=case, by=by, on=on, expected_version=version)
+    case = steps.end_special(case=case, by=by, on=on, expected_version=version)
     return f"特别程序已结束，承诺办结时间顺延至 {case.promised_due:%Y-%m-%d}。"
 
 
 def _conclude(case: Case, by: Staff, post: QueryDict, version: int) -> str:
-    case = services.conclude(
+    case = steps.conclude(
         case=case,
         by=by,
         result=post.get("result", ""),
@@ -293,7 +298,7 @@ def _conclude(case: Case, by: Staff, post: QueryDict, version: int) -> str:
 
 
 def _deliver(case: Case, by: Staff, post: QueryDict, version: int) -> str:
-    case = services.deliver(
+    case = steps.deliver(
         case=case,
         by=by,
         method=post.get("method", ""),
@@ -304,7 +309,7 @@ def _deliver(case: Case, by: Staff, post: QueryDict, version: int) -> str:
 
 
 def _withdraw(case: Case, by: Staff, post: QueryDict, version: int) -> str:
-    services.withdraw(case=case, by=by, reason=post.get("reason", ""), expected_version=version)
+    steps.withdraw(case=case, by=by, reason=post.get("reason", ""), expected_version=version)
     return "已代申请人撤件。"
 
 
@@ -329,7 +334,7 @@ def case_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     if perform is None:
         raise Http404("没有这项操作")
     try:
-        case = queries.case_for(signed_in(request), pk, step=action)
+        case = visibility.case_for(signed_in(request), pk, step=action)
     except ApplicationError as exc:
         return _refused(request, exc)
     try:
@@ -350,7 +355,7 @@ def case_file(request: HttpRequest, pk: int) -> HttpResponseBase:
     if not can(request.user, CASE_VIEW):
         return render(request, "office/forbidden.html", status=403)
     try:
-        stored = queries.file_for(signed_in(request), pk)
+        stored = visibility.file_for(signed_in(request), pk)
     except ApplicationError as exc:
         return _refused(request, exc)
     try:
@@ -395,14 +400,14 @@ def review_decide(request: HttpRequest, pk: int) -> HttpResponse:
     approve = request.POST.get("decision") == "approve"
     from_case = request.POST.get("back") == "case"
     try:
-        services.decide_review(
+        case_reviews.decide_review(
             review=review, by=staff, approve=approve, opinion=request.POST.get("opinion", "")
         )
     except ApplicationError as exc:
         if exc.status != 422:
             return _refused(request, exc, review.case)
         if from_case:
-            return _detail(request, queries.case_for(staff, review.case_id), failure=exc, status=422)
+            return _detail(request, visibility.case_for(staff, review.case_id), failure=exc, status=422)
         return _queue(request, failure=exc, status=422)
     verdict = "同意" if approve else "不同意"
     messages.success(request, f"已对办件 {review.case.number} 作出审查结论：{verdict}。")

@@ -26,7 +26,7 @@ from django.views.decorators.http import require_POST
 
 from yimen.core.errors import ApplicationError
 from yimen.core.people import Applicant
-from yimen.disclosure import appeals, clock_services, deadlines, fee_services, queries, services, workflow
+from yimen.disclosure import deadlines, queries, workflow
 from yimen.disclosure.models import (
     Appeal,
     Consultation,
@@ -34,6 +34,8 @@ from yimen.disclosure.models import (
     RequestState,
 )
 from yimen.disclosure.presenting import letter_problem, letter_response
+from yimen.disclosure.services import appeals, clock, fees, steps
+from yimen.disclosure.services import intake as request_intake
 from yimen.office import disclosure_forms as f
 from yimen.office.case_forms import expected_version
 from yimen.office.sections import Section
@@ -117,7 +119,7 @@ def intake(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             dates = form.dates()
-            filed = services.register(
+            filed = request_intake.register(
                 by=staff,
                 channel=form.cleaned_data["channel"],
                 applicant=Applicant(**form.applicant()),
@@ -166,13 +168,13 @@ def _calls(service: Callable[..., Any], said: str) -> Perform:
 
 def _consulted(r: DisclosureRequest, by: Staff, data: dict[str, Any], version: int) -> str:
     consultation = get_object_or_404(Consultation, pk=data.pop("consultation"), request=r)
-    clock_services.end_consultation(consultation=consultation, by=by, expected_version=version, **data)
+    clock.end_consultation(consultation=consultation, by=by, expected_version=version, **data)
     r.refresh_from_db()
     return f"已登记意见收回，答复期限为 {r.due_on:%Y-%m-%d}。"
 
 
 def _reply(r: DisclosureRequest, by: Staff, data: dict[str, Any], version: int) -> str:
-    answer = services.reply(request=r, by=by, expected_version=version, **data)
+    answer = steps.reply(request=r, by=by, expected_version=version, **data)
     return f"已答复：{answer.get_outcome_display()}。告知书可下载打印。"
 
 
@@ -188,29 +190,29 @@ def _decided(r: DisclosureRequest, by: Staff, data: dict[str, Any], version: int
 
 
 STEPS: dict[str, Step] = {
-    "start": Step(f.StepForm, _calls(services.start, "已开始办理。")),
+    "start": Step(f.StepForm, _calls(steps.start, "已开始办理。")),
     "request_clarification": Step(
         f.ClarifyForm,
         _calls(
-            clock_services.request_clarification,
+            clock.request_clarification,
             "已一次性告知补正，补正期限 {data[deadline_on]:%Y-%m-%d}；收到补正后答复期限重新起算。",
         ),
     ),
     "receive_clarification": Step(
         f.SupplementForm,
         _calls(
-            clock_services.receive_clarification,
+            clock.receive_clarification,
             "已登记收到补正，答复期限重新计算为 {done.due_on:%Y-%m-%d}。",
         ),
     ),
     "expire_clarification": Step(
         f.StepForm,
-        _calls(clock_services.expire_clarification, "申请人逾期未补正，视为放弃申请，已办结（其他处理）。"),
+        _calls(clock.expire_clarification, "申请人逾期未补正，视为放弃申请，已办结（其他处理）。"),
     ),
     "start_consultation": Step(
         f.ConsultForm,
         _calls(
-            clock_services.start_consultation,
+            clock.start_consultation,
             "已征求“{done.party_name}”意见，答复期限 {done.reply_due_on:%Y-%m-%d}；其间不计入答复期限。",
         ),
     ),
@@ -218,33 +220,33 @@ STEPS: dict[str, Step] = {
     "extend": Step(
         f.ExtendForm,
         _calls(
-            clock_services.extend,
+            clock.extend,
             "已延期答复 {data[workdays]} 个工作日，答复期限为 {done.due_on:%Y-%m-%d}。请告知申请人。",
         ),
     ),
     "set_custom_deadline": Step(
         f.CustomDeadlineForm,
         _calls(
-            clock_services.set_custom_deadline,
+            clock.set_custom_deadline,
             "已确定延迟答复期限 {done.due_on:%Y-%m-%d}（条例第三十五条）。请告知申请人。",
         ),
     ),
     "issue_fee_notice": Step(
         f.FeeForm,
         _calls(
-            fee_services.issue_fee_notice,
+            fees.issue_fee_notice,
             "已发出收费通知：{done.amount} 元，缴费期限 {done.pay_by:%Y-%m-%d}。",
         ),
     ),
     "record_payment": Step(
-        f.StepForm, _calls(fee_services.record_payment, "已登记缴费，答复期限为 {done.due_on:%Y-%m-%d}。")
+        f.StepForm, _calls(fees.record_payment, "已登记缴费，答复期限为 {done.due_on:%Y-%m-%d}。")
     ),
     "expire_fee": Step(
-        f.StepForm, _calls(fee_services.expire_fee, "申请人逾期未缴费，视为放弃申请，已办结（其他处理）。")
+        f.StepForm, _calls(fees.expire_fee, "申请人逾期未缴费，视为放弃申请，已办结（其他处理）。")
     ),
     "reply": Step(f.ReplyForm, _reply),
-    "deliver": Step(f.StepForm, _calls(services.deliver, "已送达。")),
-    "close": Step(f.StepForm, _calls(services.close, "已办结归档。")),
+    "deliver": Step(f.StepForm, _calls(steps.deliver, "已送达。")),
+    "close": Step(f.StepForm, _calls(steps.close, "已办结归档。")),
     "file_appeal": Step(f.AppealForm, _appeal),
     "decide_appeal": Step(f.AppealDecisionForm, _decided),
 }

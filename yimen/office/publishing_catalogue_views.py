@@ -1,5 +1,5 @@
 """The office's 公开目录与指南: the catalogue tree with each node's responsible office and editors, new
-nodes, and the 政府信息公开指南's contacts. Changes go through `publishing.catalogue_services`."""
+nodes, and the 政府信息公开指南's contacts. Changes go through `publishing.services.catalogue`."""
 
 from __future__ import annotations
 
@@ -17,9 +17,10 @@ from yimen.office.publishing_views import refused, render_page
 from yimen.office.views import signed_in
 from yimen.org.models import Organisation
 from yimen.org.permissions import can
-from yimen.publishing import catalogue_services, queries
-from yimen.publishing.catalogue_services import SETTINGS_FIELDS, organisations_kept_by
+from yimen.publishing import queries
 from yimen.publishing.models import CatalogueNode, DisclosureSettings
+from yimen.publishing.services import catalogue as catalogue_steps
+from yimen.publishing.services.catalogue import SETTINGS_FIELDS, organisations_kept_by
 
 
 def _organisation(request: HttpRequest) -> tuple[Organisation | None, list[Organisation]]:
@@ -63,7 +64,7 @@ def catalogue_create(request: HttpRequest) -> HttpResponse:
     organisation, _ = _organisation(request)
     if organisation is None:
         return render(request, "office/forbidden.html", status=403)
-    nodes = catalogue_services.ensure_catalogue(organisation=organisation)
+    nodes = catalogue_steps.ensure_catalogue(organisation=organisation)
     messages.success(request, f"{organisation.name}的公开目录共 {len(nodes)} 个栏目。")
     return redirect(f"{reverse('office_publishing:catalogue')}?org={organisation.pk}")
 
@@ -77,7 +78,7 @@ def node_add(request: HttpRequest) -> HttpResponse:
     parent_id = request.POST.get("parent", "")
     parent = CatalogueNode.objects.filter(pk=parent_id).first() if parent_id.isdigit() else None
     try:
-        node = catalogue_services.add_node(
+        node = catalogue_steps.add_node(
             organisation=organisation,
             by=signed_in(request),
             parent=parent,
@@ -107,7 +108,7 @@ def node_edit(request: HttpRequest, pk: int) -> HttpResponse:
     staff = signed_in(request)
     if not can(staff, "publication.review", node) and not can(staff, "publication.edit", node):
         raise Http404("没有这个栏目")
-    candidates = catalogue_services.eligible_editors(node.organisation)
+    candidates = catalogue_steps.eligible_editors(node.organisation)
     initial = {
         "name": node.name,
         "responsible_office": node.responsible_office,
@@ -121,7 +122,7 @@ def node_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             try:
-                catalogue_services.assign_node(
+                catalogue_steps.assign_node(
                     node=node,
                     by=staff,
                     name=form.cleaned_data["name"],
@@ -153,7 +154,7 @@ def guide_settings(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             try:
-                catalogue_services.save_guide_settings(
+                catalogue_steps.save_guide_settings(
                     organisation=organisation, by=signed_in(request), fields=form.cleaned_data
                 )
             except ApplicationError as exc:

@@ -11,8 +11,8 @@ from django.db.models import Q, QuerySet
 from yimen.core.errors import ApplicationError
 from yimen.org.models import Staff
 from yimen.org.permissions import organisations_for
-from yimen.publishing.catalogue_services import SETTINGS_FIELDS
 from yimen.publishing.models import CatalogueNode, Kind, Publication, Validity
+from yimen.publishing.services.catalogue import SETTINGS_FIELDS
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 CONTENT = [

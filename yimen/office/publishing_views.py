@@ -30,8 +30,9 @@ from yimen.office.sections import Section
 from yimen.office.views import requires, signed_in
 from yimen.org.models import Organisation, Staff
 from yimen.org.permissions import can, organisations_for
-from yimen.publishing import attachments, content, queries, revisions, services
+from yimen.publishing import attachments, content, queries
 from yimen.publishing.models import Attachment, Publication, PublicationState
+from yimen.publishing.services import publications, revisions
 
 ACTIONS = ("publication.edit", "publication.review")
 
@@ -136,7 +137,7 @@ def publication_new(request: HttpRequest) -> HttpResponse:
     if request.method != "POST" or not form.is_valid():
         return _editor(request, form, status=422 if request.method == "POST" else 200)
     try:
-        publication = services.create_draft(
+        publication = publications.create_draft(
             by=staff,
             node=form.cleaned_data["node"],
             fields=form.values(),
@@ -165,7 +166,7 @@ def publication_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "remove_attachments": request.POST.getlist("remove_attachments"),
     }
     try:
-        services.update_draft(
+        publications.update_draft(
             publication=publication,
             by=staff,
             lock_version=form.cleaned_data["lock_version"] or 0,
@@ -187,7 +188,7 @@ def publication_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def _actions(staff: Staff, publication: Publication, revision: Publication | None) -> dict[str, bool]:
     """Which buttons to show; the services decide again when one is pressed."""
     state = publication.state
-    editor = services.is_responsible(staff, publication.node)
+    editor = publications.is_responsible(staff, publication.node)
     reviewer = can(staff, "publication.review", publication)
     published = state == PublicationState.PUBLISHED
     return {
@@ -233,25 +234,25 @@ def publication_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def _perform(action: str, publication: Publication, by: Staff, form: QueryDict) -> str:
     """Run one workflow step; returns what to tell the user."""
     if action == "submit":
-        services.submit(publication=publication, by=by)
+        publications.submit(publication=publication, by=by)
         return "已提交审核。"
     if action == "approve":
         revised = publication.revision_of_id is not None
-        published = services.approve(publication=publication, by=by)
+        published = publications.approve(publication=publication, by=by)
         if revised:
             return f"变更已发布，索引号 {published.index_number} 不变；门户网站的变更记录已增加一条。"
         return f"已发布，索引号 {published.index_number}。"
     if action == "reject":
-        services.reject(publication=publication, by=by, reason=form.get("reason", ""))
+        publications.reject(publication=publication, by=by, reason=form.get("reason", ""))
         return "已退回修改，起草人可在信息页看到退回原因。"
     if action == "withdraw":
-        services.withdraw(publication=publication, by=by, reason=form.get("reason", ""))
+        publications.withdraw(publication=publication, by=by, reason=form.get("reason", ""))
         return "已撤回；门户网站上该信息的页面改为显示撤回说明。"
     if action == "validity":
         validity = ValidityForm(form)
         if not validity.is_valid():
             raise ApplicationError("有效性或日期格式不正确", fields={"on": ["日期：格式如 2024-05-20"]})
-        services.change_validity(
+        publications.change_validity(
             publication=publication,
             by=by,
             validity=validity.cleaned_data["validity"],

@@ -17,8 +17,8 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.functional import cached_property
 
-from yimen.cases import stats, supervision
 from yimen.cases.models import Case
+from yimen.cases.queries import stats, supervision
 from yimen.catalog.models import ServiceItem
 from yimen.core import calendar, spreadsheet
 from yimen.office.views import requires, signed_in

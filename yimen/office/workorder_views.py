@@ -1,7 +1,7 @@
 """差评整改工单 in the office: the list of one's organisations' orders (overdue ones flagged), one order
 with its evaluation and the three steps (指定责任人, 答复申请人, 办结), and the supervisors' overdue list.
 
-Every change goes through `cases.evaluation_services`; a refused step shows its reason with its status:
+Every change goes through `cases.services.evaluations`; a refused step shows its reason with its status:
 field messages (422), a wrong state (409) or a missing role (403).
 """
 
@@ -17,9 +17,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_POST
 
-from yimen.cases import evaluation_queries as queries
-from yimen.cases import evaluation_services as services
 from yimen.cases.models import Level, WorkOrder, WorkOrderState
+from yimen.cases.queries import evaluations as evaluation_queries
+from yimen.cases.services import evaluations
 from yimen.core.errors import ApplicationError
 from yimen.office.sections import Section
 from yimen.office.views import requires, signed_in
@@ -49,7 +49,7 @@ def _page(request: HttpRequest, orders: Any) -> Any:
 def order_list(request: HttpRequest) -> HttpResponse:
     state = request.GET.get("state", "")
     state = state if state in dict(STATE_FILTERS) else ""
-    orders = queries.work_orders(organisations_for(signed_in(request), "workorder.handle"), state)
+    orders = evaluation_queries.work_orders(organisations_for(signed_in(request), "workorder.handle"), state)
     context = {"page": _page(request, orders), "states": STATE_FILTERS, "state": state}
     return _render(request, "list.html", context)
 
@@ -57,13 +57,13 @@ def order_list(request: HttpRequest) -> HttpResponse:
 @requires("supervision.view")
 def overdue(request: HttpRequest) -> HttpResponse:
     """电子监察: every open order past its due, across the supervisor's reach."""
-    orders = queries.overdue_work_orders(organisations_for(signed_in(request), "supervision.view"))
+    orders = evaluation_queries.overdue_work_orders(organisations_for(signed_in(request), "supervision.view"))
     return _render(request, "overdue.html", {"page": _page(request, orders)})
 
 
 def _order(request: HttpRequest, pk: int) -> WorkOrder:
     """The order, if the signed-in person handles or supervises its organisation; otherwise 404."""
-    order = get_object_or_404(queries.work_orders(None), pk=pk)
+    order = get_object_or_404(evaluation_queries.work_orders(None), pk=pk)
     staff = signed_in(request)
     if not (can(staff, "workorder.handle", order) or can(staff, "supervision.view", order)):
         raise Http404("没有这张工单")
@@ -74,7 +74,7 @@ def _detail(
     request: HttpRequest, order: WorkOrder, *, failure: ApplicationError | None = None, status: int = 200
 ) -> HttpResponse:
     evaluation = order.evaluation
-    labels = services.INDICATORS[evaluation.channel]
+    labels = evaluations.INDICATORS[evaluation.channel]
     context = {
         "order": order,
         "evaluation": evaluation,
@@ -82,11 +82,11 @@ def _detail(
         "indicators": [
             (labels.get(code, code), Level(value).label)
             for code, value in evaluation.indicators.items()
-            if code != services.OVERALL and value in Level.values
+            if code != evaluations.OVERALL and value in Level.values
         ],
         "may_handle": can(signed_in(request), "workorder.handle", order),
-        "owners": queries.possible_owners(order),
-        "actions": set(services.WORK_ORDER.actions(order.state)),
+        "owners": evaluation_queries.possible_owners(order),
+        "actions": set(evaluations.WORK_ORDER.actions(order.state)),
         "failure": failure,
         "submitted": request.POST if failure else {},
     }
@@ -103,12 +103,12 @@ def _assign(request: HttpRequest, order: WorkOrder, by: Staff) -> str:
     owner = Staff.objects.filter(pk=int(chosen), is_active=True).first() if chosen.isdigit() else None
     if owner is None:
         raise ApplicationError("请选择责任人", fields={"owner": ["责任人：请从本单位人员中选择"]})
-    services.assign_owner(order=order, owner=owner, by=by)
+    evaluations.assign_owner(order=order, owner=owner, by=by)
     return f"已指定责任人：{owner}"
 
 
 def _reply(request: HttpRequest, order: WorkOrder, by: Staff) -> str:
-    services.reply(
+    evaluations.reply(
         order=order,
         by=by,
         findings=request.POST.get("findings", ""),
@@ -118,7 +118,7 @@ def _reply(request: HttpRequest, order: WorkOrder, by: Staff) -> str:
 
 
 def _close(request: HttpRequest, order: WorkOrder, by: Staff) -> str:
-    services.close(order=order, by=by)
+    evaluations.close(order=order, by=by)
     return "工单已办结。"
 
 

@@ -15,7 +15,7 @@ from yimen.org.models import Organisation, Role, StaffRole
 VIEW = "view"
 
 # What each role may do. Later capabilities add their actions here, in one table.
-# "case.view" opens cases (cases/queries.py): those whose work is cases (受理, 审批) and 监察, who
+# "case.view" opens cases (cases/queries/visibility.py): those whose work is cases (受理, 审批) and 监察, who
 # reads them with the applicant's ID number, phone and address masked. The roles that keep the
 # catalogue, publish or administer the platform have no use for an applicant's data and see no case.
 ROLE_ACTIONS: dict[str, frozenset[str]] = {

@@ -2,9 +2,9 @@
 the item's current version) with a consent and a one-time token.
 
 Everything is checked before anything is written, so the applicant sees every problem at once: the
-applicant's fields by the same rules the case service applies (`cases.intake.checked_applicant`), each
-file by its content (`cases.uploads.detect`), the required materials, the consent, and the one-time
-token the page was rendered with.
+applicant's fields by the same rules the case service applies
+(`cases.services.intake.checked_applicant`), each file by its content (`cases.uploads.detect`), the
+required materials, the consent, and the one-time token the page was rendered with.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from django.conf import settings
 from django.core import signing
 
 from yimen.cases.forms import ApplicationForm
-from yimen.cases.intake import checked_applicant
 from yimen.cases.models import ApplicantKind
+from yimen.cases.services.intake import checked_applicant
 from yimen.catalog.models import ItemVersion
 from yimen.core.errors import ApplicationError
 

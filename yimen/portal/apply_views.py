@@ -25,8 +25,8 @@ from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_http_methods
 
 from yimen.cases import uploads
-from yimen.cases.intake import accepts_online
 from yimen.cases.models import ApplicantKind, Channel
+from yimen.cases.services.intake import accepts_online
 from yimen.catalog import queries as catalog_queries
 from yimen.catalog.models import ItemVersion, OnlineDepth, ServiceItem
 from yimen.core.errors import ApplicationError

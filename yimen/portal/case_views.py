@@ -17,7 +17,7 @@ from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from yimen.cases import public_queries as queries
+from yimen.cases.queries import public
 from yimen.core.identity import normalize
 from yimen.core.throttle import LOOKUPS
 
@@ -65,7 +65,7 @@ def lookup(request: HttpRequest) -> HttpResponse:
         return _lookup_page(
             request, {"form": LookupForm(initial={"number": number}), "error": LOOKUPS.message}, 429
         )
-    found = queries.lookup(number=number, code=code)
+    found = public.lookup(number=number, code=code)
     if found is None:
         LOOKUPS.count(keys)
         return _lookup_page(request, {"form": LookupForm(initial={"number": number}), "error": WRONG})
@@ -95,8 +95,8 @@ def board(request: HttpRequest) -> HttpResponse:
         request,
         "portal/cases/board.html",
         {
-            "rows": queries.latest_results(window=window),
-            "windows": queries.board_windows(),
+            "rows": public.latest_results(window=window),
+            "windows": public.board_windows(),
             "window": window,
             "source": source,
             "refresh_ms": BOARD_REFRESH_MS,
@@ -108,7 +108,7 @@ def board(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def board_data(request: HttpRequest) -> JsonResponse:
-    rows = queries.latest_results(window=_window(request))
+    rows = public.latest_results(window=_window(request))
     return _live_json({"rows": [row.as_dict() for row in rows]})
 
 
@@ -119,8 +119,8 @@ def screen(request: HttpRequest) -> HttpResponse:
         request,
         "portal/cases/screen.html",
         {
-            "figures": queries.day_figures(),
-            "rows": queries.latest_results(limit=queries.SCREEN_SIZE),
+            "figures": public.day_figures(),
+            "rows": public.latest_results(limit=public.SCREEN_SIZE),
             "refresh_ms": SCREEN_REFRESH_MS,
             "refresh_seconds": SCREEN_REFRESH_MS // 1000,
             "updated_at": _now(),
@@ -130,5 +130,5 @@ def screen(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def screen_data(request: HttpRequest) -> JsonResponse:
-    rows = queries.latest_results(limit=queries.SCREEN_SIZE)
-    return _live_json({**queries.day_figures().as_dict(), "rows": [row.as_dict() for row in rows]})
+    rows = public.latest_results(limit=public.SCREEN_SIZE)
+    return _live_json({**public.day_figures().as_dict(), "rows": [row.as_dict() for row in rows]})

@@ -23,10 +23,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 from yimen.core.errors import ApplicationError
 from yimen.core.people import Applicant
 from yimen.core.throttle import LOOKUPS, SUBMISSIONS
-from yimen.disclosure import clock_services, queries, services
+from yimen.disclosure import queries
 from yimen.disclosure.forms import RequestForm
 from yimen.disclosure.models import Channel, DisclosureRequest, RequestState
 from yimen.disclosure.presenting import letter_problem, letter_response, public_view
+from yimen.disclosure.services import clock, intake
 from yimen.portal.case_views import LookupForm
 
 SESSION_KEY = "disclosure_requests"
@@ -73,7 +74,7 @@ def _opened(request: HttpRequest, number: str) -> DisclosureRequest | None:
 
 def _file(form: RequestForm) -> DisclosureRequest:
     """网上申请: 收到申请之日 is the day the portal confirms it (条例第三十一条), a rest day's the next working day."""
-    return services.register(
+    return intake.register(
         by=None,
         channel=Channel.ONLINE,
         applicant=Applicant(**form.applicant()),
@@ -203,7 +204,7 @@ def supplement(request: HttpRequest, number: str) -> HttpResponse:
     form = ClarificationForm(request.POST)
     if form.is_valid():
         try:
-            clock_services.receive_clarification(
+            clock.receive_clarification(
                 request=found, by=None, content=form.cleaned_data["content"], on=timezone.localdate()
             )
         except ApplicationError as exc:

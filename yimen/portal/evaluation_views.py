@@ -18,10 +18,10 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from yimen.cases import evaluation_queries as queries
-from yimen.cases.evaluation_services import EVALUABLE_STATES, evaluate, indicators_for
 from yimen.cases.links import case_from_evaluation_token
 from yimen.cases.models import Case, Channel, Evaluation, Level
+from yimen.cases.queries import evaluations
+from yimen.cases.services.evaluations import EVALUABLE_STATES, evaluate, indicators_for
 from yimen.core.errors import ApplicationError, TransitionError
 from yimen.core.identity import mask_name
 
@@ -142,13 +142,13 @@ class PeriodForm(forms.Form):
         error_messages={"invalid": "截止日期：应为 年-月-日，如 2024-12-31"},
     )
 
-    def period(self) -> queries.Period:
+    def period(self) -> evaluations.Period:
         """The dates asked for; this year to date where they are missing or wrong."""
         today = timezone.localdate()
         data = self.cleaned_data if self.is_valid() else {}
         start = data.get("start") or date(today.year, 1, 1)
         end = data.get("end") or today
-        return queries.Period(start, end) if start <= end else queries.Period(end, start)
+        return evaluations.Period(start, end) if start <= end else evaluations.Period(end, start)
 
 
 def stats(request: HttpRequest) -> HttpResponse:
@@ -163,16 +163,16 @@ def stats(request: HttpRequest) -> HttpResponse:
         "period": period,
         "levels": [label for _, label in Level.choices],
         "cache_minutes": STATS_CACHE_SECONDS // 60,
-        "satisfaction_rule": queries.SATISFACTION_RATE,
-        "rectification_rule": queries.RECTIFICATION_RATE.format(days=days),
+        "satisfaction_rule": evaluations.SATISFACTION_RATE,
+        "rectification_rule": evaluations.RECTIFICATION_RATE.format(days=days),
         **figures,
     }
     return render(request, "portal/evaluate/stats.html", context)
 
 
-def _figures(period: queries.Period) -> dict[str, Any]:
+def _figures(period: evaluations.Period) -> dict[str, Any]:
     return {
-        "total": queries.satisfaction_total(period),
-        "organisations": queries.satisfaction_by_organisation(period),
-        "windows": queries.satisfaction_by_window(period),
+        "total": evaluations.satisfaction_total(period),
+        "organisations": evaluations.satisfaction_by_organisation(period),
+        "windows": evaluations.satisfaction_by_window(period),
     }

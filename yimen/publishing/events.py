@@ -33,19 +33,20 @@ PUBLISHED = define(
 WITHDRAWN = define(
     "publication.withdrawn",
     PublicationChanged,
-    """A published item was withdrawn from public view, with a public reason (publishing.services.withdraw).""",
+    """A published item was withdrawn from public view, with a public reason
+    (publishing.services.publications.withdraw).""",
 )
 REVISED = define(
     "publication.revised",
     PublicationRevised,
     """An approved revision replaced a published item's text and files; the earlier text stays as a version
-    (publishing.revisions).""",
+    (publishing.services.revisions).""",
 )
 VALIDITY_CHANGED = define(
     "publication.validity_changed",
     ValidityChanged,
     """A normative document's validity changed (失效 or 废止) with its date
-    (publishing.services.change_validity).""",
+    (publishing.services.publications.change_validity).""",
 )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from yimen.core import events
 from yimen.publishing import feed_import  # noqa: F401  (registers feeds.fetch with the worker)
-from yimen.publishing.services import recompute_due_dates
+from yimen.publishing.services.publications import recompute_due_dates
 
 
 @events.handles(events.CALENDAR_CHANGED)

@@ -3,7 +3,7 @@
 A `Publication` is the record the public sees; each save of its content keeps a `PublicationVersion`,
 and the versions the public saw carry the moment they were published. A published item is changed
 through a revision: a draft `Publication` row pointing at it (`revision_of`) that goes through the same
-review; approving it replaces the published content (see `publishing.revisions`).
+review; approving it replaces the published content (see `publishing.services.revisions`).
 Its 索引号 is assigned when first published, unique per organisation and year (条例第十二条: the
 目录 lists 索引, 名称, 内容概述, 生成日期). The 20-working-day limit of 条例第二十六条 is stored
 (`due_on`) so timeliness is a query.

@@ -1,6 +1,7 @@
-"""统计图表: the figures of the office and public statistics pages, each chart with the numbers it draws (shown
-as an accessible table and exported to Excel). Every figure is another app's query or one GROUP BY here:
-cases from `cases.stats`, 好差评 from `cases.evaluation_queries`, timeliness from `publishing.queries`.
+"""统计图表: the figures of the office and public statistics pages, each chart with the numbers it draws
+(shown as an accessible table and exported to Excel). Every figure is another app's query or one
+GROUP BY here: cases from `cases.queries.stats`, 好差评 from `cases.queries.evaluations`, timeliness
+from `publishing.queries`.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Any, cast
 from django.db.models import Count
 from django.utils import timezone
 
-from yimen.cases import evaluation_queries, stats
+from yimen.cases.queries import evaluations, stats
 from yimen.disclosure.models import DisclosureRequest, Outcome
 from yimen.org.models import Organisation
 from yimen.publishing.queries import timeliness_by_organisation
@@ -192,7 +193,7 @@ def _percent(part: int, whole: int) -> float | None:
 
 
 def _satisfaction(p: Period, organisations: Collection[int] | None) -> Chart:
-    rows = evaluation_queries.satisfaction_by_organisation(evaluation_queries.Period(p.start, p.end))
+    rows = evaluations.satisfaction_by_organisation(evaluations.Period(p.start, p.end))
     if organisations is not None:
         names = set(Organisation.objects.filter(pk__in=list(organisations)).values_list("name", flat=True))
         rows = [r for r in rows if r.name in names]
@@ -204,7 +205,7 @@ def _satisfaction(p: Period, organisations: Collection[int] | None) -> Chart:
         "%",
         [r.name for r in rows],
         [Series("满意率（%）", rates)],
-        note=evaluation_queries.SATISFACTION_RATE,
+        note=evaluations.SATISFACTION_RATE,
         table_series=[
             Series("评价数", [r.total for r in rows]),
             Series("差评数", [r.bad for r in rows]),

@@ -1,6 +1,6 @@
 """The service platform's figures a report quotes: items and guides in force, forms, windows and staff,
 cases accepted and 即办件率, and publications by catalogue node. Each is one aggregate query; case
-statistics are `cases.stats`' own, not counted again here."""
+statistics are `cases.queries.stats`' own, not counted again here."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Q, QuerySet
 
-from yimen.cases import stats
+from yimen.cases.queries import stats
 from yimen.catalog.models import ItemType, Material, ServiceItem, VersionState
 from yimen.org.models import Staff, Window
 from yimen.publishing.models import Publication, PublicationState

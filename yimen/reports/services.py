@@ -2,7 +2,7 @@
 
 The officer (report.edit) starts the report, edits the narrative sections and sends it for review; the
 head of the OGI office (report.review) sends it back or approves it, which publishes it through
-`publishing.services.publish_now` with its PDF and Word files, freezing the figures as published.
+`publishing.services.publications.publish_now` with its PDF and Word files, freezing the figures as published.
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from yimen.core.errors import ApplicationError, NotPermitted, TransitionError
 from yimen.core.workflow import Workflow
 from yimen.org.models import Organisation, Staff
 from yimen.org.permissions import can
-from yimen.publishing import services as publishing
 from yimen.publishing.models import Kind
+from yimen.publishing.services import publications
 from yimen.reports import documents
 from yimen.reports.builder import build_annual_report
 from yimen.reports.document import AnnualReportData, report_format
@@ -185,7 +185,7 @@ def approve_and_publish(*, report: AnnualReport, by: Staff, lock_version: int | 
         raise TransitionError(f"表三勾稽关系不成立（{columns}），请先核对列出的申请记录")
     before = _move(report, "publish")
     today = timezone.localdate()
-    publication = publishing.publish_now(
+    publication = publications.publish_now(
         by=by,
         organisation=report.organisation,
         node_code=NODE,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import template
 
-from yimen.cases.intake import accepts_online as _accepts_online
+from yimen.cases.services.intake import accepts_online as _accepts_online
 from yimen.catalog.models import ItemVersion
 
 register = template.Library()

@@ -1,7 +1,7 @@
 """Write paths of a disclosure request (依申请公开), one keyword-only service per step.
 
-Here: registration, taking the request up, the reply and its delivery. The steps that move the clock
-are in clock_services, the fee's in fee_services, appeals in appeals.
+Here: taking the request up, the reply, its delivery and closing. Registration is in intake, the steps
+that move the clock in clock, the fee's in fees, appeals in appeals.
 Every service runs in one transaction through `workflow` (row lock, transition table, role, timeline
 event, audit entry, outbox event), and the deadline is recomputed from the request's facts whenever
 the clock moves.
@@ -11,127 +11,20 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 
-from yimen.core import identity
-from yimen.core.errors import ApplicationError, NotPermitted
-from yimen.disclosure import clock, deadlines
-from yimen.disclosure.events import CLOSED, DELIVERED, REGISTERED, REPLIED, STARTED
-from yimen.disclosure.intake import (
-    Applicant,
-    checked_applicant,
-    checked_number,
-    number_taken,
-    query_code,
-    request_number,
-)
+from yimen.core.errors import ApplicationError
+from yimen.disclosure.events import CLOSED, DELIVERED, REPLIED, STARTED
 from yimen.disclosure.models import (
-    Channel,
-    DeliveryMethod,
     DisclosureRequest,
     EventKind,
-    FormWanted,
     Outcome,
     Reply,
 )
 from yimen.disclosure.replies import reply_text
 from yimen.disclosure.workflow import BY_EXPIRY, event, locked, not_before, record, save, today
-from yimen.org.models import Organisation, Staff
-from yimen.org.permissions import can
+from yimen.org.models import Staff
 from yimen.publishing.models import Publication
-
-# --- intake -------------------------------------------------------------------------------------------
-
-
-@transaction.atomic
-def register(
-    *,
-    organisation: Organisation,
-    by: Staff | None,
-    channel: str,
-    applicant: Applicant,
-    description: str,
-    form_wanted: str,
-    delivery_method: str,
-    submitted_on: date,
-    signed_on: date | None = None,
-    confirmed_on: date | None = None,
-    number: str | None = None,
-) -> DisclosureRequest:
-    """A new request (条例第二十九条): online by the applicant (`by` None), or written down by the officer
-    at the counter; its receipt date follows its channel (第三十一条) and its deadline is set. An office
-    moving to Yimen keeps its own 申请编号 (`number`: unique, stored as the tracking page reads it — no
-    spaces, half-width, upper case); otherwise one is given. Either way the request gets a new 查询码."""
-    if by is not None and not can(by, "disclosure.handle", organisation):
-        raise NotPermitted("您无权登记该机关的政府信息公开申请")
-    if by is None and channel != Channel.ONLINE:
-        raise ApplicationError(
-            "网上申请的渠道只能是网上申请", fields={"channel": ["申请渠道：网上提交只能为网上申请"]}
-        )
-    errors: dict[str, list[str]] = {}
-    try:
-        values = checked_applicant(applicant, delivery_method=delivery_method)
-    except ApplicationError as exc:
-        errors.update(exc.fields)
-        values = {}
-    if not description.strip():
-        errors["description"] = ["所需政府信息的名称、文号或特征性描述：必填（条例第二十九条第（二）项）"]
-    if form_wanted not in FormWanted.values:
-        errors["form_wanted"] = ["获取信息的形式：只能是纸质文本、电子文件或当场查阅、抄录"]
-    if delivery_method not in DeliveryMethod.values:
-        errors["delivery_method"] = ["获取信息的方式：只能是邮寄、电子邮件、当面领取或网上获取"]
-    try:
-        received_on = deadlines.receipt_date(
-            channel=channel, submitted_on=submitted_on, signed_on=signed_on, confirmed_on=confirmed_on
-        )
-    except ApplicationError as exc:
-        errors.update(exc.fields)
-        received_on = submitted_on
-    if received_on > today() and "submitted_on" not in errors:
-        errors["signed_on" if channel == Channel.REGISTERED_MAIL else "confirmed_on"] = [
-            "收到申请之日：不能晚于今天"
-        ]
-    if submitted_on > today():
-        errors["submitted_on"] = ["提交或寄出日期：不能晚于今天"]
-    kept = identity.normalize(number or "")
-    if kept and by is None:
-        errors["number"] = ["申请编号：由受理机关编号，网上申请不能自定"]
-    elif kept:
-        errors.update(checked_number(kept))
-    if errors:
-        raise ApplicationError("申请信息有误", fields=errors)
-    request = DisclosureRequest(
-        number=kept or request_number(organisation, received_on),
-        query_code=query_code(),
-        organisation=organisation,
-        channel=channel,
-        submitted_on=submitted_on,
-        received_on=received_on,
-        clock_start_on=received_on,
-        due_on=received_on,
-        description=description.strip(),
-        form_wanted=form_wanted,
-        delivery_method=delivery_method,
-        created_by=by,
-        **values,
-    )
-    deadlines.apply(request)
-    try:
-        with transaction.atomic():  # a savepoint: the same kept number filed at this moment elsewhere
-            request.save()
-    except IntegrityError as exc:
-        raise ApplicationError("申请编号重复", fields={"number": [number_taken(request.number)]}) from exc
-    rules = clock.RULES[request.rules]
-    event(
-        request,
-        EventKind.RECEIVED,
-        by,
-        received_on,
-        note=deadlines.RECEIPT_RULES[channel],
-        workdays=rules.reply_workdays,
-    )
-    record(request, REGISTERED, by, channel=channel, received_on=received_on, due_on=request.due_on)
-    return request
 
 
 @transaction.atomic

@@ -4,8 +4,8 @@ applicant's full ID number, phone and address outside case work can be accounted
 
 from __future__ import annotations
 
-from yimen.cases import queries
 from yimen.cases.models import Case
+from yimen.cases.queries import visibility
 from yimen.core import audit, batch
 from yimen.core.errors import ApplicationError, NotPermitted
 from yimen.org.models import Staff
@@ -24,6 +24,6 @@ def reveal_applicant(*, case: Case, by: Staff, reason: str) -> None:
     if len(reason) > REASON_LIMIT:
         message = f"查看理由：不能超过{REASON_LIMIT}个字"
         raise ApplicationError(message, fields={"reason": [message]})
-    if not queries.cases_visible_to(by).filter(pk=case.pk).exists():
+    if not visibility.cases_visible_to(by).filter(pk=case.pk).exists():
         raise NotPermitted("您无权查看该办件")
     audit.record(REVEAL, case, actor=by, after={"查看": "查看敏感信息", "reason": reason})

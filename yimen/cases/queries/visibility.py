@@ -9,7 +9,7 @@ notices, the file downloads and the API all ask, so a case answers the same way 
 - **Handle** (`cases_handled_by`): 受理 or 审批 over the case (or its window, or its 联办 review). Only
   those who handle a case see its applicant's ID number, phone and address in full and download its
   materials (they hold copies of identity papers); others who see it (监察) read them masked and
-  unmask one case on demand, with a reason that is audited (`privacy_services.reveal_applicant`).
+  unmask one case on demand, with a reason that is audited (`privacy.reveal_applicant`).
 - **Act** (`may_take`): the role a step needs (`transitions.ACTION_PERMISSIONS`); 403 for a person who
   sees the case but lacks it.
 """

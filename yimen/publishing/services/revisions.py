@@ -1,10 +1,10 @@
 """修订: changing an item that is already published, and dropping a draft nobody will publish.
 
-A revision is a draft `Publication` row with `revision_of` set (why a row: see `publishing.services`).
-Opening one copies the item's content and its attachment rows (the stored files are shared); while it
-is edited and reviewed the public keeps reading the item as published. Approval (`services.approve`
-calls `publish`) replaces the item's content and attachments with the revision's, keeps a version
-with the change note, and deletes the revision row.
+A revision is a draft `Publication` row with `revision_of` set (why a row: see
+`publishing.services.publications`). Opening one copies the item's content and its attachment rows (the
+stored files are shared); while it is edited and reviewed the public keeps reading the item as published.
+Approval (`publications.approve` calls `publish`) replaces the item's content and attachments with the
+revision's, keeps a version with the change note, and deletes the revision row.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from yimen.publishing.models import Attachment, Publication, PublicationState
 from yimen.publishing.workflow import PUBLICATION, emit, locked, require_responsible
 
 # What a revision carries over to the item. The validity and its dates are not among them: they are
-# changed on the item itself (`services.change_validity`), also while a revision is open.
+# changed on the item itself (`publications.change_validity`), also while a revision is open.
 REPLACED_FIELDS = (
     *content.TEXT_FIELDS,
     "kind",
@@ -90,7 +90,7 @@ def open_revision(*, publication: Publication, by: Staff) -> Publication:
 
 
 def publish(revision: Publication, *, by: Staff) -> Publication:
-    """The approved revision (locked, in review, checked by `services.approve`) becomes the item's
+    """The approved revision (locked, in review, checked by `publications.approve`) becomes the item's
     public content. Returns the item."""
     from yimen.publishing import search
 

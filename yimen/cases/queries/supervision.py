@@ -56,7 +56,7 @@ from django.utils import timezone
 
 from yimen.cases.events import SUPERVISION_DIGEST, OrganisationCards, SupervisionDigest
 from yimen.cases.models import CONCLUDED_LATE, RUNNING, Case
-from yimen.cases.stats import narrowed
+from yimen.cases.queries.stats import narrowed
 from yimen.catalog.models import ServiceItem
 from yimen.core import calendar, events
 from yimen.core.models import OutboxMessage

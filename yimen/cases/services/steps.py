@@ -1,19 +1,16 @@
-"""Write paths of a case: one service per step of the transition table (transitions.py).
+"""Write paths of a case after intake: one service per step of the transition table (transitions.py).
 
 Every service checks the transition and the person's role on the case as the caller read it, and
 writes the case (guarded by the version read: optimistic locking, see transitions.step), a CaseEvent
-for the applicant's timeline, an audit entry and its outbox events in one transaction.
+for the applicant's timeline, an audit entry and its outbox events in one transaction. Filing a case
+is in intake.py, the joint items' 并联审查 in reviews.py.
 """
 
 from __future__ import annotations
 
-import secrets
-from contextlib import nullcontext
-from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from yimen.cases import figures, links
@@ -23,14 +20,11 @@ from yimen.cases.events import (
     CONCLUDED,
     DELIVERED,
     REFUSED,
-    SUBMITTED,
     SUPPLEMENT_REQUESTED,
     WITHDRAWN,
 )
-from yimen.cases.intake import case_number, check_online, checked_applicant
 from yimen.cases.models import (
     Case,
-    Channel,
     DeliveryMethod,
     Result,
     Review,
@@ -38,7 +32,6 @@ from yimen.cases.models import (
     SpecialProcedure,
 )
 from yimen.cases.transitions import (
-    CASE,
     checked,
     day,
     emit,
@@ -49,110 +42,9 @@ from yimen.cases.transitions import (
     step,
     steps_of,
 )
-from yimen.catalog.models import ServiceItem
-from yimen.core import audit, batch, calendar
-from yimen.core.errors import ApplicationError, NotPermitted, TransitionError
-from yimen.core.people import Applicant
-from yimen.org.models import Staff, Window
-from yimen.org.permissions import can
-
-
-@dataclass(frozen=True)
-class Submitted:
-    """What a submission filed: its case, or (`repeated`) the case an earlier one with the key filed."""
-
-    case: Case
-    repeated: bool = False
-
-
-def submit(
-    *,
-    item: ServiceItem,
-    applicant: Applicant,
-    channel: str,
-    by: Staff | None = None,
-    window: Window | None = None,
-    idempotency_key: str | None = None,
-) -> Case:
-    """A new application against the item's current guide: online by the applicant, or at a window.
-    Either way the applicant is texted the 办件编号 and the 查询码 at once (case.submitted). A second
-    submission with the same `idempotency_key` files nothing and returns the first one's case."""
-    return submit_once(
-        item=item, applicant=applicant, channel=channel, by=by, window=window, idempotency_key=idempotency_key
-    ).case
-
-
-def _filed_with(idempotency_key: str) -> Case | None:
-    return Case.objects.select_related("version").filter(idempotency_key=idempotency_key).first()
-
-
-@batch.atomic
-def submit_once(
-    *,
-    item: ServiceItem,
-    applicant: Applicant,
-    channel: str,
-    by: Staff | None = None,
-    window: Window | None = None,
-    idempotency_key: str | None = None,
-) -> Submitted:
-    """`submit`, saying whether this call filed the case or an earlier one with the same key had. Two
-    racing calls with one key: the unique key makes the second wait for the first to commit, then
-    take its case (its own insert is undone in a savepoint)."""
-    if idempotency_key:
-        earlier = _filed_with(idempotency_key)
-        if earlier is not None:
-            return Submitted(earlier, repeated=True)
-    if not item.is_public:
-        raise ApplicationError("该事项已停止办理", fields={"item": ["事项：已废止或尚未发布，不能申报"]})
-    if channel == Channel.WINDOW:
-        if by is None or window is None:
-            raise ApplicationError("窗口受理需要经办人和窗口", fields={"window": ["窗口：必填"]})
-        if not (window.is_comprehensive or can(by, "case.intake", item)):
-            raise NotPermitted("本窗口不能受理该事项（非综合窗口，且不属于本单位）")
-    assert item.current is not None
-    if channel == Channel.ONLINE:
-        check_online(item.current)
-    values = checked_applicant(applicant, item.current)
-    now = timezone.now()
-    # On PostgreSQL the case's id comes with its number, and the case is written with the step's other
-    # writes; a submission with a key is inserted at once, in a savepoint, to catch a racing twin.
-    early_id = connection.vendor == "postgresql" and not idempotency_key
-    try:
-        with transaction.atomic() if idempotency_key else nullcontext():
-            number, pk = case_number(item, timezone.localdate(now), with_id=early_id)
-            case = Case(
-                pk=pk,
-                number=number,
-                query_code=f"{secrets.randbelow(10**6):06d}",
-                item=item,
-                version=item.current,
-                organisation_id=item.organisation_id,
-                window=window,
-                channel=channel,
-                submitted_at=now,
-                idempotency_key=idempotency_key or None,
-                **values,
-            )
-            if pk is None:
-                batch.insert_now(case)
-            else:
-                batch.insert(case, keep_pk=True)
-    except IntegrityError:
-        earlier = _filed_with(idempotency_key) if idempotency_key else None
-        if earlier is None:
-            raise
-        return Submitted(earlier, repeated=True)
-    event(case, "submit", by, note=Channel(channel).label)
-    audit.record(
-        "cases.submitted",
-        case,
-        actor=by or "申请人",
-        after={"item": item.impl_code, "channel": channel, "business_type": case.business_type},
-    )
-    emit(case, SUBMITTED)
-    sms(case, "case.submitted", code=case.query_code)
-    return Submitted(case)
+from yimen.core import audit, calendar
+from yimen.core.errors import ApplicationError, TransitionError
+from yimen.org.models import Staff
 
 
 @step
@@ -294,37 +186,6 @@ def end_special(
         after={"workdays": procedure.workdays, "promised_due": case.promised_due},
     )
     return case
-
-
-@batch.atomic
-def decide_review(*, review: Review, by: Staff, approve: bool, opinion: str = "") -> Review:
-    """One organisation's 并联审查 conclusion. Reviews of one case are decided one at a time (row lock);
-    a review already decided refuses a second decision with HTTP 409."""
-    case = Case.objects.select_for_update().get(pk=review.case_id)
-    review = Review.objects.select_for_update(of=("self",)).select_related("organisation").get(pk=review.pk)
-    CASE.check(case.state, "review")
-    if not can(by, "case.review", review.organisation):
-        raise NotPermitted("您不是该审查机构的审批人员")
-    if review.state != ReviewState.PENDING:
-        raise TransitionError(
-            f"{review.organisation.name}已作出审查结论（{review.get_state_display()}），不能重复审查"
-        )
-    if not approve and not opinion.strip():
-        raise ApplicationError("不同意时请写明理由", fields={"opinion": ["审查意见：不同意时必须写明理由"]})
-    review.state = ReviewState.APPROVED if approve else ReviewState.REJECTED
-    review.by, review.decided_at, review.opinion = by, timezone.now(), opinion.strip()[:500]
-    review.save(update_fields=["state", "by", "decided_at", "opinion"])
-    save(case, case.state)
-    event(
-        case, "review", by, note=f"{review.organisation.name}：{review.get_state_display()}。{review.opinion}"
-    )
-    audit.record(
-        "cases.reviewed",
-        case,
-        actor=by,
-        after={"organisation": review.organisation.name, "state": review.state},
-    )
-    return review
 
 
 @step

@@ -34,11 +34,12 @@ from yimen.core import audit
 from yimen.core.errors import ApplicationError, NotPermitted
 from yimen.org.models import Organisation, Staff
 from yimen.org.permissions import can
-from yimen.publishing import attachments, content, revisions
-from yimen.publishing.catalogue_services import ensure_catalogue
+from yimen.publishing import attachments, content
 from yimen.publishing.events import PUBLISHED, VALIDITY_CHANGED, WITHDRAWN
 from yimen.publishing.index_numbers import assign
 from yimen.publishing.models import CatalogueNode, Publication, PublicationState, Validity
+from yimen.publishing.services import revisions
+from yimen.publishing.services.catalogue import ensure_catalogue
 from yimen.publishing.workflow import (
     PUBLICATION,
     active_node,

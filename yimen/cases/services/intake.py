@@ -1,18 +1,27 @@
-"""Who applies and how a case is numbered: the applicant's data checked at once, numbers never reused."""
+"""Filing a case: who applies (the applicant's data checked at once), how the case is numbered (numbers
+never reused), and the submission itself, online or at a window, once per idempotency key."""
 
 from __future__ import annotations
 
 import functools
+import secrets
+from contextlib import nullcontext
+from dataclasses import dataclass
 from datetime import date
 
 from django.conf import settings
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
 
-from yimen.cases.models import ApplicantKind, Case, CaseCounter
+from yimen.cases.events import SUBMITTED
+from yimen.cases.models import ApplicantKind, Case, CaseCounter, Channel
+from yimen.cases.transitions import emit, event, sms
 from yimen.catalog.models import ItemVersion, OnlineDepth, ServiceItem
-from yimen.core import identity
-from yimen.core.errors import ApplicationError
+from yimen.core import audit, batch, identity
+from yimen.core.errors import ApplicationError, NotPermitted
 from yimen.core.people import Applicant
+from yimen.org.models import Staff, Window
+from yimen.org.permissions import can
 
 # 网上预审 (submit online, originals checked at the window) and 全程网办 take applications online;
 # 网上咨询 and 表格下载 do not.
@@ -122,3 +131,101 @@ def case_number(item: ServiceItem, on: date, *, with_id: bool = False) -> tuple[
     serial, pk = _next_serial(f"{item.impl_code}:{on:%Y%m%d}", with_id=with_id)
     layout: str = settings.YIMEN["CASE_NUMBER_LAYOUT"]
     return layout.format(impl_code=item.impl_code, date=on, serial=serial), pk
+
+
+@dataclass(frozen=True)
+class Submitted:
+    """What a submission filed: its case, or (`repeated`) the case an earlier one with the key filed."""
+
+    case: Case
+    repeated: bool = False
+
+
+def submit(
+    *,
+    item: ServiceItem,
+    applicant: Applicant,
+    channel: str,
+    by: Staff | None = None,
+    window: Window | None = None,
+    idempotency_key: str | None = None,
+) -> Case:
+    """A new application against the item's current guide: online by the applicant, or at a window.
+    Either way the applicant is texted the 办件编号 and the 查询码 at once (case.submitted). A second
+    submission with the same `idempotency_key` files nothing and returns the first one's case."""
+    return submit_once(
+        item=item, applicant=applicant, channel=channel, by=by, window=window, idempotency_key=idempotency_key
+    ).case
+
+
+def _filed_with(idempotency_key: str) -> Case | None:
+    return Case.objects.select_related("version").filter(idempotency_key=idempotency_key).first()
+
+
+@batch.atomic
+def submit_once(
+    *,
+    item: ServiceItem,
+    applicant: Applicant,
+    channel: str,
+    by: Staff | None = None,
+    window: Window | None = None,
+    idempotency_key: str | None = None,
+) -> Submitted:
+    """`submit`, saying whether this call filed the case or an earlier one with the same key had. Two
+    racing calls with one key: the unique key makes the second wait for the first to commit, then
+    take its case (its own insert is undone in a savepoint)."""
+    if idempotency_key:
+        earlier = _filed_with(idempotency_key)
+        if earlier is not None:
+            return Submitted(earlier, repeated=True)
+    if not item.is_public:
+        raise ApplicationError("该事项已停止办理", fields={"item": ["事项：已废止或尚未发布，不能申报"]})
+    if channel == Channel.WINDOW:
+        if by is None or window is None:
+            raise ApplicationError("窗口受理需要经办人和窗口", fields={"window": ["窗口：必填"]})
+        if not (window.is_comprehensive or can(by, "case.intake", item)):
+            raise NotPermitted("本窗口不能受理该事项（非综合窗口，且不属于本单位）")
+    assert item.current is not None
+    if channel == Channel.ONLINE:
+        check_online(item.current)
+    values = checked_applicant(applicant, item.current)
+    now = timezone.now()
+    # On PostgreSQL the case's id comes with its number, and the case is written with the step's other
+    # writes; a submission with a key is inserted at once, in a savepoint, to catch a racing twin.
+    early_id = connection.vendor == "postgresql" and not idempotency_key
+    try:
+        with transaction.atomic() if idempotency_key else nullcontext():
+            number, pk = case_number(item, timezone.localdate(now), with_id=early_id)
+            case = Case(
+                pk=pk,
+                number=number,
+                query_code=f"{secrets.randbelow(10**6):06d}",
+                item=item,
+                version=item.current,
+                organisation_id=item.organisation_id,
+                window=window,
+                channel=channel,
+                submitted_at=now,
+                idempotency_key=idempotency_key or None,
+                **values,
+            )
+            if pk is None:
+                batch.insert_now(case)
+            else:
+                batch.insert(case, keep_pk=True)
+    except IntegrityError:
+        earlier = _filed_with(idempotency_key) if idempotency_key else None
+        if earlier is None:
+            raise
+        return Submitted(earlier, repeated=True)
+    event(case, "submit", by, note=Channel(channel).label)
+    audit.record(
+        "cases.submitted",
+        case,
+        actor=by or "申请人",
+        after={"item": item.impl_code, "channel": channel, "business_type": case.business_type},
+    )
+    emit(case, SUBMITTED)
+    sms(case, "case.submitted", code=case.query_code)
+    return Submitted(case)
