@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 
 from yimen.catalog import search
@@ -29,7 +28,7 @@ from yimen.catalog.models import (
     VersionState,
 )
 from yimen.catalog.validation import validate_version
-from yimen.core import audit, events
+from yimen.core import audit, batch, events
 from yimen.core.errors import ApplicationError, NotPermitted, TransitionError
 from yimen.core.workflow import Workflow
 from yimen.org.models import Organisation, Staff
@@ -157,7 +156,7 @@ def _check(version: ItemVersion, guide: Guide) -> None:
         raise ApplicationError("事项信息有误，请按提示修改", fields=errors)
 
 
-@transaction.atomic
+@batch.atomic
 def create_item(
     *,
     organisation: Organisation,
@@ -193,7 +192,7 @@ def create_item(
     return version
 
 
-@transaction.atomic
+@batch.atomic
 def update_draft(*, version: ItemVersion, guide: Guide, by: Staff) -> ItemVersion:
     version = ItemVersion.objects.select_for_update().select_related("item").get(pk=version.pk)
     _require(by, "item.edit", version)
@@ -218,7 +217,7 @@ def update_draft(*, version: ItemVersion, guide: Guide, by: Staff) -> ItemVersio
     return version
 
 
-@transaction.atomic
+@batch.atomic
 def start_revision(*, item: ServiceItem, by: Staff, change_note: str = "") -> ItemVersion:
     """A new draft copied from the published version: how a published guide gets changed."""
     item = ServiceItem.objects.select_for_update().get(pk=item.pk)
@@ -265,7 +264,7 @@ def _locked(version: ItemVersion) -> ItemVersion:
     return ItemVersion.objects.select_for_update().select_related("item").get(pk=version.pk)
 
 
-@transaction.atomic
+@batch.atomic
 def submit(*, version: ItemVersion, by: Staff) -> ItemVersion:
     version = _locked(version)
     target = _transition(version, "submit", by)
@@ -283,7 +282,7 @@ def submit(*, version: ItemVersion, by: Staff) -> ItemVersion:
     return version
 
 
-@transaction.atomic
+@batch.atomic
 def legal_approve(*, version: ItemVersion, by: Staff) -> ItemVersion:
     version = _locked(version)
     version.state = _transition(version, "legal_approve", by)
@@ -293,7 +292,7 @@ def legal_approve(*, version: ItemVersion, by: Staff) -> ItemVersion:
     return version
 
 
-@transaction.atomic
+@batch.atomic
 def reject(*, version: ItemVersion, by: Staff, comment: str) -> ItemVersion:
     if not comment.strip():
         raise ApplicationError("请填写退回原因", fields={"comment": ["审核意见：退回时必须写明原因"]})
@@ -332,7 +331,7 @@ def _make_current(item: ServiceItem, version: ItemVersion, *, update_fields: lis
     return old
 
 
-@transaction.atomic
+@batch.atomic
 def reform_approve(*, version: ItemVersion, by: Staff) -> ItemVersion:
     """Publish: the version becomes the item's current guide and the old one is kept as superseded."""
     version = _locked(version)
@@ -352,7 +351,7 @@ def reform_approve(*, version: ItemVersion, by: Staff) -> ItemVersion:
     return version
 
 
-@transaction.atomic
+@batch.atomic
 def retire_item(*, item: ServiceItem, by: Staff, reason: str) -> ServiceItem:
     if not reason.strip():
         raise ApplicationError("请填写废止原因", fields={"reason": ["废止原因：必须写明依据或原因"]})
@@ -377,7 +376,7 @@ def publish_directly(version: ItemVersion) -> None:
     _make_current(version.item, version, update_fields=[])
 
 
-@transaction.atomic
+@batch.atomic
 def import_new_version(*, item: ServiceItem, guide: Guide, by: Staff | None) -> ItemVersion:
     """A new current version of an existing item from an approved catalogue, published without review
     (the catalogue was approved before it was imported); the old version is kept as superseded."""

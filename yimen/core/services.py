@@ -9,7 +9,7 @@ from typing import Any
 
 from django.db import transaction
 
-from yimen.core import audit, calendar, events
+from yimen.core import audit, batch, calendar, events
 from yimen.core.errors import ApplicationError
 from yimen.core.models import CalendarDay, CalendarRevision, CalendarYear, DaySource
 
@@ -82,7 +82,7 @@ def validate_notice(year: int, holidays: list[HolidayRange], workdays: list[Adju
         raise ApplicationError("放假通知有误", fields=errors)
 
 
-@transaction.atomic
+@batch.atomic
 def load_holiday_notice(
     *,
     year: int,
@@ -131,7 +131,7 @@ def load_holiday_notice(
     return changed
 
 
-@transaction.atomic
+@batch.atomic
 def set_day(*, day: date, is_workday: bool, note: str, by: Any = None) -> bool:
     """An administrator's change of one day (e.g. a local closure); returns whether anything changed."""
     if not note.strip():

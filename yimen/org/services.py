@@ -5,11 +5,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from yimen.core import audit
+from yimen.core import audit, batch
 from yimen.org.models import Staff
 
 
@@ -17,7 +16,7 @@ def is_locked(staff: Staff, *, now: datetime | None = None) -> bool:
     return staff.locked_until is not None and staff.locked_until > (now or timezone.now())
 
 
-@transaction.atomic
+@batch.atomic
 def record_login_failure(*, username: str, now: datetime | None = None) -> Staff | None:
     """Count a failed sign-in; the N-th failure in a row locks the account for the configured minutes."""
     now = now or timezone.now()
@@ -38,7 +37,7 @@ def record_login_failure(*, username: str, now: datetime | None = None) -> Staff
     return staff
 
 
-@transaction.atomic
+@batch.atomic
 def record_login_success(*, staff: Staff) -> None:
     if staff.failed_logins or staff.locked_until:
         Staff.objects.filter(pk=staff.pk).update(failed_logins=0, locked_until=None)
@@ -46,7 +45,7 @@ def record_login_success(*, staff: Staff) -> None:
     audit.record("auth.login", staff, actor=staff)
 
 
-@transaction.atomic
+@batch.atomic
 def change_password(*, staff: Staff, new_password: str) -> None:
     staff.set_password(new_password)
     staff.save(update_fields=["password"])

@@ -14,10 +14,9 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.db import transaction
 from django.utils import timezone
 
-from yimen.core import audit
+from yimen.core import audit, batch
 from yimen.core.errors import ApplicationError, NotPermitted
 from yimen.core.spreadsheet import MAX_UPLOAD_BYTES, XLSX_SIGNATURE, Cells, RowError, open_workbook, read_rows
 from yimen.org.models import Organisation, Staff
@@ -72,7 +71,7 @@ def check_entry(
     return errors
 
 
-@transaction.atomic
+@batch.atomic
 def record_enforcement(*, organisation: Organisation, by: Staff, entry: Entry) -> EnforcementRecord:
     _require(by, organisation)
     errors = check_entry(
@@ -97,7 +96,7 @@ def record_enforcement(*, organisation: Organisation, by: Staff, entry: Entry) -
     return record
 
 
-@transaction.atomic
+@batch.atomic
 def delete_enforcement(*, record: EnforcementRecord, by: Staff) -> None:
     """A record entered by mistake; the audit log keeps what it said."""
     _require(by, record.organisation)
@@ -197,7 +196,7 @@ def parse(content: bytes, filename: str) -> tuple[list[Entry], list[RowError]]:
     return _entries(rows, errors), errors
 
 
-@transaction.atomic
+@batch.atomic
 def import_enforcement(*, organisation: Organisation, by: Staff, content: bytes, filename: str) -> int:
     """All rows of the file, or none: an ApplicationError lists every problem by row and column."""
     _require(by, organisation)

@@ -11,11 +11,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from yimen.core import audit, events
+from yimen.core import audit, batch, events
 from yimen.core.errors import ApplicationError, NotPermitted, TransitionError
 from yimen.core.workflow import Workflow
 from yimen.org.models import Organisation, Staff
@@ -79,7 +78,7 @@ def _editable_texts(doc: AnnualReportData) -> dict[str, str]:
     return {s.title: s.text for s in doc.sections if s.editable}
 
 
-@transaction.atomic
+@batch.atomic
 def start_report(*, organisation: Organisation, year: int, by: Staff) -> AnnualReport:
     """编制: the report of a year that has begun, its narrative pre-filled from today's figures. Starting a
     report that exists returns it."""
@@ -103,7 +102,7 @@ def start_report(*, organisation: Organisation, year: int, by: Staff) -> AnnualR
     return report
 
 
-@transaction.atomic
+@batch.atomic
 def edit_narrative(
     *, report: AnnualReport, by: Staff, texts: Mapping[str, str], lock_version: int | None = None
 ) -> AnnualReport:
@@ -136,7 +135,7 @@ def edit_narrative(
     return report
 
 
-@transaction.atomic
+@batch.atomic
 def submit_for_review(*, report: AnnualReport, by: Staff, lock_version: int | None = None) -> AnnualReport:
     report = _locked(report, lock_version)
     _require(by, "report.edit", report.organisation, "您没有提交该机构年度报告的权限")
@@ -149,7 +148,7 @@ def submit_for_review(*, report: AnnualReport, by: Staff, lock_version: int | No
     return report
 
 
-@transaction.atomic
+@batch.atomic
 def return_to_draft(
     *, report: AnnualReport, by: Staff, reason: str, lock_version: int | None = None
 ) -> AnnualReport:
@@ -171,7 +170,7 @@ def return_to_draft(
     return report
 
 
-@transaction.atomic
+@batch.atomic
 def approve_and_publish(*, report: AnnualReport, by: Staff, lock_version: int | None = None) -> AnnualReport:
     """审核通过并发布: the year must be over and table 三's consistency rules must hold; the report becomes a
     publication in node 年度报告 with its PDF and Word files, and its figures are frozen as published."""

@@ -28,7 +28,7 @@ from yimen.cases.events import (
 )
 from yimen.cases.models import Case, CaseState, Channel, Evaluation, Level, WorkOrder, WorkOrderState
 from yimen.cases.transitions import centre_name
-from yimen.core import audit, calendar, events, notify
+from yimen.core import audit, batch, calendar, events, notify
 from yimen.core.errors import ApplicationError, NotPermitted, TransitionError
 from yimen.core.workflow import Workflow
 from yimen.org.models import Staff
@@ -116,7 +116,7 @@ def work_order_due(opened: datetime) -> tuple[datetime, bool]:
     return timezone.make_aware(datetime.combine(day.date, END_OF_DAY)), day.provisional
 
 
-@transaction.atomic
+@batch.atomic
 def evaluate(
     *,
     case: Case,
@@ -198,7 +198,7 @@ def _emit(order: WorkOrder, event: events.Event[WorkOrderStep], **details: Any) 
     )
 
 
-@transaction.atomic
+@batch.atomic
 def assign_owner(*, order: WorkOrder, owner: Staff, by: Staff) -> WorkOrder:
     """责任人: someone who may handle this organisation's work orders."""
     order, target = _locked(order, "assign", by)
@@ -213,7 +213,7 @@ def assign_owner(*, order: WorkOrder, owner: Staff, by: Staff) -> WorkOrder:
     return order
 
 
-@transaction.atomic
+@batch.atomic
 def reply(
     *, order: WorkOrder, by: Staff, findings: str = "", reply: str, at: datetime | None = None
 ) -> WorkOrder:
@@ -238,7 +238,7 @@ def reply(
     return order
 
 
-@transaction.atomic
+@batch.atomic
 def close(*, order: WorkOrder, by: Staff, at: datetime | None = None) -> WorkOrder:
     """办结: the rectification is done; only after the applicant has had the reply."""
     order, target = _locked(order, "close", by)

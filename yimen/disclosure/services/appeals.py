@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.db import transaction
 from django.utils import timezone
 
-from yimen.core import audit, events
+from yimen.core import audit, batch, events
 from yimen.core.errors import ApplicationError, NotPermitted, TransitionError
 from yimen.disclosure.events import APPEAL_DECIDED, APPEAL_FILED, AppealStep
 from yimen.disclosure.models import (
@@ -37,7 +36,7 @@ def _emit(appeal: Appeal, event: events.Event[AppealStep], by: Staff) -> None:
     )
 
 
-@transaction.atomic
+@batch.atomic
 def file_appeal(
     *, request: DisclosureRequest, by: Staff, kind: str, filed_on: date, body: str, reference: str = ""
 ) -> Appeal:
@@ -74,7 +73,7 @@ def file_appeal(
     return appeal
 
 
-@transaction.atomic
+@batch.atomic
 def decide_appeal(*, appeal: Appeal, by: Staff, result: str, decided_on: date) -> Appeal:
     """The 复议决定 or judgment; an appeal is decided once (a second decision is refused with 409)."""
     appeal = Appeal.objects.select_for_update().get(pk=appeal.pk)

@@ -8,7 +8,7 @@ from datetime import date
 
 from django.db import transaction
 
-from yimen.core import calendar
+from yimen.core import batch, calendar
 from yimen.core.errors import TransitionError
 from yimen.disclosure import clock, deadlines
 from yimen.disclosure.events import (
@@ -48,7 +48,7 @@ from yimen.org.models import Staff
 # --- 补正 (条例第三十条) ---------------------------------------------------------------------------------
 
 
-@transaction.atomic
+@batch.atomic
 def request_clarification(
     *,
     request: DisclosureRequest,
@@ -83,7 +83,7 @@ def request_clarification(
     return request
 
 
-@transaction.atomic
+@batch.atomic
 def receive_clarification(
     *,
     request: DisclosureRequest,
@@ -109,7 +109,7 @@ def receive_clarification(
     return request
 
 
-@transaction.atomic
+@batch.atomic
 def expire_clarification(
     *, request: DisclosureRequest, by: Staff | None, on: date, expected_version: int | None = None
 ) -> DisclosureRequest:
@@ -131,7 +131,7 @@ def expire_clarification(
 # --- 征求意见 (条例第三十二条、第三十四条) -------------------------------------------------------------------
 
 
-@transaction.atomic
+@batch.atomic
 def start_consultation(
     *,
     request: DisclosureRequest,
@@ -161,7 +161,7 @@ def start_consultation(
     return consultation
 
 
-@transaction.atomic
+@batch.atomic
 def end_consultation(
     *,
     consultation: Consultation,
@@ -198,7 +198,7 @@ def end_consultation(
 # --- 延期 (第三十三条) and 第三十五条 ---------------------------------------------------------------------
 
 
-@transaction.atomic
+@batch.atomic
 def extend(
     *,
     request: DisclosureRequest,
@@ -233,7 +233,7 @@ def extend(
     return request
 
 
-@transaction.atomic
+@batch.atomic
 def set_custom_deadline(
     *,
     request: DisclosureRequest,

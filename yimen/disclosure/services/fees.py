@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.db import transaction
-
-from yimen.core import calendar
+from yimen.core import batch, calendar
 from yimen.core.errors import TransitionError
 from yimen.disclosure import clock
 from yimen.disclosure.events import CLOSED, FEE_NOTICE, FEE_PAID
@@ -27,7 +25,7 @@ from yimen.org.models import Staff
 FEES_FROM = date(2021, 1, 1)
 
 
-@transaction.atomic
+@batch.atomic
 def issue_fee_notice(
     *,
     request: DisclosureRequest,
@@ -77,7 +75,7 @@ def issue_fee_notice(
     return notice
 
 
-@transaction.atomic
+@batch.atomic
 def record_payment(
     *, request: DisclosureRequest, by: Staff | None, on: date, expected_version: int | None = None
 ) -> DisclosureRequest:
@@ -96,7 +94,7 @@ def record_payment(
     return request
 
 
-@transaction.atomic
+@batch.atomic
 def expire_fee(
     *, request: DisclosureRequest, by: Staff | None, on: date, expected_version: int | None = None
 ) -> DisclosureRequest:

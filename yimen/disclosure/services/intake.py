@@ -13,7 +13,7 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
-from yimen.core import identity
+from yimen.core import batch, identity
 from yimen.core.errors import ApplicationError, NotPermitted
 from yimen.core.people import Applicant
 from yimen.disclosure import clock, deadlines
@@ -142,7 +142,7 @@ def query_code() -> str:
     return f"{secrets.randbelow(10**6):06d}"
 
 
-@transaction.atomic
+@batch.atomic
 def register(
     *,
     organisation: Organisation,

@@ -11,8 +11,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.db import transaction
-
+from yimen.core import batch
 from yimen.core.errors import ApplicationError
 from yimen.disclosure.events import CLOSED, DELIVERED, REPLIED, STARTED
 from yimen.disclosure.models import (
@@ -27,7 +26,7 @@ from yimen.org.models import Staff
 from yimen.publishing.models import Publication
 
 
-@transaction.atomic
+@batch.atomic
 def start(
     *,
     request: DisclosureRequest,
@@ -82,7 +81,7 @@ def _checked_reply(
         raise ApplicationError("答复内容有误", fields=errors)
 
 
-@transaction.atomic
+@batch.atomic
 def reply(
     *,
     request: DisclosureRequest,
@@ -123,7 +122,7 @@ def reply(
     return request
 
 
-@transaction.atomic
+@batch.atomic
 def deliver(
     *, request: DisclosureRequest, by: Staff | None, on: date, expected_version: int | None = None
 ) -> DisclosureRequest:
@@ -138,7 +137,7 @@ def deliver(
     return request
 
 
-@transaction.atomic
+@batch.atomic
 def close(
     *, request: DisclosureRequest, by: Staff | None, on: date, expected_version: int | None = None
 ) -> DisclosureRequest:

@@ -10,10 +10,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from django.db import transaction
 from django.db.models import Max
 
-from yimen.core import audit
+from yimen.core import audit, batch
 from yimen.core.errors import ApplicationError, NotPermitted
 from yimen.org.models import Organisation, Staff
 from yimen.org.permissions import ROLE_ACTIONS, ancestors_and_self, can, organisations_for
@@ -41,7 +40,7 @@ def _require_head(by: Staff, organisation_id: int) -> None:
         raise NotPermitted("只有公开工作机构负责人可以调整公开目录的栏目和责任")
 
 
-@transaction.atomic
+@batch.atomic
 def ensure_catalogue(*, organisation: Organisation) -> list[CatalogueNode]:
     """The organisation's default 公开目录 (条例第二十条、第二十一条); nodes already there are kept as
     they are, so calling it again adds only what is missing."""
@@ -85,7 +84,7 @@ def eligible_editors(organisation: Organisation) -> list[Staff]:
     )
 
 
-@transaction.atomic
+@batch.atomic
 def assign_node(
     *, node: CatalogueNode, by: Staff, responsible_office: str, editor_ids: list[int], name: str = ""
 ) -> CatalogueNode:
@@ -129,7 +128,7 @@ def assign_node(
     return node
 
 
-@transaction.atomic
+@batch.atomic
 def add_node(
     *, organisation: Organisation, by: Staff, parent: CatalogueNode | None, code: str, name: str
 ) -> CatalogueNode:
@@ -155,7 +154,7 @@ def add_node(
     return node
 
 
-@transaction.atomic
+@batch.atomic
 def save_guide_settings(
     *, organisation: Organisation, by: Staff, fields: dict[str, Any]
 ) -> DisclosureSettings:

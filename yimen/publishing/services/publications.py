@@ -30,7 +30,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
-from yimen.core import audit
+from yimen.core import audit, batch
 from yimen.core.errors import ApplicationError, NotPermitted
 from yimen.org.models import Organisation, Staff
 from yimen.org.permissions import can
@@ -116,7 +116,7 @@ def update_draft(
     return publication
 
 
-@transaction.atomic
+@batch.atomic
 def submit(*, publication: Publication, by: Staff) -> Publication:
     """提交审核. The rules are checked again (the calendar or the kind's needs may have changed), and a
     revision must say what changed."""
@@ -157,7 +157,7 @@ def _publish(publication: Publication, state: str, *, at: Any = None) -> None:
     emit(publication, PUBLISHED, key=f"{PUBLISHED.name}:{publication.pk}")
 
 
-@transaction.atomic
+@batch.atomic
 def approve(*, publication: Publication, by: Staff) -> Publication:
     """审核发布: the reviewer (not the editor who drafted it) publishes; the 索引号 is assigned now. A
     revision is published into the item it revises, which is returned."""
@@ -185,7 +185,7 @@ def publication_on_time(publication: Publication) -> bool:
     return timezone.localtime(published).date() <= publication.due_on
 
 
-@transaction.atomic
+@batch.atomic
 def reject(*, publication: Publication, by: Staff, reason: str) -> Publication:
     """退回修改: back to the editor with the reason, kept on the item until it is published (a revision
     goes back alone: the published item is not touched)."""
@@ -200,7 +200,7 @@ def reject(*, publication: Publication, by: Staff, reason: str) -> Publication:
     return publication
 
 
-@transaction.atomic
+@batch.atomic
 def withdraw(*, publication: Publication, by: Staff, reason: str) -> Publication:
     """撤回: the item leaves the lists, the search and the feeds; its page keeps a notice with the reason."""
     from yimen.publishing import search
@@ -222,7 +222,7 @@ def withdraw(*, publication: Publication, by: Staff, reason: str) -> Publication
     return publication
 
 
-@transaction.atomic
+@batch.atomic
 def change_validity(*, publication: Publication, by: Staff, validity: str, on: date | None) -> Publication:
     """有效性: a document becomes 失效 or 废止 on a date (counted in the annual report's 本年废止件数),
     or is 有效 again (a mistaken entry corrected: both dates are cleared)."""
@@ -293,7 +293,7 @@ def publish_now(
     return publication
 
 
-@transaction.atomic
+@batch.atomic
 def recompute_due_dates(*, since: date) -> int:
     """A calendar change moved working days on or after `since`: drafts and items in review due then get
     their 第二十六条 date again. Published items keep the date they were judged by."""

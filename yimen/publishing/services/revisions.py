@@ -14,7 +14,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from yimen.core import audit
+from yimen.core import audit, batch
 from yimen.core.errors import TransitionError
 from yimen.org.models import Staff
 from yimen.publishing import attachments, content
@@ -58,7 +58,7 @@ def _copy_attachments(source: Publication, into: Publication) -> None:
     )
 
 
-@transaction.atomic
+@batch.atomic
 def open_revision(*, publication: Publication, by: Staff) -> Publication:
     """修订 a published item: a draft copy of it, its 变更日期 today (the editor may correct it), so its
     due date runs from the change (条例第二十六条). One revision at a time per item."""
@@ -137,7 +137,7 @@ def publish(revision: Publication, *, by: Staff) -> Publication:
     return original
 
 
-@transaction.atomic
+@batch.atomic
 def discard_draft(*, publication: Publication, by: Staff) -> Publication | None:
     """删除 a draft that will not be published (a revision given up, or a draft never sent). The audit
     entries stay. Returns the item a revision belonged to."""
