@@ -13,7 +13,7 @@ already holds cases (generation is then not measured; the figures are brought up
 
 (a) N client processes each loop submit → accept → conclude on one promised (not 即办) licence item
     through yimen.cases.services for S seconds; each step is one transition. Baseline, same run, same
-    N processes: single-row INSERT + commit into a scratch table of similar width. Target ≥ 20%.
+    N processes: single-row INSERT + commit into a scratch table of similar width. Floor ≥ 10%.
 (b) the supervision board: yimen.cases.queries.supervision.counts() over every organisation. Target ≤ 100 ms,
     at city scale and at province scale.
 (c) a year's statistics: yimen.cases.queries.stats.case_stats() by organisation. Target ≤ 1 s, at city scale

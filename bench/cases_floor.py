@@ -180,7 +180,7 @@ def report(started: str, start_load: str, runs: list[cases_intake.Run], sent: li
     lines += [
         "",
         "Operations: an INSERT + commit for the baseline, a transition (submit, accept or conclude) otherwise. "
-        "The replay is the database's own share of a step: the rate target (a) of bench/cases.py (≥ 20% of "
+        "The replay is the database's own share of a step: the rate floor (a) of bench/cases.py (≥ 10% of "
         "the baseline) asks of the whole application, Python included.",
     ]
     return "\n".join(lines) + "\n"
