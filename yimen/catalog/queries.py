@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import functools
 import hashlib
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db import connection
 from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce, ExtractYear
 from django.utils import timezone
@@ -107,25 +105,11 @@ def item_header(impl_code: str) -> ServiceItem | None:
     )
 
 
-_CODE = "\x00code"  # stands for the item code in the cached statement's parameters
-
-
-@functools.cache
-def _current_statement(alias: str) -> tuple[str, list[Any]]:
-    """SELECT of a public item's current version by its code, compiled once per database."""
-    public = ServiceItem.objects.filter(impl_code=_CODE, retired_at__isnull=True, current__isnull=False)
-    sql, params = public.values_list("current_id").query.sql_with_params()
-    return sql, list(params)
-
-
 def current_version_id(impl_code: str) -> int | None:
     """The current version of a public item (None when the code is unknown, unpublished or retired):
     one indexed lookup, the cheapest question a kept guide page has to ask."""
-    sql, template = _current_statement(connection.alias)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [impl_code if p == _CODE else p for p in template])
-        row = cursor.fetchone()
-    return None if row is None else int(row[0])
+    public = ServiceItem.objects.filter(impl_code=impl_code, retired_at__isnull=True, current__isnull=False)
+    return public.values_list("current_id", flat=True).first()
 
 
 # A rendered guide shows names kept in other records; they are digested at most this often per process.
