@@ -61,7 +61,7 @@ def _narrowed(items: QuerySet[ServiceItem], f: Narrowing) -> QuerySet[ServiceIte
 
 def narrowed(f: Narrowing) -> QuerySet[ServiceItem] | None:
     """The public items the filter's organisation, type, level, theme and audience let through (None
-    when it sets none of them): for the database's search, which narrows inside its statement."""
+    when it sets none of them): for the database's search, which keeps the hits among them."""
     if not any([f.organisation, f.item_type, f.level, f.theme, f.audience in ("person", "legal")]):
         return None
     return _narrowed(published().only(*LIST_FIELDS), f)

@@ -177,20 +177,24 @@ def _database_page(
     q: str, narrowing: Narrowing | None, *, limit: int, offset: int = 0
 ) -> tuple[list[ItemRow], int]:
     """The database index ranks, counts and cuts the page; the page's rows are read by id. Past the last
-    page the count is counted apart."""
+    page the count is counted apart. With a narrowing, every hit is ranked and those the narrowing lets
+    through are kept (this path answers only words the copy in memory cannot, so hits are few)."""
     from yimen.catalog.queries import narrowed, published
 
     within = None if narrowing is None else narrowed(narrowing)
-    hits = search.page_sql(q, limit=limit, offset=offset, within=within)
-    if hits is None:
-        return [], 0
-    with connection.cursor() as cursor:
-        cursor.execute(*hits)
-        ranked = cursor.fetchall()
-    if not ranked:
-        return [], search.count(q, within=within) if offset else 0
-    rows = {
-        values[0]: ItemRow(*values)
-        for values in published().filter(pk__in=[pk for pk, _, _ in ranked]).values_list(*ROW_COLUMNS)
-    }
-    return [rows[pk] for pk, _, _ in ranked if pk in rows], ranked[0][2]
+    if within is None:
+        hits = search.page_sql(q, limit=limit, offset=offset)
+        if hits is None:
+            return [], 0
+        with connection.cursor() as cursor:
+            cursor.execute(*hits)
+            ranked = cursor.fetchall()
+        if not ranked:
+            return [], search.count(q) if offset else 0
+        page, total = [pk for pk, _, _ in ranked], ranked[0][2]
+    else:
+        allowed = set(within.values_list("pk", flat=True))
+        kept = [pk for pk in search.ranked_ids(q) if pk in allowed]
+        page, total = kept[offset : offset + limit], len(kept)
+    rows = {values[0]: ItemRow(*values) for values in published().filter(pk__in=page).values_list(*ROW_COLUMNS)}
+    return [rows[pk] for pk in page if pk in rows], total

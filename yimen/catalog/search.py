@@ -82,19 +82,22 @@ def remove_item(item: ServiceItem) -> None:
     _changed()
 
 
-def count(query: str, *, within: QuerySet[ServiceItem] | None = None) -> int:
-    """How many public items (of `within`) match the query; the index holds exactly the public items."""
+def count(query: str) -> int:
+    """How many public items match the query; the index holds exactly the public items."""
     teach_organisation_names()
-    return search.match_count(INDEX, query, narrow=None if within is None else search.within(within))
+    return search.match_count(INDEX, query)
 
 
-def page_sql(
-    query: str, *, limit: int, offset: int = 0, within: QuerySet[ServiceItem] | None = None
-) -> tuple[str, list[Any]] | None:
-    """SQL of one page of the matching public items (of `within`): columns id, score, total."""
+def page_sql(query: str, *, limit: int, offset: int = 0) -> tuple[str, list[Any]] | None:
+    """SQL of one page of the matching public items: columns id, score, total."""
     teach_organisation_names()
-    narrow = None if within is None else search.within(within)
-    return search.ranked_sql(INDEX, query, limit=limit, offset=offset, narrow=narrow)
+    return search.ranked_sql(INDEX, query, limit=limit, offset=offset)
+
+
+def ranked_ids(query: str) -> list[int]:
+    """Every matching public item, best first."""
+    teach_organisation_names()
+    return search.ranked_ids(INDEX, query)
 
 
 def public_items() -> QuerySet[ServiceItem]:

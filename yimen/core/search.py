@@ -8,12 +8,10 @@ Trigram tokenizers are avoided: they never match the two-character words most Ch
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 from django.db import connection
 from django.db.backends.base.schema import BaseDatabaseSchemaEditor
-from django.db.models import QuerySet
 
 from yimen.core.text import index_terms, normalize, query_terms
 
@@ -76,15 +74,6 @@ def count(name: str) -> int:
         return int(cursor.fetchone()[0])
 
 
-Within = tuple[str, Sequence[Any]]  # SQL selecting the ids a search may return, and its parameters
-
-
-def within(queryset: QuerySet[Any]) -> Within:
-    """The records of a query set as a subquery of ids, to narrow a search inside the database."""
-    sql, params = queryset.order_by().values("pk").query.sql_with_params()
-    return sql, params
-
-
 def query_words(query: str) -> list[str]:
     """The query's words; a query jieba can only split into single characters (不动, the start of 不动产)
     is looked up whole, as the index also holds the shorter dictionary words inside longer ones."""
@@ -95,26 +84,21 @@ def query_words(query: str) -> list[str]:
     return terms
 
 
-def _matching(name: str, query: str, narrow: Within | None) -> tuple[str, list[Any]] | None:
+def _matching(name: str, query: str) -> tuple[str, list[Any]] | None:
     """FROM and WHERE of the records containing every word of `query` (PostgreSQL: with `q`, the tsquery)."""
     terms = query_words(query)
     if not terms:
         return None
     table = _table(name)
     if connection.vendor == "postgresql":
-        sql, params = f"FROM {table}, plainto_tsquery('simple', %s) q WHERE document @@ q", [" ".join(terms)]
-        key = "id"
-    else:
-        expression = " AND ".join('"' + term.replace('"', '""') + '"' for term in terms)
-        sql, params, key = f"FROM {table} WHERE {table} MATCH %s", [expression], "rowid"
-    if narrow is not None:
-        sql, params = f"{sql} AND {key} IN ({narrow[0]})", [*params, *narrow[1]]
-    return sql, params
+        return f"FROM {table}, plainto_tsquery('simple', %s) q WHERE document @@ q", [" ".join(terms)]
+    expression = " AND ".join('"' + term.replace('"', '""') + '"' for term in terms)
+    return f"FROM {table} WHERE {table} MATCH %s", [expression]
 
 
-def match_count(name: str, query: str, *, narrow: Within | None = None) -> int:
-    """How many records contain every word of `query` (within `narrow`), counted by the index."""
-    matching = _matching(name, query, narrow)
+def match_count(name: str, query: str) -> int:
+    """How many records contain every word of `query`, counted by the index."""
+    matching = _matching(name, query)
     if matching is None:
         return 0
     with connection.cursor() as cursor:
@@ -122,23 +106,34 @@ def match_count(name: str, query: str, *, narrow: Within | None = None) -> int:
         return int(cursor.fetchone()[0])
 
 
-def ranked_sql(
-    name: str, query: str, *, limit: int, offset: int = 0, narrow: Within | None = None
-) -> tuple[str, list[Any]] | None:
-    """SQL of one page of the records containing every word of `query` (within `narrow`), best first.
+def _ranked_columns(name: str) -> str:
+    if connection.vendor == "postgresql":
+        return "id, -ts_rank(document, q) AS score"
+    return f"rowid AS id, bm25({_table(name)}, 10.0, 1.0) AS score"
+
+
+def ranked_ids(name: str, query: str) -> list[int]:
+    """Every record containing every word of `query`, best first (ties by id)."""
+    matching = _matching(name, query)
+    if matching is None:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {_ranked_columns(name)} {matching[0]} ORDER BY score, id", matching[1])
+        return [row[0] for row in cursor.fetchall()]
+
+
+def ranked_sql(name: str, query: str, *, limit: int, offset: int = 0) -> tuple[str, list[Any]] | None:
+    """SQL of one page of the records containing every word of `query`, best first.
 
     Its columns: `id`, `score` (lower is better: bm25 with the title weighted 10×, or minus ts_rank
     with weights A/B) and `total`, how many records match in all. Ties go by id, so pages never
     overlap. None when the query has no words.
     """
-    matching = _matching(name, query, narrow)
+    matching = _matching(name, query)
     if matching is None:
         return None
     sql, params = matching
-    if connection.vendor == "postgresql":
-        columns = "id, -ts_rank(document, q) AS score"
-    else:
-        columns = f"rowid AS id, bm25({_table(name)}, 10.0, 1.0) AS score"
+    columns = _ranked_columns(name)
     return (
         f"SELECT {columns}, (SELECT count(*) {sql}) AS total {sql} ORDER BY score, id LIMIT %s OFFSET %s",
         [*params, *params, max(limit, 0), offset],
