@@ -197,7 +197,7 @@ def test_a_clerk_may_not_open_the_board(client: Client, licence, cast) -> None:
 
 def test_supervisors_are_texted_the_digest_within_their_reach(licence, cast) -> None:
     from tests.cases.conftest import file, local
-    from yimen.cases.queries.supervision import emit_digest
+    from yimen.cases.services.supervision import emit_digest
     from yimen.core import events
     from yimen.core.models import SmsMessage
 

@@ -154,6 +154,6 @@ SUPERVISION_DIGEST = define(
     "supervision.digest",
     SupervisionDigest,
     """电子监察日报: each organisation's red and yellow cards, once a day (`yimen supervise`,
-    cases.queries.supervision.emit_digest). Cases listen and text each supervisor the counts
+    cases.services.supervision.emit_digest). Cases listen and text each supervisor the counts
     within their reach.""",
 )

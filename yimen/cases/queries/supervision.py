@@ -54,12 +54,10 @@ from django.db.models import (
 from django.db.models.lookups import GreaterThanOrEqual
 from django.utils import timezone
 
-from yimen.cases.events import SUPERVISION_DIGEST, OrganisationCards, SupervisionDigest
 from yimen.cases.models import CONCLUDED_LATE, RUNNING, Case
 from yimen.cases.queries.stats import narrowed
 from yimen.catalog.models import ServiceItem
-from yimen.core import calendar, events
-from yimen.core.models import OutboxMessage
+from yimen.core import calendar
 from yimen.org.models import Organisation, Window
 
 # The board shows 超期办结 for cases concluded within this many days before now, unless asked otherwise.
@@ -109,7 +107,7 @@ def defaults() -> tuple[int, int]:
     return int(conf["YELLOW_DAYS_LEFT"]), int(conf["YELLOW_PERCENT_USED"])
 
 
-def _midnight(day: date) -> datetime:
+def midnight(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
@@ -155,7 +153,7 @@ def _due_soon_cutoff(today: date, limits: Thresholds) -> Value | CaseWhen:
     at most N working days left. One add_workdays per distinct N, none per row."""
 
     def cutoff(days: int) -> Value:
-        return Value(_midnight(calendar.add_workdays(today, days + 1).date), output_field=DateTimeField())
+        return Value(midnight(calendar.add_workdays(today, days + 1).date), output_field=DateTimeField())
 
     return _per_item(limits.item_days_left, limits.days_left, cutoff)
 
@@ -340,18 +338,3 @@ def days_left(case: Case, today: date) -> int | None:
     if case.promised_due is None:
         return None
     return calendar.workdays_between(today, timezone.localtime(case.promised_due).date()).workdays
-
-
-@transaction.atomic
-def emit_digest(*, now: datetime) -> OutboxMessage:
-    """The daily 电子监察 digest for supervisors: each organisation's red and yellow counts, one event a
-    day (running it twice the same day changes nothing)."""
-    today = timezone.localdate(now)
-    rows = by_organisation(Scope(now=now, late_since=_midnight(today - timedelta(days=1))))
-    payload = SupervisionDigest(
-        date=today,
-        organisations=tuple(OrganisationCards(**row) for row in rows),
-        red=sum(r["red"] for r in rows),
-        yellow=sum(r["yellow"] for r in rows),
-    )
-    return events.emit(SUPERVISION_DIGEST, payload, key=f"{SUPERVISION_DIGEST.name}:{today.isoformat()}")

@@ -8,7 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from yimen.cases.queries import supervision
+from yimen.cases.services import supervision
 
 
 def _moment(text: str | None) -> datetime:
