@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from yimen.api import api
 
@@ -18,6 +19,9 @@ urlpatterns = [
     path("office/disclosure/", include("yimen.office.disclosure_urls")),
     path("office/reports/", include("yimen.office.report_urls")),
     path("office/", include("yimen.office.urls")),
+    # One way in, with one lockout: the admin's own sign-in form would count no failures and let a locked
+    # account in, so its sign-in (and its sign-out's "log in again") goes to the office's, keeping `next`.
+    path("admin/login/", RedirectView.as_view(pattern_name="office:login", query_string=True)),
     path("admin/", admin.site.urls),
     path("guide/", include("yimen.portal.catalog_urls")),
     path("evaluate/", include("yimen.portal.evaluation_urls")),

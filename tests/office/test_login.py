@@ -98,3 +98,31 @@ def test_a_redirect_after_login_stays_on_this_site(client: Client, cast) -> None
         "/office/login/", {"username": "clerk", "password": PASSWORD, "next": "https://evil.example/"}
     )
     assert response["Location"] == "/office/"
+
+
+def test_the_admin_has_no_sign_in_of_its_own_and_sends_people_to_the_office_one(client: Client, cast) -> None:
+    response = client.get("/admin/")
+    assert response.status_code == 302
+    response = client.get(response["Location"])
+    assert response.status_code == 302 and response["Location"] == "/office/login/?next=/admin/"
+    page = client.get(response["Location"])
+    assert page.status_code == 200 and 'value="/admin/"' in page.content.decode()
+
+
+def test_wrong_passwords_at_the_admin_lock_the_account_like_any_other(client: Client, cast, settings) -> None:
+    for _ in range(20):
+        response = client.post("/admin/login/?next=/admin/", {"username": "admin", "password": "wrong"})
+        assert response.status_code == 302  # nothing is checked there: it leads to the office's sign-in
+    for _ in range(settings.YIMEN["LOGIN_MAX_FAILURES"]):
+        _login(client, "admin", "wrong")
+    assert Staff.objects.get(username="admin").locked_until is not None
+    client.post("/admin/login/", {"username": "admin", "password": PASSWORD})
+    response = client.post("/office/login/", {"username": "admin", "password": PASSWORD, "next": "/admin/"})
+    assert "已被锁定" in response.content.decode()
+    assert client.get("/admin/").status_code == 302  # a locked account reaches no admin page
+
+
+def test_the_administrator_signs_in_at_the_office_and_lands_on_the_admin(client: Client, cast) -> None:
+    response = client.post("/office/login/", {"username": "admin", "password": PASSWORD, "next": "/admin/"})
+    assert response.status_code == 302 and response["Location"] == "/admin/"
+    assert client.get("/admin/").status_code == 200
