@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from pathlib import Path
@@ -68,6 +69,19 @@ def env_int_list(name: str, default: str) -> list[int]:
         raise ImproperlyConfigured(
             f"环境变量 {name}={','.join(words)!r} 不是逗号分隔的整数：请填写如 {default} 的形式，留空则取默认值"
         ) from None
+
+
+def env_networks(name: str) -> list[str]:
+    """Comma-separated addresses or networks (10.0.0.5, 10.0.0.0/24), each checked."""
+    words = env_list(name)
+    for word in words:
+        try:
+            ipaddress.ip_network(word, strict=False)
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"环境变量 {name} 中的 {word!r} 不是 IP 地址或网段：请填写如 127.0.0.1,10.0.0.0/24 的形式"
+            ) from None
+    return words
 
 
 VAR_DIR = Path(env_str("YIMEN_VAR", str(BASE_DIR / "var")))
@@ -282,6 +296,9 @@ YIMEN: dict[str, Any] = {
     "SUPPLEMENT_WORKDAYS": env_int("YIMEN_SUPPLEMENT_WORKDAYS", 10),
     # 网上申办: cases one client address may file an hour, and how long a shown form stays valid.
     "APPLY_SUBMISSIONS_PER_HOUR": env_int("YIMEN_APPLY_SUBMISSIONS_PER_HOUR", 10),
+    # The reverse proxies in front of the web processes (nginx): only a request from one of them has its
+    # client's address taken from X-Forwarded-For; any other request's is its own connection's.
+    "TRUSTED_PROXIES": env_networks("YIMEN_TRUSTED_PROXIES"),
     "APPLY_FORM_MAX_AGE_SECONDS": env_int("YIMEN_APPLY_FORM_MAX_AGE_SECONDS", 12 * 3600),
     # 索引号 (no national standard): organisation code / year - 5-digit serial, as the State Council does.
     "INDEX_NUMBER_LAYOUT": env_str("YIMEN_INDEX_NUMBER_LAYOUT", "{code}/{year}-{serial:05d}"),
