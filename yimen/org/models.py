@@ -132,11 +132,13 @@ class Role(models.TextChoices):
     REVIEWER = "reviewer", "审批人员"
     OFFICER = "officer", "公开专员"
     SUPERVISOR = "supervisor", "监察人员"
-    ADMIN = "admin", "管理员"
+    ADMIN = "admin", "系统管理员"
     ITEM_EDITOR = "item_editor", "事项编辑"
     LEGAL_REVIEWER = "legal_reviewer", "法制审核"
     REFORM_REVIEWER = "reform_reviewer", "审改审核"
     DISCLOSURE_HEAD = "disclosure_head", "公开工作机构负责人"
+    SECURITY_ADMIN = "security_admin", "安全管理员"
+    AUDIT_ADMIN = "audit_admin", "审计管理员"
 
 
 class Staff(AbstractUser):

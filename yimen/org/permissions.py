@@ -42,6 +42,11 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
     Role.ITEM_EDITOR: frozenset({VIEW, "item.edit"}),
     Role.LEGAL_REVIEWER: frozenset({VIEW, "item.legal_review"}),
     Role.REFORM_REVIEWER: frozenset({VIEW, "item.reform_review"}),
+    # 三权分立 (GB/T 22239-2019 8.1.4.2 d, 8.1.5.1–8.1.5.3): the system administrator keeps accounts and
+    # configuration, the security administrator the security policy, the audit administrator reads and exports
+    # the audit log and changes nothing else.
+    Role.SECURITY_ADMIN: frozenset({VIEW, "security.manage"}),
+    Role.AUDIT_ADMIN: frozenset({VIEW, "audit.view", "audit.export"}),
 }
 
 
