@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.hashers import make_password
-from django.core.cache import cache
 from django.contrib.auth.signals import user_logged_in
+from django.core.cache import cache
 from django.dispatch import receiver
 from django.utils import timezone
 from django_otp import DEVICE_ID_SESSION_KEY

@@ -5,19 +5,19 @@ from __future__ import annotations
 import base64
 
 import pytest
-from django_otp.oath import totp
 from django.test import Client
+from django_otp.oath import totp
 
 from yimen.core import audit
 from yimen.core.identity import is_valid_uscc
 from yimen.demo import org as org_demo
 from yimen.demo.org import DEMO_PASSWORD
 from yimen.org.models import (
+    SEPARATED_ROLES,
     Organisation,
     OrganisationKind,
     Region,
     RegionLevel,
-    SEPARATED_ROLES,
     Role,
     Staff,
     StaffRole,
@@ -80,9 +80,7 @@ def test_the_demo_has_separate_security_and_audit_administrators_with_a_known_co
     demo: str, client: Client
 ) -> None:
     """三权分立 in the demo: three accounts, and the TOTP key `yimen demo` prints opens their code step."""
-    duties = dict(
-        StaffRole.objects.filter(role__in=SEPARATED_ROLES).values_list("staff__username", "role")
-    )
+    duties = dict(StaffRole.objects.filter(role__in=SEPARATED_ROLES).values_list("staff__username", "role"))
     assert duties == {"admin": Role.ADMIN, "security": Role.SECURITY_ADMIN, "auditor": Role.AUDIT_ADMIN}
     client.post("/office/login/", {"username": "auditor", "password": DEMO_PASSWORD})
     code = f"{totp(base64.b32decode(org_demo.DEMO_TOTP_SECRET)):06d}"

@@ -55,7 +55,9 @@ def test_the_documented_production_environment_passes_the_deploy_check(tmp_path:
 
 def test_without_it_the_check_fails(tmp_path: Path) -> None:
     """The check is not vacuous: the development defaults fail it."""
-    result = run({"YIMEN_VAR": str(tmp_path)}, "-m", "yimen.cli", "check", "--deploy", "--fail-level", "WARNING")
+    result = run(
+        {"YIMEN_VAR": str(tmp_path)}, "-m", "yimen.cli", "check", "--deploy", "--fail-level", "WARNING"
+    )
     assert result.returncode != 0 and "security.W004" in result.stderr + result.stdout
 
 
@@ -69,14 +71,28 @@ def test_production_cookies_are_secure_and_host_prefixed(tmp_path: Path) -> None
     )
     result = run(production_environment(tmp_path), "-c", probe)
     assert result.stdout.split() == [
-        "__Host-sessionid", "True", "True", "Lax", "None", "/", "__Host-csrftoken", "True",
-        "('HTTP_X_FORWARDED_PROTO',", "'https')", "True", "31536000", "True", "True",
+        "__Host-sessionid",
+        "True",
+        "True",
+        "Lax",
+        "None",
+        "/",
+        "__Host-csrftoken",
+        "True",
+        "('HTTP_X_FORWARDED_PROTO',",
+        "'https')",
+        "True",
+        "31536000",
+        "True",
+        "True",
     ], result.stderr
 
 
 @pytest.mark.django_db
 @override_settings(
-    SESSION_COOKIE_NAME="__Host-sessionid", SESSION_COOKIE_SECURE=True, SECURE_PROXY_SSL_HEADER=("HTTP_X_FORWARDED_PROTO", "https")
+    SESSION_COOKIE_NAME="__Host-sessionid",
+    SESSION_COOKIE_SECURE=True,
+    SECURE_PROXY_SSL_HEADER=("HTTP_X_FORWARDED_PROTO", "https"),
 )
 def test_the_host_prefixed_cookie_is_sent_as_browsers_require(cast) -> None:
     response = Client().post(

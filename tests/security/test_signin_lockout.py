@@ -114,7 +114,9 @@ def test_counts_and_durations_are_settings(client, cast, settings):
     assert lock.locked_until - lock.locked_at == timedelta(minutes=7)
 
 
-def test_the_security_administrator_sees_the_locks_lifts_one_and_is_alerted_of_a_burst(client, cast, settings):
+def test_the_security_administrator_sees_the_locks_lifts_one_and_is_alerted_of_a_burst(
+    client, cast, settings
+):
     settings.YIMEN = {**settings.YIMEN, "LOGIN_BURST_LOCKS": 3}
     security = make_staff("security", "安全员", cast.centre, (Role.SECURITY_ADMIN, cast.government))
     limit = settings.YIMEN["LOGIN_MAX_FAILURES"]

@@ -18,7 +18,14 @@ from yimen.org.permissions import needs_second_factor
 
 pytestmark = pytest.mark.django_db
 
-OFFICE_AND_ADMIN = ["/office/", "/office/audit/", "/office/cases/", "/office/calendar/", "/admin/", "/admin/org/staff/"]
+OFFICE_AND_ADMIN = [
+    "/office/",
+    "/office/audit/",
+    "/office/cases/",
+    "/office/calendar/",
+    "/admin/",
+    "/admin/org/staff/",
+]
 
 
 def password_step(client: Client, username: str, next_page: str = ""):

@@ -46,7 +46,9 @@ def test_a_superuser_counts_as_the_system_administrator(cast) -> None:
     cast.clerk.is_superuser = True
     cast.clerk.save()
     with pytest.raises(ApplicationError):
-        services.grant_role(staff=cast.clerk, role=Role.AUDIT_ADMIN, organisation=cast.government, by=cast.admin)
+        services.grant_role(
+            staff=cast.clerk, role=Role.AUDIT_ADMIN, organisation=cast.government, by=cast.admin
+        )
 
 
 def test_the_database_refuses_a_second_duty_written_past_the_service(cast) -> None:

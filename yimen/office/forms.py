@@ -15,7 +15,6 @@ from yimen.core.throttle import client_address
 from yimen.org import queries as org_queries
 from yimen.org import services as org_services
 
-
 # One answer for an unknown name, a wrong password and a locked pair (no account enumeration).
 SIGN_IN_REFUSED = "用户名或密码错误；如多次输入错误，请稍后再试。"
 

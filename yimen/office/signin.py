@@ -90,18 +90,23 @@ class StaffSessionMiddleware:
             session[SIGNED_IN_AT] = session[SEEN_AT] = now
         idle = now - float(session.get(SEEN_AT, now))
         age = now - float(session[SIGNED_IN_AT])
-        if idle > settings.YIMEN["SESSION_IDLE_MINUTES"] * 60 or age > settings.YIMEN["SESSION_ABSOLUTE_HOURS"] * 3600:
+        if (
+            idle > settings.YIMEN["SESSION_IDLE_MINUTES"] * 60
+            or age > settings.YIMEN["SESSION_ABSOLUTE_HOURS"] * 3600
+        ):
             return self._sign_out(request, "登录已超时，请重新登录。")
         if needs_second_factor(user) and not user.is_verified():
             return self._sign_out(request, "该账号须使用动态口令登录，请重新登录。")
         if idle >= SEEN_GRANULARITY_SECONDS:
             session[SEEN_AT] = now
+        reason = ""
         if request.path.startswith(GUARDED) and request.path not in _free_paths():
-            if reason := org_services.password_must_change(user):
-                if request.path.startswith("/api/"):
-                    return JsonResponse({"message": reason, "fields": {}}, status=403)
-                messages.warning(request, reason)
-                return HttpResponseRedirect(reverse("office:password_change"))
+            reason = org_services.password_must_change(user)
+        if reason and request.path.startswith("/api/"):
+            return JsonResponse({"message": reason, "fields": {}}, status=403)
+        if reason:
+            messages.warning(request, reason)
+            return HttpResponseRedirect(reverse("office:password_change"))
         return self.get_response(request)
 
     def _sign_out(self, request: HttpRequest, message: str) -> HttpResponse:
@@ -109,4 +114,6 @@ class StaffSessionMiddleware:
         if not request.path.startswith(("/office/", "/admin/")):
             return self.get_response(request)  # the portal and the API answer as to anyone
         messages.warning(request, message)
-        return HttpResponseRedirect(f"{reverse('office:login')}?{urlencode({'next': request.get_full_path()})}")
+        return HttpResponseRedirect(
+            f"{reverse('office:login')}?{urlencode({'next': request.get_full_path()})}"
+        )

@@ -27,7 +27,14 @@ from yimen.core.errors import ApplicationError
 from yimen.core.queries import audit_trail, loaded_notice, year_months
 from yimen.core.throttle import client_address
 from yimen.office import signin
-from yimen.office.forms import SIGN_IN_REFUSED, CodeForm, DayForm, LoginForm, NoticeForm, StaffPasswordChangeForm
+from yimen.office.forms import (
+    SIGN_IN_REFUSED,
+    CodeForm,
+    DayForm,
+    LoginForm,
+    NoticeForm,
+    StaffPasswordChangeForm,
+)
 from yimen.org import queries as org_queries
 from yimen.org import services as org_services
 from yimen.org.models import SignInLock, Staff, StaffRole

@@ -54,7 +54,9 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
 # GB/T 22239-2019 8.1.4.1 d (两种或两种以上组合的鉴别技术): who holds any of these actions signs in with a
 # password and a TOTP code — the administrators of 三权分立, and 监察 (who reads every case of its reach and
 # may unmask an applicant's ID number, phone and address, cases/services/privacy.py).
-SECOND_FACTOR_ACTIONS = frozenset({"org.manage", "security.manage", "audit.view", "audit.export", "supervision.view"})
+SECOND_FACTOR_ACTIONS = frozenset(
+    {"org.manage", "security.manage", "audit.view", "audit.export", "supervision.view"}
+)
 
 
 def needs_second_factor(staff: Any) -> bool:
