@@ -69,7 +69,7 @@ class StaffPasswordChangeForm(PasswordChangeForm):
     new password may not be the old one: a forced change must change something."""
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned = super().clean() or self.cleaned_data
         new = cleaned.get("new_password1")
         if new and self.user.check_password(new):
             self.add_error("new_password1", "新密码不能与原密码相同。")
