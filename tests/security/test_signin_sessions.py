@@ -11,6 +11,7 @@ from django.contrib.sessions.models import Session
 from django.test import Client
 
 from tests.conftest import PASSWORD
+from yimen.core.models import AuditEntry
 from yimen.office.signin import SEEN_AT, SIGNED_IN_AT
 
 pytestmark = pytest.mark.django_db
@@ -38,6 +39,7 @@ def test_a_session_unused_for_thirty_minutes_ends_on_the_server(client, cast, se
     assert response.status_code == 302 and response["Location"].startswith("/office/login/?next=")
     assert not Session.objects.filter(session_key=key).exists()
     assert "登录已超时" in client.get(response["Location"]).content.decode()
+    assert AuditEntry.objects.get(action="auth.logout").summary["after"] == {"reason": "超时"}
 
 
 def test_a_session_ends_twelve_hours_after_sign_in_however_busy(client, cast, settings) -> None:
@@ -61,6 +63,7 @@ def test_logout_deletes_the_session_row_and_the_old_cookie_opens_nothing(client,
     assert Session.objects.filter(session_key=key).exists()
     client.post("/office/logout/")
     assert not Session.objects.filter(session_key=key).exists()
+    assert AuditEntry.objects.filter(action="auth.logout", object_id=str(cast.clerk.pk)).exists()
     replay = Client()
     replay.cookies["sessionid"] = key
     assert replay.get("/office/").status_code == 302

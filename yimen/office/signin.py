@@ -94,8 +94,10 @@ class StaffSessionMiddleware:
             idle > settings.YIMEN["SESSION_IDLE_MINUTES"] * 60
             or age > settings.YIMEN["SESSION_ABSOLUTE_HOURS"] * 3600
         ):
+            org_services.record_logout(staff=user, reason="超时")
             return self._sign_out(request, "登录已超时，请重新登录。")
         if needs_second_factor(user) and not user.is_verified():
+            org_services.record_logout(staff=user, reason="缺少动态口令")
             return self._sign_out(request, "该账号须使用动态口令登录，请重新登录。")
         if idle >= SEEN_GRANULARITY_SECONDS:
             session[SEEN_AT] = now

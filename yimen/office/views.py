@@ -123,6 +123,8 @@ def login_code(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def logout_view(request: HttpRequest) -> HttpResponse:
+    if isinstance(request.user, Staff):
+        org_services.record_logout(staff=request.user, reason="退出")
     logout(request)  # the session row is deleted, not only emptied
     messages.success(request, "已安全退出。")
     return redirect("office:login")

@@ -89,6 +89,12 @@ def record_login_success(*, staff: Staff, address: str, second_factor: bool) -> 
 
 
 @batch.atomic
+def record_logout(*, staff: Staff, reason: str) -> None:
+    """GB/T 22239-2019 8.1.4.3 a: the end of a session is audited too — signed out, or ended by a limit."""
+    audit.record("auth.logout", staff, actor=staff, after={"reason": reason})
+
+
+@batch.atomic
 def unlock(*, lock: SignInLock, by: Staff) -> None:
     """The security administrator lifts a lock before it runs out."""
     audit.record(
