@@ -43,12 +43,13 @@ def public_paths(rng: random.Random) -> list[str]:
     """What the public reads, weighted as a portal is used: guides and their index most, then
     published information, search, the case board, the forms' pages, reports and the API."""
     from yimen.catalog.models import ServiceItem
-    from yimen.org.models import Organisation
     from yimen.publishing.models import Publication
 
     codes = list(ServiceItem.objects.values_list("impl_code", flat=True))
     publications = list(Publication.objects.filter(state="published").values_list("pk", flat=True))
-    orgs = list(Organisation.objects.exclude(code="").values_list("code", flat=True))
+    orgs = sorted(
+        set(Publication.objects.filter(state="published").values_list("organisation__code", flat=True))
+    )
     if not codes or not publications:
         fail("the demo city has no items or no published information")
     words = ["营业执照", "公积金", "社保", "医保", "户口", "护照", "不动产", "预算", "招聘", "通知"]
