@@ -46,7 +46,7 @@ from typing import Any
 
 from common import REPO_ROOT, bench_database, fail, load, machine, write_results
 
-SECTION = "## SMS under worker kills (bench/sms_reliability.py)"
+SECTION = "## SMS under worker kills (bench/sms_reliability.py) — {}"
 SECRET = "bench-网关密钥"
 SEED = 2026
 
@@ -269,8 +269,9 @@ def run(args: argparse.Namespace, database: str) -> int:
     wrong_ids = [k for k in keys if k in gateway.ids and ids.get(k) != gateway.ids[k]]
     verdict = not lost and not twice and not unknown and not gateway.inconsistent and not gateway.bad
 
+    section = SECTION.format(database.split()[0])
     facts = [
-        SECTION,
+        section,
         "",
         f"- Run: {started.isoformat(timespec='seconds')}; load average (1/5/15 min) {load_start} at start, "
         f"{load()} at end",
@@ -306,7 +307,7 @@ def run(args: argparse.Namespace, database: str) -> int:
     text = "\n".join(facts) + "\n"
     print(text)
     if args.results:
-        write_results(SECTION, text)
+        write_results(section, text)
     if not verdict:
         fail(
             f"lost {len(lost)} (e.g. {lost[:3]}), twice {len(twice)}, unknown {len(unknown)}, "
