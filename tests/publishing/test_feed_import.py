@@ -105,6 +105,11 @@ class Portal(BaseHTTPRequestHandler):
             "/bomb-malformed.xml": (BOMB.replace("?>", "?>x", 1), 200, utf8),
             "/xxe-http.xml": (_external(f"{here}/secret"), 200, utf8),
             "/xxe-file.xml": (_external("file:///etc/passwd"), 200, utf8),
+            "/dtd-external.xml": (
+                STATE_COUNCIL_RSS.replace("<rss", f'<!DOCTYPE rss SYSTEM "{here}/secret"><rss', 1),
+                200,
+                utf8,
+            ),
             "/secret": ("机密", 200, "text/plain; charset=utf-8"),
         }.get(self.path, ("error", 500, utf8))
         data = body if isinstance(body, bytes) else body.encode()
@@ -341,6 +346,12 @@ def test_entity_bombs_and_external_entities_are_refused_before_anything_is_expan
     hostile.refresh_from_db()
     assert hostile.failures == 1 and not hostile.entries.exists()
     assert "/secret" not in [requested for requested, _ in Portal.requests]
+
+
+def test_an_external_dtd_is_never_fetched(portal) -> None:
+    FeedSource.objects.create(name="中国政府网", url=f"{portal}/dtd-external.xml", level="国务院")
+    assert _fetch_all() == ["中国政府网：新增 2 条"]
+    assert [requested for requested, _ in Portal.requests] == ["/dtd-external.xml"]
 
 
 def test_a_feed_that_makes_the_parser_fail_is_recorded_on_its_source_only(cast, portal, monkeypatch) -> None:

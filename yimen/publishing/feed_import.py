@@ -56,6 +56,7 @@ KEEP_PER_SOURCE = 200
 SUMMARY_CHARACTERS = 500
 USER_AGENT = "Yimen-FeedReader/1.0"  # HTTP headers are Latin-1
 ERROR_CHARACTERS = 300
+ENTITIES_REFUSED = "订阅源声明了 XML 实体或引用外部实体，已拒绝（防止实体膨胀和外部实体攻击）"
 _DECLARED = re.compile(rb"""^\s*<\?xml[^>]*?\bencoding\s*=\s*["']([A-Za-z0-9._:-]{1,40})["']""")
 _DECLARATION_ENCODING = re.compile(r"""^(\s*<\?xml[^>]*?\bencoding\s*=\s*)["'][^"']*["']""")
 _CHARSET = re.compile(r"""charset\s*=\s*["']?([A-Za-z0-9._:-]{1,40})""", re.IGNORECASE)
@@ -133,13 +134,11 @@ def _refuse_entities(document: bytes) -> None:
     try:
         defusedxml.ElementTree.fromstring(document)
     except defusedxml.DefusedXmlException as exc:
-        raise FeedError("订阅源声明了 XML 实体或引用外部实体，已拒绝（防止实体膨胀和外部实体攻击）") from exc
+        raise FeedError(ENTITIES_REFUSED) from exc
     except ET.ParseError:
         # Not well-formed: feedparser reads it leniently, but never with an entity declaration in it.
         if _ENTITY_DECLARATION.search(document):
-            raise FeedError(
-                "订阅源声明了 XML 实体或引用外部实体，已拒绝（防止实体膨胀和外部实体攻击）"
-            ) from None
+            raise FeedError(ENTITIES_REFUSED) from None
 
 
 def parse(data: bytes, *, content_type: str = "", url: str = "") -> list[Entry]:
