@@ -64,7 +64,6 @@ class Command(BaseCommand):
         failures = 0
         for model in sealed_models():
             fields = [f for f in model._meta.concrete_fields if isinstance(f, SealedCharField)]
-            from yimen.core.fields import _batches  # the stored values, unopened
 
             used: Counter[int] = Counter()
             for batch in stored_values(model, options["batch"]):
