@@ -55,7 +55,11 @@ def test_the_columns_hold_no_plain_id_number_phone_or_address(licence, cast) -> 
         assert not any(secret in r for r in rows)
     # The staff who handle it read it as it was filed.
     case = Case.objects.get(pk=case.pk)
-    assert (case.id_number, case.phone, case.address) == (APPLICANT.id_number, APPLICANT.phone, APPLICANT.address)
+    assert (case.id_number, case.phone, case.address) == (
+        APPLICANT.id_number,
+        APPLICANT.phone,
+        APPLICANT.address,
+    )
 
 
 def _holding(copy: Path, text: str) -> set[tuple[str, str]]:
@@ -228,6 +232,8 @@ def test_a_new_key_is_added_to_the_key_file(tmp_path: Path) -> None:
 
 
 def test_disclosure_requests_are_sealed_too() -> None:
-    sealed = {f.name for f in DisclosureRequest._meta.concrete_fields if isinstance(f, fields.SealedCharField)}
+    sealed = {
+        f.name for f in DisclosureRequest._meta.concrete_fields if isinstance(f, fields.SealedCharField)
+    }
     assert sealed == {"id_number", "phone", "address"}
     assert fields.sealed_models() == [Case, DisclosureRequest]

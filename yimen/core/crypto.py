@@ -262,4 +262,3 @@ def blind_indexes(value: str, purpose: str) -> list[str]:
     if not value:
         return [""]
     return [_index(key, value, purpose) for key in keyring().keys.values()]
-

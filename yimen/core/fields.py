@@ -38,7 +38,7 @@ __all__ = [
 ]
 
 
-class SealedCharField(models.CharField):  # type: ignore[type-arg]
+class SealedCharField(models.CharField):
     """Text kept SM4-GCM-sealed in a text column; `max_length` bounds the plain text. An empty value is
     stored empty. The column is named in the associated data (`app.model.field`), so renaming the model
     or the field needs its rows resealed under the new name."""
@@ -82,7 +82,7 @@ class _EmptyOnly(Exact):
         return super().get_prep_lookup()
 
 
-class BlindIndexField(models.CharField):  # type: ignore[type-arg]
+class BlindIndexField(models.CharField):
     """The HMAC-SM3 blind index of the sealed field `of`, normalised as identity numbers are (spaces
     dropped, full-width to half-width, upper case); computed at every save, never edited."""
 
@@ -127,7 +127,9 @@ def sealed_models() -> list[type[models.Model]]:
     """Every installed model with a sealed field."""
     from django.apps import apps
 
-    return [m for m in apps.get_models() if any(isinstance(f, SealedCharField) for f in m._meta.concrete_fields)]
+    return [
+        m for m in apps.get_models() if any(isinstance(f, SealedCharField) for f in m._meta.concrete_fields)
+    ]
 
 
 @dataclass
@@ -182,9 +184,7 @@ def reseal(model: type[models.Model], *, batch_size: int = 1000) -> Resealed:
                     values[index.attname] = crypto.blind_index(normalised, index.of)
                 unchanged = {_raw(f): s for f, s in zip(sealed, stored, strict=True)}
                 raw = {_raw(f): Cast(f.attname, models.TextField()) for f in sealed}
-                done.sealed += (
-                    model._base_manager.annotate(**raw).filter(pk=pk, **unchanged).update(**values)
-                )
+                done.sealed += model._base_manager.annotate(**raw).filter(pk=pk, **unchanged).update(**values)
     return done
 
 

@@ -288,7 +288,12 @@ def case_row(
     channel = Channel.WINDOW if r() < 0.85 else Channel.ONLINE
     head = (case_id, number, f"{int(r() * 10**6):06d}", offer.item_id, version.pk, offer.organisation_id,
             offer.window_id, channel)  # fmt: skip
-    person = (0, ApplicantKind.PERSON, name, *sealed_person(id_number, f"1{'3578'[int(r() * 4)]}{int(r() * 10**9):09d}"))
+    person = (
+        0,
+        ApplicantKind.PERSON,
+        name,
+        *sealed_person(id_number, f"1{'3578'[int(r() * 4)]}{int(r() * 10**9):09d}"),
+    )
     submitted_at = accepted_at - timedelta(minutes=1 + int(r() * 29))
     types = version.business_types or []
     filed = (types[0] if len(types) == 1 else "", None)

@@ -36,7 +36,9 @@ class Command(BaseCommand):
         line = crypto.new_key_line(max(ring.keys) + 1)
         if ring.source == "YIMEN_DATA_KEY":
             # The key lives in the environment: only the operator can change it.
-            self.stdout.write(f"请把这一项加到环境变量 YIMEN_DATA_KEY（逗号分隔），重启后运行 yimen datakey rotate：\n{line}")
+            self.stdout.write(
+                f"请把这一项加到环境变量 YIMEN_DATA_KEY（逗号分隔），重启后运行 yimen datakey rotate：\n{line}"
+            )
             return
         path = crypto.key_file()
         descriptor = os.open(path, os.O_WRONLY | os.O_APPEND)
@@ -78,7 +80,9 @@ class Command(BaseCommand):
                             failures += 1
                             if failures <= 5:
                                 self.stderr.write(f"{model._meta.label_lower} #{pk}：{exc}")
-            counts = "，".join(f"{k or '未加密'} 号密钥 {n} 个值" for k, n in sorted(used.items())) or "无数据"
+            counts = (
+                "，".join(f"{k or '未加密'} 号密钥 {n} 个值" for k, n in sorted(used.items())) or "无数据"
+            )
             self.stdout.write(f"{model._meta.label_lower}：{counts}")
         if failures:
             raise CommandError(f"{failures} 个值无法解密：密钥不对，或数据被改动")
