@@ -9,17 +9,18 @@ index too (`Case.objects.filter(…).update(phone=p, phone_index=blind(p))`).
 
 `reseal(model)` brings every row of a model to the newest key: plain rows (before the migration that
 sealed them) and rows under an older key are sealed again and their indexes recomputed, in batches, each
-in its own transaction, so an interrupted run picks up where it stopped.
+locked and committed in its own transaction, so an interrupted run picks up where it stopped.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import FieldError
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.db.models import Q
 from django.db.models.functions import Cast
 from django.db.models.lookups import Exact, IsNull
@@ -143,48 +144,67 @@ def _raw(field: models.Field[Any, Any]) -> str:
     return f"raw_{field.attname}"
 
 
-def stored_values(model: type[models.Model], batch_size: int) -> Iterator[list[tuple[Any, ...]]]:
-    """The rows' ids and stored (unopened) sealed values, in id order, `batch_size` at a time."""
+def stored_values(
+    model: type[models.Model], batch_size: int, *, lock: bool = False
+) -> Iterator[list[tuple[Any, ...]]]:
+    """The rows' ids and stored (unopened) sealed values, in id order, `batch_size` at a time; with
+    `lock`, each batch is read and handed over inside its own transaction, its rows locked (FOR UPDATE)
+    so that no one changes them before the caller writes."""
     sealed = [f for f in model._meta.concrete_fields if isinstance(f, SealedCharField)]
     raw = {_raw(f): Cast(f.attname, models.TextField()) for f in sealed}
     last: Any = None
     while True:
-        rows = model._base_manager.order_by("pk").annotate(**raw)
-        if last is not None:
-            rows = rows.filter(pk__gt=last)
-        batch = list(rows.values_list("pk", *raw)[:batch_size])
-        if not batch:
-            return
-        yield batch
+        with transaction.atomic() if lock else nullcontext():
+            rows = model._base_manager.order_by("pk").annotate(**raw)
+            if last is not None:
+                rows = rows.filter(pk__gt=last)
+            if lock:
+                rows = rows.select_for_update()
+            batch = list(rows.values_list("pk", *raw)[:batch_size])
+            if not batch:
+                return
+            yield batch
         last = batch[-1][0]
+
+
+def _write(model: type[models.Model], fields: list[models.Field[Any, Any]], rows: list[list[Any]]) -> None:
+    """UPDATE … SET the fields' columns to each row's stored values (already prepared) WHERE id = its
+    last item, in one executemany."""
+    quote = connection.ops.quote_name
+    assignments = ", ".join(f"{quote(f.column)} = %s" for f in fields)
+    assert model._meta.pk is not None
+    sql = f"UPDATE {quote(model._meta.db_table)} SET {assignments} WHERE {quote(model._meta.pk.column)} = %s"
+    if rows:
+        with connection.cursor() as cursor:
+            cursor.executemany(sql, rows)
+
+
+def _plain(field: SealedCharField, stored: str) -> str:
+    """A stored value opened; a plain one (before the sealing migration) as it is."""
+    return crypto.decrypt(stored, field.context) if crypto.key_id_of(stored) is not None else stored
 
 
 def reseal(model: type[models.Model], *, batch_size: int = 1000) -> Resealed:
     """Seal every row of `model` under the newest key and recompute its blind indexes; rows already
-    under it are left alone. A row changed by someone else meanwhile is skipped: whoever wrote it
-    sealed it under the newest key."""
+    under it are left alone. Each batch is locked, rewritten and committed on its own."""
     sealed = [f for f in model._meta.concrete_fields if isinstance(f, SealedCharField)]
     indexes = [f for f in model._meta.concrete_fields if isinstance(f, BlindIndexField)]
     current = crypto.keyring().current.id
     done = Resealed(model._meta.label_lower)
-    for batch in stored_values(model, batch_size):
+    for batch in stored_values(model, batch_size, lock=True):
         done.rows += len(batch)
-        with transaction.atomic():
-            for pk, *stored in batch:
-                if all(not s or crypto.key_id_of(s) == current for s in stored):
-                    continue
-                plain = {
-                    f.attname: (crypto.decrypt(s, f.context) if crypto.key_id_of(s) is not None else s)
-                    for f, s in zip(sealed, stored, strict=True)
-                    if s
-                }
-                values: dict[str, Any] = {f.attname: plain.get(f.attname, "") for f in sealed}
-                for index in indexes:
-                    normalised = identity.normalize(values[index.of])
-                    values[index.attname] = crypto.blind_index(normalised, index.of)
-                unchanged = {_raw(f): s for f, s in zip(sealed, stored, strict=True)}
-                raw = {_raw(f): Cast(f.attname, models.TextField()) for f in sealed}
-                done.sealed += model._base_manager.annotate(**raw).filter(pk=pk, **unchanged).update(**values)
+        rows = []
+        for pk, *stored in batch:
+            if all(not s or crypto.key_id_of(s) == current for s in stored):
+                continue
+            plain = {f.name: _plain(f, s) if s else "" for f, s in zip(sealed, stored, strict=True)}
+            rows.append(
+                [f.seal(plain[f.name]) for f in sealed]
+                + [crypto.blind_index(identity.normalize(plain[i.of]), i.of) for i in indexes]
+                + [pk]
+            )
+        _write(model, [*sealed, *indexes], rows)
+        done.sealed += len(rows)
     return done
 
 
@@ -194,16 +214,13 @@ def unseal(model: type[models.Model], *, batch_size: int = 1000) -> int:
     sealed = [f for f in model._meta.concrete_fields if isinstance(f, SealedCharField)]
     indexes = [f for f in model._meta.concrete_fields if isinstance(f, BlindIndexField)]
     written = 0
-    for batch in stored_values(model, batch_size):
-        with transaction.atomic():
-            for pk, *stored in batch:
-                values: dict[str, Any] = {
-                    f.attname: models.Value(
-                        crypto.decrypt(s, f.context) if crypto.key_id_of(s) is not None else s,
-                        output_field=models.TextField(),
-                    )
-                    for f, s in zip(sealed, stored, strict=True)
-                }
-                values.update({i.attname: "" for i in indexes})
-                written += model._base_manager.filter(pk=pk).update(**values)
+    for batch in stored_values(model, batch_size, lock=True):
+        rows = [
+            [_plain(f, s) if s else s for f, s in zip(sealed, stored, strict=True)]
+            + [""] * len(indexes)
+            + [pk]
+            for pk, *stored in batch
+        ]
+        _write(model, [*sealed, *indexes], rows)
+        written += len(rows)
     return written
