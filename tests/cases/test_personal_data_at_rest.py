@@ -119,6 +119,8 @@ def test_the_blind_index_finds_exactly_the_row(licence, cast) -> None:
     assert list(Case.objects.filter(fields.matching(Case, "id_number", "11010519491231002x"))) == [mine]
     assert list(Case.objects.filter(fields.matching(Case, "phone", " 139 8765 4321 "))) == [other]
     assert not Case.objects.filter(fields.matching(Case, "id_number", "110105194912310021")).exists()
+    assert not Case.objects.filter(fields.matching(Case, "id_number", " ")).exists()
+    assert _stored(other, "phone_index") == fields.index_of(Case, "phone", OTHER.phone)
     assert _stored(mine, "id_number_index") not in (APPLICANT.id_number, "")
 
 

@@ -258,7 +258,7 @@ def blind_index(value: str, purpose: str) -> str:
 
 def blind_indexes(value: str, purpose: str) -> list[str]:
     """The value's blind index under every key of the ring: what a lookup compares, so rows not yet
-    rotated to the newest key are still found."""
+    rotated to the newest key are still found; none for an empty value, which matches nothing."""
     if not value:
-        return [""]
+        return []
     return [_index(key, value, purpose) for key in keyring().keys.values()]

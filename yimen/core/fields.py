@@ -4,8 +4,8 @@
 exports and the API use the attribute as before. The database can only compare ciphertexts, and each
 sealing uses a fresh nonce, so the field refuses lookups other than "is empty": an exact lookup goes
 through the `BlindIndexField` beside it (`matching`), which `save()`, `bulk_create()` and
-`core.batch.insert` fill from the field it indexes. An UPDATE that changes a sealed value names its
-index too (`Case.objects.filter(…).update(phone=p, phone_index=blind(p))`).
+`core.batch.insert` fill from the field it indexes. A queryset `update()` or `save(update_fields=…)`
+that changes a sealed value must name its index too, with `index_of(Case, "phone", p)` as its value.
 
 `reseal(model)` brings every row of a model to the newest key: plain rows (before the migration that
 sealed them) and rows under an older key are sealed again and their indexes recomputed, in batches, each
@@ -31,6 +31,7 @@ __all__ = [
     "BlindIndexField",
     "Resealed",
     "SealedCharField",
+    "index_of",
     "matching",
     "reseal",
     "sealed_models",
@@ -110,17 +111,23 @@ class BlindIndexField(models.CharField):
 COMPUTED = (SealedCharField, BlindIndexField)
 
 
-def _index_of(model: type[models.Model], name: str) -> BlindIndexField:
+def _index_field(model: type[models.Model], name: str) -> BlindIndexField:
     for field in model._meta.concrete_fields:
         if isinstance(field, BlindIndexField) and field.of == name:
             return field
     raise FieldError(f"{model._meta.label_lower}.{name} 没有盲索引，不能按值查找")
 
 
+def index_of(model: type[models.Model], name: str, value: str) -> str:
+    """The blind index to store beside the sealed field `name` holding `value`."""
+    index = _index_field(model, name)
+    return crypto.blind_index(identity.normalize(value), index.of)
+
+
 def matching(model: type[models.Model], name: str, value: str) -> Q:
     """Rows whose sealed field `name` holds `value` (exact, after normalising), through its blind index
     under every key of the ring."""
-    index = _index_of(model, name)
+    index = _index_field(model, name)
     return Q(**{f"{index.name}__in": crypto.blind_indexes(identity.normalize(value), index.of)})
 
 
