@@ -189,3 +189,11 @@ def test_a_named_key_file_is_read(tmp_path: Path) -> None:
     file.write_text(f"1:{KEY_1}\n2:{KEY_2}\n")
     with keys(file=str(file)):
         assert crypto.keyring().current.id == 2
+
+
+def test_a_second_process_creating_the_key_file_keeps_the_first_key(tmp_path: Path) -> None:
+    file = tmp_path / "data_keys"
+    crypto._create_key_file(file)
+    first = file.read_text()
+    crypto._create_key_file(file)  # lost the race: no error, no second key, no draft left behind
+    assert file.read_text() == first and [p.name for p in tmp_path.iterdir()] == ["data_keys"]

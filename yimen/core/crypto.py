@@ -148,12 +148,21 @@ def new_key_line(key_id: int) -> str:
 
 
 def _create_key_file(path: Path) -> None:
-    """Development and demo only: the first run writes one key, readable by its owner alone."""
+    """Development and demo only: the first run writes one key, readable by its owner alone. The file
+    appears whole or not at all (written aside, then linked), and a process that loses the race to
+    create it reads the winner's."""
     path.parent.mkdir(parents=True, exist_ok=True)
     header = "# Yimen 个人信息数据密钥（SM4/SM3）。与数据库分开备份；丢失即无法读出已加密的数据。\n"
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(descriptor, "w") as file:
-        file.write(f"{header}{new_key_line(1)}\n")
+    draft = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(descriptor, "w") as file:
+            file.write(f"{header}{new_key_line(1)}\n")
+        os.link(draft, path)
+    except FileExistsError:
+        pass
+    finally:
+        draft.unlink()
 
 
 def key_file() -> Path:
