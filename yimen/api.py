@@ -1,16 +1,39 @@
-"""The HTTP API under /api/v1/: one NinjaAPI, each app adds its router, errors mapped here once."""
+"""The HTTP API under /api/v1/: one NinjaAPI, each app adds its router, errors mapped here once.
+
+Every write (POST, PUT, PATCH, DELETE) passes `guard_writes` before anything else looks at it: its body
+must be JSON (multipart only for an operation that takes files), else 415 — a page on another site can
+send `text/plain` or a form without asking the browser first, but never `application/json`; and a
+request a browser sends from a page of another site (its Origin or Referer names another site than
+this one or CSRF_TRUSTED_ORIGINS) is refused with 403, unless it carries an API key, which a foreign
+page cannot make a browser send without a preflight this API never answers. Staff steps also need the
+office session's CSRF token or a key (yimen/org/api_keys.py).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.params.models import FileModel
 from ninja.renderers import JSONRenderer
 
 from yimen.core.errors import ApplicationError
 from yimen.core.validation import chinese_errors
+from yimen.core.api_auth import KEY_HEADER
+
+WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+JSON = "application/json"
+MULTIPART = "multipart/form-data"
+NOT_JSON = "请求体须为 JSON：请设置 Content-Type: application/json"
+FOREIGN = "拒绝来自其他网站的请求（Origin/Referer 不是本站）：跨站写操作须使用接口密钥"
+MALFORMED = "请求体格式有误，无法解析"
 
 
 class ChineseJSONRenderer(JSONRenderer):
@@ -50,6 +73,78 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     return api.create_response(request, {"message": str(exc), "fields": {}}, status=exc.status_code)
 
 
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}".lower() if parts.scheme and parts.netloc else "null"
+
+
+def _allowed(origin: str, request: HttpRequest) -> bool:
+    """Same origin, or one the deployment trusts (CSRF_TRUSTED_ORIGINS; `https://*.example.cn` covers the
+    subdomains, as it does for Django's own CSRF check)."""
+    if origin == f"{request.scheme}://{request.get_host()}".lower():
+        return True
+    for trusted in settings.CSRF_TRUSTED_ORIGINS:
+        trusted = trusted.lower()
+        if origin == trusted:
+            return True
+        if "://*." in trusted:
+            scheme, _, domain = trusted.partition("://*.")
+            if origin.startswith(f"{scheme}://") and origin.endswith(f".{domain}"):
+                return True
+    return False
+
+
+def foreign_site(request: HttpRequest) -> bool:
+    """A browser names the page a write came from (Origin; Referer in older ones); a program sends
+    neither, and is then no cross-site forgery."""
+    origin = request.headers.get("Origin")
+    if origin is None:
+        referer = request.headers.get("Referer")
+        if not referer:
+            return False
+        origin = _origin(referer)
+    return not _allowed(origin.strip().lower(), request)
+
+
+def _takes_files(operation: Any) -> bool:
+    return any(issubclass(model, FileModel) for model in getattr(operation, "models", []))
+
+
+def write_refusal(request: HttpRequest, takes_files: bool) -> tuple[int, str] | None:
+    """Why a write is refused before it is read (GB/T 22239-2019 8.1.4.4 d; OWASP ASVS 13.2.3, 13.2.5),
+    as (status, message), or None."""
+    if request.method not in WRITES:
+        return None
+    media = (request.content_type or "").lower()
+    if media == MULTIPART:
+        try:
+            request.POST  # noqa: B018 - parsed here, so a broken body is a 400 and not a traceback later
+        except MultiPartParserError:
+            return 400, MALFORMED
+        if not takes_files:
+            return 415, NOT_JSON
+    elif media != JSON:
+        return 415, NOT_JSON
+    if KEY_HEADER not in request.headers and foreign_site(request):
+        return 403, FOREIGN
+    return None
+
+
+def guard_writes(run: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Wraps each operation's run (before authentication and parsing) with `write_refusal`."""
+    takes_files = _takes_files(getattr(run, "__self__", None))
+
+    @wraps(run)
+    def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        refusal = write_refusal(request, takes_files)
+        if refusal is not None:
+            status, message = refusal
+            return api.create_response(request, {"message": message, "fields": {}}, status=status)
+        return run(request, *args, **kwargs)
+
+    return guarded
+
+
 def _routers() -> list[tuple[str, Any]]:
     from yimen.cases.api import router as cases_router
     from yimen.cases.api import stats_router
@@ -58,6 +153,7 @@ def _routers() -> list[tuple[str, Any]]:
     from yimen.core.identity_api import router as identity_router
     from yimen.core.sms_api import router as sms_router
     from yimen.disclosure.api import router as disclosure_router
+    from yimen.org import api_keys  # noqa: F401 - registers the check of machine clients' keys
     from yimen.publishing.api import router as publications_router
     from yimen.reports.api import router as reports_router
 
@@ -74,5 +170,6 @@ def _routers() -> list[tuple[str, Any]]:
     ]
 
 
+api.add_decorator(guard_writes, mode="view")
 for prefix, router in _routers():
     api.add_router(prefix, router)

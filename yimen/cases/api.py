@@ -17,7 +17,6 @@ from typing import Any
 from django.http import Http404, HttpRequest
 from ninja import Header, Query, Router, Schema, Status
 from ninja.errors import HttpError
-from ninja.security import django_auth
 from pydantic import Field
 
 from yimen.cases.models import ApplicantKind, Case, Channel, DeliveryMethod, Result
@@ -31,11 +30,12 @@ from yimen.core.identity import normalize
 from yimen.core.people import Applicant
 from yimen.core.throttle import LOOKUPS, SUBMISSIONS
 from yimen.core.validation import label_fields
-from yimen.org.models import Organisation, Staff, Window
+from yimen.org.api_keys import acting_staff, key_narrowed, key_reaches, staff_auth
+from yimen.org.models import ApiScope, Organisation, Staff, Window
 from yimen.org.permissions import organisations_for
 
 router = Router(tags=["办件"])
-stats_router = Router(tags=["办件统计"], auth=django_auth)
+stats_router = Router(tags=["办件统计"], auth=staff_auth(ApiScope.CASE_STATS))
 label_fields(
     item="事项",
     kind="申请人类型",
@@ -197,18 +197,19 @@ class CaseOut(Schema):
 
 
 def _staff(request: HttpRequest) -> Staff:
-    user = request.user
-    assert isinstance(user, Staff)
-    return user
+    return acting_staff(request)
 
 
 def _case(request: HttpRequest, number: str, step: str) -> Case:
     """The case for a step, asked before anything about its state or version: one the person may not see
     answers exactly as an unknown number (404), one they see but may not take the step on 403."""
     try:
-        return visibility.case_for(_staff(request), number, step=step)
+        case = visibility.case_for(_staff(request), number, step=step)
     except Http404:
         raise HttpError(404, visibility.NOT_FOUND) from None
+    if not key_reaches(request, case):
+        raise HttpError(404, visibility.NOT_FOUND)
+    return case
 
 
 def _out(case: Case) -> dict[str, Any]:
@@ -224,7 +225,7 @@ def _out(case: Case) -> dict[str, Any]:
     }
 
 
-STAFF: dict[str, Any] = {"auth": django_auth, "response": CaseOut}
+STAFF: dict[str, Any] = {"auth": staff_auth(ApiScope.CASE_STEPS), "response": CaseOut}
 
 
 def _act(
@@ -340,7 +341,7 @@ def _narrowed(q: StatsQuery) -> dict[str, int | None]:
 
 @stats_router.get("/cases", response=StatsOut, summary="办件统计：受理量、办结量、即办件率、按时办结率等")
 def case_stats(request: HttpRequest, q: Query[StatsQuery]) -> dict[str, Any]:
-    visible = organisations_for(_staff(request), "stats.view")
+    visible = key_narrowed(request, organisations_for(_staff(request), "stats.view"))
     if visible is not None and not visible:
         raise NotPermitted("您无权查看办件统计")
     if q.end < q.start:

@@ -1,4 +1,5 @@
-"""The SMS gateway's delivery reports: POST /api/v1/sms/status, signed like the messages we send it."""
+"""The SMS gateway's delivery reports: POST /api/v1/sms/status, signed like the messages we send it, or
+sent with an API key of scope sms.status."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from pydantic import Field
 from yimen.core import notify
 from yimen.core.errors import NotPermitted
 from yimen.core.sms_transports import SIGNATURE_HEADER, TIMESTAMP_HEADER, signature_valid
+from yimen.core.api_auth import ClientKey
 
 router = Router(tags=["短信"])
 
@@ -54,7 +56,7 @@ class DeliveryOut(Schema):
     status: str = Field(description="短信在本系统中的状态")
 
 
-@router.post("/status", auth=GatewaySignature(), response=DeliveryOut, summary="短信网关送达回执")
+@router.post("/status", auth=[ClientKey("sms.status"), GatewaySignature()], response=DeliveryOut, summary="短信网关送达回执")
 def delivery_status(request: HttpRequest, report: DeliveryReport) -> DeliveryOut:
     sms = notify.record_delivery(
         provider_id=report.id, delivered=report.status == "delivered", error=report.error

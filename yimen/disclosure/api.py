@@ -17,7 +17,6 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import Query, Router, Schema, Status
 from ninja.errors import HttpError
-from ninja.security import django_auth
 from pydantic import Field
 
 from yimen.core.errors import ApplicationError, NotPermitted
@@ -36,7 +35,8 @@ from yimen.disclosure.models import (
 )
 from yimen.disclosure.presenting import letter_problem, letter_response, public_view, staff_view
 from yimen.disclosure.services import intake
-from yimen.org.models import Organisation, Staff
+from yimen.org.api_keys import key_narrowed, key_reaches, staff_auth
+from yimen.org.models import ApiScope, Organisation, Staff
 from yimen.org.permissions import can
 
 router = Router(tags=["依申请公开"])
@@ -91,7 +91,7 @@ label_fields(
 )
 
 NOT_FOUND = "申请编号或查询码不正确"
-STAFF: dict[str, Any] = {"auth": django_auth}
+STAFF: dict[str, Any] = {"auth": staff_auth(ApiScope.DISCLOSURE)}
 
 
 # --- filing and tracking ------------------------------------------------------------------------------
@@ -185,6 +185,8 @@ def apply(request: HttpRequest, body: RequestIn) -> Status[dict[str, Any]]:
 
 @router.post("/counter", response={201: Created}, summary="登记当面、信函、传真、电子邮件或口头申请", **STAFF)
 def counter(request: HttpRequest, body: CounterIn) -> Status[dict[str, Any]]:
+    if not key_reaches(request, _organisation(body.organisation)):
+        raise NotPermitted("该接口密钥不能为这个受理机关登记申请")
     filed = _register(
         body,
         by=staff(request),
@@ -261,6 +263,9 @@ def staff_list(request: HttpRequest, q: Query[ListQuery]) -> list[dict[str, Any]
         found = queries.overdue(person, today)
     else:
         found = queries.open_requests(person)
+    reach = key_narrowed(request, None)
+    if reach is not None:
+        found = found.filter(organisation_id__in=reach)
     return [
         {
             "number": r.number,

@@ -14,7 +14,6 @@ from django.http import Http404, HttpRequest
 from django.utils import timezone
 from ninja import Router, Schema
 from ninja.errors import HttpError
-from ninja.security import django_auth
 from pydantic import Field
 
 from yimen.disclosure import queries
@@ -32,9 +31,10 @@ from yimen.disclosure.presenting import publication_by_index, staff_view
 from yimen.disclosure.services import appeals, fees
 from yimen.disclosure.services import clock as clock_steps
 from yimen.disclosure.services import steps as request_steps
-from yimen.org.models import Staff
+from yimen.org.api_keys import acting_staff, key_reaches, staff_auth
+from yimen.org.models import ApiScope, Staff
 
-steps = Router(auth=django_auth)
+steps = Router(auth=staff_auth(ApiScope.DISCLOSURE))
 Part = TypeVar("Part", Consultation, Appeal)
 
 
@@ -107,18 +107,19 @@ class StaffRequest(PublicRequest):
 
 
 def staff(request: HttpRequest) -> Staff:
-    user = request.user
-    assert isinstance(user, Staff)
-    return user
+    return acting_staff(request)
 
 
 def request_for(http: HttpRequest, number: str, step: str = "") -> DisclosureRequest:
     """The request, for staff who may see it and take `step` (a workflow action) on it; for anyone who may
     not see it, it does not exist."""
     try:
-        return queries.request_for(staff(http), number, step=step)
+        found = queries.request_for(staff(http), number, step=step)
     except Http404:
         raise HttpError(404, queries.NOT_FOUND) from None
+    if not key_reaches(http, found):
+        raise HttpError(404, queries.NOT_FOUND)
+    return found
 
 
 def _part(model: type[Part], pk: int, of: DisclosureRequest, missing: str) -> Part:
