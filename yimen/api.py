@@ -24,9 +24,9 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.params.models import FileModel
 from ninja.renderers import JSONRenderer
 
+from yimen.core.api_auth import KEY_HEADER
 from yimen.core.errors import ApplicationError
 from yimen.core.validation import chinese_errors
-from yimen.core.api_auth import KEY_HEADER
 
 WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 JSON = "application/json"

@@ -13,9 +13,9 @@ from ninja.security import APIKeyHeader
 from pydantic import Field
 
 from yimen.core import notify
+from yimen.core.api_auth import ClientKey
 from yimen.core.errors import NotPermitted
 from yimen.core.sms_transports import SIGNATURE_HEADER, TIMESTAMP_HEADER, signature_valid
-from yimen.core.api_auth import ClientKey
 
 router = Router(tags=["短信"])
 
@@ -56,7 +56,12 @@ class DeliveryOut(Schema):
     status: str = Field(description="短信在本系统中的状态")
 
 
-@router.post("/status", auth=[ClientKey("sms.status"), GatewaySignature()], response=DeliveryOut, summary="短信网关送达回执")
+@router.post(
+    "/status",
+    auth=[ClientKey("sms.status"), GatewaySignature()],
+    response=DeliveryOut,
+    summary="短信网关送达回执",
+)
 def delivery_status(request: HttpRequest, report: DeliveryReport) -> DeliveryOut:
     sms = notify.record_delivery(
         provider_id=report.id, delivered=report.status == "delivered", error=report.error

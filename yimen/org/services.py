@@ -63,7 +63,7 @@ MAX_KEY_DAYS = 366
 _KEY_SALT = "yimen.org.api-key"
 
 
-def api_key_digest(plain: str, secret: str | None = None) -> str:
+def api_key_digest(plain: str, secret: str | bytes | None = None) -> str:
     """HMAC-SHA256 of the whole key under the SECRET_KEY: a key has 256 random bits, so a fast keyed hash
     is enough, and the table alone does not let anyone test guesses."""
     return salted_hmac(_KEY_SALT, plain, secret=secret, algorithm="sha256").hexdigest()
