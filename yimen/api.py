@@ -25,6 +25,7 @@ from ninja.params.models import FileModel
 from ninja.renderers import JSONRenderer
 
 from yimen.core.api_auth import KEY_HEADER
+from yimen.core.api_schema import ErrorOut
 from yimen.core.errors import ApplicationError
 from yimen.core.validation import chinese_errors
 
@@ -42,7 +43,57 @@ class ChineseJSONRenderer(JSONRenderer):
     json_dumps_params = {"ensure_ascii": False}
 
 
-api = NinjaAPI(
+REFUSALS = {
+    400: "请求体无法解析（不是有效的 JSON，或 multipart 格式有误）",
+    401: "未登录，或接口密钥无效、已过期、已吊销",
+    403: "无权进行此操作；或 CSRF 校验失败；或请求来自其他网站",
+    404: "对象不存在，或您无权查看（两者答复相同）",
+    409: "对象已被他人更新（lock_version 不符），或当前状态不允许此操作",
+    415: "请求体不是 JSON（Content-Type 须为 application/json）",
+    422: "输入有误：message 说明第一条，fields 按字段列出违反的规则",
+    429: "尝试或调用次数已达上限，请稍后再试",
+}
+
+
+def _refusals_of(path: str, method: str, operation: dict[str, Any], key_schemes: set[str]) -> set[int]:
+    """The refusals an operation can answer, from what it is: signed in or with a key, a write, an object
+    named in its path, input to validate. Handlers declare the others (409, 429 of the public budgets)."""
+    codes: set[int] = set()
+    security = operation.get("security") or []
+    if security:
+        codes |= {401, 403}
+        if any(key_schemes & set(scheme) for scheme in security):
+            codes.add(429)
+    if method.upper() in WRITES:
+        codes |= {400, 403, 415}
+    if "{" in path:
+        codes.add(404)
+    if operation.get("parameters") or operation.get("requestBody"):
+        codes.add(422)
+    return codes
+
+
+class YimenAPI(NinjaAPI):
+    def get_openapi_schema(self, **kwargs: Any) -> Any:
+        """Ninja's schema, with every operation's refusals documented with the one error body."""
+        schema = super().get_openapi_schema(**kwargs)
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        components.setdefault("ErrorOut", ErrorOut.model_json_schema())
+        error = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}
+        schemes = schema["components"].get("securitySchemes", {})
+        key_schemes = {name for name, scheme in schemes.items() if scheme.get("name") == KEY_HEADER}
+        for path, methods in schema["paths"].items():
+            for method, operation in methods.items():
+                responses = operation.setdefault("responses", {})
+                for code in _refusals_of(path, method, operation, key_schemes):
+                    responses.setdefault(code, {"content": error})
+                for code in REFUSALS.keys() & responses.keys():
+                    responses[code]["description"] = REFUSALS[code]
+                operation["responses"] = dict(sorted(responses.items()))
+        return schema
+
+
+api = YimenAPI(
     renderer=ChineseJSONRenderer(),
     title="一门 Yimen API",
     version="1.0",
@@ -70,7 +121,10 @@ def _unauthenticated(request: HttpRequest, exc: Exception) -> HttpResponse:
 
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-    return api.create_response(request, {"message": str(exc), "fields": {}}, status=exc.status_code)
+    message = str(exc)
+    if exc.status_code == 400 and message.startswith("Cannot parse request body"):
+        message = "请求体不是有效的 JSON，无法解析"
+    return api.create_response(request, {"message": message, "fields": {}}, status=exc.status_code)
 
 
 def _origin(url: str) -> str:

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import Http404, HttpRequest
 from ninja import Header, Query, Router, Schema, Status
 from ninja.errors import HttpError
-from pydantic import Field
+from pydantic import Field, WithJsonSchema
 
 from yimen.cases.models import ApplicantKind, Case, Channel, DeliveryMethod, Result
 from yimen.cases.queries import public, stats, visibility
@@ -25,6 +25,7 @@ from yimen.cases.services import intake, steps
 from yimen.cases.services.intake import checked_applicant
 from yimen.catalog.models import ServiceItem
 from yimen.catalog.queries import item_by_code
+from yimen.core.api_schema import ErrorOut, choice_schema
 from yimen.core.errors import ApplicationError, NotPermitted
 from yimen.core.identity import normalize
 from yimen.core.people import Applicant
@@ -81,7 +82,7 @@ class Application(Schema):
     )
 
 
-class Created(Schema):
+class CaseCreated(Schema):
     number: str = Field(description="办件编号")
     query_code: str = Field(description="6位查询码：凭办件编号和查询码查询进度")
     state: str
@@ -107,7 +108,7 @@ def _same_application(case: Case, item: ServiceItem, applicant: Applicant) -> No
         raise ApplicationError(message, fields={"idempotency_key": [message]})
 
 
-@router.post("", response={201: Created}, summary="网上申报：按事项的现行办事指南提交申请")
+@router.post("", response={201: CaseCreated, 429: ErrorOut}, summary="网上申报：按事项的现行办事指南提交申请")
 def apply(
     request: HttpRequest, body: Application, idempotency_key: str | None = IDEMPOTENCY
 ) -> Status[dict[str, str]]:
@@ -137,7 +138,9 @@ def apply(
     )
 
 
-@router.get("/{number}", response=public.PublicCase, summary="办件进度查询（办件编号 + 查询码）")
+@router.get(
+    "/{number}", response={200: public.PublicCase, 429: ErrorOut}, summary="办件进度查询（办件编号 + 查询码）"
+)
 def status(
     request: HttpRequest, number: str, code: str = Query(..., max_length=10, description="6位查询码")
 ) -> Any:
@@ -181,7 +184,7 @@ class Conclusion(Expected):
 
 
 class Delivery(Expected):
-    method: DeliveryMethod
+    method: Annotated[DeliveryMethod, WithJsonSchema(choice_schema(DeliveryMethod))]
     tracking_no: str = Field("", max_length=40)
 
 
@@ -225,7 +228,7 @@ def _out(case: Case) -> dict[str, Any]:
     }
 
 
-STAFF: dict[str, Any] = {"auth": staff_auth(ApiScope.CASE_STEPS), "response": CaseOut}
+STAFF: dict[str, Any] = {"auth": staff_auth(ApiScope.CASE_STEPS), "response": {200: CaseOut, 409: ErrorOut}}
 
 
 def _act(

@@ -11,14 +11,15 @@ NotPermitted 403.
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import Query, Router, Schema, Status
 from ninja.errors import HttpError
-from pydantic import Field
+from pydantic import Field, WithJsonSchema
 
+from yimen.core.api_schema import ErrorOut, choice_schema
 from yimen.core.errors import ApplicationError, NotPermitted
 from yimen.core.identity import normalize
 from yimen.core.people import Applicant
@@ -116,7 +117,7 @@ class RequestIn(ApplicantIn):
         min_length=1, max_length=5000, description="所需政府信息的名称、文号或特征性描述"
     )
     form_wanted: FormWanted = Field(description="paper 纸质 / electronic 电子 / inspection 查阅")
-    delivery_method: DeliveryMethod = Field(description="post / email / pickup / online")
+    delivery_method: Annotated[DeliveryMethod, WithJsonSchema(choice_schema(DeliveryMethod))]
 
 
 class CounterIn(RequestIn):
@@ -126,7 +127,7 @@ class CounterIn(RequestIn):
     confirmed_on: date | None = None
 
 
-class Created(Schema):
+class RequestCreated(Schema):
     number: str
     query_code: str = Field(description="6位查询码：凭申请编号和查询码查询进度")
     received_on: date
@@ -170,7 +171,7 @@ def _created(request: DisclosureRequest) -> Status[dict[str, Any]]:
     )
 
 
-@router.post("", response={201: Created}, summary="网上提交政府信息公开申请")
+@router.post("", response={201: RequestCreated, 429: ErrorOut}, summary="网上提交政府信息公开申请")
 def apply(request: HttpRequest, body: RequestIn) -> Status[dict[str, Any]]:
     """收到申请之日 is the day the portal confirms the request (条例第三十一条); on a rest day, the next
     working day. Requests filed here spend the same hourly budget per address as the portal's forms
@@ -183,7 +184,9 @@ def apply(request: HttpRequest, body: RequestIn) -> Status[dict[str, Any]]:
     return _created(filed)
 
 
-@router.post("/counter", response={201: Created}, summary="登记当面、信函、传真、电子邮件或口头申请", **STAFF)
+@router.post(
+    "/counter", response={201: RequestCreated}, summary="登记当面、信函、传真、电子邮件或口头申请", **STAFF
+)
 def counter(request: HttpRequest, body: CounterIn) -> Status[dict[str, Any]]:
     if not key_reaches(request, _organisation(body.organisation)):
         raise NotPermitted("该接口密钥不能为这个受理机关登记申请")
@@ -198,7 +201,9 @@ def counter(request: HttpRequest, body: CounterIn) -> Status[dict[str, Any]]:
     return _created(filed)
 
 
-@router.get("/{number}", response=PublicRequest, summary="申请进度查询（申请编号 + 查询码）")
+@router.get(
+    "/{number}", response={200: PublicRequest, 429: ErrorOut}, summary="申请进度查询（申请编号 + 查询码）"
+)
 def track(
     request: HttpRequest, number: str, code: str = Query(..., max_length=10, description="6位查询码")
 ) -> dict[str, Any]:
@@ -219,7 +224,11 @@ def _tracked(request: HttpRequest, number: str, code: str) -> DisclosureRequest:
     return found
 
 
-@router.get("/{number}/letter.{fmt}", summary="下载告知书（申请编号 + 查询码；fmt 为 pdf 或 docx）")
+@router.get(
+    "/{number}/letter.{fmt}",
+    response={200: None, 429: ErrorOut},
+    summary="下载告知书（申请编号 + 查询码；fmt 为 pdf 或 docx）",
+)
 def letter(
     request: HttpRequest, number: str, fmt: str, code: str = Query(..., max_length=10)
 ) -> HttpResponse:

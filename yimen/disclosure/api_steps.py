@@ -16,6 +16,7 @@ from ninja import Router, Schema
 from ninja.errors import HttpError
 from pydantic import Field
 
+from yimen.core.api_schema import ErrorOut
 from yimen.disclosure import queries
 from yimen.disclosure.models import (
     Appeal,
@@ -62,7 +63,7 @@ class ClarificationOut(Schema):
     notified_on: date
 
 
-class FeeOut(Schema):
+class FeeNoticeOut(Schema):
     method: str
     amount: str = Field(description="金额（元）")
     issued_on: date
@@ -87,7 +88,7 @@ class PublicRequest(Schema):
     clock: list[ClockStepOut] = Field(description="答复期限的计算过程")
     timeline: list[EventOut]
     clarification: ClarificationOut | None = Field(description="待补正时：需要补正的事项与期限")
-    fee: FeeOut | None
+    fee: FeeNoticeOut | None
     letter: bool = Field(description="已答复，可下载告知书（PDF、Word）")
 
 
@@ -104,6 +105,9 @@ class StaffRequest(PublicRequest):
     extension_workdays: int
     consultations: list[dict[str, Any]]
     appeals: list[dict[str, Any]]
+
+
+STEP: dict[int, Any] = {200: StaffRequest, 409: ErrorOut}  # 409: stale lock_version or wrong state
 
 
 def staff(request: HttpRequest) -> Staff:
@@ -206,14 +210,14 @@ class DecisionIn(Schema):
 # --- the steps, in the order a request meets them ----------------------------------------------------
 
 
-@steps.post("/{number}/start", response=StaffRequest, summary="开始办理")
+@steps.post("/{number}/start", response=STEP, summary="开始办理")
 def start(request: HttpRequest, number: str, body: Step) -> dict[str, Any]:
     target = request_for(request, number, "start")
     request_steps.start(request=target, by=staff(request), expected_version=body.expected_version)
     return _now(target)
 
 
-@steps.post("/{number}/clarification", response=StaffRequest, summary="一次性告知补正（条例第三十条）")
+@steps.post("/{number}/clarification", response=STEP, summary="一次性告知补正（条例第三十条）")
 def clarify(request: HttpRequest, number: str, body: ClarifyIn) -> dict[str, Any]:
     target = request_for(request, number, "request_clarification")
     clock_steps.request_clarification(
@@ -227,7 +231,7 @@ def clarify(request: HttpRequest, number: str, body: ClarifyIn) -> dict[str, Any
     return _now(target)
 
 
-@steps.post("/{number}/clarification/received", response=StaffRequest, summary="收到补正")
+@steps.post("/{number}/clarification/received", response=STEP, summary="收到补正")
 def clarification_received(request: HttpRequest, number: str, body: SupplementIn) -> dict[str, Any]:
     target = request_for(request, number, "receive_clarification")
     clock_steps.receive_clarification(
@@ -240,7 +244,7 @@ def clarification_received(request: HttpRequest, number: str, body: SupplementIn
     return _now(target)
 
 
-@steps.post("/{number}/clarification/expired", response=StaffRequest, summary="逾期未补正，不再处理")
+@steps.post("/{number}/clarification/expired", response=STEP, summary="逾期未补正，不再处理")
 def clarification_expired(request: HttpRequest, number: str, body: Dated) -> dict[str, Any]:
     target = request_for(request, number, "expire_clarification")
     clock_steps.expire_clarification(
@@ -249,7 +253,7 @@ def clarification_expired(request: HttpRequest, number: str, body: Dated) -> dic
     return _now(target)
 
 
-@steps.post("/{number}/consultations", response=StaffRequest, summary="征求第三方或其他机关意见")
+@steps.post("/{number}/consultations", response=STEP, summary="征求第三方或其他机关意见")
 def consult(request: HttpRequest, number: str, body: ConsultIn) -> dict[str, Any]:
     target = request_for(request, number, "start_consultation")
     clock_steps.start_consultation(
@@ -263,7 +267,7 @@ def consult(request: HttpRequest, number: str, body: ConsultIn) -> dict[str, Any
     return _now(target)
 
 
-@steps.post("/{number}/consultations/{consultation_id}/end", response=StaffRequest, summary="意见收回")
+@steps.post("/{number}/consultations/{consultation_id}/end", response=STEP, summary="意见收回")
 def consultation_end(
     request: HttpRequest, number: str, consultation_id: int, body: ConsultEndIn
 ) -> dict[str, Any]:
@@ -278,7 +282,7 @@ def consultation_end(
     return _now(target)
 
 
-@steps.post("/{number}/extension", response=StaffRequest, summary="延期答复（公开工作机构负责人）")
+@steps.post("/{number}/extension", response=STEP, summary="延期答复（公开工作机构负责人）")
 def extend(request: HttpRequest, number: str, body: ExtendIn) -> dict[str, Any]:
     target = request_for(request, number, "extend")
     clock_steps.extend(
@@ -292,7 +296,7 @@ def extend(request: HttpRequest, number: str, body: ExtendIn) -> dict[str, Any]:
     return _now(target)
 
 
-@steps.post("/{number}/custom-deadline", response=StaffRequest, summary="确定延迟答复期限（第三十五条）")
+@steps.post("/{number}/custom-deadline", response=STEP, summary="确定延迟答复期限（第三十五条）")
 def custom_deadline(request: HttpRequest, number: str, body: CustomDeadlineIn) -> dict[str, Any]:
     target = request_for(request, number, "set_custom_deadline")
     clock_steps.set_custom_deadline(
@@ -305,7 +309,7 @@ def custom_deadline(request: HttpRequest, number: str, body: CustomDeadlineIn) -
     return _now(target)
 
 
-@steps.post("/{number}/fee-notice", response=StaffRequest, summary="发出信息处理费收费通知")
+@steps.post("/{number}/fee-notice", response=STEP, summary="发出信息处理费收费通知")
 def fee_notice(request: HttpRequest, number: str, body: FeeIn) -> dict[str, Any]:
     target = request_for(request, number, "issue_fee_notice")
     fees.issue_fee_notice(
@@ -319,7 +323,7 @@ def fee_notice(request: HttpRequest, number: str, body: FeeIn) -> dict[str, Any]
     return _now(target)
 
 
-@steps.post("/{number}/fee-notice/paid", response=StaffRequest, summary="已缴纳信息处理费")
+@steps.post("/{number}/fee-notice/paid", response=STEP, summary="已缴纳信息处理费")
 def fee_paid(request: HttpRequest, number: str, body: Dated) -> dict[str, Any]:
     target = request_for(request, number, "record_payment")
     fees.record_payment(
@@ -328,7 +332,7 @@ def fee_paid(request: HttpRequest, number: str, body: Dated) -> dict[str, Any]:
     return _now(target)
 
 
-@steps.post("/{number}/fee-notice/expired", response=StaffRequest, summary="逾期未缴费，不再处理")
+@steps.post("/{number}/fee-notice/expired", response=STEP, summary="逾期未缴费，不再处理")
 def fee_expired(request: HttpRequest, number: str, body: Dated) -> dict[str, Any]:
     target = request_for(request, number, "expire_fee")
     fees.expire_fee(
@@ -337,7 +341,7 @@ def fee_expired(request: HttpRequest, number: str, body: Dated) -> dict[str, Any
     return _now(target)
 
 
-@steps.post("/{number}/reply", response=StaffRequest, summary="答复（生成告知书）")
+@steps.post("/{number}/reply", response=STEP, summary="答复（生成告知书）")
 def reply(request: HttpRequest, number: str, body: ReplyIn) -> dict[str, Any]:
     target = request_for(request, number, "reply")
     request_steps.reply(
@@ -354,7 +358,7 @@ def reply(request: HttpRequest, number: str, body: ReplyIn) -> dict[str, Any]:
     return _now(target)
 
 
-@steps.post("/{number}/deliver", response=StaffRequest, summary="送达")
+@steps.post("/{number}/deliver", response=STEP, summary="送达")
 def deliver(request: HttpRequest, number: str, body: Dated) -> dict[str, Any]:
     target = request_for(request, number, "deliver")
     request_steps.deliver(
@@ -363,7 +367,7 @@ def deliver(request: HttpRequest, number: str, body: Dated) -> dict[str, Any]:
     return _now(target)
 
 
-@steps.post("/{number}/close", response=StaffRequest, summary="办结")
+@steps.post("/{number}/close", response=STEP, summary="办结")
 def close(request: HttpRequest, number: str, body: Dated) -> dict[str, Any]:
     target = request_for(request, number, "close")
     request_steps.close(
@@ -386,7 +390,7 @@ def appeal(request: HttpRequest, number: str, body: AppealIn) -> dict[str, Any]:
     return _now(target)
 
 
-@steps.post("/{number}/appeals/{appeal_id}/decision", response=StaffRequest, summary="复议决定或判决结果")
+@steps.post("/{number}/appeals/{appeal_id}/decision", response=STEP, summary="复议决定或判决结果")
 def decide(request: HttpRequest, number: str, appeal_id: int, body: DecisionIn) -> dict[str, Any]:
     target = request_for(request, number, "decide_appeal")
     appeals.decide_appeal(
