@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.http.multipartparser import MultiPartParserError
+from django.urls import re_path
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.params.models import FileModel
@@ -74,6 +75,15 @@ def _refusals_of(path: str, method: str, operation: dict[str, Any], key_schemes:
 
 
 class YimenAPI(NinjaAPI):
+    @property
+    def urls(self) -> tuple[list[Any], str, str]:
+        """Ninja's routes, then a JSON 404 for any other path under the API (Django's would be HTML)."""
+        patterns, app_name, namespace = super().urls
+        return [*patterns, re_path(r"^", self._no_such_path)], app_name, namespace
+
+    def _no_such_path(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        return self.create_response(request, {"message": "没有该接口", "fields": {}}, status=404)
+
     def get_openapi_schema(self, **kwargs: Any) -> Any:
         """Ninja's schema, with every operation's refusals documented with the one error body."""
         schema = super().get_openapi_schema(**kwargs)

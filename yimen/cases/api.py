@@ -69,10 +69,10 @@ MAX_STATS_DAYS = 3 * 366
 
 
 class Application(Schema):
-    item: str = Field(max_length=50, description="事项实施编码")
+    item: str = Field(min_length=1, max_length=50, description="事项实施编码")
     kind: ApplicantKind = Field(ApplicantKind.PERSON, description="person 自然人；legal 法人或其他组织")
-    name: str = Field(max_length=100, description="申请人姓名或单位名称")
-    phone: str = Field(max_length=20, description="手机号码，接收办理进度短信")
+    name: str = Field(min_length=1, max_length=100, description="申请人姓名或单位名称")
+    phone: str = Field(min_length=1, max_length=20, description="手机号码，接收办理进度短信")
     id_number: str = Field("", max_length=30, description="公民身份号码（自然人）")
     uscc: str = Field("", max_length=30, description="统一社会信用代码（法人）")
     legal_representative: str = Field("", max_length=50, description="法定代表人（法人）")

@@ -7,11 +7,13 @@ the field is, so each field lists exactly the values its server takes.
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import date
+from typing import Annotated, Any
 
+from django.conf import settings
 from django.db.models import TextChoices
 from ninja import Schema
-from pydantic import Field
+from pydantic import AfterValidator, Field, WithJsonSchema
 
 
 class ErrorOut(Schema):
@@ -24,3 +26,30 @@ class ErrorOut(Schema):
 def choice_schema(choices: type[TextChoices]) -> dict[str, Any]:
     labels = "；".join(f"{value} {label}" for value, label in choices.choices)
     return {"type": "string", "enum": list(choices.values), "description": labels}
+
+
+def _calendar_years() -> tuple[int, int]:
+    return settings.YIMEN["CALENDAR_FIRST_YEAR"], settings.YIMEN["CALENDAR_LAST_YEAR"]
+
+
+def _in_calendar(day: date) -> date:
+    first, last = _calendar_years()
+    if not first <= day.year <= last:
+        raise ValueError(f"日期 {day.isoformat()} 超出日历范围（{first}–{last} 年）")
+    return day
+
+
+def _calendar_date_schema() -> dict[str, Any]:
+    """A date whose year the working-day calendar covers, as a pattern (JSON Schema has no date bounds)."""
+    first, last = _calendar_years()
+    years = "|".join(str(y) for y in range(first, last + 1))
+    return {
+        "type": "string",
+        "format": "date",
+        "pattern": rf"^({years})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$",
+        "description": f"YYYY-MM-DD，{first}–{last} 年（工作日历的范围）",
+    }
+
+
+# A date counted on the working-day calendar: the server refuses one outside it, and the schema says so.
+CalendarDate = Annotated[date, AfterValidator(_in_calendar), WithJsonSchema(_calendar_date_schema())]

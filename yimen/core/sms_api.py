@@ -14,6 +14,7 @@ from pydantic import Field
 
 from yimen.core import notify
 from yimen.core.api_auth import ClientKey
+from yimen.core.api_schema import ErrorOut
 from yimen.core.errors import NotPermitted
 from yimen.core.sms_transports import SIGNATURE_HEADER, TIMESTAMP_HEADER, signature_valid
 
@@ -59,7 +60,7 @@ class DeliveryOut(Schema):
 @router.post(
     "/status",
     auth=[ClientKey("sms.status"), GatewaySignature()],
-    response=DeliveryOut,
+    response={200: DeliveryOut, 404: ErrorOut},
     summary="短信网关送达回执",
 )
 def delivery_status(request: HttpRequest, report: DeliveryReport) -> DeliveryOut:

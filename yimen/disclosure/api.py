@@ -19,7 +19,7 @@ from ninja import Query, Router, Schema, Status
 from ninja.errors import HttpError
 from pydantic import Field, WithJsonSchema
 
-from yimen.core.api_schema import ErrorOut, choice_schema
+from yimen.core.api_schema import CalendarDate, ErrorOut, choice_schema
 from yimen.core.errors import ApplicationError, NotPermitted
 from yimen.core.identity import normalize
 from yimen.core.people import Applicant
@@ -100,19 +100,19 @@ STAFF: dict[str, Any] = {"auth": staff_auth(ApiScope.DISCLOSURE)}
 
 class ApplicantIn(Schema):
     applicant_type: ApplicantType = Field(description="natural 自然人；business 商业企业 … other 其他")
-    name: str = Field(max_length=100, description="自然人姓名或单位名称")
+    name: str = Field(min_length=1, max_length=100, description="自然人姓名或单位名称")
     id_number: str = Field("", max_length=30, description="公民身份号码（自然人必填）")
     uscc: str = Field("", max_length=30, description="统一社会信用代码（法人或其他组织必填）")
     legal_representative: str = Field("", max_length=50)
     contact_person: str = Field("", max_length=50)
-    phone: str = Field(max_length=20)
+    phone: str = Field(min_length=1, max_length=20)
     email: str = Field("", max_length=254)
     address: str = Field("", max_length=200)
     postcode: str = Field("", max_length=10)
 
 
 class RequestIn(ApplicantIn):
-    organisation: str = Field(max_length=30, description="受理机关的机构代码")
+    organisation: str = Field(min_length=1, max_length=30, description="受理机关的机构代码")
     description: str = Field(
         min_length=1, max_length=5000, description="所需政府信息的名称、文号或特征性描述"
     )
@@ -122,9 +122,9 @@ class RequestIn(ApplicantIn):
 
 class CounterIn(RequestIn):
     channel: Channel
-    submitted_on: date
-    signed_on: date | None = None
-    confirmed_on: date | None = None
+    submitted_on: CalendarDate
+    signed_on: CalendarDate | None = None
+    confirmed_on: CalendarDate | None = None
 
 
 class RequestCreated(Schema):

@@ -16,7 +16,7 @@ from ninja import Router, Schema
 from ninja.errors import HttpError
 from pydantic import Field
 
-from yimen.core.api_schema import ErrorOut
+from yimen.core.api_schema import CalendarDate, ErrorOut
 from yimen.disclosure import queries
 from yimen.disclosure.models import (
     Appeal,
@@ -149,12 +149,12 @@ class Step(Schema):
 
 
 class Dated(Step):
-    on: date | None = Field(None, description="日期，不填为今天")
+    on: CalendarDate | None = Field(None, description="日期，不填为今天")
 
 
 class ClarifyIn(Dated):
     items: str = Field(min_length=1, max_length=2000, description="需要补正的全部事项（一次性告知）")
-    deadline_on: date = Field(description="补正期限")
+    deadline_on: CalendarDate = Field(description="补正期限")
 
 
 class SupplementIn(Dated):
@@ -164,11 +164,11 @@ class SupplementIn(Dated):
 class ConsultIn(Step):
     party_kind: ConsultationParty
     party_name: str = Field(min_length=1, max_length=100)
-    sent_on: date | None = Field(None, description="发出日期，不填为今天")
+    sent_on: CalendarDate | None = Field(None, description="发出日期，不填为今天")
 
 
 class ConsultEndIn(Step):
-    replied_on: date | None = Field(None, description="收回日期，不填为今天")
+    replied_on: CalendarDate | None = Field(None, description="收回日期，不填为今天")
     opinion: str = Field(min_length=1, max_length=200)
 
 
@@ -178,7 +178,7 @@ class ExtendIn(Dated):
 
 
 class CustomDeadlineIn(Step):
-    due_on: date
+    due_on: CalendarDate
     reason: str = Field(min_length=1, max_length=300)
 
 
