@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import re
 import typing
 from collections import defaultdict
 from datetime import timedelta
@@ -13,6 +14,7 @@ from typing import Any
 
 import pytest
 import schemathesis
+from django.test import Client
 from django.utils import timezone
 from hypothesis import HealthCheck, settings
 from pydantic import BaseModel, WithJsonSchema
@@ -103,6 +105,27 @@ def test_every_operation_documents_its_refusals() -> None:
     accept = schema["paths"]["/api/v1/cases/{number}/accept"]["post"]["responses"]
     assert {409, 429} <= set(accept) and accept[409]["description"].startswith("对象已被他人更新")
     assert 429 in schema["paths"]["/api/v1/cases"]["post"]["responses"]
+
+
+def test_the_schema_refuses_what_the_server_refuses() -> None:
+    """Dates counted on the working-day calendar carry its years; required text is not empty."""
+    schema = api.get_openapi_schema()
+    add = {p["name"]: p["schema"] for p in schema["paths"]["/api/v1/calendar/add"]["get"]["parameters"]}
+    pattern = re.compile(add["start"]["pattern"])
+    assert pattern.match("1990-01-01") and pattern.match("2100-12-31")
+    assert not pattern.match("1989-12-31") and not pattern.match("2195-11-12")
+    client = Client()
+    refused = client.get("/api/v1/calendar/add", {"start": "2195-11-12", "days": 1})
+    assert refused.status_code == 422
+    assert refused.json()["fields"]["start"] == ["起始日期超出日历范围（1990–2100 年）"]
+    application = _body("/api/v1/cases")
+    assert application["name"]["minLength"] == application["phone"]["minLength"] == 1
+    empty = client.post(
+        "/api/v1/cases",
+        {"item": "X", "name": "", "phone": "13812345678"},
+        content_type="application/json",
+    )
+    assert empty.status_code == 422 and "name" in empty.json()["fields"]
 
 
 # --- the document against the server ------------------------------------------------------------------

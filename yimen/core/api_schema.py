@@ -35,7 +35,7 @@ def _calendar_years() -> tuple[int, int]:
 def _in_calendar(day: date) -> date:
     first, last = _calendar_years()
     if not first <= day.year <= last:
-        raise ValueError(f"日期 {day.isoformat()} 超出日历范围（{first}–{last} 年）")
+        raise ValueError(f"超出日历范围（{first}–{last} 年）")  # after the field's label: 起始日期超出…
     return day
 
 
