@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 
 import pytest
 from django.test import Client, override_settings
@@ -104,3 +105,20 @@ def test_a_malformed_multipart_body_is_a_json_400_without_a_traceback(
                     assert response.status_code == 400, (path, response.content)
                     assert response.json() == {"message": "请求体格式有误，无法解析", "fields": {}}
     assert not [r for r in caplog.records if r.exc_info or r.levelno >= logging.ERROR]
+
+
+def _every_write() -> list[str]:
+    from yimen.api import api
+
+    paths = api.get_openapi_schema()["paths"]
+    return [re.sub(r"\{[^}]+\}", "1", path) for path, methods in paths.items() if "post" in methods]
+
+
+def test_every_write_of_the_api_takes_json_only_and_refuses_foreign_pages(db: None) -> None:
+    writes = _every_write()
+    assert len(writes) > 25 and "/api/v1/disclosure-requests/1/start" in writes
+    for path in writes:
+        plain = Client().post(path, "{}", content_type="text/plain")
+        assert plain.status_code == 415, path
+        foreign = Client(HTTP_ORIGIN="https://evil.example")
+        assert foreign.post(path, "{}", content_type="application/json").status_code == 403, path
