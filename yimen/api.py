@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.http.multipartparser import MultiPartParserError
-from django.urls import re_path
+from django.urls import URLPattern, re_path
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.params.models import FileModel
@@ -79,7 +79,25 @@ class YimenAPI(NinjaAPI):
     def urls(self) -> tuple[list[Any], str, str]:
         """Ninja's routes, then a JSON 404 for any other path under the API (Django's would be HTML)."""
         patterns, app_name, namespace = super().urls
+        for pattern in patterns:
+            if isinstance(pattern, URLPattern):
+                pattern.callback = self._json_not_allowed(pattern.callback)
         return [*patterns, re_path(r"^", self._no_such_path)], app_name, namespace
+
+    def _json_not_allowed(self, view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        """Ninja answers a method a path does not take with a plain-text 405; the API answers JSON."""
+
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            response = view(request, *args, **kwargs)
+            if response.status_code == 405 and not response["Content-Type"].startswith(JSON):
+                allowed = response["Allow"]
+                message = f"该接口不支持 {request.method} 方法（可用：{allowed}）"
+                response = self.create_response(request, {"message": message, "fields": {}}, status=405)
+                response["Allow"] = allowed
+            return response
+
+        return wrapped
 
     def _no_such_path(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         return self.create_response(request, {"message": "没有该接口", "fields": {}}, status=404)

@@ -128,6 +128,14 @@ def test_the_schema_refuses_what_the_server_refuses() -> None:
     assert empty.status_code == 422 and "name" in empty.json()["fields"]
 
 
+def test_a_wrong_method_or_an_unknown_path_answers_json() -> None:
+    wrong = Client().post("/api/v1/calendar/add", "{}", content_type="application/json")
+    assert wrong.status_code == 405 and wrong["Allow"] == "GET"
+    assert wrong.json()["message"] == "该接口不支持 POST 方法（可用：GET）"
+    unknown = Client().get("/api/v1/publications/a%0Ab/nothing")
+    assert unknown.status_code == 404 and unknown.json() == {"message": "没有该接口", "fields": {}}
+
+
 # --- the document against the server ------------------------------------------------------------------
 
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
