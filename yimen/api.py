@@ -47,7 +47,7 @@ class ChineseJSONRenderer(JSONRenderer):
 REFUSALS = {
     400: "请求体无法解析（不是有效的 JSON，或 multipart 格式有误）",
     401: "未登录，或接口密钥无效、已过期、已吊销",
-    403: "无权进行此操作；或 CSRF 校验失败；或请求来自其他网站",
+    403: "无权进行此操作；或 CSRF 校验失败；或请求来自其他网站；或查询须另填手机号码后四位",
     404: "对象不存在，或您无权查看（两者答复相同）",
     409: "对象已被他人更新（lock_version 不符），或当前状态不允许此操作",
     415: "请求体不是 JSON（Content-Type 须为 application/json）",

@@ -21,7 +21,7 @@ from ninja.utils import check_csrf
 
 from yimen.core import api_auth
 from yimen.core.api_auth import ClientKey
-from yimen.core.throttle import Budget
+from yimen.core.throttle import Budget, client_address
 from yimen.org import services
 from yimen.org.models import ApiKey, ApiScope, Staff
 from yimen.org.permissions import organisation_of, subtree
@@ -51,22 +51,20 @@ def refusal(key: ApiKey, scope: ApiScope) -> tuple[int, str] | None:
 def check_key(request: HttpRequest, key: str, scope: str) -> Any:
     """The account a request with `key` acts as (the key itself for one without an account), for an
     operation of `scope`; 401, 403 or 429 otherwise."""
-    address = WRONG_KEYS.keys(request)
-    if WRONG_KEYS.spent(address):
+    address = client_address(request)
+    if WRONG_KEYS.exhausted(address):
         raise HttpError(429, WRONG_KEYS.message)
     found = services.api_key_for(key)
     if found is None:
-        WRONG_KEYS.count(address)
+        WRONG_KEYS.take(address)
         raise HttpError(401, INVALID)
     refused = refusal(found, ApiScope(scope))
     if refused is not None:
         services.record_api_key_use(key=found, request=f"{request.method} {request.path}", refused=refused[1])
         raise HttpError(*refused)
     budget = _per_key(found)
-    budget_keys = [f"{budget.prefix}:{found.key_id}"]
-    if budget.spent(budget_keys):
+    if budget.take(found.key_id) is None:
         raise HttpError(429, budget.message)
-    budget.count(budget_keys)
     services.record_api_key_use(key=found, request=f"{request.method} {request.path}")
     request.api_key = found  # type: ignore[attr-defined]
     return found.staff or found
