@@ -136,6 +136,40 @@ def test_a_wrong_method_or_an_unknown_path_answers_json() -> None:
     assert unknown.status_code == 404 and unknown.json() == {"message": "没有该接口", "fields": {}}
 
 
+PUBLIC_OPERATIONS = {
+    ("get", "/api/v1/calendar/add"),
+    ("get", "/api/v1/calendar/between"),
+    ("get", "/api/v1/identity/check"),
+    ("get", "/api/v1/items"),
+    ("get", "/api/v1/items/{code}"),
+    ("get", "/api/v1/items/{code}/versions"),
+    ("post", "/api/v1/cases"),
+    ("get", "/api/v1/cases/{number}"),
+    ("get", "/api/v1/publications"),
+    ("get", "/api/v1/publications/{index_number}"),
+    ("post", "/api/v1/disclosure-requests"),
+    ("get", "/api/v1/disclosure-requests/{number}"),
+    ("get", "/api/v1/disclosure-requests/{number}/letter.{fmt}"),
+    ("get", "/api/v1/reports/annual/{org}/{year}"),
+}
+
+
+def test_every_api_operation_is_public_on_purpose_or_refuses_an_anonymous_caller() -> None:
+    """GB/T 22239-2019 8.1.4.2 a: an operation without OpenAPI security is on this list; every other one
+    refuses a caller with neither a session nor a key."""
+    operations = [
+        (method, path, operation)
+        for path, methods in api.get_openapi_schema()["paths"].items()
+        for method, operation in methods.items()
+    ]
+    assert {(m, p) for m, p, o in operations if not o.get("security")} == PUBLIC_OPERATIONS
+    for method, path, operation in operations:
+        if operation.get("security"):
+            url = re.sub(r"\{[^}]+\}", "1", path)
+            answer = Client().generic(method.upper(), url, "{}", content_type="application/json")
+            assert answer.status_code in (401, 403), (method, path, answer.status_code)
+
+
 # --- the document against the server ------------------------------------------------------------------
 
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
