@@ -1,6 +1,6 @@
 from django.urls import path
 
-from yimen.office import catalog_excel_views, views
+from yimen.office import api_key_views, catalog_excel_views, views
 
 app_name = "office"
 urlpatterns = [
@@ -14,6 +14,8 @@ urlpatterns = [
     path("calendar/notice/", views.calendar_notice, name="calendar_notice"),
     path("calendar/day/", views.calendar_day, name="calendar_day"),
     path("audit/", views.audit_log, name="audit"),
+    path("api-keys/", api_key_views.api_keys, name="api_keys"),
+    path("api-keys/<int:pk>/revoke/", api_key_views.revoke_api_key, name="api_key_revoke"),
     path("catalog/import/", catalog_excel_views.import_view, name="catalog_import"),
     path("catalog/export/", catalog_excel_views.export_view, name="catalog_export"),
 ]

@@ -159,6 +159,7 @@ def home(request: HttpRequest) -> HttpResponse:
             ("统计图表", "office_reports:dashboard", "stats.view"),
             ("工作日历", "office:calendar", "calendar.manage"),
             ("审计日志", "office:audit", "audit.view"),
+            ("接口密钥", "office:api_keys", "security.manage"),
         ]
         if can(request.user, action) and (link := _link(url))
     ]
