@@ -17,6 +17,7 @@ import subprocess
 import sys
 import textwrap
 from collections.abc import Iterator
+from io import StringIO
 from pathlib import Path
 
 import pytest
@@ -123,7 +124,7 @@ def filed(people):  # type: ignore[no-untyped-def]  # noqa: F811
 
 
 def _backup(dest: Path, *args: str) -> dict:
-    call_command("backup", str(dest), *args, stdout=open(os.devnull, "w"), stderr=open(os.devnull, "w"))
+    call_command("backup", str(dest), *args, stdout=StringIO(), stderr=StringIO())
     return json.loads((dest / backups.MANIFEST).read_text())
 
 
@@ -134,7 +135,11 @@ def test_a_backup_restored_into_an_empty_database_has_every_row_file_and_audit_e
     assert manifest["database"]["vendor"] == connection.vendor
     assert manifest["tables"]["cases_case"] == Case.objects.count() == 3
     assert manifest["audit_head"]["seq"] == audit.verify()[0] > 0
-    stored = {f.file.name: hashlib.sha256(f.file.open("rb").read()).hexdigest() for c in filed for f in c.files.all()}
+    stored = {
+        f.file.name: hashlib.sha256(f.file.open("rb").read()).hexdigest()
+        for c in filed
+        for f in c.files.all()
+    }
     assert {name: manifest["files"][name]["sha256"] for name in stored} == stored
 
     var = tmp_path / "var"
@@ -163,15 +168,14 @@ def test_the_keys_stay_out_of_the_backup_unless_asked_and_then_in_a_file_of_thei
 
     keys = tmp_path / "elsewhere" / "yimen-keys.json"
     keys.parent.mkdir()
-    err = tmp_path / "stderr"
-    with err.open("w") as stderr:
-        call_command(
-            "backup", str(tmp_path / "with-keys"), "--include-keys", "--keys-file", str(keys),
-            stdout=open(os.devnull, "w"), stderr=stderr,
-        )  # fmt: skip
+    err = StringIO()
+    call_command(
+        "backup", str(tmp_path / "with-keys"), "--include-keys", "--keys-file", str(keys),
+        stdout=StringIO(), stderr=err,
+    )  # fmt: skip
     assert json.loads(keys.read_text())["SECRET_KEY"] == settings.SECRET_KEY
     assert stat.S_IMODE(keys.stat().st_mode) == 0o600
-    assert "警告" in err.read_text() and "分开存放" in err.read_text()
+    assert "警告" in err.getvalue() and "分开存放" in err.getvalue()
     assert secret not in b"".join(p.read_bytes() for p in (tmp_path / "with-keys").rglob("*") if p.is_file())
 
 
@@ -184,12 +188,15 @@ def test_a_backup_is_never_written_over_another(filed, tmp_path: Path) -> None:
 
 
 def test_restore_refuses_a_database_that_is_not_empty_in_chinese_and_changes_nothing(
-    filed, people, tmp_path: Path  # noqa: F811
+    filed,
+    people,  # noqa: F811
+    tmp_path: Path,
 ) -> None:
     _backup(tmp_path / "backup")
-    file(ServiceItem.objects.select_related("current").get(pk=filed[0].item_id), people.base)  # since the backup
+    since = ServiceItem.objects.select_related("current").get(pk=filed[0].item_id)
+    file(since, people.base)
     before = backups.live_counts()
-    with pytest.raises(CommandError, match="目标数据库不是空的.*--force"):
+    with pytest.raises(CommandError, match=r"目标数据库不是空的.*--force"):
         call_command("restore", str(tmp_path / "backup"))
     assert backups.live_counts() == before and before["cases_case"] == 4
 
@@ -223,7 +230,9 @@ def test_a_stored_file_changed_in_the_backup_is_named_and_the_exit_is_not_zero(
     assert f"文件 {name} 的 SHA-256 与备份清单不符" in done.stderr
 
 
-def test_a_backup_database_altered_after_the_backup_is_refused(filed, tmp_path: Path, empty_database: str) -> None:
+def test_a_backup_database_altered_after_the_backup_is_refused(
+    filed, tmp_path: Path, empty_database: str
+) -> None:
     manifest = _backup(tmp_path / "backup")
     with (tmp_path / "backup" / manifest["database"]["file"]).open("ab") as db:
         db.write(b"\0")
@@ -294,7 +303,12 @@ def test_a_backup_of_a_live_sqlite_file_keeps_the_last_commits_a_copy_loses_and_
     # A site put back from the copy is checked against the backup: the loss is named, exit non-zero.
     shutil.rmtree(tmp_path / "var2")
     shutil.copytree(var, tmp_path / "var2")
-    done = yimen("restore", "--verify-only", str(tmp_path / "backup"), database_url=copied, var=tmp_path / "var2")
+    done = yimen(
+        "restore", "--verify-only", str(tmp_path / "backup"), database_url=copied, var=tmp_path / "var2"
+    )
     assert done.returncode != 0
     assert "表 cases_case 有 3 行，备份清单记录 18 行（少 15 行）" in done.stderr
-    assert f"审计链尾在第 {seed['audit_head']['seq']} 条，备份时在第 {manifest['audit_head']['seq']} 条" in done.stderr
+    assert (
+        f"审计链尾在第 {seed['audit_head']['seq']} 条，备份时在第 {manifest['audit_head']['seq']} 条"
+        in done.stderr
+    )

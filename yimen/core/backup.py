@@ -394,7 +394,9 @@ def backup(dest: Path, *, include_keys: bool = False, keys_path: Path | None = N
     made = Made(manifest)
     if include_keys:
         made.keys_path = keys_path or dest / KEYS_FILE
-        text = json.dumps({name: value.decode() for name, value in keys.items()}, ensure_ascii=False, indent=2)
+        text = json.dumps(
+            {name: value.decode() for name, value in keys.items()}, ensure_ascii=False, indent=2
+        )
         _write_private(made.keys_path, text + "\n")
     # The manifest last, by rename: a backup without one is visibly unfinished.
     with tempfile.NamedTemporaryFile("w", dir=dest, delete=False, encoding="utf-8") as handle:

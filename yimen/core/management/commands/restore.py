@@ -34,7 +34,8 @@ class Command(BaseCommand):
             self.stdout.write(f"  {line}")
         if checked.problems:
             raise CommandError(
-                f"核对未通过，{len(checked.problems)} 处不符：\n" + "\n".join(f"  - {p}" for p in checked.problems)
+                f"核对未通过，{len(checked.problems)} 处不符：\n"
+                + "\n".join(f"  - {p}" for p in checked.problems)
             )
         done = "核对" if options["verify_only"] else "恢复并核对"
         self.stdout.write(f"{done}完成：与备份 {src} 一致")
