@@ -312,3 +312,79 @@ def test_a_backup_of_a_live_sqlite_file_keeps_the_last_commits_a_copy_loses_and_
         f"审计链尾在第 {seed['audit_head']['seq']} 条，备份时在第 {manifest['audit_head']['seq']} 条"
         in done.stderr
     )
+
+
+# --- PostgreSQL from a SQLite run: pg_dump -Fc / pg_restore between databases made here -----------
+
+POSTGRES_SEED = textwrap.dedent(
+    """
+    import django
+    django.setup()
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+    from yimen.core import audit, batch
+
+    @batch.atomic
+    def notes():
+        for n in range(5):
+            audit.record("backup.check", object_type="backup", object_id=str(n), object_repr="备份演练")
+
+    notes()
+    audit.seal()
+    default_storage.save("check/申请书.pdf", ContentFile(b"%PDF-1.4 check"))
+    """
+)
+
+
+def test_a_postgresql_site_round_trips_through_pg_dump_and_pg_restore(tmp_path: Path) -> None:
+    """Run on SQLite test runs against the local server (on PostgreSQL runs the tests above cover it)."""
+    if connection.vendor != "sqlite":
+        pytest.skip("the tests above ran on PostgreSQL")
+    import psycopg
+
+    server = os.environ.get("YIMEN_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+    try:
+        admin = psycopg.connect(
+            server.replace("postgres://", "postgresql://"), autocommit=True, connect_timeout=3
+        )
+    except psycopg.OperationalError:
+        pytest.skip(f"PostgreSQL not reachable at {server}")
+    base = server.rsplit("/", 1)[0]
+    source, target = (f"yimen_backup_{role}_{os.getpid()}" for role in ("source", "target"))
+    with admin:
+        for name in (source, target):
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            admin.execute(f'CREATE DATABASE "{name}"')
+        try:
+            site = {"database_url": f"{base}/{source}", "var": tmp_path / "site"}
+            assert yimen("migrate", "-v0", **site).returncode == 0
+            seeded = subprocess.run(
+                [sys.executable, "-c", POSTGRES_SEED], capture_output=True, text=True, timeout=300,
+                env={**os.environ, "PYTHONPATH": str(REPO), "DATABASE_URL": site["database_url"],
+                     "YIMEN_VAR": str(site["var"]), "SECRET_KEY": settings.SECRET_KEY,
+                     "DJANGO_SETTINGS_MODULE": "yimen.settings"},
+            )  # fmt: skip
+            assert seeded.returncode == 0, seeded.stderr
+            made = yimen("backup", str(tmp_path / "backup"), **site)
+            assert made.returncode == 0, made.stderr
+            manifest = json.loads((tmp_path / "backup" / backups.MANIFEST).read_text())
+            assert (
+                manifest["database"]["vendor"] == "postgresql"
+                and manifest["database"]["file"] == "database.dump"
+            )
+            assert (tmp_path / "backup" / "database.dump").read_bytes()[:5] == b"PGDMP"  # the custom format
+            assert manifest["audit_head"]["seq"] == 5 and manifest["tables"]["core_calendarday"] > 8000
+
+            restored = {"database_url": f"{base}/{target}", "var": tmp_path / "restored"}
+            done = yimen("restore", str(tmp_path / "backup"), **restored)
+            assert done.returncode == 0, done.stderr
+            assert _rows(restored["database_url"], "SELECT COUNT(*) FROM core_auditentry") == [(5,)]
+            assert (
+                tmp_path / "restored" / "files" / "check" / "申请书.pdf"
+            ).read_bytes() == b"%PDF-1.4 check"
+
+            again = yimen("restore", str(tmp_path / "backup"), **restored)
+            assert again.returncode != 0 and "目标数据库不是空的" in again.stderr
+        finally:
+            for name in (source, target):
+                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
