@@ -189,3 +189,14 @@ def export_day(day: date, path: Path | None = None) -> str:
         return ""
     with path.open(encoding="utf-8") as lines:
         return "".join(text for number, text in enumerate(lines, start=1) if number in wanted)
+
+
+def lines_covering(first: int, last: int) -> list[str]:
+    """The signed lines, as written, of the valid anchors from `first` to `last` and the first one after."""
+    anchors, _ = read()
+    after = min((a.seq for a in anchors if a.seq >= last), default=last)
+    wanted = {a.line for a in anchors if first <= a.seq <= after}
+    if not wanted:
+        return []
+    with anchor_path().open(encoding="utf-8") as lines:
+        return [text for number, text in enumerate(lines, start=1) if number in wanted]
