@@ -46,7 +46,10 @@ def _rechain_from(seq: int) -> None:
     for entry in AuditEntry.objects.filter(seq__gte=seq).order_by("seq"):
         entry.prev_hash = prev
         entry.hash = audit.entry_hash(entry)
-        _raw("UPDATE core_auditentry SET prev_hash = %s, hash = %s WHERE seq = %s", [prev, entry.hash, entry.seq])
+        _raw(
+            "UPDATE core_auditentry SET prev_hash = %s, hash = %s WHERE seq = %s",
+            [prev, entry.hash, entry.seq],
+        )
         prev = entry.hash
     _raw("UPDATE core_audithead SET hash = %s", [prev])
 
@@ -67,7 +70,11 @@ def test_each_sealed_batch_is_signed_into_the_anchor_file_and_the_log(caplog) ->
             _note(n)
         assert audit.seal() == 3
     lines = [json.loads(text) for text in _anchor_file().read_text().splitlines()]
-    assert [(a["kind"], a["seq"], a["count"]) for a in lines] == [("seal", 1, 1), ("seal", 2, 1), ("seal", 5, 3)]
+    assert [(a["kind"], a["seq"], a["count"]) for a in lines] == [
+        ("seal", 1, 1),
+        ("seal", 2, 1),
+        ("seal", 5, 3),
+    ]
     assert lines[-1]["hash"] == AuditEntry.objects.get(seq=5).hash
     assert lines[-1]["mac"] == audit_anchor.mac(lines[-1]) and len(lines[-1]["mac"]) == 64
     assert sum("审计锚点" in r.getMessage() and '"seq":5' in r.getMessage() for r in caplog.records) == 1
@@ -92,7 +99,10 @@ def test_an_edited_entry_with_the_chain_recomputed_is_reported_by_number() -> No
     _sealed_one_by_one(4)
     _raw("UPDATE core_auditentry SET actor_label = %s WHERE seq = %s", ["别人", 2])
     _rechain_from(2)
-    assert _verify_text() == "审计日志第 2 条被改动后重算了哈希链（与 audit-anchors.jsonl 第 2 行的签名锚点不符）"
+    assert (
+        _verify_text()
+        == "审计日志第 2 条被改动后重算了哈希链（与 audit-anchors.jsonl 第 2 行的签名锚点不符）"
+    )
 
 
 def test_an_edit_inside_a_batch_is_reported_with_the_batchs_numbers() -> None:
@@ -219,5 +229,5 @@ def test_the_key_is_not_in_the_database() -> None:
     secret = audit_anchor.key().decode()
     with connection.cursor() as cursor:
         for table in connection.introspection.table_names(cursor):
-            cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")  # noqa: S608
+            cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")
             assert not any(secret in str(row) for row in cursor.fetchall()), table

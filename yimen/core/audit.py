@@ -215,9 +215,7 @@ def _late_unsealed(now: datetime, window: int) -> Breach | None:
     )
 
 
-def _chain_start(
-    first: int | None, archives: list[audit_anchor.Anchor]
-) -> tuple[int, str, Breach | None]:
+def _chain_start(first: int | None, archives: list[audit_anchor.Anchor]) -> tuple[int, str, Breach | None]:
     """Where the database's chain must begin: at 1, or right after an archived entry (its anchor's hash
     is the first entry's link)."""
     starts = {1: GENESIS} | {a.seq + 1: a.hash for a in archives}

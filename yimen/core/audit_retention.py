@@ -123,5 +123,5 @@ def archive_before(days: int | None = None, *, now: datetime | None = None) -> A
         object_repr=f"审计日志第 {first.seq}–{last} 条",
         after={"file": path.name, "cutoff": before.isoformat(), "retention_days": days, "checked": checked},
     )
+    audit.seal()
     return Archived(first.seq, last, path, before)
-
