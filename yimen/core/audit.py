@@ -25,10 +25,12 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models, transaction
+from django.http import HttpRequest
 from django.utils import timezone
 
 from yimen.core import audit_anchor, batch
 from yimen.core.models import AuditEntry, AuditHead, audit_unguarded
+from yimen.core.throttle import client_address
 
 log = logging.getLogger("yimen.audit")
 
@@ -113,6 +115,22 @@ def record(
     )
     batch.insert(entry)
     return entry
+
+
+def address_of(request: HttpRequest) -> str:
+    """The client's address as the audit log keeps it: behind the trusted proxies, the client's own."""
+    return client_address(request)
+
+
+def record_read(request: HttpRequest, action: str, obj: models.Model, *, what: str = "") -> AuditEntry:
+    """个人信息的查阅 (GB/T 22239-2019 8.1.4.3 a, 8.1.4.11 b): one entry (one insert) each time a staff member
+    opens an applicant's personal data in full, with who, from which address, and which object. The object
+    is named by its own `str` (a case's or a request's number), never by the applicant's ID number, phone or
+    address (8.1.4.3 b)."""
+    after = {"address": address_of(request)}
+    if what:
+        after["查阅"] = what
+    return record(action, obj, actor=request.user, after=after)
 
 
 def seal(limit: int = SEAL_BATCH) -> int:
