@@ -220,4 +220,3 @@ def calendar_day(request: HttpRequest) -> HttpResponse:
             )
             return redirect(f"{reverse('office:calendar')}?year={day.year}")
     return _calendar_page(request, _year(request), day_form=form, status=422)
-
