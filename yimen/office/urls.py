@@ -1,6 +1,6 @@
 from django.urls import path
 
-from yimen.office import catalog_excel_views, views
+from yimen.office import audit_views, catalog_excel_views, views
 
 app_name = "office"
 urlpatterns = [
@@ -11,7 +11,9 @@ urlpatterns = [
     path("calendar/", views.calendar_year, name="calendar"),
     path("calendar/notice/", views.calendar_notice, name="calendar_notice"),
     path("calendar/day/", views.calendar_day, name="calendar_day"),
-    path("audit/", views.audit_log, name="audit"),
+    path("audit/", audit_views.audit_log, name="audit"),
+    path("audit/export.<str:fmt>", audit_views.audit_export, name="audit_export"),
+    path("audit/anchors/", audit_views.anchor_export, name="audit_anchors"),
     path("catalog/import/", catalog_excel_views.import_view, name="catalog_import"),
     path("catalog/export/", catalog_excel_views.export_view, name="catalog_export"),
 ]

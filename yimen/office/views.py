@@ -1,4 +1,4 @@
-"""The staff back office: sign-in, the home page, the calendar administrator's pages, the audit log."""
+"""The staff back office: sign-in, the home page, the calendar administrator's pages."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from django.contrib import messages
 from django.contrib.auth import login, logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordChangeForm
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -18,14 +17,14 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from yimen.core import audit, calendar
+from yimen.core import calendar
 from yimen.core import services as core_services
 from yimen.core.errors import ApplicationError
-from yimen.core.queries import audit_trail, loaded_notice, year_months
+from yimen.core.queries import loaded_notice, year_months
 from yimen.office.forms import DayForm, LoginForm, NoticeForm
 from yimen.org import services as org_services
 from yimen.org.models import Staff, StaffRole
-from yimen.org.permissions import can, organisations_for
+from yimen.org.permissions import can
 
 View = Callable[..., HttpResponse]
 
@@ -221,13 +220,3 @@ def calendar_day(request: HttpRequest) -> HttpResponse:
             )
             return redirect(f"{reverse('office:calendar')}?year={day.year}")
     return _calendar_page(request, _year(request), day_form=form, status=422)
-
-
-@requires("audit.view")
-def audit_log(request: HttpRequest) -> HttpResponse:
-    entries = audit_trail(organisations_for(request.user, "audit.view"))
-    page = Paginator(entries.select_related(None), 50).get_page(request.GET.get("page"))
-    verified = None
-    if request.GET.get("verify") == "1":
-        verified = audit.verify()
-    return render(request, "office/audit.html", {"page": page, "verified": verified})
