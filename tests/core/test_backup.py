@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
 import sqlite3
 import stat
 import subprocess
@@ -41,18 +40,39 @@ REPO = Path(__file__).resolve().parents[2]
 PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
 
 
-def yimen(*args: str, database_url: str, var: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    """A `yimen` process on another database and files directory, with this site's keys unless told."""
-    environ = {
+def site(database_url: str, var: Path, **env: str) -> dict[str, str]:
+    """The environment of a `yimen` process on another database and files directory (its own anchor
+    file in it), with this site's keys unless told otherwise."""
+    return {
         **os.environ,
         "PYTHONPATH": str(REPO),
+        "DJANGO_SETTINGS_MODULE": "yimen.settings",
         "DATABASE_URL": database_url,
         "YIMEN_VAR": str(var),
+        "YIMEN_AUDIT_ANCHOR_FILE": str(var / "audit-anchors.jsonl"),
+        "YIMEN_AUDIT_KEY": settings.YIMEN["AUDIT_KEY"],
         "SECRET_KEY": settings.SECRET_KEY,
         **env,
     }
+
+
+def yimen(*args: str, database_url: str, var: Path, **env: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "yimen.cli", *args], capture_output=True, text=True, env=environ, timeout=300
+        [sys.executable, "-m", "yimen.cli", *args],
+        capture_output=True,
+        text=True,
+        env=site(database_url, var, **env),
+        timeout=300,
+    )
+
+
+def script(code: str, *args: str, database_url: str, var: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", code, *args],
+        capture_output=True,
+        text=True,
+        env=site(database_url, var),
+        timeout=300,
     )
 
 
@@ -240,6 +260,47 @@ def test_a_backup_database_altered_after_the_backup_is_refused(
     assert done.returncode != 0 and "SHA-256 与备份清单不符" in done.stderr and "未做任何恢复" in done.stderr
 
 
+def test_restoring_a_backup_behind_the_sites_anchors_names_the_commits_lost_since(
+    filed,
+    people,  # noqa: F811
+    tmp_path: Path,
+    empty_database: str,
+) -> None:
+    """The site's anchor file outlives its database: a restore that lacks what was signed after the
+    backup (the last commits) is reported, and the anchor file is not written over."""
+    manifest = _backup(tmp_path / "backup")
+    item = ServiceItem.objects.select_related("current").get(pk=filed[0].item_id)
+    file(item, people.base)
+    file(item, people.base)
+    sealed_to = manifest["audit_head"]["seq"] + audit.seal()
+    anchors = Path(settings.YIMEN["AUDIT_ANCHOR_FILE"])
+    signed = anchors.read_text()
+    done = yimen(
+        "restore", str(tmp_path / "backup"), database_url=empty_database, var=tmp_path / "var",
+        YIMEN_AUDIT_ANCHOR_FILE=str(anchors),
+    )  # fmt: skip
+    assert done.returncode != 0
+    assert f"链尾只到第 {manifest['audit_head']['seq']} 条，而签名锚点" in done.stderr
+    assert f"已记到第 {sealed_to} 条" in done.stderr
+    assert anchors.read_text() == signed
+
+
+def test_a_new_machine_takes_the_backups_anchors_and_its_chain_checks_out(
+    filed, tmp_path: Path, empty_database: str
+) -> None:
+    manifest = _backup(tmp_path / "backup")
+    copied = (tmp_path / "backup" / backups.ANCHORS_FILE).read_text().splitlines()
+    assert manifest["audit_anchors"]["lines"] == len(copied) >= 2  # the seal's, and the backup's mark
+    assert json.loads(copied[-1])["seq"] == manifest["audit_head"]["seq"]
+    var = tmp_path / "var"
+    done = yimen("restore", str(tmp_path / "backup"), database_url=empty_database, var=var)
+    assert done.returncode == 0, done.stderr
+    assert "已从备份放回" in done.stdout
+    assert (var / "audit-anchors.jsonl").read_text().splitlines() == copied
+    verified = yimen("audit", "verify", database_url=empty_database, var=var)
+    assert verified.returncode == 0 and "与签名锚点相符" in verified.stdout
+
+
 # --- The live SQLite file: a copy loses the last commits, the backup API does not -----------------
 
 LIVE_SITE = textwrap.dedent(
@@ -280,13 +341,8 @@ def test_a_backup_of_a_live_sqlite_file_keeps_the_last_commits_a_copy_loses_and_
     var = tmp_path / "var"
     live = f"sqlite:///{tmp_path / 'live.sqlite3'}"
     assert yimen("restore", str(tmp_path / "seed"), database_url=live, var=var).returncode == 0
-    done = subprocess.run(
-        [sys.executable, "-c", LIVE_SITE, str(tmp_path / "live.sqlite3"), str(tmp_path / "cp.sqlite3"),
-         str(tmp_path / "backup")],
-        capture_output=True, text=True, timeout=300,
-        env={**os.environ, "PYTHONPATH": str(REPO), "DATABASE_URL": live, "YIMEN_VAR": str(var),
-             "SECRET_KEY": settings.SECRET_KEY, "DJANGO_SETTINGS_MODULE": "yimen.settings"},
-    )  # fmt: skip
+    paths = (str(tmp_path / name) for name in ("live.sqlite3", "cp.sqlite3", "backup"))
+    done = script(LIVE_SITE, *paths, database_url=live, var=var)
     assert done.returncode == 0, done.stderr
     manifest = json.loads((tmp_path / "backup" / backups.MANIFEST).read_text())
     assert manifest["tables"]["cases_case"] == seed["tables"]["cases_case"] + 15 == 18
@@ -300,17 +356,21 @@ def test_a_backup_of_a_live_sqlite_file_keeps_the_last_commits_a_copy_loses_and_
     assert done.returncode == 0, done.stderr
     assert _rows(restored, "SELECT COUNT(*) FROM cases_case") == [(18,)]
 
-    # A site put back from the copy is checked against the backup: the loss is named, exit non-zero.
-    shutil.rmtree(tmp_path / "var2")
-    shutil.copytree(var, tmp_path / "var2")
-    done = yimen(
-        "restore", "--verify-only", str(tmp_path / "backup"), database_url=copied, var=tmp_path / "var2"
+    # A site put back from the copy: its own anchors (outside the database) name the lost tail, where the
+    # chain alone checked out; and checked against the backup, the lost rows are counted.
+    head, seed_head = manifest["audit_head"]["seq"], seed["audit_head"]["seq"]
+    verified = yimen("audit", "verify", database_url=copied, var=var)
+    assert verified.returncode != 0
+    assert (
+        f"链尾只到第 {seed_head} 条，而签名锚点" in verified.stderr
+        and f"已记到第 {head} 条" in verified.stderr
     )
+    done = yimen("restore", "--verify-only", str(tmp_path / "backup"), database_url=copied, var=var)
     assert done.returncode != 0
     assert "表 cases_case 有 3 行，备份清单记录 18 行（少 15 行）" in done.stderr
     assert (
-        f"审计链尾在第 {seed['audit_head']['seq']} 条，备份时在第 {manifest['audit_head']['seq']} 条"
-        in done.stderr
+        f"审计链尾在第 {seed_head} 条，备份时在第 {head} 条" in done.stderr
+        and "yimen audit verify 未通过" in done.stderr
     )
 
 
@@ -356,16 +416,11 @@ def test_a_postgresql_site_round_trips_through_pg_dump_and_pg_restore(tmp_path: 
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
             admin.execute(f'CREATE DATABASE "{name}"')
         try:
-            site = {"database_url": f"{base}/{source}", "var": tmp_path / "site"}
-            assert yimen("migrate", "-v0", **site).returncode == 0
-            seeded = subprocess.run(
-                [sys.executable, "-c", POSTGRES_SEED], capture_output=True, text=True, timeout=300,
-                env={**os.environ, "PYTHONPATH": str(REPO), "DATABASE_URL": site["database_url"],
-                     "YIMEN_VAR": str(site["var"]), "SECRET_KEY": settings.SECRET_KEY,
-                     "DJANGO_SETTINGS_MODULE": "yimen.settings"},
-            )  # fmt: skip
+            source_site = {"database_url": f"{base}/{source}", "var": tmp_path / "site"}
+            assert yimen("migrate", "-v0", **source_site).returncode == 0
+            seeded = script(POSTGRES_SEED, **source_site)
             assert seeded.returncode == 0, seeded.stderr
-            made = yimen("backup", str(tmp_path / "backup"), **site)
+            made = yimen("backup", str(tmp_path / "backup"), **source_site)
             assert made.returncode == 0, made.stderr
             manifest = json.loads((tmp_path / "backup" / backups.MANIFEST).read_text())
             assert (

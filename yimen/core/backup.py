@@ -37,7 +37,7 @@ from django.core.management.base import CommandError
 from django.db import connection, transaction
 from django.utils import timezone
 
-from yimen.core import audit
+from yimen.core import audit, audit_anchor
 from yimen.core.models import AuditEntry, AuditHead
 
 FORMAT = 1
@@ -45,7 +45,7 @@ MANIFEST = "manifest.json"
 SQLITE_FILE = "database.sqlite3"
 PG_FILE = "database.dump"
 FILES_DIR = "files"
-OUTSIDE_DIR = "outside"
+ANCHORS_FILE = "audit-anchors.jsonl"
 KEYS_FILE = "keys.json"
 CHUNK = 1024 * 1024
 
@@ -60,23 +60,19 @@ class BackupError(Exception):
 
 
 # --- What lives outside the database ---------------------------------------------------------------
-# The modules that own a key (the data key of personal data, the audit anchors' key) or a file outside
-# the database (the audit anchors) name it here at import, so a backup fingerprints or carries it
-# without knowing those modules.
+# The keys a restore must be given again: fingerprinted in every manifest, their values written only by
+# `--include-keys`. A module that owns another key (the data key of personal data) adds it with
+# `register_key` at import. Named as the environment variables that carry them.
 
-_KEYS: dict[str, Callable[[], str | bytes | None]] = {"SECRET_KEY": lambda: settings.SECRET_KEY}
-_OUTSIDE_FILES: dict[str, Callable[[], Path | None]] = {}
+_KEYS: dict[str, Callable[[], str | bytes | None]] = {
+    "SECRET_KEY": lambda: settings.SECRET_KEY,
+    "YIMEN_AUDIT_KEY": audit_anchor.key,
+}
 
 
 def register_key(name: str, read: Callable[[], str | bytes | None]) -> None:
-    """A key a restore must be given again (None when it is not configured): fingerprinted in every
-    manifest, its value written only by `--include-keys`."""
+    """A key a restore must be given again (`read` returns None when it is not configured)."""
     _KEYS[name] = read
-
-
-def register_outside_file(name: str, read_path: Callable[[], Path | None]) -> None:
-    """A file kept outside the database (the audit anchors) that a backup copies beside the database."""
-    _OUTSIDE_FILES[name] = read_path
 
 
 def configured_keys() -> dict[str, bytes]:
@@ -339,6 +335,28 @@ def _pg_restore(source: Path, *, force: bool) -> None:
 # --- Backup ----------------------------------------------------------------------------------------
 
 
+def _copy_anchors(head: dict[str, Any], target: Path) -> dict[str, Any]:
+    """The audit anchors that belong with the copied database. The copy's head is signed first (a "mark"
+    line in the site's anchor file), so every sealed entry of the copy has an anchor; lines past the copy's
+    head (batches sealed while the backup ran) are left out, since the copy does not hold those entries."""
+    if head["seq"]:
+        try:
+            audit_anchor.append("mark", seq=head["seq"], head=head["hash"], count=0, note="backup")
+        except OSError as exc:
+            raise BackupError(f"无法在签名锚点文件中记下备份的链尾：{exc}") from exc
+    source, kept = audit_anchor.anchor_path(), []
+    if source.exists():
+        for line in source.read_text(encoding="utf-8").splitlines(keepends=True):
+            try:
+                seq = int(json.loads(line)["seq"])
+            except (ValueError, KeyError, TypeError):
+                seq = 0  # a damaged line stays, for verify to name
+            if line.strip() and seq <= head["seq"]:
+                kept.append(line)
+    _write_private(target, "".join(kept))
+    return {"file": target.name, "lines": len(kept), "sha256": sha256_of(target), "source": str(source)}
+
+
 @dataclass
 class Made:
     manifest: dict[str, Any]
@@ -355,13 +373,6 @@ def backup(dest: Path, *, include_keys: bool = False, keys_path: Path | None = N
     dest.mkdir(mode=0o700, parents=True, exist_ok=True)
     started = timezone.now()
     audit.seal()
-    # Outside files first: each anchor names a seal committed before it was written, so the database
-    # read next holds every entry the copied anchors name.
-    outside = {}
-    for name, read_path in sorted(_OUTSIDE_FILES.items()):
-        path = read_path()
-        if path is not None and path.exists():
-            outside[name] = {"path": str(path), **_copy_hashed(path, dest / OUTSIDE_DIR / name)}
     database: dict[str, Any] = {"vendor": vendor}
     if vendor == "sqlite":
         counts, head = _sqlite_backup(dest / SQLITE_FILE)
@@ -370,6 +381,7 @@ def backup(dest: Path, *, include_keys: bool = False, keys_path: Path | None = N
         counts, head, versions = _pg_dump(dest / PG_FILE)
         database.update(file=PG_FILE, **versions)
     database["sha256"] = sha256_of(dest / database["file"])
+    anchors = _copy_anchors(head, dest / ANCHORS_FILE)
     # Files after the database: a stored file is written before the row naming it commits, so every
     # file the copied rows name is already there.
     root = files_root()
@@ -387,7 +399,7 @@ def backup(dest: Path, *, include_keys: bool = False, keys_path: Path | None = N
         "tables": counts,
         "audit_head": head,
         "files": files,
-        "outside_files": outside,
+        "audit_anchors": anchors,
         "key_fingerprints": {name: fingerprint(value) for name, value in sorted(keys.items())},
         "keys_included": include_keys,
     }
@@ -475,18 +487,27 @@ def _check_files(manifest: dict[str, Any], result: Checked) -> None:
     result.lines.append(f"文件：{len(expected)} 个，{total} 字节，SHA-256 逐个核对")
 
 
-def _check_audit_chain(result: Checked) -> None:
-    """`yimen audit verify`, as an operator would run it (with whatever it checks: the anchors too)."""
-    out = StringIO()
+def _check_audit_chain(manifest: dict[str, Any], src: Path, result: Checked) -> None:
+    """`yimen audit verify`, as an operator would run it: against this site's anchor file and the backup's
+    copy of the anchors. The entries that were waiting for their seal when the backup was read are sealed
+    first (the copy holds them unsealed, and the seal window has passed since)."""
+    anchors = src / manifest["audit_anchors"]["file"]
+    if sha256_of(anchors) != manifest["audit_anchors"]["sha256"]:
+        result.problems.append(f"{anchors.name}（备份中的签名锚点）的 SHA-256 与备份清单不符")
+        return
+    if live_audit_head()["unsealed"] == manifest["audit_head"]["unsealed"]:
+        audit.seal()
+    out, err = StringIO(), StringIO()
     try:
-        call_command("audit", "verify", stdout=out)
+        call_command("audit", "verify", "--anchors", str(anchors), stdout=out, stderr=err)
     except CommandError as exc:
-        result.problems.append(f"yimen audit verify 未通过：{exc}")
+        more = [line for line in err.getvalue().splitlines() if line.strip()]
+        result.problems.append(f"yimen audit verify 未通过：{exc}" + "".join(f"；{line}" for line in more))
     else:
         result.lines.append(out.getvalue().strip())
 
 
-def verify(manifest: dict[str, Any]) -> Checked:
+def verify(manifest: dict[str, Any], src: Path) -> Checked:
     """Check the configured database and files against a backup's manifest. The audit head is compared
     before `audit verify`, which seals what was waiting and so moves the head on."""
     result = Checked()
@@ -494,8 +515,19 @@ def verify(manifest: dict[str, Any]) -> Checked:
     _check_tables(manifest, result)
     _check_audit_head(manifest, result)
     _check_files(manifest, result)
-    _check_audit_chain(result)
+    _check_audit_chain(manifest, src, result)
     return result
+
+
+def _anchors_in_place(manifest: dict[str, Any], src: Path) -> str:
+    """A site without an anchor file (a new machine) takes the backup's; an existing one is evidence of
+    what happened since the backup and is never written over: `audit verify` holds the restore to it."""
+    site = audit_anchor.anchor_path()
+    if site.exists() and site.stat().st_size:
+        return f"签名锚点：沿用本机的 {site}（备份之后的提交若已签名，缺失会被指出）"
+    site.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(src / manifest["audit_anchors"]["file"], site)
+    return f"签名锚点：本机没有锚点文件，已从备份放回 {site}（{manifest['audit_anchors']['lines']} 行）"
 
 
 def _non_empty_tables() -> list[str]:
@@ -534,4 +566,7 @@ def restore(src: Path, *, force: bool = False) -> Checked:
         target = root / name
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(src / FILES_DIR / name, target)
-    return verify(manifest)
+    placed = _anchors_in_place(manifest, src)
+    checked = verify(manifest, src)
+    checked.lines.insert(0, placed)
+    return checked

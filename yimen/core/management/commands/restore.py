@@ -25,7 +25,7 @@ class Command(BaseCommand):
         src: Path = options["src"]
         try:
             if options["verify_only"]:
-                checked = backup.verify(backup.read_manifest(src))
+                checked = backup.verify(backup.read_manifest(src), src)
             else:
                 checked = backup.restore(src, force=options["force"])
         except backup.BackupError as exc:
