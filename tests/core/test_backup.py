@@ -280,8 +280,9 @@ def test_restoring_a_backup_behind_the_sites_anchors_names_the_commits_lost_sinc
         YIMEN_AUDIT_ANCHOR_FILE=str(anchors),
     )  # fmt: skip
     assert done.returncode != 0
-    assert f"链尾只到第 {manifest['audit_head']['seq']} 条，而签名锚点" in done.stderr
-    assert f"已记到第 {sealed_to} 条" in done.stderr
+    head = manifest["audit_head"]["seq"]
+    assert f"已记到审计日志第 {sealed_to} 条，而恢复的链尾只到第 {head} 条" in done.stderr
+    assert f"第 {head + 1}–{sealed_to} 条审计记录及其所记的变更不在此备份中" in done.stderr
     assert anchors.read_text() == signed
 
 

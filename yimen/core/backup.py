@@ -495,6 +495,18 @@ def _check_audit_chain(manifest: dict[str, Any], src: Path, result: Checked) -> 
     if sha256_of(anchors) != manifest["audit_anchors"]["sha256"]:
         result.problems.append(f"{anchors.name}（备份中的签名锚点）的 SHA-256 与备份清单不符")
         return
+    head = manifest["audit_head"]["seq"]
+    site, _ = audit_anchor.read()
+    ahead = max((anchor.seq for anchor in site), default=0)
+    if ahead > head:
+        # Sealing now would sign new heads over numbers the site's anchors already name: say what is
+        # missing and leave the anchor file as it is (docs/deployment.md, "Backup and restore", step 4).
+        result.problems.append(
+            f"本机签名锚点（{audit_anchor.anchor_path()}）已记到审计日志第 {ahead} 条，而恢复的链尾只到第 {head} 条："
+            f"备份之后的第 {head + 1}–{ahead} 条审计记录及其所记的变更不在此备份中（最后的提交已丢失）。"
+            "锚点文件未改动；未运行 yimen audit verify"
+        )
+        return
     if live_audit_head()["unsealed"] == manifest["audit_head"]["unsealed"]:
         audit.seal()
     out, err = StringIO(), StringIO()
