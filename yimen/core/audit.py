@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -29,6 +30,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from yimen.core import audit_anchor, batch
+from yimen.core.identity import mask_id_number
 from yimen.core.models import AuditEntry, AuditHead, audit_unguarded
 from yimen.core.throttle import client_address
 
@@ -120,6 +122,15 @@ def record(
 def address_of(request: HttpRequest) -> str:
     """The client's address as the audit log keeps it: behind the trusted proxies, the client's own."""
     return client_address(request)
+
+
+_ID_NUMBER_LIKE = re.compile(r"(?<![0-9])[0-9]{17}[0-9Xx](?![0-9])|(?<![0-9])[0-9]{15}(?![0-9])")
+
+
+def without_id_numbers(text: str) -> str:
+    """Text for an audit entry with anything shaped like a 公民身份号码 masked (GB/T 22239-2019 8.1.4.3 b:
+    no full ID number in the audit record), e.g. what a clerk typed into a search box."""
+    return _ID_NUMBER_LIKE.sub(lambda m: mask_id_number(m.group()), text)
 
 
 def record_read(request: HttpRequest, action: str, obj: models.Model, *, what: str = "") -> AuditEntry:
