@@ -292,14 +292,14 @@ def inspect(
             elif entry_hash(entry) != entry.hash:
                 broken = Breach(entry.seq, "的内容已被篡改（哈希不符）")
             else:
-                broken = _against_anchors(entry, at_seq.get(entry.seq, []), anchored_to)
+                broken = _against_anchors(entry, expected_seq, at_seq.get(expected_seq, []), anchored_to)
             if broken is not None:
                 problems.append(broken)
                 break
-            if entry.seq in at_seq:
-                anchored_to = entry.seq
+            if expected_seq in at_seq:
+                anchored_to = expected_seq
             checked += 1
-            expected_seq, prev = entry.seq + 1, entry.hash
+            expected_seq, prev = expected_seq + 1, entry.hash
     if broken is None:
         problems += _tail(expected_seq - 1, anchors, anchored_to, now, window)
     if late is not None:
@@ -307,13 +307,16 @@ def inspect(
     return checked, problems
 
 
-def _against_anchors(entry: AuditEntry, anchors: list[audit_anchor.Anchor], since: int) -> Breach | None:
+def _against_anchors(
+    entry: AuditEntry, seq: int, anchors: list[audit_anchor.Anchor], since: int
+) -> Breach | None:
+    """An anchor at this entry must carry its hash; if not, an entry since the previous anchor was changed."""
     for anchor in anchors:
         if anchor.hash != entry.hash:
             where = f"（与 {anchor.source} 第 {anchor.line} 行的签名锚点不符）"
-            if since + 1 < entry.seq:
-                return Breach(since + 1, f"至第 {entry.seq} 条之间有记录被改动后重算了哈希链{where}")
-            return Breach(entry.seq, f"被改动后重算了哈希链{where}")
+            if since + 1 < seq:
+                return Breach(since + 1, f"至第 {seq} 条之间有记录被改动后重算了哈希链{where}")
+            return Breach(seq, f"被改动后重算了哈希链{where}")
     return None
 
 
