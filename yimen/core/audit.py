@@ -141,7 +141,7 @@ def record_read(request: HttpRequest, action: str, obj: models.Model, *, what: s
     after = {"address": address_of(request)}
     if what:
         after["查阅"] = what
-    return record(action, obj, actor=request.user, after=after)
+    return record(action, obj=obj, actor=request.user, after=after)
 
 
 def seal(limit: int = SEAL_BATCH) -> int:
