@@ -232,3 +232,24 @@ def test_the_key_is_not_in_the_database() -> None:
         for table in connection.introspection.table_names(cursor):
             cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")
             assert not any(secret in str(row) for row in cursor.fetchall()), table
+
+
+def test_a_snapshots_anchor_copy_fits_the_restored_database_and_the_live_file_tells_what_it_lost(
+    settings, tmp_path: Path
+) -> None:
+    """How a backup keeps its anchors: up to the snapshot's head, plus a signed mark of that head."""
+    _sealed_one_by_one(2)
+    head = AuditEntry.objects.get(seq=2)
+    copy = tmp_path / "backup-anchors.jsonl"
+    _note(3)
+    audit.seal()  # the worker seals on after the snapshot
+    assert audit_anchor.copy_for_snapshot(copy, seq=2, head=head.hash) == 3
+    live = Path(settings.YIMEN["AUDIT_ANCHOR_FILE"])
+    # The restore: the snapshot's rows (entry 3 was never in it) and the backup's anchor file.
+    _raw("DELETE FROM core_auditentry WHERE seq = %s", [3])
+    _raw("UPDATE core_audithead SET seq = 2, hash = %s", [head.hash])
+    settings.YIMEN = {**settings.YIMEN, "AUDIT_ANCHOR_FILE": str(copy)}
+    assert audit.verify() == (2, None)
+    assert [json.loads(t)["kind"] for t in copy.read_text().splitlines()] == ["seal", "seal", "mark"]
+    # Against the live server's anchors, the commits the backup lost show.
+    assert str(audit.verify([live])[1]).startswith("审计日志第 3 条起已被删除：链尾只到第 2 条")

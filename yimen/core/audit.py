@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -29,6 +30,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from yimen.core import audit_anchor, batch
+from yimen.core.identity import mask_id_number
 from yimen.core.models import AuditEntry, AuditHead, audit_unguarded
 from yimen.core.throttle import client_address
 
@@ -122,6 +124,15 @@ def address_of(request: HttpRequest) -> str:
     return client_address(request)
 
 
+_ID_NUMBER_LIKE = re.compile(r"(?<![0-9])[0-9]{17}[0-9Xx](?![0-9])|(?<![0-9])[0-9]{15}(?![0-9])")
+
+
+def without_id_numbers(text: str) -> str:
+    """Text for an audit entry with anything shaped like a 公民身份号码 masked (GB/T 22239-2019 8.1.4.3 b:
+    no full ID number in the audit record), e.g. what a clerk typed into a search box."""
+    return _ID_NUMBER_LIKE.sub(lambda m: mask_id_number(m.group()), text)
+
+
 def record_read(request: HttpRequest, action: str, obj: models.Model, *, what: str = "") -> AuditEntry:
     """个人信息的查阅 (GB/T 22239-2019 8.1.4.3 a, 8.1.4.11 b): one entry (one insert) each time a staff member
     opens an applicant's personal data in full, with who, from which address, and which object. The object
@@ -130,7 +141,7 @@ def record_read(request: HttpRequest, action: str, obj: models.Model, *, what: s
     after = {"address": address_of(request)}
     if what:
         after["查阅"] = what
-    return record(action, obj, actor=request.user, after=after)
+    return record(action, obj=obj, actor=request.user, after=after)
 
 
 def seal(limit: int = SEAL_BATCH) -> int:
@@ -281,14 +292,14 @@ def inspect(
             elif entry_hash(entry) != entry.hash:
                 broken = Breach(entry.seq, "的内容已被篡改（哈希不符）")
             else:
-                broken = _against_anchors(entry, at_seq.get(entry.seq, []), anchored_to)
+                broken = _against_anchors(entry, expected_seq, at_seq.get(expected_seq, []), anchored_to)
             if broken is not None:
                 problems.append(broken)
                 break
-            if entry.seq in at_seq:
-                anchored_to = entry.seq
+            if expected_seq in at_seq:
+                anchored_to = expected_seq
             checked += 1
-            expected_seq, prev = entry.seq + 1, entry.hash
+            expected_seq, prev = expected_seq + 1, entry.hash
     if broken is None:
         problems += _tail(expected_seq - 1, anchors, anchored_to, now, window)
     if late is not None:
@@ -296,13 +307,16 @@ def inspect(
     return checked, problems
 
 
-def _against_anchors(entry: AuditEntry, anchors: list[audit_anchor.Anchor], since: int) -> Breach | None:
+def _against_anchors(
+    entry: AuditEntry, seq: int, anchors: list[audit_anchor.Anchor], since: int
+) -> Breach | None:
+    """An anchor at this entry must carry its hash; if not, an entry since the previous anchor was changed."""
     for anchor in anchors:
         if anchor.hash != entry.hash:
             where = f"（与 {anchor.source} 第 {anchor.line} 行的签名锚点不符）"
-            if since + 1 < entry.seq:
-                return Breach(since + 1, f"至第 {entry.seq} 条之间有记录被改动后重算了哈希链{where}")
-            return Breach(entry.seq, f"被改动后重算了哈希链{where}")
+            if since + 1 < seq:
+                return Breach(since + 1, f"至第 {seq} 条之间有记录被改动后重算了哈希链{where}")
+            return Breach(seq, f"被改动后重算了哈希链{where}")
     return None
 
 

@@ -97,7 +97,9 @@ def _mac_fits(fields: dict[str, Any], secret: bytes) -> bool:
     return True
 
 
-def append(kind: str, *, seq: int, head: str, count: int, **extra: Any) -> dict[str, Any]:
+def append(
+    kind: str, *, seq: int, head: str, count: int, path: Path | None = None, **extra: Any
+) -> dict[str, Any]:
     """Sign a chain head and append it to the anchor file (under an exclusive lock, flushed to disk) and to
     the log. Called after the transaction that sealed the head has committed."""
     fields: dict[str, Any] = {
@@ -110,7 +112,7 @@ def append(kind: str, *, seq: int, head: str, count: int, **extra: Any) -> dict[
     }
     fields["mac"] = mac(fields)
     line = json.dumps(fields, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    path = anchor_path()
+    path = path or anchor_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
     try:
@@ -200,3 +202,18 @@ def lines_covering(first: int, last: int) -> list[str]:
         return []
     with anchor_path().open(encoding="utf-8") as lines:
         return [text for number, text in enumerate(lines, start=1) if number in wanted]
+
+
+def copy_for_snapshot(dest: Path, *, seq: int, head: str) -> int:
+    """An anchor file that fits a copy of the database whose chain head is (`seq`, `head`): the anchors up to
+    it, as written, and a signed "mark" of that head. For backups: the live file runs ahead of a snapshot
+    (the worker goes on sealing), and a restore checked against it would look cut. How many lines."""
+    anchors, _ = read()
+    wanted = {a.line for a in anchors if a.seq <= seq}
+    lines: list[str] = []
+    if wanted:
+        with anchor_path().open(encoding="utf-8") as source:
+            lines = [text for number, text in enumerate(source, start=1) if number in wanted]
+    dest.write_text("".join(lines), encoding="utf-8")
+    append("mark", seq=seq, head=head, count=0, path=dest)
+    return len(lines) + 1

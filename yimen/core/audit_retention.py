@@ -79,7 +79,8 @@ def archive_before(days: int | None = None, *, now: datetime | None = None) -> A
     # The chain is cut after the last entry of the unbroken run written before the cut-off: an older entry
     # sealed after a younger one waits for the next run.
     young = sealed.filter(at__gte=before).order_by("seq").values_list("seq", flat=True).first()
-    last = (young - 1) if young is not None else sealed.order_by("-seq").values_list("seq", flat=True)[0]
+    newest = sealed.order_by("-seq").values_list("seq", flat=True)[0]
+    last = int(young - 1 if young is not None else newest or 0)
     entries = sealed.filter(seq__gte=first.seq, seq__lte=last).order_by("seq")
     last_entry = entries.last()
     assert last_entry is not None
