@@ -289,7 +289,10 @@ def test_restoring_a_backup_behind_the_sites_anchors_names_the_commits_lost_sinc
 def test_a_new_machine_takes_the_backups_anchors_and_its_chain_checks_out(
     filed, tmp_path: Path, empty_database: str
 ) -> None:
+    site_anchors = Path(settings.YIMEN["AUDIT_ANCHOR_FILE"])
+    signed = site_anchors.read_text()
     manifest = _backup(tmp_path / "backup")
+    assert site_anchors.read_text() == signed  # the site's anchor file is only ever appended to by seals
     copied = (tmp_path / "backup" / backups.ANCHORS_FILE).read_text().splitlines()
     assert manifest["audit_anchors"]["lines"] == len(copied) >= 2  # the seal's, and the backup's mark
     assert json.loads(copied[-1])["seq"] == manifest["audit_head"]["seq"]

@@ -336,25 +336,14 @@ def _pg_restore(source: Path, *, force: bool) -> None:
 
 
 def _copy_anchors(head: dict[str, Any], target: Path) -> dict[str, Any]:
-    """The audit anchors that belong with the copied database. The copy's head is signed first (a "mark"
-    line in the site's anchor file), so every sealed entry of the copy has an anchor; lines past the copy's
-    head (batches sealed while the backup ran) are left out, since the copy does not hold those entries."""
-    if head["seq"]:
-        try:
-            audit_anchor.append("mark", seq=head["seq"], head=head["hash"], count=0, note="backup")
-        except OSError as exc:
-            raise BackupError(f"无法在签名锚点文件中记下备份的链尾：{exc}") from exc
-    source, kept = audit_anchor.anchor_path(), []
-    if source.exists():
-        for line in source.read_text(encoding="utf-8").splitlines(keepends=True):
-            try:
-                seq = int(json.loads(line)["seq"])
-            except (ValueError, KeyError, TypeError):
-                seq = 0  # a damaged line stays, for verify to name
-            if line.strip() and seq <= head["seq"]:
-                kept.append(line)
-    _write_private(target, "".join(kept))
-    return {"file": target.name, "lines": len(kept), "sha256": sha256_of(target), "source": str(source)}
+    """The audit anchors that fit the copied database: those up to its head and a signed mark of that head
+    (the site's file runs ahead while the worker goes on sealing, and is left as it is)."""
+    try:
+        lines = audit_anchor.copy_for_snapshot(target, seq=head["seq"], head=head["hash"])
+    except OSError as exc:
+        raise BackupError(f"无法写出备份的签名锚点：{exc}") from exc
+    target.chmod(0o600)
+    return {"file": target.name, "lines": lines, "sha256": sha256_of(target)}
 
 
 @dataclass
