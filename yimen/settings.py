@@ -314,6 +314,10 @@ YIMEN: dict[str, Any] = {
     "DISCLOSURE_YELLOW_DAYS_LEFT": env_int("YIMEN_DISCLOSURE_YELLOW_DAYS_LEFT", _YELLOW_DAYS_LEFT),
     # 年度报告 (条例第四十九条): remind this many days before 31 January / 31 March.
     "REPORT_REMINDER_DAYS": env_int_list("YIMEN_REPORT_REMINDER_DAYS", "30,7,0"),
+    # Personal data at rest (core/crypto.py, docs/deployment.md): the data keys, inline ("2:hex,1:hex") or
+    # in a file kept apart from the database; with neither, development uses var/data_keys, made on first use.
+    "DATA_KEY": env_str("YIMEN_DATA_KEY"),
+    "DATA_KEY_FILE": env_str("YIMEN_DATA_KEY_FILE"),
     # Working-day calendar: the span of the in-memory index (years outside it are refused).
     "CALENDAR_FIRST_YEAR": 1990,
     "CALENDAR_LAST_YEAR": 2100,
