@@ -52,8 +52,14 @@ def site(database_url: str, var: Path, **env: str) -> dict[str, str]:
         "YIMEN_AUDIT_ANCHOR_FILE": str(var / "audit-anchors.jsonl"),
         "YIMEN_AUDIT_KEY": settings.YIMEN["AUDIT_KEY"],
         "SECRET_KEY": settings.SECRET_KEY,
+        "YIMEN_DATA_KEY": data_keys(),
         **env,
     }
+
+
+def data_keys() -> str:
+    """This site's data keys as YIMEN_DATA_KEY carries them: `1:hex,2:hex`."""
+    return ",".join(f"{name.rpartition(':')[2]}:{value}" for name, value in backups._data_keys().items())
 
 
 def yimen(*args: str, database_url: str, var: Path, **env: str) -> subprocess.CompletedProcess[str]:
@@ -182,7 +188,8 @@ def test_the_keys_stay_out_of_the_backup_unless_asked_and_then_in_a_file_of_thei
     secret = settings.SECRET_KEY.encode()
     manifest = _backup(tmp_path / "plain")
     everything = b"".join(p.read_bytes() for p in (tmp_path / "plain").rglob("*") if p.is_file())
-    assert secret not in everything
+    for key in backups.configured_keys().values():
+        assert key not in everything
     assert manifest["key_fingerprints"]["SECRET_KEY"] == backups.fingerprint(secret)
     assert manifest["keys_included"] is False
 
@@ -193,7 +200,13 @@ def test_the_keys_stay_out_of_the_backup_unless_asked_and_then_in_a_file_of_thei
         "backup", str(tmp_path / "with-keys"), "--include-keys", "--keys-file", str(keys),
         stdout=StringIO(), stderr=err,
     )  # fmt: skip
-    assert json.loads(keys.read_text())["SECRET_KEY"] == settings.SECRET_KEY
+    kept = json.loads(keys.read_text())
+    assert kept["SECRET_KEY"] == settings.SECRET_KEY
+    assert kept["YIMEN_AUDIT_KEY"] == settings.YIMEN["AUDIT_KEY"]
+    assert (
+        ",".join(f"{n.rpartition(':')[2]}:{v}" for n, v in kept.items() if n.startswith("YIMEN_DATA_KEY"))
+        == data_keys()
+    )
     assert stat.S_IMODE(keys.stat().st_mode) == 0o600
     assert "警告" in err.getvalue() and "分开存放" in err.getvalue()
     assert secret not in b"".join(p.read_bytes() for p in (tmp_path / "with-keys").rglob("*") if p.is_file())
@@ -221,16 +234,25 @@ def test_restore_refuses_a_database_that_is_not_empty_in_chinese_and_changes_not
     assert backups.live_counts() == before and before["cases_case"] == 4
 
 
+@pytest.mark.parametrize(
+    ("variable", "other", "named"),
+    [
+        ("SECRET_KEY", "another-site-key-" + "x" * 40, "SECRET_KEY"),
+        ("YIMEN_AUDIT_KEY", "another-audit-key-" + "a" * 40, "YIMEN_AUDIT_KEY"),
+        ("YIMEN_DATA_KEY", "1:" + "ab" * 32, "YIMEN_DATA_KEY:1"),
+    ],
+)
 def test_restore_with_other_keys_refuses_before_writing_anything(
-    filed, tmp_path: Path, empty_database: str
+    filed, tmp_path: Path, empty_database: str, variable: str, other: str, named: str
 ) -> None:
-    _backup(tmp_path / "backup")
+    manifest = _backup(tmp_path / "backup")
+    assert set(manifest["key_fingerprints"]) >= {"SECRET_KEY", "YIMEN_AUDIT_KEY", "YIMEN_DATA_KEY:1"}
     done = yimen(
         "restore", str(tmp_path / "backup"), database_url=empty_database, var=tmp_path / "var",
-        SECRET_KEY="another-site-key-" + "x" * 40,
+        **{variable: other},
     )  # fmt: skip
     assert done.returncode != 0
-    assert "密钥 SECRET_KEY 与备份时不同" in done.stderr and "未做任何恢复" in done.stderr
+    assert f"密钥 {named} 与备份时不同" in done.stderr and "未做任何恢复" in done.stderr
     tables = (
         "SELECT name FROM sqlite_master WHERE type = 'table'"
         if empty_database.startswith("sqlite")

@@ -37,7 +37,7 @@ from django.core.management.base import CommandError
 from django.db import connection, transaction
 from django.utils import timezone
 
-from yimen.core import audit, audit_anchor
+from yimen.core import audit, audit_anchor, crypto
 from yimen.core.models import AuditEntry, AuditHead
 
 FORMAT = 1
@@ -61,26 +61,30 @@ class BackupError(Exception):
 
 # --- What lives outside the database ---------------------------------------------------------------
 # The keys a restore must be given again: fingerprinted in every manifest, their values written only by
-# `--include-keys`. A module that owns another key (the data key of personal data) adds it with
-# `register_key` at import. Named as the environment variables that carry them.
-
-_KEYS: dict[str, Callable[[], str | bytes | None]] = {
-    "SECRET_KEY": lambda: settings.SECRET_KEY,
-    "YIMEN_AUDIT_KEY": audit_anchor.key,
-}
+# `--include-keys`, each named as the environment variable that carries it (a key of the data-key ring
+# by its number: YIMEN_DATA_KEY:2 is the entry `2:…` of YIMEN_DATA_KEY or its key file).
 
 
-def register_key(name: str, read: Callable[[], str | bytes | None]) -> None:
-    """A key a restore must be given again (`read` returns None when it is not configured)."""
-    _KEYS[name] = read
+def _data_keys() -> dict[str, str]:
+    """The personal-data master keys by number, as written in YIMEN_DATA_KEY or the key file."""
+    text = settings.YIMEN["DATA_KEY"] or (crypto.key_file().read_text() if crypto.key_file().exists() else "")
+    if not text:
+        return {}
+    masters = crypto.parse_keys(text, "YIMEN_DATA_KEY")
+    return {f"YIMEN_DATA_KEY:{key_id}": master.hex() for key_id, master in sorted(masters.items())}
+
+
+_KEY_SOURCES: list[Callable[[], dict[str, str]]] = [
+    lambda: {"SECRET_KEY": settings.SECRET_KEY},
+    lambda: {"YIMEN_AUDIT_KEY": audit_anchor.key().decode()},
+    _data_keys,
+]
 
 
 def configured_keys() -> dict[str, bytes]:
     keys = {}
-    for name, read in _KEYS.items():
-        value = read()
-        if value:
-            keys[name] = value.encode() if isinstance(value, str) else value
+    for source in _KEY_SOURCES:
+        keys.update({name: value.encode() for name, value in source().items() if value})
     return keys
 
 
