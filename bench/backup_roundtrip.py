@@ -104,6 +104,7 @@ class Site:
             "YIMEN_AUDIT_ANCHOR_FILE": str(self.var / "audit-anchors.jsonl"),
             "SECRET_KEY": "bench-backup-secret-" + "k" * 40,
             "YIMEN_AUDIT_KEY": "bench-backup-audit-" + "a" * 40,
+            "YIMEN_DATA_KEY": "1:" + "0123456789abcdef" * 4,
             "LOG_LEVEL": "WARNING",
         }
 
