@@ -3,8 +3,8 @@
 
 A backup is a directory: the database (SQLite through its online backup API, never a copy of the live
 file, whose last commits may still sit in the write-ahead log; PostgreSQL through `pg_dump -Fc`), the
-stored files with each one's SHA-256, copies of the files outside the database that the audit log needs
-(its anchors), and `manifest.json`: the rows of every table and the audit chain's head *as they are in
+stored files with each one's SHA-256, the audit anchors (kept outside the database) that fit the copy,
+and `manifest.json`: the rows of every table and the audit chain's head *as they are in
 the copy*, the time, Yimen's version, the database vendor and the fingerprints of the keys. The keys
 themselves are not in it unless asked for, and then in a file of their own (0600).
 
@@ -363,6 +363,8 @@ def backup(dest: Path, *, include_keys: bool = False, keys_path: Path | None = N
         raise BackupError(f"不支持备份 {vendor} 数据库（可用 SQLite 或 PostgreSQL）")
     if not _is_empty_dir(dest):
         raise BackupError(f"备份目录 {dest} 已存在且不为空：请指定一个新目录，不会覆盖已有备份")
+    if include_keys and keys_path is not None and keys_path.exists():
+        raise BackupError(f"密钥文件 {keys_path} 已存在：不会覆盖，请指定新的 --keys-file")
     dest.mkdir(mode=0o700, parents=True, exist_ok=True)
     started = timezone.now()
     audit.seal()
@@ -378,10 +380,13 @@ def backup(dest: Path, *, include_keys: bool = False, keys_path: Path | None = N
     # Files after the database: a stored file is written before the row naming it commits, so every
     # file the copied rows name is already there.
     root = files_root()
-    files = {
-        path.relative_to(root).as_posix(): _copy_hashed(path, dest / FILES_DIR / path.relative_to(root))
-        for path in _walk(root)
-    }
+    files = {}
+    for path in _walk(root):
+        name = path.relative_to(root).as_posix()
+        try:
+            files[name] = _copy_hashed(path, dest / FILES_DIR / name)
+        except FileNotFoundError:
+            continue  # removed while the backup ran; a restore names it if the copied rows still need it
     keys = configured_keys()
     manifest = {
         "format": FORMAT,
@@ -402,7 +407,10 @@ def backup(dest: Path, *, include_keys: bool = False, keys_path: Path | None = N
         text = json.dumps(
             {name: value.decode() for name, value in keys.items()}, ensure_ascii=False, indent=2
         )
-        _write_private(made.keys_path, text + "\n")
+        try:
+            _write_private(made.keys_path, text + "\n")
+        except FileExistsError:
+            raise BackupError(f"密钥文件 {made.keys_path} 已存在：不会覆盖，请指定新的 --keys-file") from None
     # The manifest last, by rename: a backup without one is visibly unfinished.
     with tempfile.NamedTemporaryFile("w", dir=dest, delete=False, encoding="utf-8") as handle:
         json.dump(manifest, handle, ensure_ascii=False, indent=2, sort_keys=True)
