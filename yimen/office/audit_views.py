@@ -47,10 +47,16 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 class AuditFilter(forms.Form):
     since = forms.DateField(
-        label="开始日期", required=False, error_messages={"invalid": "开始日期：请填写 YYYY-MM-DD 格式的日期"}
+        label="开始日期",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": "开始日期：请填写 YYYY-MM-DD 格式的日期"},
     )
     until = forms.DateField(
-        label="截止日期", required=False, error_messages={"invalid": "截止日期：请填写 YYYY-MM-DD 格式的日期"}
+        label="截止日期",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": "截止日期：请填写 YYYY-MM-DD 格式的日期"},
     )
     actor = forms.CharField(label="操作人", required=False, max_length=100)
     action = forms.CharField(label="操作", required=False, max_length=60)
