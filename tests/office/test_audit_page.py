@@ -136,6 +136,9 @@ def test_the_export_as_csv_holds_the_selection_and_is_itself_audited(client: Cli
         "filters": {"actor": "李窗口"},
         "address": "10.1.2.3",
     }
+    second = client.get("/office/audit/export.csv?action=audit.")  # the first export shows, with its address
+    again = list(csv.reader(io.StringIO(second.content.decode().lstrip("\ufeff"))))
+    assert [(r[4], r[9]) for r in again[1:]] == [("audit.exported", "10.1.2.3")]
 
 
 def test_the_export_as_excel(client: Client, cast, auditor) -> None:
@@ -231,3 +234,22 @@ def test_entries_cannot_be_changed_or_deleted_in_bulk(cast) -> None:
     with pytest.raises(PermissionError):
         entry.save()
     assert AuditEntry.objects.get().action == "org.window_renamed"
+
+
+def test_the_platforms_own_entries_go_to_those_at_the_top_organisation_only(
+    client: Client, cast, auditor
+) -> None:
+    """Entries of no organisation (the system's, exports, archiving): the government's 审计管理员 reads them, an
+    administrator of the market bureau alone does not."""
+    from yimen.org.models import Role, StaffRole
+
+    audit.record("calendar.day_set", actor="系统", object_type="core.calendarday", object_id="2026-12-08")
+    audit.record("market.thing", cast.clerk, actor=cast.admin)
+    client.force_login(auditor)
+    assert sorted(_listed(client.get("/office/audit/").content.decode())) == [
+        "calendar.day_set",
+        "market.thing",
+    ]
+    StaffRole.objects.create(staff=cast.reviewer, role=Role.ADMIN, organisation=cast.market)
+    client.force_login(cast.reviewer)
+    assert _listed(client.get("/office/audit/").content.decode()) == ["market.thing"]

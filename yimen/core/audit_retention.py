@@ -26,7 +26,6 @@ from django.utils import timezone
 from yimen.core import audit, audit_anchor
 from yimen.core.errors import ApplicationError
 from yimen.core.models import AuditEntry, audit_unguarded
-from yimen.settings import AUDIT_MIN_RETENTION_DAYS
 
 
 @dataclass(frozen=True)
@@ -43,10 +42,11 @@ class Archived:
 
 def cutoff(days: int, now: datetime | None = None) -> datetime:
     """The start of the local day `days` days before today: entries written before it may go. Refused
-    below the legal minimum of 180 days."""
-    if days < AUDIT_MIN_RETENTION_DAYS:
+    below the legal minimum of 180 days (settings.AUDIT_MIN_RETENTION_DAYS)."""
+    minimum = settings.AUDIT_MIN_RETENTION_DAYS
+    if days < minimum:
         raise ApplicationError(
-            f"保留天数：不得少于 {AUDIT_MIN_RETENTION_DAYS} 天（网络安全法第二十一条：网络日志留存不少于六个月），"
+            f"保留天数：不得少于 {minimum} 天（网络安全法第二十一条：网络日志留存不少于六个月），"
             f"填写的是 {days} 天"
         )
     today = timezone.localtime(now or timezone.now()).date()
