@@ -286,6 +286,8 @@ LOGGING = {
 
 # --- Yimen's own settings -------------------------------------------------------------------------
 # Each default is written here once; the code reads settings.YIMEN["KEY"] without a fallback.
+# 网络安全法第二十一条(三): network logs are kept no less than six months; no setting goes below this.
+AUDIT_MIN_RETENTION_DAYS = 180
 _YELLOW_DAYS_LEFT = env_int("YIMEN_YELLOW_DAYS_LEFT", 1)
 YIMEN: dict[str, Any] = {
     # Office sign-in (GB/T 22239-2019 8.1.4.1 b): this many failures in a row for one account from one client
@@ -357,4 +359,19 @@ YIMEN: dict[str, Any] = {
     # Working-day calendar: the span of the in-memory index (years outside it are refused).
     "CALENDAR_FIRST_YEAR": 1990,
     "CALENDAR_LAST_YEAR": 2100,
+    # Audit trail (core/audit_anchor.py): the HMAC-SM3 key that signs each sealed batch's chain head, kept
+    # outside the database (the variable itself, or a file; a missing file is generated with mode 0600);
+    # the append-only anchor file; how long an entry may wait for its seal; how long entries stay in the
+    # database (网络安全法第二十一条: at least 180 days); where the retention command writes its archives.
+    "AUDIT_KEY": env_str("YIMEN_AUDIT_KEY"),
+    "AUDIT_KEY_FILE": env_str("YIMEN_AUDIT_KEY_FILE", str(VAR_DIR / "audit.key")),
+    "AUDIT_ANCHOR_FILE": env_str("YIMEN_AUDIT_ANCHOR_FILE", str(VAR_DIR / "audit-anchors.jsonl")),
+    "AUDIT_SEAL_WINDOW_SECONDS": env_int("YIMEN_AUDIT_SEAL_WINDOW_SECONDS", 300),
+    "AUDIT_RETENTION_DAYS": env_int("YIMEN_AUDIT_RETENTION_DAYS", AUDIT_MIN_RETENTION_DAYS),
+    "AUDIT_ARCHIVE_DIR": env_str("YIMEN_AUDIT_ARCHIVE_DIR", str(VAR_DIR / "audit-archive")),
 }
+if YIMEN["AUDIT_RETENTION_DAYS"] < AUDIT_MIN_RETENTION_DAYS:
+    raise ImproperlyConfigured(
+        f"环境变量 YIMEN_AUDIT_RETENTION_DAYS={YIMEN['AUDIT_RETENTION_DAYS']} 过短：审计日志至少留存"
+        f" {AUDIT_MIN_RETENTION_DAYS} 天（网络安全法第二十一条：不少于六个月），请填写不小于该值的整数"
+    )

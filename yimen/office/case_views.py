@@ -30,6 +30,7 @@ from yimen.cases.services import privacy, steps
 from yimen.cases.services import reviews as case_reviews
 from yimen.catalog import queries as catalog_queries
 from yimen.catalog.models import ServiceItem
+from yimen.core import audit
 from yimen.core.errors import ApplicationError
 from yimen.core.fields import matching
 from yimen.core.identity import mask_id_number, mask_phone
@@ -40,6 +41,9 @@ from yimen.org.models import Staff
 from yimen.org.permissions import can, organisations_for
 
 PAGE_SIZE = 50
+# Reads of an applicant's personal data, one audit entry each (GB/T 22239-2019 8.1.4.3 a, 8.1.4.11 b).
+READ_CASE = "case.applicant_viewed"
+READ_FILE = "case.file_downloaded"
 
 
 SECTION = Section(
@@ -206,6 +210,8 @@ def _detail(
 ) -> HttpResponse:
     staff = signed_in(request)
     handles = visibility.handles(staff, case)
+    if handles:  # the applicant in full (an unmasking by 监察 is audited with its reason instead)
+        audit.record_read(request, READ_CASE, case)
     reviews = list(case.reviews.select_related("organisation", "by").order_by("organisation__code"))
     context = {
         "case": case,
@@ -369,6 +375,7 @@ def case_file(request: HttpRequest, pk: int) -> HttpResponseBase:
         handle = stored.file.open("rb")
     except FileNotFoundError:
         raise Http404("文件已不存在") from None
+    audit.record_read(request, READ_FILE, stored)
     response = FileResponse(
         handle, content_type=stored.content_type, as_attachment=True, filename=stored.name
     )
