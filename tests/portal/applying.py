@@ -10,11 +10,12 @@ from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
+from tests import samples
 from yimen.cases.models import Case, CaseFile
 from yimen.catalog.models import Material, ServiceItem
 from yimen.core.models import AuditEntry, OutboxMessage
 
-PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+PDF = samples.pdf()
 PERSON = {
     "kind": "person",
     "name": "张三",

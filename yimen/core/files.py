@@ -106,6 +106,7 @@ PDF_ACTIVE_ACTIONS = frozenset(
     {"/JavaScript", "/Launch", "/SubmitForm", "/ImportData", "/RichMediaExecute", "/GoToE", "/Rendition"}
 )
 PDF_TAIL_BYTES = 1024  # a reader looks for %%EOF in the last 1,024 bytes
+CHUNK = 64 * 1024
 # HTML a browser would recognise, where a PDF or image has none (before or after the format's content).
 HTML_MARKERS = re.compile(
     rb"<\s*(?:!doctype\s+html|html|head|body|script|iframe|svg|object|embed|style|title|meta|a\s+href)\b",
@@ -268,12 +269,13 @@ MAX_PDF_INFLATED = 64 * 1024 * 1024  # object streams' text, in all
 
 
 def _inspect_pdf(stream: IO[bytes], size: int) -> None:
-    stream.seek(max(0, size - PDF_TAIL_BYTES))
-    tail = stream.read()
+    last = _content_end(stream, size)  # trailing white space (a scanner's padding) is harmless
+    stream.seek(max(0, last - PDF_TAIL_BYTES))
+    tail = stream.read(last - max(0, last - PDF_TAIL_BYTES))
     end = tail.rfind(b"%%EOF")
-    if end < 0:
+    if end < 0 and not HTML_MARKERS.search(tail):
         raise Refused("不是完整的 PDF 文件（缺少文件结尾 %%EOF），请重新导出后上传")
-    if tail[end + 5 :].strip(b" \t\r\n\x00\x0c") or HTML_MARKERS.search(tail[end:]):
+    if end < 0 or tail[end + 5 :].strip(PDF_SPACE) or HTML_MARKERS.search(tail[end:]):
         raise Refused("在 PDF 文件结尾之后夹带了其他内容（如网页代码），不予接收")
     stream.seek(0)
     if HTML_MARKERS.search(stream.read(1024)):
@@ -282,6 +284,22 @@ def _inspect_pdf(stream: IO[bytes], size: int) -> None:
     searched = _pdf_raw_names(stream.read())
     stream.seek(0)
     _pdf_structure(stream, searched=searched)
+
+
+PDF_SPACE = b" \t\r\n\x00\x0c"
+
+
+def _content_end(stream: IO[bytes], size: int) -> int:
+    """Where the file's content ends, before any trailing white space."""
+    end = size
+    while end > 0:
+        start = max(0, end - CHUNK)
+        stream.seek(start)
+        kept = stream.read(end - start).rstrip(PDF_SPACE)
+        if kept:
+            return start + len(kept)
+        end = start
+    return 0
 
 
 def _active(what: str) -> Refused:
