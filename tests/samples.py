@@ -50,7 +50,10 @@ def pdf_with_action(action: str) -> bytes:
         writer._root_object[NameObject("/Names")] = DictionaryObject({NameObject("/JavaScript"): tree})
     elif action == "aa":
         trigger = DictionaryObject(
-            {NameObject("/S"): NameObject("/URI"), NameObject("/URI"): TextStringObject("https://example.org")}
+            {
+                NameObject("/S"): NameObject("/URI"),
+                NameObject("/URI"): TextStringObject("https://example.org"),
+            }
         )
         page[NameObject("/AA")] = DictionaryObject({NameObject("/O"): trigger})
     buffer = io.BytesIO()
@@ -106,7 +109,11 @@ def with_parts(package: bytes, parts: dict[str, bytes]) -> bytes:
     return buffer.getvalue()
 
 
-PROGRAM = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff" + b"\x00" * 48 + b"This program cannot be run in DOS mode"
+PROGRAM = (
+    b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff"
+    + b"\x00" * 48
+    + b"This program cannot be run in DOS mode"
+)
 OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504
 
 
@@ -141,17 +148,38 @@ def raw_zip(entries: list[tuple[str, bytes, int, int]]) -> bytes:
     out, directory = io.BytesIO(), io.BytesIO()
     for name, packed, crc, size in entries:
         offset, encoded = out.tell(), name.encode()
-        out.write(struct.pack("<4s5H3L2H", b"PK\x03\x04", 20, 0, 8, 0, 0, crc, len(packed), size, len(encoded), 0))
+        out.write(
+            struct.pack("<4s5H3L2H", b"PK\x03\x04", 20, 0, 8, 0, 0, crc, len(packed), size, len(encoded), 0)
+        )
         out.write(encoded + packed)
         directory.write(
             struct.pack(
-                "<4s6H3L5H2L", b"PK\x01\x02", 20, 20, 0, 8, 0, 0, crc, len(packed), size, len(encoded), 0, 0, 0, 0, 0, offset
+                "<4s6H3L5H2L",
+                b"PK\x01\x02",
+                20,
+                20,
+                0,
+                8,
+                0,
+                0,
+                crc,
+                len(packed),
+                size,
+                len(encoded),
+                0,
+                0,
+                0,
+                0,
+                0,
+                offset,
             )
         )
         directory.write(encoded)
     start, central = out.tell(), directory.getvalue()
     out.write(central)
-    out.write(struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, len(entries), len(entries), len(central), start, 0))
+    out.write(
+        struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, len(entries), len(entries), len(central), start, 0)
+    )
     return out.getvalue()
 
 
@@ -166,11 +194,17 @@ CONTENT_TYPES = (
 )
 
 
+def docx_bomb_entries(name: str, unpacked_mib: int) -> list[tuple[str, bytes, int, int]]:
+    packed, crc, size = _stream([(b"\x00" * (1 << 20), unpacked_mib)])
+    return [(name, packed, crc, size)]
+
+
 @functools.cache
 def docx_bomb(unpacked_mib: int = 1024) -> bytes:
     """A DOCX of about 1 MB whose document.xml unpacks to `unpacked_mib` MiB of zeros."""
-    packed, crc, size = _stream([(b"\x00" * (1 << 20), unpacked_mib)])
-    return raw_zip([_entry("[Content_Types].xml", CONTENT_TYPES), ("word/document.xml", packed, crc, size)])
+    return raw_zip(
+        [_entry("[Content_Types].xml", CONTENT_TYPES), *docx_bomb_entries("word/document.xml", unpacked_mib)]
+    )
 
 
 @functools.cache
@@ -180,4 +214,6 @@ def docx_of_text(unpacked_mib: int = 256) -> bytes:
     paragraph = "<w:p><w:r><w:t>政府信息公开条例第二十条规定的信息</w:t></w:r></w:p>".encode()
     chunk = paragraph * ((1 << 20) // len(paragraph))
     packed, crc, size = _stream([(head, 1), (chunk, unpacked_mib), (b"</w:body></w:document>", 1)])
-    return raw_zip([_entry("[Content_Types].xml", CONTENT_TYPES), ("word/document.xml", packed, crc, size)])
+    with zipfile.ZipFile(io.BytesIO(real_docx())) as model:  # every other part of a real document
+        others = [_entry(n, model.read(n)) for n in model.namelist() if n != "word/document.xml"]
+    return raw_zip([*others, ("word/document.xml", packed, crc, size)])

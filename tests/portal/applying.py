@@ -65,7 +65,7 @@ def application(
         **PERSON,
         "token": token or fresh_token(client, item),
         f"material_{ids['食品经营许可申请书']}": pdf("申请书.pdf"),
-        f"material_{ids['营业执照']}": pdf("营业执照.pdf", PDF + b"% licence\n"),
+        f"material_{ids['营业执照']}": pdf("营业执照.pdf", samples.pdf(pages=2)),
     }
     data.update(fields)
     return {key: value for key, value in data.items() if value is not None}

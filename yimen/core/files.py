@@ -91,11 +91,61 @@ PARTS: dict[str, tuple[str, ...]] = {
     "PPTX": (*OOXML_COMMON, "ppt/"),  # only as a package embedded in a document
 }
 EXECUTABLE_EXTENSIONS = frozenset(
-    "exe dll com bat cmd scr pif msi msp cpl sys drv ocx js jse vbs vbe wsf wsh ws ps1 psm1 hta jar "
-    "class sh bash elf so dylib app apk dex lnk reg inf scf url iso img vhd chm".split()
+    [
+        "exe",
+        "dll",
+        "com",
+        "bat",
+        "cmd",
+        "scr",
+        "pif",
+        "msi",
+        "msp",
+        "cpl",
+        "sys",
+        "drv",
+        "ocx",
+        "js",
+        "jse",
+        "vbs",
+        "vbe",
+        "wsf",
+        "wsh",
+        "ws",
+        "ps1",
+        "psm1",
+        "hta",
+        "jar",
+        "class",
+        "sh",
+        "bash",
+        "elf",
+        "so",
+        "dylib",
+        "app",
+        "apk",
+        "dex",
+        "lnk",
+        "reg",
+        "inf",
+        "scf",
+        "url",
+        "iso",
+        "img",
+        "vhd",
+        "chm",
+    ]
 )
 # First bytes of programs and of OLE compound files (an OLE object or a VBA project inside a package).
-PROGRAM_MAGIC = (b"MZ", b"\x7fELF", b"\xca\xfe\xba\xbe", b"\xcf\xfa\xed\xfe", b"\xfe\xed\xfa", b"#!", b"dex\n")
+PROGRAM_MAGIC = (
+    b"MZ",
+    b"\x7fELF",
+    b"\xca\xfe\xba\xbe",
+    b"\xcf\xfa\xed\xfe",
+    b"\xfe\xed\xfa",
+    b"#!",
+    b"dex\n",
+)
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 MACRO_CONTENT_TYPES = ("macroenabled", "vbaproject", "activex", "oleobject", "vnd.ms-office.vba")
 OFFICE_EMBEDDINGS = (".docx", ".xlsx", ".pptx")
@@ -123,7 +173,8 @@ def listed(kinds: Sequence[Kind]) -> str:
 
 
 def megabytes(size: int) -> str:
-    return f"{size / 1024 / 1024:g} MB"
+    """A size for a message: 20 MB, 0.5 KB."""
+    return f"{size / 1024 / 1024:g} MB" if size >= 1024 * 1024 else f"{size / 1024:g} KB"
 
 
 def _clean(text: str) -> str:
@@ -154,7 +205,9 @@ def download_name(stem: str, kind_or_extension: Kind | str) -> str:
 def served_type(content_type: str) -> str:
     """The Content-Type a stored upload is served with: one of the kinds here, else octet-stream (never
     text/html or image/svg+xml, whatever a row says)."""
-    return content_type if content_type in {kind.content_type for kind in KINDS} else "application/octet-stream"
+    return (
+        content_type if content_type in {kind.content_type for kind in KINDS} else "application/octet-stream"
+    )
 
 
 def _zip_entries(stream: IO[bytes]) -> set[str]:
@@ -321,8 +374,8 @@ def _pdf_structure(stream: IO[bytes], *, searched: bool) -> None:
             objects = sum(len(table) for table in reader.xref.values()) + len(reader.xref_objStm)
             if objects > MAX_PDF_OBJECTS:  # pypdf parses about 3,000 a second: a bound on the time spent
                 raise Refused(f"含有 {objects} 个对象，超过 {MAX_PDF_OBJECTS} 个，请拆分或重新导出后上传")
-            root = reader.trailer["/Root"].get_object()
-            pages = root["/Pages"].get_object()
+            root: Any = reader.trailer["/Root"].get_object()
+            pages: Any = root["/Pages"].get_object()
             if int(pages.get("/Count", 0)) <= 0:
                 raise Refused("没有页面，不是有效的 PDF 文件")
             for key in ("/OpenAction", "/AA", "/Names", "/AcroForm"):
@@ -450,10 +503,24 @@ def _pdf_raw_names(data: bytes) -> bool:
 
 
 def _inspect_image(stream: IO[bytes], kind: Kind) -> None:
+    """Open, verify and decode; a truncated image is refused even though weasyprint, once imported, tells
+    Pillow to accept truncated images for the whole process (set back when done)."""
+    from PIL import ImageFile
+
+    lenient = ImageFile.LOAD_TRUNCATED_IMAGES
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
+    try:
+        _decode_image(stream, kind)
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = lenient
+
+
+def _decode_image(stream: IO[bytes], kind: Kind) -> None:
     from PIL import Image
 
     expected = "JPEG" if kind == JPEG else "PNG"
     unreadable = f"不是可以打开的 {kind.label} 图片，请重新拍摄或扫描后上传"
+    too_large = f"图片过大（最多 {MAX_IMAGE_PIXELS // 10000} 万像素），请降低分辨率后上传"
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -462,7 +529,7 @@ def _inspect_image(stream: IO[bytes], kind: Kind) -> None:
                     raise Refused(unreadable)
                 width, height = image.size
                 if width * height > MAX_IMAGE_PIXELS:
-                    raise Refused(f"图片过大（{width}×{height} 像素，最多 {MAX_IMAGE_PIXELS // 10000} 万像素）")
+                    raise Refused(too_large)
                 image.verify()
             stream.seek(0)
             with Image.open(stream) as image:
@@ -471,8 +538,9 @@ def _inspect_image(stream: IO[bytes], kind: Kind) -> None:
                 image.load()
     except Refused:
         raise
-    except (OSError, SyntaxError, ValueError, EOFError, Image.DecompressionBombError,
-            Image.DecompressionBombWarning, zipfile.BadZipFile) as exc:  # fmt: skip
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise Refused(too_large) from exc
+    except (OSError, SyntaxError, ValueError, EOFError, zipfile.BadZipFile) as exc:
         raise Refused(unreadable) from exc
 
 
@@ -548,7 +616,9 @@ def _check_part(archive: zipfile.ZipFile, info: zipfile.ZipInfo, label: str, dep
             raise Refused(f"含有嵌套的压缩包“{name}”，不予接收")
         nested = archive.read(info)  # within the bounds checked above
         try:
-            _inspect_package(io.BytesIO(nested), lower.rsplit(".", 1)[-1].upper(), len(nested), depth=depth + 1)
+            _inspect_package(
+                io.BytesIO(nested), lower.rsplit(".", 1)[-1].upper(), len(nested), depth=depth + 1
+            )
         except Refused as refused:
             raise Refused(f"嵌入的文档“{name}”{refused}") from None
 

@@ -52,7 +52,9 @@ class RequestSizeMiddleware:
 def too_large(request: HttpRequest, limit: int) -> HttpResponse:
     message = f"提交的内容超过 {megabytes(limit)}，未被接收：每个文件最多 {megabytes(settings.YIMEN['UPLOAD_MAX_BYTES'])}，一次合计最多 {megabytes(settings.YIMEN['UPLOAD_MAX_TOTAL_BYTES'])}，请压缩或分批上传"
     if request.path.startswith("/api/"):
-        return JsonResponse({"message": message, "fields": {}}, status=413)
+        return JsonResponse(
+            {"message": message, "fields": {}}, status=413, json_dumps_params={"ensure_ascii": False}
+        )
     page = render_to_string("core/too_large.html", {"message": message})
     return HttpResponse(page, status=413)
 
@@ -89,5 +91,8 @@ class LimitedUploadHandler(FileUploadHandler):
         if not self.over:
             return None
         return TooLarge(
-            name=self.file_name or "", content_type=self.content_type, size=self.received, charset=self.charset
+            name=self.file_name or "",
+            content_type=self.content_type,
+            size=self.received,
+            charset=self.charset,
         )

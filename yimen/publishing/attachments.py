@@ -87,8 +87,15 @@ class _Text:
 Handler = Callable[..., Any]
 
 
-def _stream_xml(archive: zipfile.ZipFile, part: str, text: _Text, handlers: dict[str, Handler]) -> None:
-    """Feed one part to expat in chunks, counting what is read; a DTD (and so any entity) is refused."""
+def _stream_xml(
+    archive: zipfile.ZipFile,
+    part: str,
+    text: _Text,
+    handlers: dict[str, Handler],
+    limit: int = EXTRACT_MAX_BYTES,
+) -> None:
+    """Feed one part to expat in chunks, counting what is read (at most `limit` of this part); a DTD (and
+    so any entity) is refused."""
     parser = expat.ParserCreate(namespace_separator="}")
     parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
 
@@ -99,9 +106,14 @@ def _stream_xml(archive: zipfile.ZipFile, part: str, text: _Text, handlers: dict
     parser.EntityDeclHandler = no_dtd
     for name, handler in handlers.items():
         setattr(parser, name, handler)
+    read = 0
     with archive.open(part) as stream:
         while chunk := stream.read(CHUNK):
             text.reading(len(chunk))
+            read += len(chunk)
+            if read > limit:
+                text.cut = f"“{part}”的前 {limit // 1024 // 1024} MB"
+                raise _Enough
             parser.Parse(chunk, False)
     parser.Parse(b"", True)
 
@@ -132,7 +144,11 @@ def _docx_text(archive: zipfile.ZipFile, text: _Text) -> None:
         if inside[0]:
             text.add(chunk)
 
-    handlers = {"StartElementHandler": start, "EndElementHandler": end, "CharacterDataHandler": data}
+    handlers: dict[str, Handler] = {
+        "StartElementHandler": start,
+        "EndElementHandler": end,
+        "CharacterDataHandler": data,
+    }
     _stream_xml(archive, "word/document.xml", text, handlers)
 
 
@@ -152,7 +168,10 @@ def _xlsx_text(archive: zipfile.ZipFile, text: _Text) -> None:
         if local == "t":
             inside[0] -= 1
         elif local == "si":
-            value = "".join(piece)[: max(budget[0], 0)]
+            if budget[0] <= 0:  # the strings past the text limit would be cut from the text anyway
+                text.cut = f"共享字符串的前 {TEXT_LIMIT} 字"
+                raise _Enough
+            value = "".join(piece)[: budget[0]]
             budget[0] -= len(value)
             shared.append(value)
             piece.clear()
@@ -163,8 +182,15 @@ def _xlsx_text(archive: zipfile.ZipFile, text: _Text) -> None:
 
     names = set(archive.namelist())
     if "xl/sharedStrings.xml" in names:
-        handlers = {"StartElementHandler": s_start, "EndElementHandler": s_end, "CharacterDataHandler": s_data}
-        _stream_xml(archive, "xl/sharedStrings.xml", text, handlers)
+        handlers: dict[str, Handler] = {
+            "StartElementHandler": s_start,
+            "EndElementHandler": s_end,
+            "CharacterDataHandler": s_data,
+        }
+        try:  # half the budget at most, so the sheets are read too; strings past it read as empty
+            _stream_xml(archive, "xl/sharedStrings.xml", text, handlers, limit=EXTRACT_MAX_BYTES // 2)
+        except _Enough:
+            log.warning("the shared strings of an XLSX attachment were cut at the %s", text.cut)
     for title, part in _sheets(archive, text):
         if part not in names:
             continue
@@ -226,7 +252,10 @@ def _sheet_rows(archive: zipfile.ZipFile, part: str, text: _Text, shared: list[s
             cell["value"].append(chunk)
 
     _stream_xml(
-        archive, part, text, {"StartElementHandler": start, "EndElementHandler": end, "CharacterDataHandler": data}
+        archive,
+        part,
+        text,
+        {"StartElementHandler": start, "EndElementHandler": end, "CharacterDataHandler": data},
     )
 
 
@@ -247,7 +276,11 @@ def _ofd_text(archive: zipfile.ZipFile, text: _Text) -> None:
         if inside[0]:
             text.add(chunk)
 
-    handlers = {"StartElementHandler": start, "EndElementHandler": end, "CharacterDataHandler": data}
+    handlers: dict[str, Handler] = {
+        "StartElementHandler": start,
+        "EndElementHandler": end,
+        "CharacterDataHandler": data,
+    }
     for page in sorted(n for n in archive.namelist() if n.endswith("Content.xml")):
         _stream_xml(archive, page, text, handlers)
 
