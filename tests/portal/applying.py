@@ -16,6 +16,7 @@ from yimen.catalog.models import Material, ServiceItem
 from yimen.core.models import AuditEntry, OutboxMessage
 
 PDF = samples.pdf()
+LICENCE = samples.pdf(pages=2)  # another real PDF, so the two materials differ
 PERSON = {
     "kind": "person",
     "name": "张三",
@@ -65,7 +66,7 @@ def application(
         **PERSON,
         "token": token or fresh_token(client, item),
         f"material_{ids['食品经营许可申请书']}": pdf("申请书.pdf"),
-        f"material_{ids['营业执照']}": pdf("营业执照.pdf", samples.pdf(pages=2)),
+        f"material_{ids['营业执照']}": pdf("营业执照.pdf", LICENCE),
     }
     data.update(fields)
     return {key: value for key, value in data.items() if value is not None}
