@@ -544,6 +544,7 @@ def test_the_spreadsheet_imports_check_the_workbook_as_every_upload() -> None:
     bomb = samples.raw_zip(
         [
             samples._entry("[Content_Types].xml", samples.CONTENT_TYPES),
+            samples._entry("xl/workbook.xml", b"<workbook/>"),
             *samples.docx_bomb_entries("xl/sharedStrings.xml", 512),
         ]
     )

@@ -182,7 +182,7 @@ def open_workbook(content: bytes, *, max_bytes: int = MAX_UPLOAD_BYTES) -> Any:
     if len(content) > max_bytes:
         message = f"文件超过 {max_bytes // 1024 // 1024} MB，请拆分后分批导入"
         raise ApplicationError(message, fields={"file": [message]})
-    if not content.startswith(XLSX_SIGNATURE):
+    if files.kind_of(io.BytesIO(content), [files.XLSX]) is None:
         raise ApplicationError(NOT_XLSX, fields={"file": [NOT_XLSX]})
     try:  # what every upload is checked for (core.files): its parts, no macro, no zip bomb
         files.inspect(io.BytesIO(content), files.XLSX, len(content))
