@@ -168,6 +168,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "yimen.core.upload_limits.RequestSizeMiddleware",  # 413 before the body is read
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -249,6 +250,20 @@ TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
 
+# Uploads (core.upload_limits): the form's fields in memory at most 2.5 MB; a file over 1 MB waits in a
+# private folder, not /tmp, and is deleted when the response is closed; stored files are the server's only.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+FILE_UPLOAD_TEMP_DIR = str(VAR_DIR / "uploading")
+Path(FILE_UPLOAD_TEMP_DIR).mkdir(exist_ok=True, mode=0o700)
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
+FILE_UPLOAD_HANDLERS = [
+    "yimen.core.upload_limits.LimitedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)
@@ -321,8 +336,11 @@ YIMEN: dict[str, Any] = {
     "YELLOW_PERCENT_USED": env_int("YIMEN_YELLOW_PERCENT_USED", 80),
     # 好差评: a 差评 opens a rectification work order due in this many working days.
     "WORK_ORDER_DAYS": env_int("YIMEN_WORK_ORDER_DAYS", 15),
-    # Uploaded materials.
+    # Uploads (core.files, core.upload_limits): one file at most UPLOAD_MAX_BYTES; one application's
+    # materials, or one publication's attachments, at most UPLOAD_MAX_FILES files and UPLOAD_MAX_TOTAL_BYTES.
     "UPLOAD_MAX_BYTES": env_int("YIMEN_UPLOAD_MAX_BYTES", 20 * 1024 * 1024),
+    "UPLOAD_MAX_FILES": env_int("YIMEN_UPLOAD_MAX_FILES", 30),
+    "UPLOAD_MAX_TOTAL_BYTES": env_int("YIMEN_UPLOAD_MAX_TOTAL_BYTES", 100 * 1024 * 1024),
     # SMS: channel (console | file | http), per-phone monthly quota, the file channel's path, the HTTP gateway.
     "SMS_TRANSPORT": env_str("YIMEN_SMS_TRANSPORT", "console"),
     "SMS_MONTHLY_QUOTA": env_int("YIMEN_SMS_MONTHLY_QUOTA", 50),
@@ -375,3 +393,7 @@ if YIMEN["AUDIT_RETENTION_DAYS"] < AUDIT_MIN_RETENTION_DAYS:
         f"环境变量 YIMEN_AUDIT_RETENTION_DAYS={YIMEN['AUDIT_RETENTION_DAYS']} 过短：审计日志至少留存"
         f" {AUDIT_MIN_RETENTION_DAYS} 天（网络安全法第二十一条：不少于六个月），请填写不小于该值的整数"
     )
+
+# Files in one request: a few more than the quota, so the quota's Chinese message answers first and
+# Django's 400 only a request no form of ours sends.
+DATA_UPLOAD_MAX_NUMBER_FILES = YIMEN["UPLOAD_MAX_FILES"] + 20

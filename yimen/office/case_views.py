@@ -17,7 +17,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase, QueryDict
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -31,6 +31,7 @@ from yimen.cases.services import reviews as case_reviews
 from yimen.catalog import queries as catalog_queries
 from yimen.catalog.models import ServiceItem
 from yimen.core import audit
+from yimen.core.downloads import stored_file_response
 from yimen.core.errors import ApplicationError
 from yimen.core.fields import matching
 from yimen.core.identity import mask_id_number, mask_phone
@@ -371,16 +372,10 @@ def case_file(request: HttpRequest, pk: int) -> HttpResponseBase:
         stored = visibility.file_for(signed_in(request), pk)
     except ApplicationError as exc:
         return _refused(request, exc)
-    try:
-        handle = stored.file.open("rb")
-    except FileNotFoundError:
-        raise Http404("文件已不存在") from None
-    audit.record_read(request, READ_FILE, stored)
-    response = FileResponse(
-        handle, content_type=stored.content_type, as_attachment=True, filename=stored.name
+    response = stored_file_response(
+        stored.file, filename=uploads.served_name(stored), content_type=stored.content_type
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
+    audit.record_read(request, READ_FILE, stored)
     return response
 
 
