@@ -215,7 +215,7 @@ class Plan:
             f"WHERE {' AND '.join(self.where) or '1=1'} ORDER BY {NEWEST} LIMIT %s"
         )
         sql = (
-            f"SELECT m.id FROM ({newest}) m WHERE {' AND '.join(text_where)} "
+            f"SELECT m.id FROM ({newest}) m WHERE {' AND '.join(text_where) or '1=1'} "
             f"ORDER BY {NEWEST} LIMIT %s OFFSET %s"
         )
         ids = fetch_ids(sql, [*self.params, budget, *text_params, limit, offset])

@@ -20,6 +20,7 @@ from pydantic import Field as Doc
 
 from yimen.cases.models import Case, CaseEvent, CaseState, DeliveryMethod, Result
 from yimen.core.identity import mask_name
+from yimen.core.people import tail_matches
 from yimen.org.models import Window
 
 # A case appears on the board once it has a public outcome.
@@ -121,13 +122,16 @@ def _timeline(case: Case) -> list[PublicStep]:
     ]
 
 
-def lookup(*, number: str, code: str) -> PublicCase | None:
-    """The case whose 办件编号 and 查询码 both match, else None — the same None whether the number is
+def lookup(*, number: str, code: str, tail: str | None = None) -> PublicCase | None:
+    """The case whose 办件编号 and 查询码 both match (and, when a second factor is asked for, the last four
+    digits of its phone: core/people.py `tail_matches`), else None — the same None whether the number is
     unknown or the code is wrong, so the answer reveals nothing about which numbers exist."""
     case = Case.objects.select_related("version", "window", "organisation").filter(number=number).first()
     # Compare in constant time, and compare even when there is no case, so timing tells nothing either.
     expected = case.query_code if case is not None else "-" * 6
     if not secrets.compare_digest(expected.encode(), code.encode()) or case is None:
+        return None
+    if not tail_matches(phone=case.phone, id_number=case.id_number, given=tail):
         return None
     window, organisation = case.window, case.organisation
     where, phone = (
