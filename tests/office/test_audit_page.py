@@ -240,7 +240,7 @@ def test_the_platforms_own_entries_go_to_those_at_the_top_organisation_only(
     client: Client, cast, auditor
 ) -> None:
     """Entries of no organisation (the system's, exports, archiving): the government's 审计管理员 reads them, an
-    administrator of the market bureau alone does not."""
+    audit administrator of the market bureau alone does not."""
     from yimen.org.models import Role, StaffRole
 
     audit.record("calendar.day_set", actor="系统", object_type="core.calendarday", object_id="2026-12-08")
@@ -250,6 +250,6 @@ def test_the_platforms_own_entries_go_to_those_at_the_top_organisation_only(
         "calendar.day_set",
         "market.thing",
     ]
-    StaffRole.objects.create(staff=cast.reviewer, role=Role.ADMIN, organisation=cast.market)
+    StaffRole.objects.create(staff=cast.reviewer, role=Role.AUDIT_ADMIN, organisation=cast.market)
     client.force_login(cast.reviewer)
     assert _listed(client.get("/office/audit/").content.decode()) == ["market.thing"]
