@@ -29,6 +29,7 @@ urlpatterns = [
     path("open/", include("yimen.portal.publishing_urls")),
     path("disclosure/", include("yimen.portal.disclosure_urls")),
     path("reports/", include("yimen.portal.report_urls")),
+    path("privacy/", include("yimen.portal.privacy_urls")),
     path("", include("yimen.portal.syndication_urls")),
     path("", include("yimen.portal.urls")),
 ]
