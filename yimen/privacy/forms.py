@@ -40,17 +40,18 @@ class RightsRequestForm(forms.Form):
         error_messages={"required": "身份核验方式：请选择", "invalid_choice": "身份核验方式：请从列表中选择"},
         help_text="为保护您的个人信息，须核验您是信息的主体本人",
     )
-    case_number = _text("办件编号", 80, "按办件核验时填写：受理通知书或短信中的办件编号")
-    query_code = _text("查询码", 6, "按办件核验时填写：6位数字", inputmode="numeric")
+    case_number = _text("办件编号", 80, "受理通知书或短信中的办件编号")
+    query_code = _text("查询码", 6, "6位数字", inputmode="numeric")
     organisation = forms.ModelChoiceField(
         label="个人信息处理机关",
         queryset=queries.holders(),
         required=False,
-        help_text="按身份证号码核验时选择：保存您个人信息的机关（如办理事项的部门）",
+        empty_label="请选择",
+        help_text="保存您个人信息的机关（如办理事项的部门）",
         error_messages={"invalid_choice": "个人信息处理机关：请从列表中选择"},
     )
-    id_number = _text("公民身份号码", 18, "按身份证号码核验时填写")
-    phone_tail = _text("登记手机号码后四位", 4, "按身份证号码核验时填写：办事时登记的手机号码的后四位", inputmode="numeric")
+    id_number = _text("公民身份号码", 18)
+    phone_tail = _text("登记手机号码后四位", 4, "办事时登记的手机号码的后四位", inputmode="numeric")
     name = _text("申请人姓名", 100)
     phone = _text("联系电话", 20, "11位手机号码，用于告知办理结果", inputmode="tel")
     content = forms.CharField(
