@@ -14,12 +14,14 @@ from django.test import override_settings
 
 from tests.cases.conftest import APPLICANT
 from tests.privacy.conftest import Holders, accepted, by_id
-from yimen.cases.models import CaseFile
-from yimen.cases.services.privacy import ERASED_NAME
+from yimen.cases.models import Case, CaseFile
+from yimen.cases.services.privacy import ERASED_NAME, correct_applicant
+from yimen.core import events
 from yimen.core.errors import ApplicationError, NotPermitted, TransitionError
 from yimen.core.models import AuditEntry, OutboxMessage
 from yimen.core.services import set_day
 from yimen.privacy import queries, services
+from yimen.privacy.handlers import recompute
 from yimen.privacy.models import Channel, Outcome, RequestState, RightKind, RightsRequest, Verification
 
 pytestmark = pytest.mark.django_db
@@ -300,3 +302,17 @@ def test_only_the_holding_organisations_handlers_see_and_act(holders: Holders) -
         assert not queries.visible(outsider).exists()
         with pytest.raises(NotPermitted):
             services.accept(request=request, by=outsider)
+
+
+def test_a_correction_of_a_case_changed_meanwhile_is_refused_not_overwritten(holders: Holders) -> None:
+    reviewer = holders.cast.reviewer
+    stale = holders.accepted
+    Case.objects.filter(pk=stale.pk).update(lock_version=stale.lock_version + 1, address="新近更正的地址")
+    with pytest.raises(TransitionError, match="已被他人修改"):
+        correct_applicant(case=stale, changes={"address": "旧页面上的地址"}, by=reviewer, reason="测试")
+    stale.refresh_from_db()
+    assert stale.address == "新近更正的地址"
+
+
+def test_rights_requests_follow_calendar_changes() -> None:
+    assert recompute in events.handlers_for(events.CALENDAR_CHANGED.name)

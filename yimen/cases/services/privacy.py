@@ -9,11 +9,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from django.db import transaction
+from django.db.models import F
 
 from yimen.cases.models import ApplicantKind, Case, CaseFile, CaseState
 from yimen.cases.queries import visibility
 from yimen.core import audit, batch, identity
-from yimen.core.errors import ApplicationError, NotPermitted
+from yimen.core.errors import ApplicationError, NotPermitted, TransitionError
 from yimen.org.models import Staff
 from yimen.org.permissions import can
 
@@ -88,6 +89,19 @@ def _checked_changes(case: Case, changes: Mapping[str, str]) -> dict[str, str]:
     return checked
 
 
+def _write(case: Case, values: dict[str, str]) -> None:
+    """The applicant's fields written only if the case is as the caller read it (its lock_version), which
+    every write to a case bumps; a case changed meanwhile is refused (409), not overwritten."""
+    written = Case.objects.filter(pk=case.pk, lock_version=case.lock_version).update(
+        **values, lock_version=F("lock_version") + 1
+    )
+    if written != 1:
+        raise TransitionError(f"办件 {case.number} 已被他人修改，请刷新后重试")
+    for field, value in values.items():
+        setattr(case, field, value)
+    case.lock_version += 1
+
+
 @batch.atomic
 def correct_applicant(*, case: Case, changes: Mapping[str, str], by: Staff, reason: str) -> Case:
     """第四十六条: the applicant's name, phone, address or legal representative set right on the case, after
@@ -97,10 +111,7 @@ def correct_applicant(*, case: Case, changes: Mapping[str, str], by: Staff, reas
         raise NotPermitted("您无权更正该办件的申请人信息")
     checked = _checked_changes(case, changes)
     before = {field: _masked(field, getattr(case, field)) for field in checked}
-    for field, value in checked.items():
-        setattr(case, field, value)
-    case.lock_version += 1
-    case.save(update_fields=[*checked, "lock_version"])
+    _write(case, checked)
     after = {field: _masked(field, value) for field, value in checked.items()}
     audit.record(CORRECTED, case, actor=by, before=before, after={**after, "reason": reason})
     return case
@@ -128,15 +139,8 @@ def erase_applicant(*, case: Case, by: Staff, reason: str) -> int:
         raise ApplicationError(f"办件 {case.number}：{ERASE_REFUSAL}")
     files = list(CaseFile.objects.filter(case=case))
     stored = [f.file.name for f in files if f.file]
-    for field in ("id_number", "uscc", "legal_representative", "phone", "address"):
-        setattr(case, field, "")
-    case.applicant_name = ERASED_NAME
-    case.lock_version += 1
-    case.save(
-        update_fields=[
-            "applicant_name", "id_number", "uscc", "legal_representative", "phone", "address", "lock_version"
-        ]
-    )
+    blank = dict.fromkeys(("id_number", "uscc", "legal_representative", "phone", "address"), "")
+    _write(case, {"applicant_name": ERASED_NAME, **blank})
     CaseFile.objects.filter(case=case).delete()
     if files:
         storage = files[0].file.storage
