@@ -20,6 +20,7 @@ from tests.core.sms_gateway import Gateway, running_gateway, signature
 from yimen.core import events, notify
 from yimen.core.errors import ApplicationError
 from yimen.core.models import AuditEntry, OutboxMessage, OutboxStatus, SmsMessage, SmsStatus, SmsTemplate
+from yimen.core.sms_transports import FileTransport, OutgoingSms
 
 pytestmark = pytest.mark.django_db
 
@@ -70,8 +71,15 @@ def test_nothing_is_sent_until_the_worker_runs_then_one_signed_request_carries_t
 
     assert gateway.bad_signatures == 0
     assert gateway.requests == [
-        {"key": "case:42:accepted", "phone": PHONE, "text": ACCEPTED_TEXT, "template": "case.accepted"}
+        {
+            "key": "case:42:accepted",
+            "msgid": "case:42:accepted",
+            "phone": PHONE,
+            "text": ACCEPTED_TEXT,
+            "template": "case.accepted",
+        }
     ]
+    assert gateway.keys == [("case:42:accepted", "case:42:accepted")]  # Idempotency-Key header, msgid
     sms = _sms()
     assert (sms.status, sms.provider_id, sms.channel, sms.attempts) == (SmsStatus.SENT, "gw-1", "http", 1)
     assert sms.text == ACCEPTED_TEXT and sms.sent_at is not None
@@ -102,6 +110,48 @@ def test_a_redelivered_event_sends_the_sms_only_once(gateway) -> None:
     assert events.deliver(message)  # the worker died before acknowledging; the lease ran out
     assert len(gateway.requests) == 1
     assert _sms().attempts == 1
+
+
+def test_a_send_retried_after_the_gateway_took_it_carries_the_same_key_and_reaches_the_phone_once(
+    gateway, settings
+) -> None:
+    settings.YIMEN = {**settings.YIMEN, "SMS_GATEWAY_TIMEOUT_SECONDS": 0.2}
+    gateway.hold_answers = 1  # the gateway takes the SMS, its answer is lost (the worker times out)
+    _queue()
+    now = timezone.now()
+    events.run_once(now=now)
+    assert _sms().status == SmsStatus.QUEUED and "无响应" in _sms().error
+    assert len(gateway.accepted) == 1
+
+    gateway.release.set()
+    events.run_once(now=now + timedelta(minutes=1))
+
+    assert gateway.keys == [("case:42:accepted", "case:42:accepted")] * 2
+    assert len(gateway.accepted) == 1 and gateway.repeats == 1
+    sms = _sms()
+    assert (sms.status, sms.provider_id, sms.attempts) == (SmsStatus.SENT, "gw-1", 2)
+
+
+def test_a_worker_that_died_before_recording_the_send_sends_again_under_the_same_key(gateway) -> None:
+    _queue()
+    events.run_once()
+    # What a worker killed between the gateway's answer and the row's update leaves: a row still to send
+    # and a message whose lease runs out.
+    SmsMessage.objects.filter(key="case:42:accepted").update(status=SmsStatus.QUEUED, provider_id="")
+    message = OutboxMessage.objects.get(key="case:42:accepted")
+    assert events.deliver(events.Message(message.id, message.name, message.payload, message.key, 2))
+
+    assert gateway.keys == [("case:42:accepted", "case:42:accepted")] * 2
+    assert len(gateway.accepted) == 1 and gateway.repeats == 1
+    assert (_sms().status, _sms().provider_id) == (SmsStatus.SENT, "gw-1")
+
+
+def test_a_key_that_cannot_travel_in_a_header_is_sent_as_a_stable_digest(gateway) -> None:
+    _queue(key="办件:42:受理")
+    events.run_once()
+    [(header, msgid)] = gateway.keys
+    assert header == msgid and header.startswith("sha256-") and len(header) == 47
+    assert OutgoingSms("办件:42:受理", PHONE, "case.accepted", "x").idempotency_key == header
 
 
 def test_a_gateway_refusal_fails_the_sms_and_is_not_retried(gateway) -> None:
@@ -408,3 +458,40 @@ def test_the_file_channel_appends_one_json_line_per_sms(settings, tmp_path: Path
         ("case:42:accepted", PHONE, ACCEPTED_TEXT),
         ("case:43:accepted", "13912345678", ACCEPTED_TEXT),
     ]
+
+
+def test_the_file_channel_written_twice_keeps_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "sms.log"
+    sms = OutgoingSms("case:42:accepted", PHONE, "case.accepted", ACCEPTED_TEXT)
+    FileTransport(path).send(sms)
+    FileTransport(path).send(sms)
+    assert [json.loads(line)["key"] for line in path.read_text(encoding="utf-8").splitlines()] == [
+        "case:42:accepted"
+    ]
+
+
+def test_a_redelivered_sms_after_a_worker_died_keeps_one_line_in_the_file(settings, tmp_path: Path) -> None:
+    path = tmp_path / "sms.log"
+    settings.YIMEN = {**settings.YIMEN, "SMS_TRANSPORT": "file", "SMS_FILE_PATH": str(path)}
+    _queue()
+    events.run_once()
+    SmsMessage.objects.filter(key="case:42:accepted").update(status=SmsStatus.QUEUED)
+    message = OutboxMessage.objects.get(key="case:42:accepted")
+    assert events.deliver(events.Message(message.id, message.name, message.payload, message.key, 2))
+    assert _sms().status == SmsStatus.SENT
+    assert len(path.read_text(encoding="utf-8").splitlines()) == 1
+
+
+def test_the_file_channel_sees_keys_another_process_wrote_and_a_line_cut_short(tmp_path: Path) -> None:
+    path = tmp_path / "sms.log"
+    channel = FileTransport(path)
+    channel.send(OutgoingSms("k1", PHONE, "case.accepted", "一"))
+    with path.open("a", encoding="utf-8") as other:  # another worker, then one killed mid-line
+        other.write(json.dumps({"key": "k2", "phone": PHONE, "text": "二"}) + "\n")
+        other.write('{"key": "k3", "pho')
+    channel.send(OutgoingSms("k2", PHONE, "case.accepted", "二"))
+    channel.send(OutgoingSms("k3", PHONE, "case.accepted", "三"))
+    channel.send(OutgoingSms("k3", PHONE, "case.accepted", "三"))
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert lines[2] == '{"key": "k3", "pho'
+    assert [json.loads(line)["key"] for line in lines[:2] + lines[3:]] == ["k1", "k2", "k3"]

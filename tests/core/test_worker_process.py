@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.core.sms_gateway import running_gateway
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -80,3 +82,45 @@ def test_killed_worker_loses_nothing_and_the_effect_happens_once(env: dict[str, 
         "from yimen.core.models import AuditEntry as A; print(A.objects.filter(action='test.effect').count())"
     )
     assert _shell(env, effects) == "1"
+
+
+def test_a_worker_killed_after_the_gateway_took_an_sms_resends_it_with_the_same_key(
+    env: dict[str, str],
+) -> None:
+    """The duplicate SMS of a worker kill: the gateway took the SMS, the worker died before recording it.
+    The next worker sends it again under the same Idempotency-Key / msgid, and the gateway (keeping its
+    side of the contract) sends it to the phone once."""
+    with running_gateway("网关密钥") as gateway:
+        env = {
+            **env,
+            "YIMEN_SMS_TRANSPORT": "http",
+            "YIMEN_SMS_GATEWAY_URL": gateway.url,
+            "YIMEN_SMS_GATEWAY_SECRET": "网关密钥",
+        }
+        _shell(
+            env,
+            "from yimen.core import notify; notify.queue_sms(phone='13812345678', template='case.accepted', "
+            "context=dict(centre='中心', item='食品经营许可', number='N1', code='C1', due='12月10日'), "
+            "key='sms:case.accepted:1:2')",
+        )
+        gateway.hold_answers = 1
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "yimen.cli", "worker"], env=env, cwd=ROOT, start_new_session=True
+        )
+        try:
+            assert gateway.held.wait(timeout=30), "the worker never sent the SMS"
+        finally:
+            os.killpg(worker.pid, signal.SIGKILL)
+            worker.wait(timeout=10)
+        gateway.release.set()
+        sms = (
+            "from yimen.core.models import SmsMessage as S; s = S.objects.get(); print(s.status, s.attempts)"
+        )
+        assert _shell(env, sms) == "queued 1"  # taken by the gateway, not recorded as sent
+
+        time.sleep(2.1)  # the dead worker's lease runs out
+        _yimen(env, "worker", "--once")
+
+        assert gateway.keys == [("sms:case.accepted:1:2", "sms:case.accepted:1:2")] * 2
+        assert len(gateway.accepted) == 1 and gateway.repeats == 1
+        assert _shell(env, sms.replace("s.attempts", "s.provider_id")) == "sent gw-1"

@@ -16,7 +16,7 @@ from django.utils import timezone
 from tests.conftest import PASSWORD, make_staff
 from tests.disclosure.conftest import filed, person, started
 from yimen.core import calendar
-from yimen.core.throttle import LOOKUPS, SUBMISSIONS
+from yimen.core.throttle import LOOKUPS, SECOND_FACTOR, SUBMISSIONS
 from yimen.disclosure.models import DisclosureRequest, RequestState
 from yimen.disclosure.services import appeals, clock
 from yimen.org.models import Role
@@ -94,9 +94,16 @@ def test_tracking_shows_the_clock_and_a_wrong_code_gets_404_then_429(client: Cli
     assert body["clock"][0]["due_after"] == "2024-10-30" and "第三十一条" in body["clock"][0]["rule"]
     assert body["overdue"] is True and body["letter"] is False
     assert "13812345678" not in found.content.decode()
-    for _ in range(MAX_FAILURES):
-        assert client.get(f"{URL}/{request.number}", {"code": "000000"}).status_code in (404, 200)
-    assert client.get(f"{URL}/{request.number}", {"code": request.query_code}).status_code == 429
+    for _ in range(SECOND_FACTOR.limit()):
+        assert client.get(f"{URL}/{request.number}", {"code": "000000"}).status_code == 404
+    # The number now asks for its phone's last four digits, for the right code too; asking spends nothing.
+    asked = client.get(f"{URL}/{request.number}", {"code": request.query_code})
+    assert asked.status_code == 403 and asked.json()["message"] == SECOND_FACTOR.message
+    for _ in range(MAX_FAILURES - SECOND_FACTOR.limit()):
+        assert client.get(f"{URL}/{request.number}", {"code": "000000", "tail": "5678"}).status_code == 404
+    right = {"code": request.query_code, "tail": "5678"}
+    assert client.get(f"{URL}/{request.number}", right).status_code == 429  # this address is spent
+    assert client.get(f"{URL}/{request.number}", right, REMOTE_ADDR="192.0.2.9").status_code == 200
 
 
 @override_settings(YIMEN={**settings.YIMEN, "APPLY_SUBMISSIONS_PER_HOUR": 2})

@@ -146,14 +146,42 @@ def test_bad_input_is_answered_in_chinese_next_to_its_field(client: Client, lice
     assert not RightsRequest.objects.exists()
 
 
-def test_wrong_codes_spend_the_lookup_budget(client: Client, licence, cast) -> None:
+def test_wrong_codes_ask_for_the_phone_tail_and_then_spend_the_address(client: Client, licence, cast) -> None:
+    """As 办件查询 (core.throttle): a case number that failed 5 times asks for its phone's last four digits,
+    so its owner still gets in; an address that failed 10 times is refused, the right code included."""
     case = file(licence, cast)
     wrong = "000000" if case.query_code != "000000" else "111111"
-    for _ in range(10):
+    for _ in range(5):
         response = client.post("/privacy/request/", by_case(case, query_code=wrong))
         assert response.status_code == 422 and "身份核验未通过" in response.content.decode()
-    right = client.post("/privacy/request/", by_case(case))
-    assert right.status_code == 429 and "尝试次数过多" in right.content.decode()
+    asked = client.post("/privacy/request/", by_case(case))
+    assert asked.status_code == 403 and "请同时填写登记的手机号码后四位" in asked.content.decode()
+    owner = Client()
+    assert owner.post("/privacy/request/", by_case(case, phone_tail="0000")).status_code == 422
+    assert owner.post("/privacy/request/", by_case(case, phone_tail="5678")).status_code == 302
+    assert RightsRequest.objects.count() == 1
+    for _ in range(4):
+        client.post("/privacy/request/", by_case(case, query_code=wrong, phone_tail="5678"))
+    spent = client.post("/privacy/request/", by_case(case, phone_tail="5678"))
+    assert spent.status_code == 429 and "尝试次数过多" in spent.content.decode()
+    assert RightsRequest.objects.count() == 1
+
+
+def test_an_id_number_that_failed_often_rests(client: Client, licence, cast) -> None:
+    file(licence, cast)
+    fields = {
+        "kind": RightKind.ACCESS,
+        "verification": "id_phone",
+        "organisation": str(cast.market.pk),
+        "id_number": APPLICANT.id_number,
+        "name": "张三",
+        "phone": "13812345678",
+        "content": "查阅",
+    }
+    for tail in ("0001", "0002", "0003", "0004", "0005"):
+        assert Client().post("/privacy/request/", fields | {"phone_tail": tail}).status_code == 422
+    rested = Client().post("/privacy/request/", fields | {"phone_tail": "5678"})
+    assert rested.status_code == 429 and "改用办件编号和查询码核验" in rested.content.decode()
     assert not RightsRequest.objects.exists()
 
 

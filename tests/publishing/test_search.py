@@ -296,6 +296,15 @@ def test_many_hits_are_counted_from_the_sample_and_ordered_from_the_date_index(d
     ]
 
 
+def test_browsing_many_publications_without_words_walks_the_date_index(desk, monkeypatch) -> None:
+    """The list without a query (the API's and the index page's first page) past EXACT_LIMIT: the walk
+    has no text condition (it once wrote `WHERE ORDER BY`, a syntax error on PostgreSQL)."""
+    for pk, days_ago in [(10, 900), (100, 400), (520, 480), (600, 40)]:
+        _published_row(desk, pk, f"工作动态{pk}", "会议部署工作。", days_ago=days_ago)
+    monkeypatch.setattr(search_plan, "EXACT_LIMIT", 1)
+    assert [p.title for p in _find("").matches[0:2]] == ["工作动态600", "工作动态100"]
+
+
 def test_the_total_and_facets_of_many_hits_come_from_one_statement_over_the_sample(desk, monkeypatch) -> None:
     """Past EXACT_LIMIT the sample's facets give the total too (约); below, every hit is counted."""
     for pk, days_ago in [(10, 900), (100, 400), (520, 480), (600, 40)]:  # 10 and 520 are in the sample

@@ -34,7 +34,7 @@ def test_every_nosec_names_the_bandit_test_and_says_why() -> None:
 
 
 def test_the_xml_parser_refuses_entity_expansion_and_external_entities() -> None:
-    """The reason given for B314 (feeds, OFD attachments): expat caps entity amplification and resolves
+    """The reason given for B314 (OFD attachments' pages): expat caps entity amplification and resolves
     no external entity, so a billion-laughs document or a file:// entity is refused, not expanded."""
     entities = "".join(
         f'<!ENTITY {chr(98 + i)} "{("&" + chr(97 + i) + ";") * 10}">' for i in range(9)
@@ -45,6 +45,15 @@ def test_the_xml_parser_refuses_entity_expansion_and_external_entities() -> None
     external = '<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]><r>&x;</r>'
     with pytest.raises(ElementTree.ParseError, match="undefined entity"):
         ElementTree.fromstring(external)
+
+
+def test_a_feed_is_fetched_only_over_http() -> None:
+    """The reason given for B310: urllib would read a file:// address from the server's own disk."""
+    from yimen.publishing.feed_import import FeedError, download
+    from yimen.publishing.models import FeedSource
+
+    with pytest.raises(FeedError, match="http:// 或 https://"):
+        download(FeedSource(name="本机文件", url="file:///etc/passwd", level="省级"))
 
 
 # --- the dependency audit --------------------------------------------------------------------------

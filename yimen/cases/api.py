@@ -29,7 +29,7 @@ from yimen.catalog.queries import item_by_code
 from yimen.core.errors import ApplicationError, NotPermitted
 from yimen.core.identity import normalize
 from yimen.core.people import Applicant
-from yimen.core.throttle import LOOKUPS, SUBMISSIONS
+from yimen.core.throttle import SUBMISSIONS, guarded_lookup
 from yimen.core.validation import label_fields
 from yimen.org.models import Organisation, Staff, Window
 from yimen.org.permissions import organisations_for
@@ -114,24 +114,25 @@ def apply(
     """Applications filed here spend the portal form's hourly budget per address (core.throttle
     .SUBMISSIONS; 429 once spent); a refused one, or a repeat with the same Idempotency-Key, spends
     nothing. The repeat answers as the first did."""
-    keys = SUBMISSIONS.keys(request)
-    if SUBMISSIONS.spent(keys):
-        raise HttpError(429, SUBMISSIONS.message)
-    item = item_by_code(body.item.strip())
-    if item is None:
-        raise ApplicationError("没有该事项", fields={"item": [f"事项：没有实施编码为 {body.item} 的事项"]})
-    applicant = Applicant(**body.model_dump(exclude={"item"}))
-    submitted = intake.submit_once(
-        item=item,
-        applicant=applicant,
-        channel=Channel.ONLINE,
-        idempotency_key=f"{KEY_PREFIX}{idempotency_key}" if idempotency_key else None,
-    )
-    case = submitted.case
-    if submitted.repeated:
-        _same_application(case, item, applicant)
-    else:
-        SUBMISSIONS.count(keys)
+    with SUBMISSIONS.spending(request) as ticket:
+        if ticket is None:
+            raise HttpError(429, SUBMISSIONS.message)
+        item = item_by_code(body.item.strip())
+        if item is None:
+            raise ApplicationError(
+                "没有该事项", fields={"item": [f"事项：没有实施编码为 {body.item} 的事项"]}
+            )
+        applicant = Applicant(**body.model_dump(exclude={"item"}))
+        submitted = intake.submit_once(
+            item=item,
+            applicant=applicant,
+            channel=Channel.ONLINE,
+            idempotency_key=f"{KEY_PREFIX}{idempotency_key}" if idempotency_key else None,
+        )
+        case = submitted.case
+        if submitted.repeated:
+            ticket.give_back()
+            _same_application(case, item, applicant)
     return Status(
         201, {"number": case.number, "query_code": case.query_code, "state": case.get_state_display()}
     )
@@ -139,19 +140,22 @@ def apply(
 
 @router.get("/{number}", response=public.PublicCase, summary="办件进度查询（办件编号 + 查询码）")
 def status(
-    request: HttpRequest, number: str, code: str = Query(..., max_length=10, description="6位查询码")
+    request: HttpRequest,
+    number: str,
+    code: str = Query(..., max_length=10, description="6位查询码"),
+    tail: str | None = Query(None, max_length=4, description="手机号码后四位：该编号多次查询失败后需要"),
 ) -> Any:
-    """An unknown number and a wrong code get the same 404; after 10 failures (core.throttle.LOOKUPS) from one address
-    or on one number every lookup is refused with 429, the right code too (else 429 would be a hint)."""
+    """An unknown number and a wrong code get the same 404; after 10 failures from one address every
+    lookup from it is refused with 429, the right code too (else 429 would be a hint); a number that has
+    failed 5 times asks for `tail` as well (403 until given), so its owner is never locked out
+    (core.throttle.guarded_lookup)."""
     number = normalize(number)
-    keys = LOOKUPS.keys(request, number)
-    if LOOKUPS.spent(keys):
-        raise HttpError(429, LOOKUPS.message)
-    found = public.lookup(number=number, code=normalize(code))
-    if found is None:
-        LOOKUPS.count(keys)
-        raise HttpError(404, NOT_FOUND)
-    return found
+    looked = guarded_lookup(
+        request, number, tail, lambda tail: public.lookup(number=number, code=normalize(code), tail=tail)
+    )
+    if looked.found is None:
+        raise HttpError(*looked.answer(NOT_FOUND))
+    return looked.found
 
 
 # --- Staff transitions ------------------------------------------------------------------------------

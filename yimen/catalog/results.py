@@ -196,5 +196,7 @@ def _database_page(
         allowed = set(within.values_list("pk", flat=True))
         kept = [pk for pk in search.ranked_ids(q) if pk in allowed]
         page, total = kept[offset : offset + limit], len(kept)
-    rows = {values[0]: ItemRow(*values) for values in published().filter(pk__in=page).values_list(*ROW_COLUMNS)}
+    rows = {
+        values[0]: ItemRow(*values) for values in published().filter(pk__in=page).values_list(*ROW_COLUMNS)
+    }
     return [rows[pk] for pk in page if pk in rows], total

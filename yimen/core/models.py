@@ -117,6 +117,19 @@ class AuditHead(models.Model):
         return f"审计链尾 #{self.seq}"
 
 
+class BudgetSpent(models.Model):
+    """How much of one budget (core/throttle.py) one client address or one number has spent, and until
+    when (seconds since the epoch) that is remembered. Counted in one statement, so that concurrent
+    attempts from several web workers each see their own count."""
+
+    key = models.CharField(primary_key=True, max_length=100)
+    spent = models.IntegerField(default=0)
+    until = models.BigIntegerField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.spent}"
+
+
 class OutboxStatus(models.TextChoices):
     PENDING = "pending", "待投递"
     CLAIMED = "claimed", "投递中"

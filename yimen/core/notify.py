@@ -3,8 +3,14 @@
 `queue_sms()` writes an "sms.send" event to the outbox; nothing leaves the machine inside the request.
 The worker's handler (core/handlers.py) calls `send_queued()`, which renders the administrator's
 template, applies the per-phone monthly quota, and sends through the configured channel
-(sms_transports.py). Its SmsMessage row is keyed by the event's key, so a redelivered event sends
-nothing twice; a channel that is down raises, and the outbox retries with backoff.
+(sms_transports.py); a channel that is down raises, and the outbox retries with backoff.
+
+A redelivered event sends nothing twice. Its SmsMessage row is keyed by the event's key: once the row
+says sent (or refused), a redelivery changes nothing. A worker killed after the channel took the SMS but
+before the row says so leaves it to be sent again, with the same key, and the channel drops the repeat:
+the file channel writes one line per key; the HTTP gateway receives the key as `Idempotency-Key` and
+`msgid` and must drop a key it accepted in the last 72 hours, answering with the first id (the contract
+in sms_transports.HttpGatewayTransport); the console channel only logs and may log it twice.
 """
 
 from __future__ import annotations

@@ -5,6 +5,7 @@ own rows."""
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 
 
@@ -21,3 +22,14 @@ class Applicant:
     address: str = ""
     postcode: str = ""
     business_type: str = ""  # 业务类型 of a case: one of those the item's guide lists (初次申领、变更 …)
+
+
+def tail_matches(*, phone: str, id_number: str, given: str | None) -> bool:
+    """The second factor of a lookup that has failed often (core/throttle.py): the last four digits of the
+    phone registered with the record, or of its ID number when no phone was registered. Compared in
+    constant time; `None` (no second factor asked for) always matches."""
+    if given is None:
+        return True
+    digits = "".join(c for c in phone if c.isdigit())
+    expected = (digits or id_number.strip().upper())[-4:]
+    return len(expected) == 4 and secrets.compare_digest(expected.encode(), given.strip().upper().encode())

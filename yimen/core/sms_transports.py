@@ -3,14 +3,24 @@
 A transport returns the gateway's id for the message ("" when the channel has none), raises
 `SmsRejected` when the message can never be sent as it is (no retry), and `SmsUnavailable` when a later
 attempt may succeed (the outbox retries with backoff). The channel is chosen by YIMEN["SMS_TRANSPORT"].
+
+Every SMS carries its key (the outbox message's key), the same on every attempt. A worker killed after
+the channel took an SMS but before the SmsMessage row says so sends it again on redelivery; the key is
+what keeps the applicant from receiving it twice. The file channel drops a key it already wrote; the HTTP
+gateway gets it as the `Idempotency-Key` header and the `msgid` field and must drop a repeat (see
+`HttpGatewayTransport`); the console channel may log a redelivered SMS twice (nothing leaves the machine).
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import hmac
 import json
 import logging
+import os
+import re
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -28,6 +38,11 @@ log = logging.getLogger(__name__)
 
 TIMESTAMP_HEADER = "X-Yimen-Timestamp"
 SIGNATURE_HEADER = "X-Yimen-Signature"
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+# How long the gateway must remember a key it accepted: a redelivery comes after the lease runs out
+# (5 minutes) or, when every worker was down, when one starts again (a weekend's outage included).
+GATEWAY_DEDUPE_HOURS = 72
+_PLAIN_KEY = re.compile(r"[!-~]{1,100}")  # printable ASCII without spaces: fits a header and a msgid
 
 
 class SmsRejected(Exception):
@@ -44,6 +59,14 @@ class OutgoingSms:
     phone: str
     template: str
     text: str
+
+    @property
+    def idempotency_key(self) -> str:
+        """The key as the gateway sees it: the key itself when it is printable ASCII of at most 100
+        characters (all of Yimen's are), otherwise a digest of it; the same on every attempt."""
+        if _PLAIN_KEY.fullmatch(self.key):
+            return self.key
+        return "sha256-" + hashlib.sha256(self.key.encode()).hexdigest()[:40]
 
 
 class Transport(Protocol):
@@ -72,7 +95,12 @@ class ConsoleTransport:
 
 
 class FileTransport:
-    """One JSON line per SMS appended to a file, for a test system or a hand-off to another program."""
+    """One JSON line per SMS appended to a file, for a test system or a hand-off to another program.
+
+    A key already in the file is not written again, so a redelivered SMS keeps one line: the check and
+    the append happen under an exclusive lock on the file (several workers may share it), and each
+    process remembers the keys it has read and how far, reading only what was appended since.
+    """
 
     name = "file"
 
@@ -80,14 +108,56 @@ class FileTransport:
         self.path = path
 
     def send(self, sms: OutgoingSms) -> str:
-        line = json.dumps({**asdict(sms), "at": timezone.now().isoformat()}, ensure_ascii=False)
+        line = json.dumps({**asdict(sms), "at": timezone.now().isoformat()}, ensure_ascii=False) + "\n"
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            with self.path.open("a", encoding="utf-8") as out:
-                out.write(line + "\n")
+            fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o640)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+                if sms.key in _written_keys(fd):
+                    log.info("短信 %s 已写入 %s，重复投递不再写入", sms.key, self.path)
+                    return ""
+                size = os.fstat(fd).st_size
+                # A writer killed mid-line left no newline: this line starts on a line of its own.
+                prefix = "\n" if size and os.pread(fd, 1, size - 1) != b"\n" else ""
+                os.write(fd, (prefix + line).encode())
+            finally:
+                os.close(fd)  # releases the lock
         except OSError as exc:
             raise SmsUnavailable(f"无法写入短信文件 {self.path}：{exc}") from exc
         return ""
+
+
+@dataclass
+class _FileKeys:
+    offset: int  # where the first line not yet read starts
+    keys: set[str]
+
+
+_file_keys: dict[str, _FileKeys] = {}
+_file_keys_lock = threading.Lock()
+
+
+def _written_keys(fd: int) -> set[str]:
+    """The keys of the complete lines of the locked file, read from where this process stopped last
+    (from the start again when the file was replaced or truncated)."""
+    info = os.fstat(fd)
+    name = f"{info.st_dev}:{info.st_ino}"  # a file replaced (rotated) is read from its start
+    with _file_keys_lock:
+        known = _file_keys.get(name)
+        if known is None or known.offset > info.st_size:
+            known = _file_keys[name] = _FileKeys(0, set())
+        chunk = os.pread(fd, info.st_size - known.offset, known.offset)
+        complete = chunk[: chunk.rfind(b"\n") + 1]
+        for raw in complete.splitlines():
+            try:
+                key = json.loads(raw)["key"]
+            except (ValueError, KeyError, TypeError):
+                continue  # a line cut short by a killed writer, or not ours
+            if isinstance(key, str):
+                known.keys.add(key)
+        known.offset += len(complete)
+        return known.keys
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -104,7 +174,14 @@ _RETRYABLE_CLIENT_ERRORS = {408, 425, 429}
 
 
 class HttpGatewayTransport:
-    """JSON POST to an SMS gateway, signed with HMAC-SHA256; the key lets the gateway drop repeats."""
+    """JSON POST to an SMS gateway, signed with HMAC-SHA256.
+
+    The SMS's key travels as the `Idempotency-Key` header and as the body's `msgid` (the same value).
+    What the gateway must do for "a redelivered event sends nothing twice" to hold: remember every key it
+    accepted for at least GATEWAY_DEDUPE_HOURS (72) hours, and answer a repeat of one with 200 and the
+    id it gave the first time, sending nothing. A dead letter requeued by an administrator later than
+    that may be sent again if the gateway had taken it and its answer was lost.
+    """
 
     name = "http"
 
@@ -116,8 +193,9 @@ class HttpGatewayTransport:
     def send(self, sms: OutgoingSms) -> str:
         if not self.url or not self.secret:
             raise SmsUnavailable("短信网关未配置：请设置 YIMEN_SMS_GATEWAY_URL 和 YIMEN_SMS_GATEWAY_SECRET")
+        msgid = sms.idempotency_key
         body = json.dumps(
-            {"key": sms.key, "phone": sms.phone, "text": sms.text, "template": sms.template},
+            {"key": sms.key, "msgid": msgid, "phone": sms.phone, "text": sms.text, "template": sms.template},
             ensure_ascii=False,
         ).encode()
         timestamp = str(int(time.time()))
@@ -127,6 +205,7 @@ class HttpGatewayTransport:
             method="POST",
             headers={
                 "Content-Type": "application/json; charset=utf-8",
+                IDEMPOTENCY_HEADER: msgid,
                 TIMESTAMP_HEADER: timestamp,
                 SIGNATURE_HEADER: sign(self.secret, timestamp, body),
             },

@@ -23,6 +23,7 @@ from django.http import Http404
 from yimen.core import calendar
 from yimen.core.errors import NotPermitted
 from yimen.core.identity import normalize
+from yimen.core.people import tail_matches
 from yimen.disclosure.deadlines import OPEN_STATES
 from yimen.disclosure.models import DisclosureRequest, FeeNotice, RequestEvent
 from yimen.disclosure.workflow import NEEDS
@@ -111,16 +112,20 @@ def find(staff: Any, text: str) -> QuerySet[DisclosureRequest]:
     return found.order_by("-received_on", "-id")
 
 
-def lookup(number: str, code: str) -> DisclosureRequest | None:
-    """The public tracking page: a request by its number and 查询码, or None."""
+def lookup(number: str, code: str, tail: str | None = None) -> DisclosureRequest | None:
+    """The public tracking page: a request by its number and 查询码 (and, when a second factor is asked
+    for, the last four digits of its phone: core/people.py `tail_matches`), or None."""
     number, code = number.strip(), code.strip()
     if not number or not code:
         return None
-    return (
+    found = (
         DisclosureRequest.objects.select_related("organisation", "reply")
         .filter(number=number, query_code=code)
         .first()
     )
+    if found is None or not tail_matches(phone=found.phone, id_number=found.id_number, given=tail):
+        return None
+    return found
 
 
 def timeline(request: DisclosureRequest, *, public_only: bool = True) -> QuerySet[RequestEvent]:

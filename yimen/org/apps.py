@@ -8,6 +8,6 @@ class OrgConfig(AppConfig):
 
     def ready(self) -> None:
         from yimen.core import text
-        from yimen.org import names
+        from yimen.org import checks, names  # noqa: F401 (checks register themselves)
 
         text.register_words(text.ORGANISATION_NAMES, signature=names.signature, names=names.taught_names)

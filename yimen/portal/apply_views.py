@@ -134,33 +134,35 @@ def apply(request: HttpRequest, code: str) -> HttpResponse:
     }
     if request.method == "GET":
         return _form_page(request, item, context)
-    if SUBMISSIONS.spent(SUBMISSIONS.keys(request)):
-        return _unavailable(request, item, SUBMISSIONS.message, 429)
     form = ApplyForm(request.POST, request.FILES, version=version, kind=kind)
     if form.is_valid():
-        try:
-            submitted = uploads.submit_with_materials(
-                item=item,
-                applicant=form.applicant(),
-                channel=Channel.ONLINE,
-                uploads=form.uploads(),
-                idempotency_key=f"{KEY_PREFIX}{form.nonce()}",
-            )
-        except ApplicationError as exc:
-            form.show(exc)
-        else:
-            case = submitted.case
-            if not submitted.repeated:
-                SUBMISSIONS.count(SUBMISSIONS.keys(request))
-            remembered = _Remembered(token=form.cleaned_data["token"], number=case.number)
-            receipt = {
-                "case": case,
-                "repeated": submitted.repeated,
-                "phone": mask_phone(case.phone),
-                "remembered": remembered,
-            }
-            response = render(request, "portal/apply_done.html", {**context, **receipt})
-            add_never_cache_headers(response)  # the 查询码 must not stay in any cache
-            _remember(response, item, remembered)
-            return response
+        with SUBMISSIONS.spending(request) as ticket:
+            if ticket is None:
+                return _unavailable(request, item, SUBMISSIONS.message, 429)
+            try:
+                submitted = uploads.submit_with_materials(
+                    item=item,
+                    applicant=form.applicant(),
+                    channel=Channel.ONLINE,
+                    uploads=form.uploads(),
+                    idempotency_key=f"{KEY_PREFIX}{form.nonce()}",
+                )
+            except ApplicationError as exc:
+                ticket.give_back()
+                form.show(exc)
+            else:
+                case = submitted.case
+                if submitted.repeated:
+                    ticket.give_back()
+                remembered = _Remembered(token=form.cleaned_data["token"], number=case.number)
+                receipt = {
+                    "case": case,
+                    "repeated": submitted.repeated,
+                    "phone": mask_phone(case.phone),
+                    "remembered": remembered,
+                }
+                response = render(request, "portal/apply_done.html", {**context, **receipt})
+                add_never_cache_headers(response)  # the 查询码 must not stay in any cache
+                _remember(response, item, remembered)
+                return response
     return render(request, "portal/apply.html", {**context, "form": form, "failed": True}, status=422)

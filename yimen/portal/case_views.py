@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from yimen.cases.queries import public
 from yimen.core.identity import normalize
-from yimen.core.throttle import LOOKUPS
+from yimen.core.throttle import guarded_lookup
 
 WRONG = "办件编号或查询码不正确"
 BOARD_REFRESH_MS = 5000
@@ -37,6 +37,26 @@ class LookupForm(forms.Form):
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off", "maxlength": "6"}),
     )
 
+    tail = forms.RegexField(
+        label="手机号码后四位",
+        regex=r"^[0-9]{3}[0-9Xx]$",
+        help_text="未登记手机号码的，填写证件号码后四位",
+        error_messages={"invalid": "手机号码后四位：应为4位数字（证件号码末位可为X）"},
+        widget=forms.TextInput(attrs={"autocomplete": "off", "maxlength": "4"}),
+    )
+
+    def __init__(self, *args: Any, ask_tail: bool | None = None, **kwargs: Any) -> None:
+        """The second factor is asked for once the number has failed often (core.throttle.SECOND_FACTOR);
+        a posted form keeps it when it carried one."""
+        super().__init__(*args, **kwargs)
+        if ask_tail is None:
+            ask_tail = self.is_bound and "tail" in self.data
+        if not ask_tail:
+            del self.fields["tail"]
+
+    def second_factor(self) -> str | None:
+        return self.cleaned_data.get("tail") or None
+
     def clean_number(self) -> str:
         return normalize(self.cleaned_data["number"])
 
@@ -51,25 +71,24 @@ def _lookup_page(request: HttpRequest, context: dict[str, Any], status: int = 20
 @never_cache
 @require_http_methods(["GET", "POST"])
 def lookup(request: HttpRequest) -> HttpResponse:
-    """办件查询. A wrong number and a wrong code get the same answer; once an address or a number has
-    failed 10 times (core.throttle.LOOKUPS) every attempt is refused with 429, the right code included (otherwise the
-    429 itself would tell a guesser which code is right)."""
+    """办件查询. A wrong number and a wrong code get the same answer; once an address has failed 10 times
+    every attempt from it is refused with 429, the right code included (otherwise the 429 itself would tell
+    a guesser which code is right); a number that has failed 5 times asks for the phone's last four digits
+    as well, so its owner still gets in (core.throttle.guarded_lookup)."""
     if request.method == "GET":
         return _lookup_page(request, {"form": LookupForm()})
     form = LookupForm(request.POST)
     if not form.is_valid():
         return _lookup_page(request, {"form": form})
-    number, code = form.cleaned_data["number"], form.cleaned_data["code"]
-    keys = LOOKUPS.keys(request, number)
-    if LOOKUPS.spent(keys):
-        return _lookup_page(
-            request, {"form": LookupForm(initial={"number": number}), "error": LOOKUPS.message}, 429
-        )
-    found = public.lookup(number=number, code=code)
-    if found is None:
-        LOOKUPS.count(keys)
-        return _lookup_page(request, {"form": LookupForm(initial={"number": number}), "error": WRONG})
-    return _lookup_page(request, {"form": LookupForm(initial={"number": number}), "case": found})
+    number, code, tail = form.cleaned_data["number"], form.cleaned_data["code"], form.second_factor()
+    looked = guarded_lookup(
+        request, number, tail, lambda tail: public.lookup(number=number, code=code, tail=tail)
+    )
+    again = LookupForm(initial={"number": number}, ask_tail=looked.second_factor)
+    if looked.found is None:
+        status, message = looked.answer(WRONG)
+        return _lookup_page(request, {"form": again, "error": message}, 200 if status == 404 else status)
+    return _lookup_page(request, {"form": again, "case": looked.found})
 
 
 def _window(request: HttpRequest) -> str:

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from yimen.core.errors import ApplicationError
 from yimen.core.people import Applicant
-from yimen.core.throttle import LOOKUPS, SUBMISSIONS
+from yimen.core.throttle import SUBMISSIONS, guarded_lookup
 from yimen.disclosure import queries
 from yimen.disclosure.forms import RequestForm
 from yimen.disclosure.models import Channel, DisclosureRequest, RequestState
@@ -104,18 +104,19 @@ def apply(request: HttpRequest) -> HttpResponse:
             request, request.session.get(FILED, "")
         ):
             return redirect("disclosure:done")
-        if SUBMISSIONS.spent(SUBMISSIONS.keys(request)):
-            form.add_error(None, SUBMISSIONS.message)
-            return render(request, "portal/disclosure/apply.html", {"form": form}, status=429)
-        try:
-            filed = _file(form)
-        except ApplicationError as exc:
-            form.show(exc)
-        else:
-            SUBMISSIONS.count(SUBMISSIONS.keys(request))
-            _remember(request, filed.number)
-            request.session[FILED], request.session["disclosure_digest"] = filed.number, digest
-            return redirect("disclosure:done")
+        with SUBMISSIONS.spending(request) as ticket:
+            if ticket is None:
+                form.add_error(None, SUBMISSIONS.message)
+                return render(request, "portal/disclosure/apply.html", {"form": form}, status=429)
+            try:
+                filed = _file(form)
+            except ApplicationError as exc:
+                ticket.give_back()
+                form.show(exc)
+            else:
+                _remember(request, filed.number)
+                request.session[FILED], request.session["disclosure_digest"] = filed.number, digest
+                return redirect("disclosure:done")
     if request.method == "POST":
         status = 422
     return render(request, "portal/disclosure/apply.html", {"form": form}, status=status)
@@ -146,17 +147,14 @@ def track(request: HttpRequest) -> HttpResponse:
     form = TrackForm(request.POST)
     if not form.is_valid():
         return _track_page(request, form, status=422)
-    number, code = form.cleaned_data["number"], form.cleaned_data["code"]
-    again = TrackForm(initial={"number": number})
-    keys = LOOKUPS.keys(request, number)
-    if LOOKUPS.spent(keys):
-        return _track_page(request, again, LOOKUPS.message, 429)
-    found = queries.lookup(number, code)
-    if found is None:
-        LOOKUPS.count(keys)
-        return _track_page(request, again, WRONG)
-    _remember(request, found.number)
-    return redirect("disclosure:status", number=found.number)
+    number, code, tail = form.cleaned_data["number"], form.cleaned_data["code"], form.second_factor()
+    looked = guarded_lookup(request, number, tail, lambda tail: queries.lookup(number, code, tail))
+    if looked.found is None:
+        status, message = looked.answer(WRONG)
+        again = TrackForm(initial={"number": number}, ask_tail=looked.second_factor)
+        return _track_page(request, again, message, 200 if status == 404 else status)
+    _remember(request, looked.found.number)
+    return redirect("disclosure:status", number=looked.found.number)
 
 
 def _publication_url(found: DisclosureRequest) -> str:

@@ -21,6 +21,7 @@ from django.utils import timezone
 from yimen.cases.models import Case, CaseEvent, CaseFile
 from yimen.cases.queries import public
 from yimen.core.identity import normalize
+from yimen.core.people import tail_matches
 from yimen.disclosure.models import DisclosureRequest
 from yimen.org.models import Organisation, OrganisationKind
 from yimen.org.permissions import organisations_for
@@ -62,9 +63,13 @@ def holders() -> QuerySet[Organisation]:
 # --- identity -------------------------------------------------------------------------------------
 
 
-def case_by_code(number: str, code: str) -> Case | None:
-    """The case named by its 办件编号 and 查询码, checked as 办件查询 checks them."""
-    return public.case_by_code(number=normalize(number), code=normalize(code))
+def case_by_code(number: str, code: str, tail: str | None = None) -> Case | None:
+    """The case named by its 办件编号 and 查询码 (and, when given, its phone's last four digits), checked as
+    办件查询 checks them."""
+    case = public.case_by_code(number=normalize(number), code=normalize(code))
+    if case is None or not tail_matches(phone=case.phone, id_number=case.id_number, given=tail):
+        return None
+    return case
 
 
 def _cases(organisation_id: int, id_number: str, phone_tail: str) -> QuerySet[Case]:
@@ -169,10 +174,11 @@ def copy_of(request: RightsRequest) -> dict[str, Any]:
 # --- the portal's 查询 --------------------------------------------------------------------------------
 
 
-def lookup(*, number: str, code: str) -> RightsRequest | None:
-    """The request whose 申请编号 and 查询码 both match, else None (the same for either being wrong)."""
+def lookup(*, number: str, code: str, tail: str | None = None) -> RightsRequest | None:
+    """The request whose 申请编号 and 查询码 both match (and, when a second factor is asked for, the last four
+    digits of the requester's phone), else None — the same for either being wrong."""
     request = RightsRequest.objects.select_related("organisation").filter(number=normalize(number)).first()
     expected = request.query_code if request is not None else "-" * 6
     if not secrets.compare_digest(expected.encode(), normalize(code).encode()) or request is None:
         return None
-    return request
+    return request if tail_matches(phone=request.phone, id_number=request.id_number, given=tail) else None

@@ -86,7 +86,9 @@ class Requester:
     name: str
     phone: str  # where the answer reaches them (SMS, call)
     id_number: str = ""
-    phone_tail: str = ""  # the last four digits of the phone registered on their records
+    # The last four digits of the phone registered on their records: the proof with the ID number, and the
+    # second factor with a case's number once that number has failed often (core.throttle.SECOND_FACTOR).
+    phone_tail: str = ""
     case_number: str = ""
     query_code: str = ""
 
@@ -176,7 +178,7 @@ def file_request(
         raise ApplicationError("个人信息权利申请有误", fields=errors)
     case: Case | None = None
     if verification == Verification.CASE_CODE:
-        case = queries.case_by_code(requester.case_number, requester.query_code)
+        case = queries.case_by_code(requester.case_number, requester.query_code, requester.phone_tail or None)
         if case is None:
             raise IdentityNotVerified(NOT_VERIFIED, fields={"query_code": [NOT_VERIFIED]})
         organisation = case.organisation

@@ -281,12 +281,21 @@ class FeedSource(models.Model):
     last_modified = models.CharField(max_length=100, blank=True)
     last_fetched_at = models.DateTimeField("上次抓取", null=True, blank=True)
     last_error = models.CharField("上次错误", max_length=300, blank=True)
+    last_error_at = models.DateTimeField("上次出错时间", null=True, blank=True)
+    failures = models.PositiveIntegerField("连续失败次数", default=0)
 
     class Meta:
         verbose_name = verbose_name_plural = "上级动态来源"
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def state(self) -> str:
+        """What the administrator reads in the list of sources."""
+        if self.last_fetched_at is None:
+            return "尚未抓取"
+        return f"连续 {self.failures} 次抓取失败" if self.failures else "正常"
 
 
 class FeedEntry(models.Model):

@@ -215,7 +215,7 @@ class Plan:
             f"WHERE {' AND '.join(self.where) or '1=1'} ORDER BY {NEWEST} LIMIT %s"
         )
         sql = (
-            f"SELECT m.id FROM ({newest}) m WHERE {' AND '.join(text_where)} "  # nosec B608  # identifiers are the module's own table and column names; every value is a bound parameter
+            f"SELECT m.id FROM ({newest}) m WHERE {' AND '.join(text_where) or '1=1'} "  # nosec B608  # identifiers are the module's own table and column names; every value is a bound parameter
             f"ORDER BY {NEWEST} LIMIT %s OFFSET %s"
         )
         ids = fetch_ids(sql, [*self.params, budget, *text_params, limit, offset])

@@ -20,6 +20,7 @@ from pydantic import Field as Doc
 
 from yimen.cases.models import Case, CaseEvent, CaseState, DeliveryMethod, Result
 from yimen.core.identity import mask_name
+from yimen.core.people import tail_matches
 from yimen.org.models import Window
 
 # A case appears on the board once it has a public outcome.
@@ -133,10 +134,11 @@ def case_by_code(*, number: str, code: str) -> Case | None:
     return case
 
 
-def lookup(*, number: str, code: str) -> PublicCase | None:
-    """办件查询: what the applicant sees of the case whose 办件编号 and 查询码 both match, else None."""
+def lookup(*, number: str, code: str, tail: str | None = None) -> PublicCase | None:
+    """办件查询: what the applicant sees of the case whose 办件编号 and 查询码 both match (and, when a second
+    factor is asked for, the last four digits of its phone: core/people.py `tail_matches`), else None."""
     case = case_by_code(number=number, code=code)
-    if case is None:
+    if case is None or not tail_matches(phone=case.phone, id_number=case.id_number, given=tail):
         return None
     window, organisation = case.window, case.organisation
     where, phone = (

@@ -1,5 +1,5 @@
 """`yimen worker`: deliver outbox events to their handlers, at least once, and seal the audit log's
-new entries every second, until stopped."""
+new entries every second, and drop spent budgets whose windows have passed every minute, until stopped."""
 
 from __future__ import annotations
 
@@ -10,9 +10,10 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import close_old_connections
 
-from yimen.core import audit, events
+from yimen.core import audit, events, throttle
 
 SEAL_SECONDS = 1.0  # how long a new audit entry waits, at most, for its place in the chain
+SWEEP_SECONDS = 60.0  # how often spent budgets whose windows have passed are dropped
 
 
 class Command(BaseCommand):
@@ -33,12 +34,15 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
         self.stdout.write("事件投递进程已启动")
-        sealed_at = 0.0
+        sealed_at = swept_at = 0.0
         while not stopping:
             close_old_connections()
             if time.monotonic() - sealed_at >= SEAL_SECONDS:
                 audit.seal()
                 sealed_at = time.monotonic()
+            if time.monotonic() - swept_at >= SWEEP_SECONDS:
+                throttle.forget_expired()
+                swept_at = time.monotonic()
             delivered, failed = events.run_once(options["batch"])
             if delivered or failed:
                 self.stdout.write(f"投递 {delivered} 条，失败 {failed} 条")

@@ -23,5 +23,5 @@ class Command(BaseCommand):
             return
         for source in FeedSource.objects.filter(is_active=True).order_by("pk"):
             added = feed_import.fetch(source)
-            outcome = f"失败：{source.last_error}" if source.last_error else f"新增 {added} 条"
+            outcome = f"失败：{source.last_error}" if source.failures else f"新增 {added} 条"
             self.stdout.write(f"{source.name}：{outcome}")
