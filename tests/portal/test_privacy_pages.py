@@ -203,3 +203,19 @@ def test_the_id_number_and_phone_tail_prove_identity_for_a_chosen_organisation(
     assert client.post("/privacy/request/", fields).status_code == 302
     filed = RightsRequest.objects.get()
     assert (filed.organisation, filed.kind, filed.state) == (cast.market, RightKind.CORRECT, RequestState.RECEIVED)
+
+
+def test_tracking_asks_for_the_phone_tail_after_wrong_codes(client: Client, licence, cast) -> None:
+    case = file(licence, cast)
+    client.post("/privacy/request/", by_case(case))
+    filed = RightsRequest.objects.get()
+    wrong = "000000" if filed.query_code != "000000" else "111111"
+    stranger = Client()
+    for _ in range(5):
+        assert "申请编号或查询码不正确" in stranger.post(
+            "/privacy/track/", {"number": filed.number, "code": wrong}
+        ).content.decode()
+    asked = Client().post("/privacy/track/", {"number": filed.number, "code": filed.query_code})
+    assert asked.status_code == 403 and 'name="tail"' in asked.content.decode()
+    owner = Client().post("/privacy/track/", {"number": filed.number, "code": filed.query_code, "tail": "5678"})
+    assert owner["Location"] == f"/privacy/track/{filed.number}/"

@@ -5,6 +5,7 @@ the law allows it and a stored reason for every refusal, a response period that 
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -148,6 +149,16 @@ def test_the_id_card_is_checked_only_at_the_window(holders: Holders) -> None:
         by=holders.cast.clerk,
     )
     assert at_window.created_by == holders.cast.clerk
+    with pytest.raises(services.IdentityNotVerified):  # the window checks the phone tail as the portal does
+        services.file_request(
+            kind=RightKind.ACCESS,
+            verification=Verification.ID_PHONE,
+            organisation=holders.cast.market,
+            requester=replace(requester, phone_tail="0000"),
+            content="查阅",
+            channel=Channel.WINDOW,
+            by=holders.cast.clerk,
+        )
     # Checked in person, the ID number reaches every record under it, the one with another phone too.
     copy = services.provide_copy(request=accepted(at_window, holders.cast.reviewer), by=holders.cast.reviewer).export
     assert holders.other_phone.number in {c["办件编号"] for c in copy["办件"]}

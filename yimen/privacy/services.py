@@ -183,10 +183,9 @@ def file_request(
             raise IdentityNotVerified(NOT_VERIFIED, fields={"query_code": [NOT_VERIFIED]})
         organisation = case.organisation
     assert organisation is not None
-    if channel == Channel.WINDOW:
-        if not (can(by, INTAKE, organisation) or can(by, HANDLE, organisation)):
-            raise NotPermitted("您无权为该机关登记个人信息权利申请")
-    elif verification == Verification.ID_PHONE and not queries.holds_records(
+    if channel == Channel.WINDOW and not (can(by, INTAKE, organisation) or can(by, HANDLE, organisation)):
+        raise NotPermitted("您无权为该机关登记个人信息权利申请")
+    if verification == Verification.ID_PHONE and not queries.holds_records(
         organisation.pk, values["id_number"], values["phone_tail"]
     ):
         raise IdentityNotVerified(NOT_VERIFIED, fields={"phone_tail": [NOT_VERIFIED]})
