@@ -223,7 +223,12 @@ def _locked(request: RightsRequest, action: str, by: Staff) -> RightsRequest:
     """The request read again under its row lock, the caller's role and the state checked."""
     if not can(by, HANDLE, request):
         raise NotPermitted("您无权办理该机关的个人信息权利申请")
-    current = RightsRequest.objects.select_for_update().select_related("organisation", "case").get(pk=request.pk)
+    # Only the request's row: PostgreSQL locks no nullable side of an outer join (its case).
+    current = (
+        RightsRequest.objects.select_for_update(of=("self",))
+        .select_related("organisation", "case")
+        .get(pk=request.pk)
+    )
     REQUEST.check(current.state, action)
     if action in ANSWER_FOR.values() and ANSWER_FOR[RightKind(current.kind)] != action:
         raise ApplicationError(
