@@ -12,7 +12,13 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.hashers import make_password
+from django.contrib.auth.signals import user_logged_in
 from django.core.cache import cache
+from django.dispatch import receiver
+from django.utils import timezone
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from yimen.catalog import search as catalog_search
 from yimen.core import memo, search
@@ -91,12 +97,48 @@ class Cast:
 def make_staff(
     username: str, full_name: str, organisation: Organisation, *roles: tuple[str, Organisation], **extra: Any
 ) -> Staff:
+    """A staff member who has chosen their own password (no forced change) and enrolled a TOTP device.
+
+    The device rides on the object as `otp_device`: django-otp then records it in the session at every
+    `django.contrib.auth.login`, so `client.force_login(cast.supervisor)` stands for the whole sign-in,
+    password and code. Tests of the sign-in itself post to /office/login/ and /office/login/code/
+    (`current_code`)."""
     staff = Staff.objects.create(
-        username=username, full_name=full_name, organisation=organisation, password=_password_hash(), **extra
+        username=username,
+        full_name=full_name,
+        organisation=organisation,
+        password=_password_hash(),
+        password_changed_at=timezone.now(),
+        **extra,
     )
     for role, org in roles:
         StaffRole.objects.create(staff=staff, role=role, organisation=org)
+    staff.otp_device = TOTPDevice.objects.create(user=staff, name="测试", confirmed=True)  # type: ignore[attr-defined]
     return staff
+
+
+@receiver(user_logged_in)
+def _second_factor_of_the_test_client(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+    """What django-otp does for a user carrying `otp_device`, for the test client's `force_login` and
+    `login` too (their request has no `user`, which django-otp's own receiver needs)."""
+    device = getattr(user, "otp_device", None)
+    if device is not None and device.user_id == user.pk:
+        request.session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+
+
+def sign_in(client: Any, staff: Staff) -> Any:
+    """`client.force_login` for a staff member read from the database: the whole sign-in, code included."""
+    staff.otp_device = TOTPDevice.objects.filter(user=staff, confirmed=True).first()  # type: ignore[attr-defined]
+    client.force_login(staff)
+    return client
+
+
+def current_code(staff: Staff) -> str:
+    """The code `staff`'s authenticator app shows now. A TOTP code is accepted once per 30-second step:
+    the device forgets the step it last accepted, so a test may sign the same person in twice."""
+    device = TOTPDevice.objects.get(user=staff, confirmed=True)
+    TOTPDevice.objects.filter(pk=device.pk).update(last_t=-1)
+    return f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):06d}"
 
 
 @pytest.fixture

@@ -150,6 +150,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "ninja",
     "yimen.core",
     "yimen.org",
@@ -172,7 +174,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "yimen.office.signin.StaffSessionMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "yimen.core.middleware.ContentSecurityPolicyMiddleware",
 ]
@@ -204,18 +208,41 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
+# GB/T 22239-2019 8.1.4.1 a: 鉴别信息具有复杂度要求 — at least 12 characters (OWASP ASVS 2.1.1), not a
+# common password, and at least 3 of the 4 character classes.
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "yimen.org.passwords.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "yimen.org.passwords.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": "yimen.org.passwords.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "yimen.org.passwords.CharacterClassesValidator", "OPTIONS": {"min_classes": 3}},
 ]
+# Sessions (GB/T 22239-2019 8.1.4.1 b, OWASP ASVS 3.3.2 / 3.4): kept server-side in the database; the
+# office ends one after YIMEN["SESSION_IDLE_MINUTES"] without a request and YIMEN["SESSION_ABSOLUTE_HOURS"]
+# after sign-in (yimen/office/signin.py). With SECURE_COOKIES=1 (production, HTTPS) the cookies are
+# Secure and carry the __Host- prefix: sent only over HTTPS, only to this host, for every path.
+SECURE_COOKIES = env_bool("SECURE_COOKIES")
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_AGE = 8 * 3600
-SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES")
-CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_AGE = env_int("YIMEN_SESSION_ABSOLUTE_HOURS", 12) * 3600
+SESSION_COOKIE_SECURE = SECURE_COOKIES
+SESSION_COOKIE_NAME = "__Host-sessionid" if SECURE_COOKIES else "sessionid"
+CSRF_COOKIE_SECURE = SECURE_COOKIES
+CSRF_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_NAME = "__Host-csrftoken" if SECURE_COOKIES else "csrftoken"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+# HTTPS (GB/T 22239-2019 8.1.4.1 c): behind nginx the request reaches gunicorn over plain HTTP, so the
+# proxy's X-Forwarded-Proto says whether the browser used HTTPS (only set this when the proxy overwrites
+# that header). HSTS tells browsers to use HTTPS only; SSL redirect sends plain HTTP to HTTPS.
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("SECURE_PROXY_SSL") else None
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT")
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS")
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD")
+# TOTP second factor (django-otp): the issuer an authenticator app shows next to the account.
+OTP_TOTP_ISSUER = "一门政务服务"
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文")]
@@ -262,9 +289,20 @@ LOGGING = {
 # Each default is written here once; the code reads settings.YIMEN["KEY"] without a fallback.
 _YELLOW_DAYS_LEFT = env_int("YIMEN_YELLOW_DAYS_LEFT", 1)
 YIMEN: dict[str, Any] = {
-    # Office login: lock an account for LOCKOUT_MINUTES after this many consecutive failures.
+    # Office sign-in (GB/T 22239-2019 8.1.4.1 b): this many failures in a row for one account from one client
+    # address lock that pair for LOCKOUT_MINUTES, doubled at each further lock of the pair up to the maximum.
+    # BURST_LOCKS locks within BURST_MINUTES raise an alert for the security administrator.
     "LOGIN_MAX_FAILURES": env_int("YIMEN_LOGIN_MAX_FAILURES", 5),
-    "LOGIN_LOCKOUT_MINUTES": env_int("YIMEN_LOGIN_LOCKOUT_MINUTES", 15),
+    "LOGIN_LOCKOUT_MINUTES": env_int("YIMEN_LOGIN_LOCKOUT_MINUTES", 30),
+    "LOGIN_LOCKOUT_MAX_MINUTES": env_int("YIMEN_LOGIN_LOCKOUT_MAX_MINUTES", 24 * 60),
+    "LOGIN_BURST_LOCKS": env_int("YIMEN_LOGIN_BURST_LOCKS", 10),
+    "LOGIN_BURST_MINUTES": env_int("YIMEN_LOGIN_BURST_MINUTES", 10),
+    # Staff sessions (8.1.4.1 b; OWASP ASVS 3.3.2): ended after this long without a request, and this long
+    # after sign-in whatever happens.
+    "SESSION_IDLE_MINUTES": env_int("YIMEN_SESSION_IDLE_MINUTES", 30),
+    "SESSION_ABSOLUTE_HOURS": SESSION_COOKIE_AGE // 3600,
+    # 8.1.4.1 a 定期更换: a password older than this many days must be changed before anything else.
+    "PASSWORD_MAX_AGE_DAYS": env_int("YIMEN_PASSWORD_MAX_AGE_DAYS", 90),
     # Outbox worker: attempts before a message goes to the dead-letter state, backoff and claim lease.
     "OUTBOX_MAX_ATTEMPTS": env_int("YIMEN_OUTBOX_MAX_ATTEMPTS", 8),
     "OUTBOX_BACKOFF_SECONDS": env_int("YIMEN_OUTBOX_BACKOFF_SECONDS", 5),
@@ -316,6 +354,10 @@ YIMEN: dict[str, Any] = {
     "PRIVACY_RESPONSE_WORKDAYS": env_int("YIMEN_PRIVACY_RESPONSE_WORKDAYS", 15),
     # 年度报告 (条例第四十九条): remind this many days before 31 January / 31 March.
     "REPORT_REMINDER_DAYS": env_int_list("YIMEN_REPORT_REMINDER_DAYS", "30,7,0"),
+    # Personal data at rest (core/crypto.py, docs/deployment.md): the data keys, inline ("2:hex,1:hex") or
+    # in a file kept apart from the database; with neither, development uses var/data_keys, made on first use.
+    "DATA_KEY": env_str("YIMEN_DATA_KEY"),
+    "DATA_KEY_FILE": env_str("YIMEN_DATA_KEY_FILE"),
     # Working-day calendar: the span of the in-memory index (years outside it are refused).
     "CALENDAR_FIRST_YEAR": 1990,
     "CALENDAR_LAST_YEAR": 2100,

@@ -12,10 +12,10 @@ from django.test import Client
 from tests.cases.conftest import file
 from tests.cases.test_stats import october_cases
 from tests.cases.test_supervision import police_case
-from tests.conftest import PASSWORD, make_staff
+from tests.conftest import make_staff, sign_in
 from yimen.cases.models import Case, CaseState, Channel
 from yimen.cases.queries import public
-from yimen.org.models import Role
+from yimen.org.models import Role, Staff
 
 pytestmark = pytest.mark.django_db
 
@@ -33,8 +33,8 @@ def post(client: Client, url: str, body: dict[str, Any]) -> Any:
 
 
 def signed_in(client: Client, username: str) -> Client:
-    assert client.login(username=username, password=PASSWORD)
-    return client
+    """Password and, for 监察, the TOTP code (tests/conftest.py: sign_in)."""
+    return sign_in(client, Staff.objects.get(username=username))
 
 
 # --- 网上申报 ----------------------------------------------------------------------------------------

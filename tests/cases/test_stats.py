@@ -130,7 +130,7 @@ def test_staff_of_another_organisation_see_only_their_own_rows(client: Client, o
 
 
 def test_the_excel_export_reads_back_as_the_page(client: Client, october, cast) -> None:
-    client.login(username="supervisor", password=PASSWORD)
+    client.force_login(cast.supervisor)
     response = client.get("/office/supervision/stats/export/", {"start": "2024-10-01", "end": "2024-10-31"})
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     book = load_workbook(BytesIO(response.content))

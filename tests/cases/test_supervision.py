@@ -174,7 +174,7 @@ def overdue_now(item: ServiceItem, cast) -> Case:
 
 def test_the_board_lists_cards_by_organisation_and_window(client: Client, licence, cast) -> None:
     case = overdue_now(licence, cast)
-    client.login(username="supervisor", password=PASSWORD)
+    client.force_login(cast.supervisor)
     page = client.get("/office/supervision/")
     html = page.content.decode()
     assert page.status_code == 200
@@ -184,8 +184,7 @@ def test_the_board_lists_cards_by_organisation_and_window(client: Client, licenc
 
 def test_a_supervisor_of_another_organisation_sees_only_its_cards(client: Client, licence, cast) -> None:
     case = overdue_now(licence, cast)
-    make_staff("police_sup", "周公安", cast.police, (Role.SUPERVISOR, cast.police))
-    client.login(username="police_sup", password=PASSWORD)
+    client.force_login(make_staff("police_sup", "周公安", cast.police, (Role.SUPERVISOR, cast.police)))
     html = client.get("/office/supervision/").content.decode()
     assert case.number not in html and "咸宁市市场监督管理局" not in html
 

@@ -13,13 +13,13 @@ from django.urls import reverse
 
 from tests.cases.conftest import file
 from tests.cases.test_uploads import PDF, upload
-from tests.conftest import PASSWORD, make_staff
+from tests.conftest import make_staff, sign_in
 from yimen.api import api
 from yimen.cases import uploads
 from yimen.cases.models import Case, CaseState
 from yimen.cases.services import steps
 from yimen.office.case_views import PERFORMERS
-from yimen.org.models import Role
+from yimen.org.models import Role, Staff
 
 pytestmark = pytest.mark.django_db
 
@@ -39,9 +39,8 @@ STEP_BODIES: dict[str, dict[str, Any]] = {
 
 
 def signed_in(username: str) -> Client:
-    client = Client()
-    assert client.login(username=username, password=PASSWORD)
-    return client
+    """Password and, for 监察, the TOTP code (tests/conftest.py: sign_in)."""
+    return sign_in(Client(), Staff.objects.get(username=username))
 
 
 def api_steps() -> list[str]:

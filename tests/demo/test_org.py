@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import base64
+
 import pytest
 from django.test import Client
+from django_otp.oath import totp
 
 from yimen.core import audit
 from yimen.core.identity import is_valid_uscc
 from yimen.demo import org as org_demo
 from yimen.demo.org import DEMO_PASSWORD
 from yimen.org.models import (
+    SEPARATED_ROLES,
     Organisation,
     OrganisationKind,
     Region,
@@ -64,4 +68,21 @@ def test_demo_logins_work_and_land_in_the_right_place(demo: str, client: Client)
 
 def test_the_catalogue_reviewers_have_demo_logins(demo: str, client: Client) -> None:
     client.post("/office/login/", {"username": "legal", "password": DEMO_PASSWORD})
+    assert client.get("/office/")["Location"] == "/office/password/"  # the shared password is changed first
+    new = "Legal-review-2027"
+    client.post(
+        "/office/password/", {"old_password": DEMO_PASSWORD, "new_password1": new, "new_password2": new}
+    )
     assert "法制审核" in client.get("/office/").content.decode()
+
+
+def test_the_demo_has_separate_security_and_audit_administrators_with_a_known_code(
+    demo: str, client: Client
+) -> None:
+    """三权分立 in the demo: three accounts, and the TOTP key `yimen demo` prints opens their code step."""
+    duties = dict(StaffRole.objects.filter(role__in=SEPARATED_ROLES).values_list("staff__username", "role"))
+    assert duties == {"admin": Role.ADMIN, "security": Role.SECURITY_ADMIN, "auditor": Role.AUDIT_ADMIN}
+    client.post("/office/login/", {"username": "auditor", "password": DEMO_PASSWORD})
+    code = f"{totp(base64.b32decode(org_demo.DEMO_TOTP_SECRET)):06d}"
+    assert client.post("/office/login/code/", {"token": code})["Location"] == "/office/"
+    assert client.get("/office/")["Location"] == "/office/password/"

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import base64
 import re
 from typing import Any
 
 import pytest
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import expect
 
 from tests.conftest import PASSWORD
+from yimen.office.forms import SIGN_IN_REFUSED
 
 pytestmark = pytest.mark.browser
 
@@ -71,7 +75,7 @@ def test_staff_logs_in_to_the_office_and_sees_their_organisation_and_role(
     page.locator("#id_username").fill("clerk")
     page.locator("#id_password").fill("not-the-password")
     page.get_by_role("button", name="登录").click()
-    expect(page.get_by_role("alert")).to_have_text("用户名或密码错误。")
+    expect(page.get_by_role("alert")).to_have_text(SIGN_IN_REFUSED)
     expect(page).to_have_url(login_url)
     expect(page.get_by_test_id("office-user")).to_have_count(0)
 
@@ -89,6 +93,28 @@ def test_staff_logs_in_to_the_office_and_sees_their_organisation_and_role(
     expect(page.get_by_text("已安全退出。")).to_be_visible()
     expect(page.get_by_test_id("office-user")).to_have_count(0)
 
+    page_log.assert_clean(live_server.url)
+
+
+def test_the_supervisor_enrols_an_authenticator_and_signs_in_with_its_code(
+    transactional_db, live_server, cast, page, page_log
+) -> None:
+    """GB/T 22239-2019 8.1.4.1 d: password, then the QR code to enrol, then the app's code."""
+    TOTPDevice.objects.filter(user=cast.supervisor).delete()
+    page.goto(f"{live_server.url}/office/login/?next=/office/audit/")
+    page.locator("#id_username").fill("supervisor")
+    page.locator("#id_password").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    expect(page).to_have_url(f"{live_server.url}/office/login/code/")
+    expect(page.get_by_test_id("totp-qr")).to_be_visible()
+    secret = page.get_by_test_id("totp-secret").inner_text().replace(" ", "")
+    page.goto(f"{live_server.url}/office/audit/")  # not signed in yet: back to the sign-in
+    expect(page).to_have_url(re.compile(r"/office/login/"))
+    page.goto(f"{live_server.url}/office/login/code/")
+    page.locator("#id_token").fill(f"{totp(base64.b32decode(secret)):06d}")
+    page.get_by_role("button", name="绑定并登录").click()
+    expect(page).to_have_url(f"{live_server.url}/office/audit/")
+    expect(page.get_by_test_id("office-user")).to_contain_text("钱监察")
     page_log.assert_clean(live_server.url)
 
 

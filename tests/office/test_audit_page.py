@@ -6,7 +6,9 @@ import pytest
 from django.db import connection
 from django.test import Client
 
+from tests.conftest import make_staff
 from yimen.core import audit
+from yimen.org.models import Role, StaffRole
 
 pytestmark = pytest.mark.django_db
 
@@ -25,15 +27,13 @@ def test_a_tampered_log_fails_the_check_on_the_page(client: Client, cast) -> Non
     audit.seal()  # as the worker does every second
     with connection.cursor() as cursor:
         cursor.execute("UPDATE core_auditentry SET action = 'c' WHERE seq = 1")
-    client.force_login(cast.admin)
+    client.force_login(make_staff("auditor", "审计员", cast.centre, (Role.AUDIT_ADMIN, cast.government)))
     assert "审计日志第 1 条的内容已被篡改" in client.get("/office/audit/?verify=1").content.decode()
 
 
 def test_entries_of_other_organisations_are_not_listed(client: Client, cast) -> None:
-    """An administrator of the market bureau alone sees the market bureau's entries only."""
-    from yimen.org.models import Role, StaffRole
-
-    StaffRole.objects.create(staff=cast.reviewer, role=Role.ADMIN, organisation=cast.market)
+    """An audit administrator of the market bureau alone sees the market bureau's entries only."""
+    StaffRole.objects.create(staff=cast.reviewer, role=Role.AUDIT_ADMIN, organisation=cast.market)
     audit.record("market.thing", cast.clerk, actor=cast.admin)
     audit.record("police.thing", cast.other, actor=cast.admin)
     client.force_login(cast.reviewer)

@@ -1,16 +1,15 @@
-"""Office sign-in: argon2 hashes, a lockout after repeated failures, logout, password change."""
+"""Office sign-in: argon2 hashes, one refusal for every failure, logout, password change (the lockout, the
+second factor and the session rules: tests/security/test_signin_*.py)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 from django.test import Client
-from django.utils import timezone
 
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, current_code
 from yimen.core.models import AuditEntry
-from yimen.org.models import Staff
+from yimen.office.forms import SIGN_IN_REFUSED
+from yimen.org.models import SignInLock
 
 pytestmark = pytest.mark.django_db
 
@@ -34,38 +33,8 @@ def test_staff_signs_in_and_sees_their_organisation_and_role(client: Client, cas
 def test_a_wrong_password_is_refused_in_chinese(client: Client, cast) -> None:
     response = _login(client, "clerk", "wrong")
     assert response.status_code == 200
-    assert "用户名或密码错误。" in response.content.decode()
+    assert SIGN_IN_REFUSED in response.content.decode()
     assert client.get("/office/").status_code == 302  # still signed out
-
-
-def test_five_failures_lock_the_account_even_for_the_right_password(client: Client, cast, settings) -> None:
-    for _ in range(settings.YIMEN["LOGIN_MAX_FAILURES"]):
-        _login(client, "clerk", "wrong")
-    response = _login(client, "clerk", PASSWORD)
-    assert "已被锁定" in response.content.decode()
-    assert client.get("/office/").status_code == 302
-    staff = Staff.objects.get(username="clerk")
-    assert staff.locked_until is not None
-    assert AuditEntry.objects.filter(action="auth.locked").count() == 1
-
-
-def test_the_lock_expires(client: Client, cast, settings) -> None:
-    for _ in range(settings.YIMEN["LOGIN_MAX_FAILURES"]):
-        _login(client, "clerk", "wrong")
-    Staff.objects.filter(username="clerk").update(locked_until=timezone.now() - timedelta(seconds=1))
-    assert _login(client, "clerk", PASSWORD).status_code == 302
-    staff = Staff.objects.get(username="clerk")
-    assert staff.failed_logins == 0 and staff.locked_until is None
-
-
-def test_a_success_resets_the_failure_count(client: Client, cast) -> None:
-    _login(client, "clerk", "wrong")
-    _login(client, "clerk", PASSWORD)
-    assert Staff.objects.get(username="clerk").failed_logins == 0
-
-
-def test_an_unknown_username_gets_the_same_message(client: Client, cast) -> None:
-    assert "用户名或密码错误。" in _login(client, "nobody", "x").content.decode()
 
 
 def test_logout_is_a_post_and_ends_the_session(client: Client, cast) -> None:
@@ -84,12 +53,12 @@ def test_password_change(client: Client, cast) -> None:
     assert short.status_code == 200 and "密码太短" in short.content.decode()
     response = client.post(
         "/office/password/",
-        {"old_password": PASSWORD, "new_password1": "Xianning-2027!", "new_password2": "Xianning-2027!"},
+        {"old_password": PASSWORD, "new_password1": "Xianning-2027!x", "new_password2": "Xianning-2027!x"},
     )
     assert response.status_code == 302
     assert client.get("/office/").status_code == 200  # the session survives its own password change
     client.post("/office/logout/")
-    assert _login(client, "clerk", "Xianning-2027!").status_code == 302
+    assert _login(client, "clerk", "Xianning-2027!x").status_code == 302
     assert AuditEntry.objects.filter(action="auth.password_changed").exists()
 
 
@@ -115,14 +84,16 @@ def test_wrong_passwords_at_the_admin_lock_the_account_like_any_other(client: Cl
         assert response.status_code == 302  # nothing is checked there: it leads to the office's sign-in
     for _ in range(settings.YIMEN["LOGIN_MAX_FAILURES"]):
         _login(client, "admin", "wrong")
-    assert Staff.objects.get(username="admin").locked_until is not None
+    assert SignInLock.objects.get(username="admin").locked_until is not None
     client.post("/admin/login/", {"username": "admin", "password": PASSWORD})
     response = client.post("/office/login/", {"username": "admin", "password": PASSWORD, "next": "/admin/"})
-    assert "已被锁定" in response.content.decode()
+    assert response.status_code == 200 and SIGN_IN_REFUSED in response.content.decode()
     assert client.get("/admin/").status_code == 302  # a locked account reaches no admin page
 
 
 def test_the_administrator_signs_in_at_the_office_and_lands_on_the_admin(client: Client, cast) -> None:
     response = client.post("/office/login/", {"username": "admin", "password": PASSWORD, "next": "/admin/"})
+    assert response.status_code == 302 and response["Location"] == "/office/login/code/"
+    response = client.post("/office/login/code/", {"token": current_code(cast.admin)})
     assert response.status_code == 302 and response["Location"] == "/admin/"
     assert client.get("/admin/").status_code == 200

@@ -12,9 +12,10 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from tests.conftest import PASSWORD
+from tests.conftest import sign_in
 from tests.reports.conftest import make_request
 from yimen.disclosure.models import ApplicantType
+from yimen.org.models import Staff
 from yimen.reports import services
 from yimen.reports.models import AnnualReport
 from yimen.reports.records import cell_records
@@ -23,9 +24,8 @@ pytestmark = pytest.mark.django_db
 
 
 def signed_in(username: str) -> Client:
-    client = Client()
-    assert client.login(username=username, password=PASSWORD)
-    return client
+    """Password and, for 监察, the TOTP code (tests/conftest.py: sign_in)."""
+    return sign_in(Client(), Staff.objects.get(username=username))
 
 
 def started(cast, org=None, year: int = 2023) -> AnnualReport:

@@ -14,6 +14,7 @@ from django.db import models
 from django.utils import timezone
 
 from yimen.catalog.models import ItemVersion, ServiceItem
+from yimen.core.fields import BlindIndexField, SealedCharField
 from yimen.org.models import Organisation, Window
 
 
@@ -99,11 +100,14 @@ class Case(models.Model):
 
     applicant_kind = models.CharField("申请人类型", max_length=10, choices=ApplicantKind.choices)
     applicant_name = models.CharField("申请人", max_length=100)
-    id_number = models.CharField("公民身份号码", max_length=18, blank=True)
+    # Sealed with SM4-GCM (core/fields.py); exact lookups go through the blind indexes below.
+    id_number = SealedCharField("公民身份号码", max_length=18, blank=True)
     uscc = models.CharField("统一社会信用代码", max_length=18, blank=True)
     legal_representative = models.CharField("法定代表人", max_length=50, blank=True)
-    phone = models.CharField("手机号码", max_length=20)
-    address = models.CharField("联系地址", max_length=200, blank=True)
+    phone = SealedCharField("手机号码", max_length=20)
+    address = SealedCharField("联系地址", max_length=200, blank=True)
+    id_number_index = BlindIndexField("公民身份号码检索码", of="id_number")
+    phone_index = BlindIndexField("手机号码检索码", of="phone")
 
     submitted_at = models.DateTimeField("申报时间", default=timezone.now)
     accepted_at = models.DateTimeField("受理时间", null=True, blank=True)
@@ -135,6 +139,9 @@ class Case(models.Model):
             # The centre-wide board and the day's figures.
             models.Index(fields=["accepted_at"], name="case_accepted"),
             models.Index(fields=["concluded_at"], name="case_concluded"),
+            # The counter's search by ID number or phone, through their blind indexes.
+            models.Index(fields=["id_number_index"], name="case_id_number_index"),
+            models.Index(fields=["phone_index"], name="case_phone_index"),
             # The supervision board: each card rule reads only these columns, so both are index-only.
             models.Index(
                 fields=["promised_due"],

@@ -36,6 +36,7 @@ from django.db import DEFAULT_DB_ALIAS, connection, connections, models, transac
 from django.db.models import Field, Model
 
 from yimen.core.errors import Stale
+from yimen.core.fields import COMPUTED
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -182,8 +183,13 @@ def _queue(queued: _Queued) -> None:
 
 
 # Fields whose stored value is the attribute itself: Django's preparation (`get_db_prep_save`) would
-# hand back the same str or int, at a cost that shows when a step writes five rows.
+# hand back the same str or int, at a cost that shows when a step writes five rows. Sealed personal data
+# and its blind index (core.fields.COMPUTED) are prepared as Django does.
 _PLAIN = (models.CharField, models.TextField, models.IntegerField, models.BooleanField, models.ForeignKey)
+
+
+def _plain(field: Field[Any, Any]) -> bool:
+    return isinstance(field, _PLAIN) and not field.choices and not isinstance(field, COMPUTED)
 
 
 @functools.cache
@@ -197,7 +203,7 @@ def _insert_shape(
     columns = ", ".join(quote(f.column) for f in fields)
     head = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES "  # nosec B608  # identifiers are the module's own table and column names; every value is a bound parameter
     tail = f" ON CONFLICT ({quote(skip_conflicts_on)}) DO NOTHING" if skip_conflicts_on else ""
-    columns_read = tuple((f.attname, f, isinstance(f, _PLAIN) and not f.choices) for f in fields)
+    columns_read = tuple((f.attname, f, _plain(f)) for f in fields)
     return (head, f"({', '.join(['%s'] * len(fields))})", tail), columns_read
 
 
@@ -254,7 +260,7 @@ def _update_shape(
     assignments = ", ".join(f"{quote(f.column)} = %s" for f in fields)
     assert opts.pk is not None
     table, key = quote(opts.db_table), quote(opts.pk.column)
-    prepared = tuple((f, isinstance(f, _PLAIN) and not f.choices) for f in fields)
+    prepared = tuple((f, _plain(f)) for f in fields)
     return f"UPDATE {table} SET {assignments} WHERE {key} = %s", prepared  # nosec B608  # identifiers are the module's own table and column names; every value is a bound parameter
 
 

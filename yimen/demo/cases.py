@@ -40,7 +40,8 @@ from yimen.cases.models import (
     WorkOrderState,
 )
 from yimen.catalog.models import ItemVersion, ServiceItem
-from yimen.core import audit, calendar
+from yimen.core import audit, calendar, crypto
+from yimen.core.fields import SealedCharField
 from yimen.core.identity import id_number_check_char
 from yimen.demo.org import GIVEN, SURNAMES
 from yimen.org.models import Window
@@ -103,7 +104,7 @@ Row = tuple[Any, ...]
 CASE_COLUMNS = (
     "id", "number", "query_code", "item_id", "version_id", "organisation_id", "window_id", "channel",
     "state", "lock_version", "applicant_kind", "applicant_name", "id_number", "uscc",
-    "legal_representative", "phone", "address", "submitted_at", "accepted_at", "promised_due",
+    "legal_representative", "phone", "address", "id_number_index", "phone_index", "submitted_at", "accepted_at", "promised_due",
     "legal_due", "due_provisional", "paused_workdays", "step", "step_index", "concluded_at", "result",
     "result_reason", "certificate_no", "delivered_at", "delivery_method", "tracking_no", "business_type",
     "idempotency_key",
@@ -118,9 +119,25 @@ WORK_ORDER_COLUMNS = (
 )  # fmt: skip
 # Positions in a case row that the timeline and the evaluations read back.
 ID, CHANNEL, ORG, WINDOW = 0, 7, 5, 6
-SUBMITTED, ACCEPTED, CONCLUDED, DELIVERED = 17, 18, 25, 29
+SUBMITTED, ACCEPTED, CONCLUDED, DELIVERED = 19, 20, 27, 31
 LEVELS = [5, 4, 3, 2, 1]
 LEVEL_WEIGHTS = [80, 94, 98, 99.2, 100]  # cumulative: 80% 非常满意 … 0.8% 非常不满意
+
+
+def sealed_person(id_number: str, phone: str) -> Row:
+    """The applicant's columns id_number … phone_index as the model stores them: the ID number and the
+    phone sealed (core/fields.py), no USCC, representative or address, and the blind indexes."""
+    id_field, phone_field = Case._meta.get_field("id_number"), Case._meta.get_field("phone")
+    assert isinstance(id_field, SealedCharField) and isinstance(phone_field, SealedCharField)
+    return (
+        id_field.seal(id_number),
+        "",
+        "",
+        phone_field.seal(phone),
+        "",
+        crypto.blind_index(id_number, "id_number"),
+        crypto.blind_index(phone, "phone"),
+    )
 
 
 def _columns(model: type[models.Model], expected: Sequence[str]) -> None:
@@ -275,11 +292,7 @@ def case_row(
         0,
         ApplicantKind.PERSON,
         name,
-        id_number,
-        "",
-        "",
-        f"1{'3578'[int(r() * 4)]}{int(r() * 10**9):09d}",
-        "",
+        *sealed_person(id_number, f"1{'3578'[int(r() * 4)]}{int(r() * 10**9):09d}"),
     )
     submitted_at = accepted_at - timedelta(minutes=1 + int(r() * 29))
     types = version.business_types or []

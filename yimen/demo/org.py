@@ -5,10 +5,12 @@ Person names and phone numbers are invented. Every run with the same scale build
 
 from __future__ import annotations
 
+import base64
 import random
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from yimen.core import audit
 from yimen.core.identity import USCC_ALPHABET, uscc_check_char
@@ -24,9 +26,15 @@ from yimen.org.models import (
 )
 
 DEMO_PASSWORD = "Yimen@2026"
+# The administrators' and 监察's TOTP key, enrolled in advance so the demo can be tried at once: add it to an
+# authenticator app (or `oathtool --totp -b KEY`). A demo key, known to everyone: never keep demo accounts
+# on a production system.
+DEMO_TOTP_SECRET = "YIMENDEMOYIMENDEMOYIMENDEMOYIMEN"
 # (username, password, who) printed by `yimen demo`.
 DEMO_LOGINS = [
-    ("admin", DEMO_PASSWORD, "管理员"),
+    ("admin", DEMO_PASSWORD, "系统管理员"),
+    ("security", DEMO_PASSWORD, "安全管理员 陈安全"),
+    ("auditor", DEMO_PASSWORD, "审计管理员 秦审计"),
     ("clerk", DEMO_PASSWORD, "窗口人员 李窗口"),
     ("reviewer", DEMO_PASSWORD, "审批人员 王审批"),
     ("officer", DEMO_PASSWORD, "公开专员 赵公开"),
@@ -362,6 +370,8 @@ def load(*, scale: str = "small") -> str:
         Staff(username="legal", full_name="郑法制", organisation=government, password=password),
         Staff(username="reform", full_name="冯审改", organisation=government, password=password),
         Staff(username="head", full_name="何主任", organisation=centre, password=password),
+        Staff(username="security", full_name="陈安全", organisation=centre, password=password),
+        Staff(username="auditor", full_name="秦审计", organisation=centre, password=password),
     ]
     Staff.objects.bulk_create(staff + reviewers + cast)
     by_name = {s.username: s for s in Staff.objects.all()}
@@ -383,8 +393,15 @@ def load(*, scale: str = "small") -> str:
         StaffRole(staff=by_name["legal"], role=Role.LEGAL_REVIEWER, organisation=government),
         StaffRole(staff=by_name["reform"], role=Role.REFORM_REVIEWER, organisation=government),
         StaffRole(staff=by_name["head"], role=Role.DISCLOSURE_HEAD, organisation=centre),
+        StaffRole(staff=by_name["security"], role=Role.SECURITY_ADMIN, organisation=government),
+        StaffRole(staff=by_name["auditor"], role=Role.AUDIT_ADMIN, organisation=government),
     ]
     StaffRole.objects.bulk_create(grants)
+    key = base64.b32decode(DEMO_TOTP_SECRET).hex()
+    TOTPDevice.objects.bulk_create(
+        TOTPDevice(user=by_name[name], name="演示", key=key, confirmed=True)
+        for name in ("admin", "supervisor", "security", "auditor")
+    )
     summary = (
         f"{region_count} 个行政区划，{len(units) + 1} 个窗口单位（含中心综合窗口），{len(windows)} 个窗口"
         f"（{len(comprehensive)} 个综合窗口），{len(staff)} 名窗口人员，{len(reviewers)} 名审批人员"

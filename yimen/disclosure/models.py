@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from yimen.core.fields import BlindIndexField, SealedCharField
 from yimen.org.models import Organisation
 from yimen.publishing.models import Publication
 
@@ -117,13 +118,16 @@ class DisclosureRequest(models.Model):
 
     applicant_type = models.CharField("申请人类型", max_length=14, choices=ApplicantType.choices)
     applicant_name = models.CharField("申请人姓名或名称", max_length=100)
-    id_number = models.CharField("公民身份号码", max_length=18, blank=True)
+    # Sealed with SM4-GCM (core/fields.py); exact lookups go through the blind indexes below.
+    id_number = SealedCharField("公民身份号码", max_length=18, blank=True)
     uscc = models.CharField("统一社会信用代码", max_length=18, blank=True)
     legal_representative = models.CharField("法定代表人或负责人", max_length=50, blank=True)
     contact_person = models.CharField("联系人", max_length=50, blank=True)
-    phone = models.CharField("联系电话", max_length=20)
+    phone = SealedCharField("联系电话", max_length=20)
     email = models.EmailField("电子邮箱", blank=True)
-    address = models.CharField("通信地址", max_length=200, blank=True)
+    address = SealedCharField("通信地址", max_length=200, blank=True)
+    id_number_index = BlindIndexField("公民身份号码检索码", of="id_number")
+    phone_index = BlindIndexField("联系电话检索码", of="phone")
     postcode = models.CharField("邮政编码", max_length=6, blank=True)
 
     description = models.TextField("所需政府信息的名称、文号或特征性描述")
@@ -172,6 +176,9 @@ class DisclosureRequest(models.Model):
             models.Index(fields=["organisation", "state", "due_on"], name="request_open_due"),
             models.Index(fields=["organisation", "received_on"], name="request_received"),
             models.Index(fields=["organisation", "closed_on"], name="request_closed"),
+            # The same applicant's requests (fees: the month's count), by blind index.
+            models.Index(fields=["id_number_index"], name="request_id_number_index"),
+            models.Index(fields=["phone_index"], name="request_phone_index"),
         ]
 
     def __str__(self) -> str:

@@ -22,6 +22,7 @@ from django.http import Http404
 
 from yimen.core import calendar
 from yimen.core.errors import NotPermitted
+from yimen.core.fields import matching
 from yimen.core.identity import normalize
 from yimen.core.people import tail_matches
 from yimen.disclosure.deadlines import OPEN_STATES
@@ -102,12 +103,17 @@ def counts_by_state(staff: Any, today: date) -> dict[str, int]:
 
 
 def find(staff: Any, text: str) -> QuerySet[DisclosureRequest]:
-    """Search by number, applicant or the information described, newest first."""
+    """Search by number, applicant, the information described, or a whole ID number or phone (sealed,
+    found through their blind indexes), newest first."""
     text = text.strip()
     found = visible(staff)
     if text:
         found = found.filter(
-            Q(number__icontains=text) | Q(applicant_name__icontains=text) | Q(description__icontains=text)
+            Q(number__icontains=text)
+            | Q(applicant_name__icontains=text)
+            | Q(description__icontains=text)
+            | matching(DisclosureRequest, "id_number", text)
+            | matching(DisclosureRequest, "phone", text)
         )
     return found.order_by("-received_on", "-id")
 

@@ -9,6 +9,7 @@ from django.db.models.functions import Coalesce
 from django.urls import NoReverseMatch
 
 from yimen.core.documents import day
+from yimen.core.fields import matching
 from yimen.disclosure import letter_texts
 from yimen.disclosure.models import DisclosureRequest, FeeMethod
 from yimen.org.queries import review_body
@@ -59,10 +60,10 @@ def reply_text(
 def same_applicant(request: DisclosureRequest) -> Q:
     """The same applicant: by 公民身份号码 or 统一社会信用代码, else by name and phone."""
     if request.id_number:
-        return Q(id_number=request.id_number)
+        return matching(DisclosureRequest, "id_number", request.id_number)
     if request.uscc:
         return Q(uscc=request.uscc)
-    return Q(applicant_name=request.applicant_name, phone=request.phone)
+    return Q(applicant_name=request.applicant_name) & matching(DisclosureRequest, "phone", request.phone)
 
 
 def nth_in_month(request: DisclosureRequest) -> int:

@@ -31,6 +31,7 @@ from yimen.cases.services import reviews as case_reviews
 from yimen.catalog import queries as catalog_queries
 from yimen.catalog.models import ServiceItem
 from yimen.core.errors import ApplicationError
+from yimen.core.fields import matching
 from yimen.core.identity import mask_id_number, mask_phone
 from yimen.office.case_forms import IntakeForm, ItemSearchForm, expected_version, one_per_line, optional_date
 from yimen.office.sections import Section
@@ -68,7 +69,13 @@ def case_list(request: HttpRequest) -> HttpResponse:
     if state:
         cases = cases.filter(state=state)
     if q:
-        cases = cases.filter(Q(number__icontains=q) | Q(applicant_name__icontains=q))
+        # An ID number or a phone is sealed: it is found whole, through its blind index.
+        cases = cases.filter(
+            Q(number__icontains=q)
+            | Q(applicant_name__icontains=q)
+            | matching(Case, "id_number", q)
+            | matching(Case, "phone", q)
+        )
     page = Paginator(cases.order_by("-submitted_at", "-pk"), PAGE_SIZE).get_page(request.GET.get("page"))
     context = {"page": page, "states": CaseState.choices, "state": state, "q": q}
     return _render(request, "list.html", context)

@@ -8,41 +8,72 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth import authenticate
-from django.contrib.auth.forms import AuthenticationForm
-from django.utils import timezone
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 
 from yimen.core.services import AdjustedWorkday, HolidayRange
+from yimen.core.throttle import client_address
+from yimen.org import queries as org_queries
 from yimen.org import services as org_services
-from yimen.org.models import Staff
+
+# One answer for an unknown name, a wrong password and a locked pair (no account enumeration).
+SIGN_IN_REFUSED = "用户名或密码错误；如多次输入错误，请稍后再试。"
 
 
 class LoginForm(AuthenticationForm):
-    error_messages = {
-        "invalid_login": "用户名或密码错误。",
-        "inactive": "该账号已停用，请联系管理员。",
-    }
+    """Password step. Failures count per account name and client address (org.services.record_login_failure);
+    a locked pair is refused without checking the password, with the same words as a wrong password."""
+
+    error_messages = {"invalid_login": SIGN_IN_REFUSED, "inactive": SIGN_IN_REFUSED}
 
     def clean(self) -> dict[str, Any]:
         username = self.cleaned_data.get("username")
         password = self.cleaned_data.get("password")
         if not username or not password:
             return self.cleaned_data
-        staff = Staff.objects.filter(username=username).first()
-        if staff is not None and org_services.is_locked(staff):
-            raise forms.ValidationError(self._locked_message(staff), code="locked")
+        assert self.request is not None
+        address = client_address(self.request)
+        if org_queries.sign_in_locked(username, address):
+            raise self.get_invalid_login_error()
         self.user_cache = authenticate(self.request, username=username, password=password)
         if self.user_cache is None:
-            staff = org_services.record_login_failure(username=username)
-            if staff is not None and org_services.is_locked(staff):
-                raise forms.ValidationError(self._locked_message(staff), code="locked")
+            org_services.record_login_failure(username=username, address=address)
             raise self.get_invalid_login_error()
         self.confirm_login_allowed(self.user_cache)
         return self.cleaned_data
 
-    @staticmethod
-    def _locked_message(staff: Staff) -> str:
-        until = timezone.localtime(staff.locked_until).strftime("%H:%M") if staff.locked_until else ""
-        return f"该账号因连续多次登录失败已被锁定，请于 {until} 后再试，或联系管理员解锁。"
+
+class CodeForm(forms.Form):
+    """Second step: the 6-digit code the authenticator app shows now."""
+
+    token = forms.CharField(
+        label="动态口令",
+        max_length=6,
+        min_length=6,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+        error_messages={
+            "required": "动态口令：必填，请输入验证器应用显示的 6 位数字",
+            "min_length": "动态口令：应为 6 位数字",
+            "max_length": "动态口令：应为 6 位数字",
+        },
+    )
+
+    def clean_token(self) -> str:
+        token = self.cleaned_data["token"].strip()
+        if not token.isdigit():
+            raise forms.ValidationError("动态口令：应为 6 位数字")
+        return token
+
+
+class StaffPasswordChangeForm(PasswordChangeForm):
+    """Django's form (old password, new twice, the validators of settings.AUTH_PASSWORD_VALIDATORS), and the
+    new password may not be the old one: a forced change must change something."""
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or self.cleaned_data
+        new = cleaned.get("new_password1")
+        if new and self.user.check_password(new):
+            self.add_error("new_password1", "新密码不能与原密码相同。")
+        return cleaned
 
 
 _DATE = r"(\d{4}-\d{1,2}-\d{1,2})"

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+import segno
+from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login, logout, update_session_auth_hash
+from django.contrib.auth import logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import PasswordChangeForm
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
@@ -17,15 +19,26 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from yimen.core import audit, calendar
 from yimen.core import services as core_services
 from yimen.core.errors import ApplicationError
 from yimen.core.queries import audit_trail, loaded_notice, year_months
-from yimen.office.forms import DayForm, LoginForm, NoticeForm
+from yimen.core.throttle import client_address
+from yimen.office import signin
+from yimen.office.forms import (
+    SIGN_IN_REFUSED,
+    CodeForm,
+    DayForm,
+    LoginForm,
+    NoticeForm,
+    StaffPasswordChangeForm,
+)
+from yimen.org import queries as org_queries
 from yimen.org import services as org_services
-from yimen.org.models import Staff, StaffRole
-from yimen.org.permissions import can, organisations_for
+from yimen.org.models import SignInLock, Staff, StaffRole
+from yimen.org.permissions import can, needs_second_factor, organisations_for
 
 View = Callable[..., HttpResponse]
 
@@ -54,21 +67,65 @@ def requires(action: str) -> Callable[[View], View]:
 
 
 def login_view(request: HttpRequest) -> HttpResponse:
+    """Password step; those who need a second factor go on to the code step, the others are signed in."""
     target = request.POST.get("next") or request.GET.get("next") or reverse("office:home")
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         target = reverse("office:home")
     form = LoginForm(request, data=request.POST or None)
     if request.method == "POST" and form.is_valid():
         staff = form.get_user()
-        login(request, staff)
-        org_services.record_login_success(staff=staff)
+        assert isinstance(staff, Staff)
+        if needs_second_factor(staff):
+            signin.begin(request, staff, target)
+            return redirect("office:login_code")
+        signin.complete(request, staff)
         return HttpResponseRedirect(target)
     return render(request, "office/login.html", {"form": form, "next": target})
 
 
+def login_code(request: HttpRequest) -> HttpResponse:
+    """Code step (GB/T 22239-2019 8.1.4.1 d): a TOTP code from the device enrolled earlier, or, the first
+    time, enrolment — the page shows the key as a QR code and the first right code confirms it."""
+    held = signin.pending(request)
+    if held is None:
+        messages.warning(request, "请先输入用户名和密码。")
+        return redirect("office:login")
+    staff, target = held
+    device = TOTPDevice.objects.filter(user=staff, confirmed=True).first()
+    enrolling = device is None
+    if device is None:
+        device = TOTPDevice.objects.filter(user=staff, confirmed=False).first() or TOTPDevice.objects.create(
+            user=staff, name="办公后台", confirmed=False
+        )
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        address = client_address(request)
+        if not org_queries.sign_in_locked(staff.username, address) and device.verify_token(
+            form.cleaned_data["token"]
+        ):
+            if enrolling:
+                org_services.enrol_second_factor(staff=staff, device=device)
+            signin.complete(request, staff, device=device)
+            return HttpResponseRedirect(target)
+        lock = org_services.record_login_failure(username=staff.username, address=address)
+        if lock.locked_until is not None:
+            signin.abandon(request)
+            messages.warning(request, SIGN_IN_REFUSED)
+            return redirect("office:login")
+        form.add_error("token", "动态口令不正确或已过期，请输入验证器应用当前显示的 6 位数字。")
+    context: dict[str, Any] = {"form": form, "staff": staff, "enrolling": enrolling}
+    if enrolling:
+        context["qr"] = segno.make(device.config_url, error="m").svg_data_uri(scale=5)
+        secret = base64.b32encode(device.bin_key).decode()
+        context["secret"] = " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
+    return render(request, "office/login_code.html", context, status=422 if form.is_bound else 200)
+
+
 @require_POST
 def logout_view(request: HttpRequest) -> HttpResponse:
-    logout(request)
+    if isinstance(request.user, Staff):
+        org_services.record_logout(staff=request.user, reason="退出")
+    logout(request)  # the session row is deleted, not only emptied
     messages.success(request, "已安全退出。")
     return redirect("office:login")
 
@@ -109,7 +166,12 @@ def home(request: HttpRequest) -> HttpResponse:
     ]
     if request.user.is_staff:
         tools.append(("系统管理（机构、窗口、人员）", reverse("admin:index")))
-    return render(request, "office/home.html", {"grants": grants, "tools": tools})
+    context: dict[str, Any] = {"grants": grants, "tools": tools}
+    if can(request.user, "security.manage"):
+        tools.append(("安全管理（登录锁定、动态口令）", reverse("office:security")))
+        context["lockouts"] = org_queries.current_lockouts().count()
+        context["burst"] = org_queries.lockout_burst()
+    return render(request, "office/home.html", context)
 
 
 def _link(url_name: str) -> str | None:
@@ -123,7 +185,7 @@ def _link(url_name: str) -> str | None:
 @login_required
 def password_change(request: HttpRequest) -> HttpResponse:
     staff = signed_in(request)
-    form = PasswordChangeForm(staff, request.POST or None)
+    form = StaffPasswordChangeForm(staff, request.POST or None)
     if request.method == "POST" and form.is_valid():
         org_services.change_password(staff=staff, new_password=form.cleaned_data["new_password1"])
         update_session_auth_hash(request, staff)
@@ -233,3 +295,30 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     if request.GET.get("verify") == "1":
         verified = audit.verify()
     return render(request, "office/audit.html", {"page": page, "verified": verified})
+
+
+@requires("security.manage")
+def security(request: HttpRequest) -> HttpResponse:
+    """安全管理员: the sign-in locks in force (and an alert when they come in a burst), lifting one, and
+    removing a lost second-factor device (GB/T 22239-2019 8.1.5.3)."""
+    if request.method == "POST":
+        by = signed_in(request)
+        if lock_id := request.POST.get("unlock"):
+            lock = SignInLock.objects.filter(pk=lock_id).first()
+            if lock is not None:
+                org_services.unlock(lock=lock, by=by)
+                messages.success(request, f"已解除 {lock.username}（来自 {lock.address}）的登录锁定。")
+        elif username := request.POST.get("reset_device", "").strip():
+            staff = Staff.objects.filter(username=username).first()
+            if staff is None:
+                messages.error(request, f"重置动态口令：没有用户名为“{username}”的工作人员。")
+            else:
+                org_services.reset_second_factor(staff=staff, by=by)
+                messages.success(request, f"已重置 {staff} 的动态口令设备，其下次登录时重新绑定。")
+        return redirect("office:security")
+    context = {
+        "lockouts": org_queries.current_lockouts()[:200],
+        "burst": org_queries.lockout_burst(),
+        "burst_minutes": settings.YIMEN["LOGIN_BURST_MINUTES"],
+    }
+    return render(request, "office/security.html", context)

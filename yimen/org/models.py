@@ -162,8 +162,9 @@ class Staff(AbstractUser):
         on_delete=models.SET_NULL,
         related_name="staff",
     )
-    failed_logins = models.PositiveSmallIntegerField("连续登录失败次数", default=0)
-    locked_until = models.DateTimeField("锁定至", null=True, blank=True)
+    # None: the password was set by someone else (a new account, an administrator's reset, the demo's
+    # shared one) and must be changed at the next sign-in (GB/T 22239-2019 8.1.4.1 a).
+    password_changed_at = models.DateTimeField("密码修改时间", null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = verbose_name_plural = "工作人员"
@@ -171,6 +172,16 @@ class Staff(AbstractUser):
 
     def __str__(self) -> str:
         return self.full_name or self.username
+
+    def set_password(self, raw_password: str | None) -> None:
+        """Any password set here counts as someone else's until its holder changes it
+        (`org.services.change_password`)."""
+        super().set_password(raw_password)
+        self.password_changed_at = None
+
+
+# 三权分立 (GB/T 22239-2019 8.1.4.2 d, 8.1.5.1–8.1.5.3): no account holds two of these.
+SEPARATED_ROLES = (Role.ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN)
 
 
 class StaffRole(models.Model):
@@ -185,8 +196,41 @@ class StaffRole(models.Model):
     class Meta:
         verbose_name = verbose_name_plural = "角色授权"
         constraints = [
-            models.UniqueConstraint(fields=["staff", "role", "organisation"], name="one_role_per_org")
+            models.UniqueConstraint(fields=["staff", "role", "organisation"], name="one_role_per_org"),
+            # The database's own guard of 三权分立: one row at most per account among the separated roles,
+            # so an account never holds two of them (nor, needlessly, one of them twice: its reach covers
+            # every organisation below).
+            models.UniqueConstraint(
+                fields=["staff"],
+                condition=models.Q(role__in=[role.value for role in SEPARATED_ROLES]),
+                name="one_separated_duty_per_staff",
+                violation_error_message="三权分立：系统管理员、安全管理员、审计管理员不能由同一账号兼任",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.staff} · {self.organisation} · {self.get_role_display()}"
+
+
+class SignInLock(models.Model):
+    """Failed sign-ins of one account name from one client address (GB/T 22239-2019 8.1.4.1 b).
+
+    Kept per pair, and for names that match no account just as for those that do, so a stranger elsewhere
+    cannot lock the owner out and the answers never tell whether an account exists."""
+
+    username = models.CharField("用户名", max_length=150)
+    address = models.CharField("来源地址", max_length=45)
+    failures = models.PositiveIntegerField("连续失败次数", default=0)
+    lockouts = models.PositiveIntegerField("锁定次数", default=0)
+    last_failure_at = models.DateTimeField("最近失败时间")
+    locked_at = models.DateTimeField("锁定时间", null=True, blank=True)
+    locked_until = models.DateTimeField("锁定至", null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "登录锁定"
+        ordering = ["-last_failure_at"]
+        constraints = [models.UniqueConstraint(fields=["username", "address"], name="one_lock_per_pair")]
+        indexes = [models.Index(fields=["locked_at"], name="signin_lock_locked_at")]
+
+    def __str__(self) -> str:
+        return f"{self.username} @ {self.address}"

@@ -1,52 +1,174 @@
-"""Write paths for accounts: sign-in bookkeeping, lockout and password changes."""
+"""Write paths for accounts: sign-in bookkeeping and lockout, passwords, second factors, role grants."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
-from django.db.models import F
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from yimen.core import audit, batch
-from yimen.org.models import Staff
+from yimen.core.errors import ApplicationError
+from yimen.org.models import SEPARATED_ROLES, Organisation, Role, SignInLock, Staff, StaffRole
+from yimen.org.queries import lock_key
+
+UNSIGNED = "未登录用户"
 
 
-def is_locked(staff: Staff, *, now: datetime | None = None) -> bool:
-    return staff.locked_until is not None and staff.locked_until > (now or timezone.now())
+def lock_minutes(lockouts: int) -> int:
+    """GB/T 22239-2019 8.1.4.1 b 限制非法登录次数: the first lock of a pair lasts LOGIN_LOCKOUT_MINUTES (30),
+    each further one twice the one before, up to LOGIN_LOCKOUT_MAX_MINUTES."""
+    first = int(settings.YIMEN["LOGIN_LOCKOUT_MINUTES"])
+    return min(first * 2 ** max(lockouts - 1, 0), int(settings.YIMEN["LOGIN_LOCKOUT_MAX_MINUTES"]))
 
 
 @batch.atomic
-def record_login_failure(*, username: str, now: datetime | None = None) -> Staff | None:
-    """Count a failed sign-in; the N-th failure in a row locks the account for the configured minutes."""
+def record_login_failure(*, username: str, address: str, now: datetime | None = None) -> SignInLock:
+    """Count a failed sign-in (wrong password, or wrong second-factor code) of `username` from `address`.
+
+    The LOGIN_MAX_FAILURES-th failure in a row locks this pair only: the owner signing in from elsewhere is
+    not affected. A name that matches no account is counted the same way, so nothing here tells a guesser
+    whether an account exists. Each lock is audited; a burst of locks across the site is alerted."""
     now = now or timezone.now()
-    staff = Staff.objects.select_for_update().filter(username=username).first()
-    if staff is None:
-        return None
-    Staff.objects.filter(pk=staff.pk).update(failed_logins=F("failed_logins") + 1)
-    staff.refresh_from_db(fields=["failed_logins", "locked_until"])
-    if staff.failed_logins >= settings.YIMEN["LOGIN_MAX_FAILURES"] and not is_locked(staff, now=now):
-        staff.locked_until = now + timedelta(minutes=settings.YIMEN["LOGIN_LOCKOUT_MINUTES"])
-        staff.save(update_fields=["locked_until"])
+    lock, _ = SignInLock.objects.select_for_update().get_or_create(
+        username=lock_key(username), address=address, defaults={"last_failure_at": now}
+    )
+    if lock.locked_until is not None and lock.locked_until <= now:
+        lock.failures, lock.locked_until = 0, None  # the lock has run out: a new round of attempts
+    if now - lock.last_failure_at > timedelta(minutes=int(settings.YIMEN["LOGIN_LOCKOUT_MAX_MINUTES"])):
+        lock.lockouts = 0  # quiet for a day: the next lock is short again
+    lock.failures += 1
+    lock.last_failure_at = now
+    audit.record(
+        "auth.login_failed", lock, actor=UNSIGNED, after={"username": lock.username, "address": address}
+    )
+    if lock.failures >= int(settings.YIMEN["LOGIN_MAX_FAILURES"]) and lock.locked_until is None:
+        lock.lockouts += 1
+        lock.locked_at = now
+        lock.locked_until = now + timedelta(minutes=lock_minutes(lock.lockouts))
         audit.record(
             "auth.locked",
-            staff,
+            lock,
             actor="系统",
-            after={"failed_logins": staff.failed_logins, "locked_until": staff.locked_until},
+            after={
+                "username": lock.username,
+                "address": address,
+                "failures": lock.failures,
+                "lockouts": lock.lockouts,
+                "locked_until": lock.locked_until,
+            },
         )
-    return staff
+        _alert_on_burst(now)
+    lock.save()
+    return lock
+
+
+def _alert_on_burst(now: datetime) -> None:
+    """GB/T 22239-2019 8.1.4.4 f 检测入侵并报警: LOGIN_BURST_LOCKS locks within LOGIN_BURST_MINUTES (counting
+    this one) look like an attack on many accounts: one audit entry when the count reaches the threshold."""
+    since = now - timedelta(minutes=int(settings.YIMEN["LOGIN_BURST_MINUTES"]))
+    recent = SignInLock.objects.filter(locked_at__gt=since).count() + 1
+    if recent == int(settings.YIMEN["LOGIN_BURST_LOCKS"]):
+        audit.record(
+            "auth.lockout_burst",
+            actor="系统",
+            object_type="org.signinlock",
+            object_repr=f"{settings.YIMEN['LOGIN_BURST_MINUTES']} 分钟内 {recent} 次登录锁定",
+            after={"locks": recent, "minutes": settings.YIMEN["LOGIN_BURST_MINUTES"]},
+        )
 
 
 @batch.atomic
-def record_login_success(*, staff: Staff) -> None:
-    if staff.failed_logins or staff.locked_until:
-        Staff.objects.filter(pk=staff.pk).update(failed_logins=0, locked_until=None)
-        staff.failed_logins, staff.locked_until = 0, None
-    audit.record("auth.login", staff, actor=staff)
+def record_login_success(*, staff: Staff, address: str, second_factor: bool) -> None:
+    """A completed sign-in forgets the failures of this account from this address."""
+    SignInLock.objects.filter(username=lock_key(staff.username), address=address).delete()
+    audit.record("auth.login", staff, actor=staff, after={"address": address, "second_factor": second_factor})
+
+
+@batch.atomic
+def record_logout(*, staff: Staff, reason: str) -> None:
+    """GB/T 22239-2019 8.1.4.3 a: the end of a session is audited too — signed out, or ended by a limit."""
+    audit.record("auth.logout", staff, actor=staff, after={"reason": reason})
+
+
+@batch.atomic
+def unlock(*, lock: SignInLock, by: Staff) -> None:
+    """The security administrator lifts a lock before it runs out."""
+    audit.record(
+        "auth.unlocked",
+        lock,
+        actor=by,
+        before={"username": lock.username, "address": lock.address, "locked_until": lock.locked_until},
+    )
+    lock.delete()
 
 
 @batch.atomic
 def change_password(*, staff: Staff, new_password: str) -> None:
     staff.set_password(new_password)
-    staff.save(update_fields=["password"])
+    staff.password_changed_at = timezone.now()
+    staff.save(update_fields=["password", "password_changed_at"])
     audit.record("auth.password_changed", staff, actor=staff)
+
+
+def password_must_change(staff: Staff, *, now: datetime | None = None) -> str:
+    """Why `staff` must change the password before anything else, or "" (GB/T 22239-2019 8.1.4.1 a: 定期更换;
+    an initial password set by someone else is changed at the first sign-in)."""
+    if staff.password_changed_at is None:
+        return "首次登录或密码由管理员设置，请先修改密码。"
+    days = int(settings.YIMEN["PASSWORD_MAX_AGE_DAYS"])
+    if (now or timezone.now()) - staff.password_changed_at > timedelta(days=days):
+        return f"密码已使用超过 {days} 天，请先修改密码。"
+    return ""
+
+
+@batch.atomic
+def enrol_second_factor(*, staff: Staff, device: TOTPDevice) -> None:
+    """The staff member proved the authenticator app holds the key: the device becomes theirs."""
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    TOTPDevice.objects.filter(user=staff).exclude(pk=device.pk).delete()
+    audit.record("auth.second_factor_enrolled", staff, actor=staff)
+
+
+@batch.atomic
+def reset_second_factor(*, staff: Staff, by: Staff) -> None:
+    """A lost phone: the security administrator removes the device; the next sign-in enrols a new one."""
+    removed = TOTPDevice.objects.filter(user=staff).delete()[0]
+    audit.record("auth.second_factor_reset", staff, actor=by, before={"devices": removed})
+
+
+def separation_error(roles: Iterable[str], *, superuser: bool = False) -> str:
+    """三权分立 (GB/T 22239-2019 8.1.4.2 d; 8.1.5.1–8.1.5.3): the message refusing an account that would hold
+    two of 系统管理员 / 安全管理员 / 审计管理员 (a superuser counts as a system administrator), or ""."""
+    duties = {role for role in roles if role in SEPARATED_ROLES}
+    if superuser:
+        duties.add(Role.ADMIN)
+    if len(duties) < 2:
+        return ""
+    names = "、".join(Role(role).label for role in SEPARATED_ROLES if role in duties)
+    return f"三权分立：系统管理员、安全管理员、审计管理员不能由同一账号兼任（该账号将同时是{names}）。"
+
+
+@batch.atomic
+def grant_role(*, staff: Staff, role: str, organisation: Organisation, by: Any) -> StaffRole:
+    """Give `staff` a role over `organisation` (and every organisation below it)."""
+    held = list(StaffRole.objects.filter(staff=staff).values_list("role", "organisation_id"))
+    if message := separation_error([*(r for r, _ in held), role], superuser=staff.is_superuser):
+        raise ApplicationError(message, fields={"role": [message]})
+    if role in SEPARATED_ROLES and any(r == role and o != organisation.pk for r, o in held):
+        message = f"该账号已在另一机构担任{Role(role).label}，其范围已包括下级机构，不能再在别处兼任。"
+        raise ApplicationError(message, fields={"organisation": [message]})
+    grant, created = StaffRole.objects.get_or_create(staff=staff, role=role, organisation=organisation)
+    if created:
+        audit.record(
+            "org.role_granted",
+            grant,
+            actor=by,
+            organisation_id=organisation.pk,
+            after={"staff": staff.username, "role": role, "organisation": organisation.code},
+        )
+    return grant

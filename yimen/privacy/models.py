@@ -11,6 +11,7 @@ from django.db import models
 from django.utils import timezone
 
 from yimen.cases.models import Case
+from yimen.core.fields import SealedCharField
 from yimen.org.models import Organisation
 
 
@@ -69,9 +70,10 @@ class RightsRequest(models.Model):
     channel = models.CharField("提交渠道", max_length=10, choices=Channel.choices)
 
     requester_name = models.CharField("申请人", max_length=100)
-    phone = models.CharField("联系电话", max_length=20)
+    # Sealed with SM4-GCM (core/fields.py), as the cases' and requests' are; never looked up by value.
+    phone = SealedCharField("联系电话", max_length=20)
     verification = models.CharField("身份核验方式", max_length=10, choices=Verification.choices)
-    id_number = models.CharField("公民身份号码", max_length=18, blank=True)
+    id_number = SealedCharField("公民身份号码", max_length=18, blank=True)
     phone_tail = models.CharField("登记手机号码后四位", max_length=4, blank=True)
     case = models.ForeignKey(
         Case, verbose_name="所涉办件", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -15,6 +15,7 @@ from yimen.cases.models import ApplicantKind, Case, CaseFile, CaseState
 from yimen.cases.queries import visibility
 from yimen.core import audit, batch, identity
 from yimen.core.errors import ApplicationError, NotPermitted, TransitionError
+from yimen.core.fields import index_of
 from yimen.org.models import Staff
 from yimen.org.permissions import can
 
@@ -92,12 +93,14 @@ def _checked_changes(case: Case, changes: Mapping[str, str]) -> dict[str, str]:
 def _write(case: Case, values: dict[str, str]) -> None:
     """The applicant's fields written only if the case is as the caller read it (its lock_version), which
     every write to a case bumps; a case changed meanwhile is refused (409), not overwritten."""
+    # The sealed fields' blind indexes are written with them (core/fields.py: an update names its index).
+    indexes = {f"{name}_index": index_of(Case, name, values[name]) for name in ("id_number", "phone") if name in values}
     written = Case.objects.filter(pk=case.pk, lock_version=case.lock_version).update(
-        **values, lock_version=F("lock_version") + 1
+        **values, **indexes, lock_version=F("lock_version") + 1
     )
     if written != 1:
         raise TransitionError(f"办件 {case.number} 已被他人修改，请刷新后重试")
-    for field, value in values.items():
+    for field, value in {**values, **indexes}.items():
         setattr(case, field, value)
     case.lock_version += 1
 

@@ -12,7 +12,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
 from yimen.core.management.commands.serve import gunicorn_argv
-from yimen.demo.org import DEMO_LOGINS, has_demo
+from yimen.demo.org import DEMO_LOGINS, DEMO_TOTP_SECRET, has_demo
 
 
 class Command(BaseCommand):
@@ -37,6 +37,11 @@ class Command(BaseCommand):
         self.stdout.write(f"办公后台：http://127.0.0.1:{options['port']}/office/   （按 Ctrl+C 停止）")
         for username, password, who in DEMO_LOGINS:
             self.stdout.write(f"  {who:<14} 用户名 {username:<10} 密码 {password}")
+        self.stdout.write("首次登录须修改密码（至少 12 位，含大写字母、小写字母、数字、符号中的至少 3 类）。")
+        self.stdout.write(
+            f"admin、security、auditor、supervisor 还须输入动态口令：在验证器应用中添加密钥 {DEMO_TOTP_SECRET}"
+            f"（或运行 oathtool --totp -b {DEMO_TOTP_SECRET}）。"
+        )
         try:
             while web.poll() is None and worker.poll() is None:
                 time.sleep(0.5)
