@@ -8,6 +8,7 @@ import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache as memoise
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -56,6 +57,28 @@ def _private_files(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     memory = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     with override_settings(STORAGES={**settings.STORAGES, "default": files}, CACHES=memory):
         yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _audit_key(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The audit log's signing key and anchor file are never var/'s: processes the tests start get a
+    temporary anchor file by their environment, and each test its own (`_audit_anchors`)."""
+    folder = tmp_path_factory.mktemp("audit")
+    os.environ.setdefault("YIMEN_AUDIT_KEY", "test-audit-key-" + "0" * 32)
+    os.environ.setdefault("YIMEN_AUDIT_ANCHOR_FILE", str(folder / "anchors.jsonl"))
+    os.environ.setdefault("YIMEN_AUDIT_ARCHIVE_DIR", str(folder / "archive"))
+    yield
+
+
+@pytest.fixture(autouse=True)
+def _audit_anchors(tmp_path: Path, settings: Any) -> None:
+    """Each test's audit chain is anchored in a file of its own: another test's anchors would not fit it."""
+    settings.YIMEN = {
+        **settings.YIMEN,
+        "AUDIT_KEY": "test-audit-key-" + "0" * 32,
+        "AUDIT_ANCHOR_FILE": str(tmp_path / "audit-anchors.jsonl"),
+        "AUDIT_ARCHIVE_DIR": str(tmp_path / "audit-archive"),
+    }
 
 
 @pytest.fixture(autouse=True)

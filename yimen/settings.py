@@ -169,6 +169,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "yimen.core.upload_limits.RequestSizeMiddleware",  # 413 before the body is read
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -250,6 +251,20 @@ TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
 
+# Uploads (core.upload_limits): the form's fields in memory at most 2.5 MB; a file over 1 MB waits in a
+# private folder, not /tmp, and is deleted when the response is closed; stored files are the server's only.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+FILE_UPLOAD_TEMP_DIR = str(VAR_DIR / "uploading")
+Path(FILE_UPLOAD_TEMP_DIR).mkdir(exist_ok=True, mode=0o700)
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
+FILE_UPLOAD_HANDLERS = [
+    "yimen.core.upload_limits.LimitedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)
@@ -287,6 +302,8 @@ LOGGING = {
 
 # --- Yimen's own settings -------------------------------------------------------------------------
 # Each default is written here once; the code reads settings.YIMEN["KEY"] without a fallback.
+# 网络安全法第二十一条(三): network logs are kept no less than six months; no setting goes below this.
+AUDIT_MIN_RETENTION_DAYS = 180
 _YELLOW_DAYS_LEFT = env_int("YIMEN_YELLOW_DAYS_LEFT", 1)
 YIMEN: dict[str, Any] = {
     # Office sign-in (GB/T 22239-2019 8.1.4.1 b): this many failures in a row for one account from one client
@@ -320,8 +337,11 @@ YIMEN: dict[str, Any] = {
     "YELLOW_PERCENT_USED": env_int("YIMEN_YELLOW_PERCENT_USED", 80),
     # 好差评: a 差评 opens a rectification work order due in this many working days.
     "WORK_ORDER_DAYS": env_int("YIMEN_WORK_ORDER_DAYS", 15),
-    # Uploaded materials.
+    # Uploads (core.files, core.upload_limits): one file at most UPLOAD_MAX_BYTES; one application's
+    # materials, or one publication's attachments, at most UPLOAD_MAX_FILES files and UPLOAD_MAX_TOTAL_BYTES.
     "UPLOAD_MAX_BYTES": env_int("YIMEN_UPLOAD_MAX_BYTES", 20 * 1024 * 1024),
+    "UPLOAD_MAX_FILES": env_int("YIMEN_UPLOAD_MAX_FILES", 30),
+    "UPLOAD_MAX_TOTAL_BYTES": env_int("YIMEN_UPLOAD_MAX_TOTAL_BYTES", 100 * 1024 * 1024),
     # SMS: channel (console | file | http), per-phone monthly quota, the file channel's path, the HTTP gateway.
     "SMS_TRANSPORT": env_str("YIMEN_SMS_TRANSPORT", "console"),
     "SMS_MONTHLY_QUOTA": env_int("YIMEN_SMS_MONTHLY_QUOTA", 50),
@@ -361,4 +381,23 @@ YIMEN: dict[str, Any] = {
     # Working-day calendar: the span of the in-memory index (years outside it are refused).
     "CALENDAR_FIRST_YEAR": 1990,
     "CALENDAR_LAST_YEAR": 2100,
+    # Audit trail (core/audit_anchor.py): the HMAC-SM3 key that signs each sealed batch's chain head, kept
+    # outside the database (the variable itself, or a file; a missing file is generated with mode 0600);
+    # the append-only anchor file; how long an entry may wait for its seal; how long entries stay in the
+    # database (网络安全法第二十一条: at least 180 days); where the retention command writes its archives.
+    "AUDIT_KEY": env_str("YIMEN_AUDIT_KEY"),
+    "AUDIT_KEY_FILE": env_str("YIMEN_AUDIT_KEY_FILE", str(VAR_DIR / "audit.key")),
+    "AUDIT_ANCHOR_FILE": env_str("YIMEN_AUDIT_ANCHOR_FILE", str(VAR_DIR / "audit-anchors.jsonl")),
+    "AUDIT_SEAL_WINDOW_SECONDS": env_int("YIMEN_AUDIT_SEAL_WINDOW_SECONDS", 300),
+    "AUDIT_RETENTION_DAYS": env_int("YIMEN_AUDIT_RETENTION_DAYS", AUDIT_MIN_RETENTION_DAYS),
+    "AUDIT_ARCHIVE_DIR": env_str("YIMEN_AUDIT_ARCHIVE_DIR", str(VAR_DIR / "audit-archive")),
 }
+if YIMEN["AUDIT_RETENTION_DAYS"] < AUDIT_MIN_RETENTION_DAYS:
+    raise ImproperlyConfigured(
+        f"环境变量 YIMEN_AUDIT_RETENTION_DAYS={YIMEN['AUDIT_RETENTION_DAYS']} 过短：审计日志至少留存"
+        f" {AUDIT_MIN_RETENTION_DAYS} 天（网络安全法第二十一条：不少于六个月），请填写不小于该值的整数"
+    )
+
+# Files in one request: a few more than the quota, so the quota's Chinese message answers first and
+# Django's 400 only a request no form of ours sends.
+DATA_UPLOAD_MAX_NUMBER_FILES = YIMEN["UPLOAD_MAX_FILES"] + 20

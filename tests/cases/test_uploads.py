@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import io
-import struct
 import zipfile
-import zlib
 from pathlib import Path
 
 import pytest
@@ -16,6 +14,7 @@ from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 
+from tests import samples
 from tests.cases.conftest import APPLICANT, file
 from yimen.cases import uploads
 from yimen.cases.models import Case, CaseFile, Channel, Result
@@ -25,26 +24,9 @@ from yimen.core.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
 
-PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
-JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xff\xd9"
-
-
-def _png() -> bytes:
-    """A real 1×1 white PNG."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(b"\x00\xff\xff\xff"))
-        + chunk(b"IEND", b"")
-    )
-
-
-PNG = _png()
+PDF = samples.pdf()  # real files: core.files parses PDFs and decodes images
+JPEG = samples.jpeg()
+PNG = samples.png()
 
 
 def _zip(*entries: str) -> bytes:
@@ -146,10 +128,10 @@ def test_a_file_over_the_limit_is_refused_with_the_limit_in_megabytes(licence, c
     case = file(licence, cast)
     with override_settings(YIMEN={**settings.YIMEN, "UPLOAD_MAX_BYTES": 1024 * 1024}):
         with pytest.raises(ApplicationError) as caught:
-            big = upload("扫描件.pdf", PDF + b"0" * (1024 * 1024))
+            big = upload("扫描件.pdf", PDF + b"\n" * (1024 * 1024))
             uploads.store_material(case=case, material="营业执照", upload=big, by=cast.clerk)
         assert caught.value.message == "文件“扫描件.pdf”超过 1 MB"
-        exact = upload("刚好.pdf", PDF + b"0" * (1024 * 1024 - len(PDF)))
+        exact = upload("刚好.pdf", PDF + b"\n" * (1024 * 1024 - len(PDF)))
         assert (
             uploads.store_material(case=case, material="营业执照", upload=exact, by=cast.clerk).size
             == 1024 * 1024

@@ -10,11 +10,13 @@ from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
+from tests import samples
 from yimen.cases.models import Case, CaseFile
 from yimen.catalog.models import Material, ServiceItem
 from yimen.core.models import AuditEntry, OutboxMessage
 
-PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+PDF = samples.pdf()
+LICENCE = samples.pdf(pages=2)  # another real PDF, so the two materials differ
 PERSON = {
     "kind": "person",
     "name": "张三",
@@ -64,7 +66,7 @@ def application(
         **PERSON,
         "token": token or fresh_token(client, item),
         f"material_{ids['食品经营许可申请书']}": pdf("申请书.pdf"),
-        f"material_{ids['营业执照']}": pdf("营业执照.pdf", PDF + b"% licence\n"),
+        f"material_{ids['营业执照']}": pdf("营业执照.pdf", LICENCE),
     }
     data.update(fields)
     return {key: value for key, value in data.items() if value is not None}

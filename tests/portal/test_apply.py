@@ -17,6 +17,7 @@ from django.test import Client, override_settings
 from tests.catalog.conftest import published
 from tests.portal.applying import (
     COMPANY,
+    LICENCE,
     PDF,
     PERSON,
     application,
@@ -112,10 +113,10 @@ def test_an_application_files_one_submitted_case_on_the_current_version_with_its
     stored = {f.material: f for f in CaseFile.objects.filter(case=case)}
     assert set(stored) == {"食品经营许可申请书", "营业执照"}
     licence_file = stored["营业执照"]
-    assert licence_file.sha256 == hashlib.sha256(PDF + b"% licence\n").hexdigest()
+    assert licence_file.sha256 == hashlib.sha256(LICENCE).hexdigest()
     assert licence_file.content_type == "application/pdf" and licence_file.uploaded_by is None
     path = Path(licence_file.file.path).resolve()
-    assert path.read_bytes() == PDF + b"% licence\n"
+    assert path.read_bytes() == LICENCE
     assert path.is_relative_to(Path(default_storage.location).resolve())
     assert not path.is_relative_to(Path(settings.STATIC_ROOT).resolve())
     assert not getattr(settings, "MEDIA_ROOT", "") or not path.is_relative_to(Path(settings.MEDIA_ROOT))

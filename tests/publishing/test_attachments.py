@@ -10,11 +10,14 @@ import zipfile
 import docx
 import openpyxl
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import override_settings
 
+from tests import samples
 from tests.publishing.conftest import normative
 from yimen.core.errors import ApplicationError
-from yimen.publishing import content
+from yimen.publishing import attachments, content
 from yimen.publishing.models import Attachment
 from yimen.publishing.services import publications
 
@@ -146,3 +149,37 @@ def test_attachments_can_be_added_and_removed_while_drafting(desk) -> None:
         files=[xlsx_file([["新表"]])],
     )
     assert [a.name for a in draft.attachments.all()] == ["附件2.xlsx"]
+
+
+def test_a_publication_attachment_is_downloaded_under_its_title_with_its_real_extension(desk) -> None:
+    draft = publications.create_draft(
+        by=desk.base.officer,
+        node=desk.nodes["zcwj-gfxwj"],
+        fields=normative(),
+        files=[SimpleUploadedFile("通知.html", samples.pdf())],
+    )
+    response = attachments.download(draft.attachments.get())
+    assert response["Content-Disposition"].startswith("attachment;")
+    assert (
+        "html" not in response["Content-Disposition"]
+        and "%E9%80%9A%E7%9F%A5.pdf" in response["Content-Disposition"]
+    )
+    assert response["Content-Type"] == "application/pdf" and response["X-Content-Type-Options"] == "nosniff"
+
+
+def test_a_publication_has_the_same_quota(desk) -> None:
+    with (
+        override_settings(YIMEN={**settings.YIMEN, "UPLOAD_MAX_TOTAL_BYTES": 4096}),
+        pytest.raises(ApplicationError) as refused,
+    ):
+        publications.create_draft(
+            by=desk.base.officer,
+            node=desk.nodes["zcwj-gfxwj"],
+            fields=normative(),
+            files=[
+                SimpleUploadedFile("通知.pdf", samples.pdf(pages=3)),
+                SimpleUploadedFile("附件.docx", samples.real_docx()),
+            ],
+        )
+    assert refused.value.fields["files"][0].startswith("一条信息的文件合计不能超过")
+    assert not desk.base.centre.publications.exists()

@@ -42,7 +42,7 @@ def test_a_publication_page_shows_its_metadata_body_and_attachment(desk, client)
     assert f'href="/open/{published.pk}/files/{attachment.pk}/"' in html
     download = client.get(f"/open/{published.pk}/files/{attachment.pk}/")
     assert download.status_code == 200
-    assert "filename*=UTF-8''%E5%8A%9E%E7%90%86" in download["Content-Disposition"]
+    assert "filename*=utf-8''%E5%8A%9E%E7%90%86" in download["Content-Disposition"].replace("UTF-8", "utf-8")
     assert download["X-Content-Type-Options"] == "nosniff"
 
 

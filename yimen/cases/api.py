@@ -12,13 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import Http404, HttpRequest
 from ninja import Header, Query, Router, Schema, Status
 from ninja.errors import HttpError
-from ninja.security import django_auth
-from pydantic import Field
+from pydantic import Field, WithJsonSchema
 
 from yimen.cases.models import ApplicantKind, Case, Channel, DeliveryMethod, Result
 from yimen.cases.queries import public, stats, visibility
@@ -26,16 +25,18 @@ from yimen.cases.services import intake, steps
 from yimen.cases.services.intake import checked_applicant
 from yimen.catalog.models import ServiceItem
 from yimen.catalog.queries import item_by_code
+from yimen.core.api_schema import ErrorOut, choice_schema
 from yimen.core.errors import ApplicationError, NotPermitted
 from yimen.core.identity import normalize
 from yimen.core.people import Applicant
 from yimen.core.throttle import SUBMISSIONS, guarded_lookup
 from yimen.core.validation import label_fields
-from yimen.org.models import Organisation, Staff, Window
+from yimen.org.api_keys import acting_staff, key_narrowed, key_reaches, staff_auth
+from yimen.org.models import ApiScope, Organisation, Staff, Window
 from yimen.org.permissions import organisations_for
 
 router = Router(tags=["办件"])
-stats_router = Router(tags=["办件统计"], auth=django_auth)
+stats_router = Router(tags=["办件统计"], auth=staff_auth(ApiScope.CASE_STATS))
 label_fields(
     item="事项",
     kind="申请人类型",
@@ -68,10 +69,10 @@ MAX_STATS_DAYS = 3 * 366
 
 
 class Application(Schema):
-    item: str = Field(max_length=50, description="事项实施编码")
+    item: str = Field(min_length=1, max_length=50, description="事项实施编码")
     kind: ApplicantKind = Field(ApplicantKind.PERSON, description="person 自然人；legal 法人或其他组织")
-    name: str = Field(max_length=100, description="申请人姓名或单位名称")
-    phone: str = Field(max_length=20, description="手机号码，接收办理进度短信")
+    name: str = Field(min_length=1, max_length=100, description="申请人姓名或单位名称")
+    phone: str = Field(min_length=1, max_length=20, description="手机号码，接收办理进度短信")
     id_number: str = Field("", max_length=30, description="公民身份号码（自然人）")
     uscc: str = Field("", max_length=30, description="统一社会信用代码（法人）")
     legal_representative: str = Field("", max_length=50, description="法定代表人（法人）")
@@ -81,7 +82,7 @@ class Application(Schema):
     )
 
 
-class Created(Schema):
+class CaseCreated(Schema):
     number: str = Field(description="办件编号")
     query_code: str = Field(description="6位查询码：凭办件编号和查询码查询进度")
     state: str
@@ -107,7 +108,7 @@ def _same_application(case: Case, item: ServiceItem, applicant: Applicant) -> No
         raise ApplicationError(message, fields={"idempotency_key": [message]})
 
 
-@router.post("", response={201: Created}, summary="网上申报：按事项的现行办事指南提交申请")
+@router.post("", response={201: CaseCreated, 429: ErrorOut}, summary="网上申报：按事项的现行办事指南提交申请")
 def apply(
     request: HttpRequest, body: Application, idempotency_key: str | None = IDEMPOTENCY
 ) -> Status[dict[str, str]]:
@@ -138,7 +139,11 @@ def apply(
     )
 
 
-@router.get("/{number}", response=public.PublicCase, summary="办件进度查询（办件编号 + 查询码）")
+@router.get(
+    "/{number}",
+    response={200: public.PublicCase, 403: ErrorOut, 429: ErrorOut},
+    summary="办件进度查询（办件编号 + 查询码）",
+)
 def status(
     request: HttpRequest,
     number: str,
@@ -185,7 +190,7 @@ class Conclusion(Expected):
 
 
 class Delivery(Expected):
-    method: DeliveryMethod
+    method: Annotated[DeliveryMethod, WithJsonSchema(choice_schema(DeliveryMethod))]
     tracking_no: str = Field("", max_length=40)
 
 
@@ -201,18 +206,19 @@ class CaseOut(Schema):
 
 
 def _staff(request: HttpRequest) -> Staff:
-    user = request.user
-    assert isinstance(user, Staff)
-    return user
+    return acting_staff(request)
 
 
 def _case(request: HttpRequest, number: str, step: str) -> Case:
     """The case for a step, asked before anything about its state or version: one the person may not see
     answers exactly as an unknown number (404), one they see but may not take the step on 403."""
     try:
-        return visibility.case_for(_staff(request), number, step=step)
+        case = visibility.case_for(_staff(request), number, step=step)
     except Http404:
         raise HttpError(404, visibility.NOT_FOUND) from None
+    if not key_reaches(request, case):
+        raise HttpError(404, visibility.NOT_FOUND)
+    return case
 
 
 def _out(case: Case) -> dict[str, Any]:
@@ -228,7 +234,7 @@ def _out(case: Case) -> dict[str, Any]:
     }
 
 
-STAFF: dict[str, Any] = {"auth": django_auth, "response": CaseOut}
+STAFF: dict[str, Any] = {"auth": staff_auth(ApiScope.CASE_STEPS), "response": {200: CaseOut, 409: ErrorOut}}
 
 
 def _act(
@@ -344,7 +350,7 @@ def _narrowed(q: StatsQuery) -> dict[str, int | None]:
 
 @stats_router.get("/cases", response=StatsOut, summary="办件统计：受理量、办结量、即办件率、按时办结率等")
 def case_stats(request: HttpRequest, q: Query[StatsQuery]) -> dict[str, Any]:
-    visible = organisations_for(_staff(request), "stats.view")
+    visible = key_narrowed(request, organisations_for(_staff(request), "stats.view"))
     if visible is not None and not visible:
         raise NotPermitted("您无权查看办件统计")
     if q.end < q.start:

@@ -1,9 +1,11 @@
 """Uploaded materials: recognised by their content, stored under a random name with their hash.
 
-A file is accepted for what its bytes are (PDF, JPEG, PNG, OFD, DOCX: core.files), never for what its
-name says.
-It goes to the default storage (a folder outside the web root, served only by a view that checks
-permissions) under a random name, with its size and SHA-256 recorded.
+A file is accepted for what its bytes are (PDF, JPEG, PNG, OFD, DOCX: core.files, which also checks its
+structure), never for what its name says; one application holds at most YIMEN["UPLOAD_MAX_FILES"] files
+of YIMEN["UPLOAD_MAX_TOTAL_BYTES"] in all. It goes to the default storage (a folder outside the web root,
+served only by a view that checks permissions) under a random name, with its size and SHA-256 recorded.
+The name the applicant gave it is kept as text to show; it is downloaded as `served_name` — the
+material's name, the file's number and the extension of what it is (OWASP ASVS 4.0.3 V12.3.1, V12.5.2).
 
 Files are not part of a database transaction, so `all_or_nothing()` removes the files stored inside
 it when the block fails: a refused application leaves no file behind.
@@ -20,6 +22,7 @@ from dataclasses import dataclass
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import Count, Sum
 
 from yimen.cases import transitions
 from yimen.cases.models import Case, CaseFile
@@ -46,6 +49,19 @@ class Upload:
 def detect(upload: UploadedFile) -> files.Kind:
     """What the file is by its content, or a Chinese refusal naming the file and the rule."""
     return files.recognise(upload, name=files.display_name(upload), size=upload.size or 0, accepted=ACCEPTED)
+
+
+def served_name(stored: CaseFile) -> str:
+    """The name a material is downloaded under: 营业执照-12.pdf (its material, its number, the extension of
+    the kind found by content), never the applicant's `scan.html`."""
+    extension = stored.file.name.rsplit(".", 1)[-1]  # the stored name: ours, always the kind's extension
+    return files.download_name(f"{stored.material}-{stored.pk}", extension)
+
+
+def check_quota(sizes: Sequence[int], *, case: Case | None = None) -> None:
+    """The application's files, with those its case already has, within the upload quota."""
+    kept = case.files.aggregate(count=Count("pk"), size=Sum("size")) if case else {"count": 0, "size": 0}
+    files.check_quota(sizes, kept_count=kept["count"], kept_bytes=kept["size"] or 0, field="files")
 
 
 def may_take_in(by: Staff, case: Case) -> bool:
@@ -88,6 +104,7 @@ def store_material(*, case: Case, material: str, upload: UploadedFile, by: Staff
             fields={"material": [f"材料名称：“{material}”不在该事项的申请材料目录中"]},
         )
     kind = detect(upload)
+    check_quota([upload.size or 0], case=case)
     digest = hashlib.sha256()
     for chunk in upload.chunks():
         digest.update(chunk)
@@ -144,6 +161,7 @@ def submit_with_materials(
     if refused:
         first = next(iter(refused.values()))[0]
         raise ApplicationError(first, fields=refused)
+    check_quota([upload.file.size or 0 for upload in uploads])
     with all_or_nothing():
         submitted = intake.submit_once(
             item=item,

@@ -74,14 +74,14 @@ class MaterialOut(Schema):
     sample_url: str | None
 
 
-class StepOut(Schema):
+class ItemStepOut(Schema):
     name: str
     limit: Decimal
     unit: str
     counts_toward_limit: bool
 
 
-class FeeOut(Schema):
+class ItemFeeOut(Schema):
     name: str
     standard: str
     basis: str
@@ -101,9 +101,9 @@ class ItemDetail(ItemSummary):
     promised_unit: str
     legal: str
     is_free: bool
-    fees: list[FeeOut]
+    fees: list[ItemFeeOut]
     materials: list[MaterialOut]
-    steps: list[StepOut]
+    steps: list[ItemStepOut]
     location: str
     hours: str
     windows: list[str]

@@ -9,6 +9,7 @@ from ninja import Query, Router, Schema
 from pydantic import Field
 
 from yimen.core import calendar
+from yimen.core.api_schema import CalendarDate
 from yimen.core.errors import ApplicationError
 from yimen.core.validation import label_fields
 
@@ -21,13 +22,13 @@ MAX_DAYS = 3650
 
 
 class AddQuery(Schema):
-    start: date = Field(description="起始日期（不计入），YYYY-MM-DD")
+    start: CalendarDate = Field(description="起始日期（不计入），YYYY-MM-DD")
     days: int = Field(ge=0, le=MAX_DAYS, description="工作日天数，0–3650")
 
 
 class BetweenQuery(Schema):
-    after: date = Field(description="起始日期（不计入）")
-    through: date = Field(description="截止日期（计入）")
+    after: CalendarDate = Field(description="起始日期（不计入）")
+    through: CalendarDate = Field(description="截止日期（计入）")
 
 
 class DateOut(Schema):

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from django.conf import settings
@@ -66,9 +69,37 @@ class CalendarRevision(models.Model):
         cls.objects.filter(pk=1).update(number=models.F("number") + 1)
 
 
+_audit_unguarded: ContextVar[bool] = ContextVar("audit_unguarded", default=False)
+
+
+@contextmanager
+def audit_unguarded() -> Iterator[None]:
+    """Only for `audit.seal()` (numbering new entries) and the retention command (removing archived ones)."""
+    token = _audit_unguarded.set(True)
+    try:
+        yield
+    finally:
+        _audit_unguarded.reset(token)
+
+
+class AuditQuerySet(models.QuerySet["AuditEntry"]):
+    """No bulk update or delete of audit entries (GB/T 22239-2019 8.1.4.3 c), but through `audit_unguarded`."""
+
+    def update(self, **kwargs: Any) -> int:
+        if not _audit_unguarded.get():
+            raise PermissionError("审计日志只能追加，不能修改")
+        return super().update(**kwargs)
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        if not _audit_unguarded.get():
+            raise PermissionError("审计日志只能追加，不能删除")
+        return super().delete()
+
+
 class AuditEntry(models.Model):
     """Append-only, hash-chained record of one change. Written once, sealed once (`seq`, `prev_hash`
-    and `hash` filled in by `audit.seal()`), never otherwise updated, never deleted."""
+    and `hash` filled in by `audit.seal()`), never otherwise updated, never deleted but by the retention
+    command, after archiving."""
 
     seq = models.PositiveBigIntegerField("序号", unique=True, null=True, blank=True)
     at = models.DateTimeField("时间", db_index=True)
@@ -84,6 +115,8 @@ class AuditEntry(models.Model):
     summary = models.JSONField("变更摘要", default=dict)
     prev_hash = models.CharField("上一条哈希", max_length=64, blank=True, default="")
     hash = models.CharField("哈希", max_length=64, blank=True, default="")
+
+    objects = AuditQuerySet.as_manager()
 
     class Meta:
         verbose_name = verbose_name_plural = "审计日志"

@@ -1,4 +1,5 @@
-"""The SMS gateway's delivery reports: POST /api/v1/sms/status, signed like the messages we send it."""
+"""The SMS gateway's delivery reports: POST /api/v1/sms/status, signed like the messages we send it, or
+sent with an API key of scope sms.status."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from ninja.security import APIKeyHeader
 from pydantic import Field
 
 from yimen.core import notify
+from yimen.core.api_auth import ClientKey
+from yimen.core.api_schema import ErrorOut
 from yimen.core.errors import NotPermitted
 from yimen.core.sms_transports import SIGNATURE_HEADER, TIMESTAMP_HEADER, signature_valid
 
@@ -54,7 +57,12 @@ class DeliveryOut(Schema):
     status: str = Field(description="短信在本系统中的状态")
 
 
-@router.post("/status", auth=GatewaySignature(), response=DeliveryOut, summary="短信网关送达回执")
+@router.post(
+    "/status",
+    auth=[ClientKey("sms.status"), GatewaySignature()],
+    response={200: DeliveryOut, 404: ErrorOut},
+    summary="短信网关送达回执",
+)
 def delivery_status(request: HttpRequest, report: DeliveryReport) -> DeliveryOut:
     sms = notify.record_delivery(
         provider_id=report.id, delivered=report.status == "delivered", error=report.error

@@ -22,6 +22,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
+from yimen.core import files
 from yimen.core.downloads import file_response
 from yimen.core.errors import ApplicationError
 
@@ -181,8 +182,13 @@ def open_workbook(content: bytes, *, max_bytes: int = MAX_UPLOAD_BYTES) -> Any:
     if len(content) > max_bytes:
         message = f"文件超过 {max_bytes // 1024 // 1024} MB，请拆分后分批导入"
         raise ApplicationError(message, fields={"file": [message]})
-    if not content.startswith(XLSX_SIGNATURE):
+    if files.kind_of(io.BytesIO(content), [files.XLSX]) is None:
         raise ApplicationError(NOT_XLSX, fields={"file": [NOT_XLSX]})
+    try:  # what every upload is checked for (core.files): its parts, no macro, no zip bomb
+        files.inspect(io.BytesIO(content), files.XLSX, len(content))
+    except files.Refused as refused:
+        message = f"文件{refused}"
+        raise ApplicationError(message, fields={"file": [message]}) from None
     try:
         return load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl reports a damaged package with many kinds of error

@@ -11,15 +11,15 @@ NotPermitted 403.
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import Query, Router, Schema, Status
 from ninja.errors import HttpError
-from ninja.security import django_auth
-from pydantic import Field
+from pydantic import Field, WithJsonSchema
 
+from yimen.core.api_schema import CalendarDate, ErrorOut, choice_schema
 from yimen.core.errors import ApplicationError, NotPermitted
 from yimen.core.identity import normalize
 from yimen.core.people import Applicant
@@ -36,7 +36,8 @@ from yimen.disclosure.models import (
 )
 from yimen.disclosure.presenting import letter_problem, letter_response, public_view, staff_view
 from yimen.disclosure.services import intake
-from yimen.org.models import Organisation, Staff
+from yimen.org.api_keys import key_narrowed, key_reaches, staff_auth
+from yimen.org.models import ApiScope, Organisation, Staff
 from yimen.org.permissions import can
 
 router = Router(tags=["依申请公开"])
@@ -91,7 +92,7 @@ label_fields(
 )
 
 NOT_FOUND = "申请编号或查询码不正确"
-STAFF: dict[str, Any] = {"auth": django_auth}
+STAFF: dict[str, Any] = {"auth": staff_auth(ApiScope.DISCLOSURE)}
 
 
 # --- filing and tracking ------------------------------------------------------------------------------
@@ -99,34 +100,34 @@ STAFF: dict[str, Any] = {"auth": django_auth}
 
 class ApplicantIn(Schema):
     applicant_type: ApplicantType = Field(description="natural 自然人；business 商业企业 … other 其他")
-    name: str = Field(max_length=100, description="自然人姓名或单位名称")
+    name: str = Field(min_length=1, max_length=100, description="自然人姓名或单位名称")
     id_number: str = Field("", max_length=30, description="公民身份号码（自然人必填）")
     uscc: str = Field("", max_length=30, description="统一社会信用代码（法人或其他组织必填）")
     legal_representative: str = Field("", max_length=50)
     contact_person: str = Field("", max_length=50)
-    phone: str = Field(max_length=20)
+    phone: str = Field(min_length=1, max_length=20)
     email: str = Field("", max_length=254)
     address: str = Field("", max_length=200)
     postcode: str = Field("", max_length=10)
 
 
 class RequestIn(ApplicantIn):
-    organisation: str = Field(max_length=30, description="受理机关的机构代码")
+    organisation: str = Field(min_length=1, max_length=30, description="受理机关的机构代码")
     description: str = Field(
         min_length=1, max_length=5000, description="所需政府信息的名称、文号或特征性描述"
     )
     form_wanted: FormWanted = Field(description="paper 纸质 / electronic 电子 / inspection 查阅")
-    delivery_method: DeliveryMethod = Field(description="post / email / pickup / online")
+    delivery_method: Annotated[DeliveryMethod, WithJsonSchema(choice_schema(DeliveryMethod))]
 
 
 class CounterIn(RequestIn):
     channel: Channel
-    submitted_on: date
-    signed_on: date | None = None
-    confirmed_on: date | None = None
+    submitted_on: CalendarDate
+    signed_on: CalendarDate | None = None
+    confirmed_on: CalendarDate | None = None
 
 
-class Created(Schema):
+class RequestCreated(Schema):
     number: str
     query_code: str = Field(description="6位查询码：凭申请编号和查询码查询进度")
     received_on: date
@@ -170,7 +171,7 @@ def _created(request: DisclosureRequest) -> Status[dict[str, Any]]:
     )
 
 
-@router.post("", response={201: Created}, summary="网上提交政府信息公开申请")
+@router.post("", response={201: RequestCreated, 429: ErrorOut}, summary="网上提交政府信息公开申请")
 def apply(request: HttpRequest, body: RequestIn) -> Status[dict[str, Any]]:
     """收到申请之日 is the day the portal confirms the request (条例第三十一条); on a rest day, the next
     working day. Requests filed here spend the same hourly budget per address as the portal's forms
@@ -182,8 +183,12 @@ def apply(request: HttpRequest, body: RequestIn) -> Status[dict[str, Any]]:
     return _created(filed)
 
 
-@router.post("/counter", response={201: Created}, summary="登记当面、信函、传真、电子邮件或口头申请", **STAFF)
+@router.post(
+    "/counter", response={201: RequestCreated}, summary="登记当面、信函、传真、电子邮件或口头申请", **STAFF
+)
 def counter(request: HttpRequest, body: CounterIn) -> Status[dict[str, Any]]:
+    if not key_reaches(request, _organisation(body.organisation)):
+        raise NotPermitted("该接口密钥不能为这个受理机关登记申请")
     filed = _register(
         body,
         by=staff(request),
@@ -195,7 +200,11 @@ def counter(request: HttpRequest, body: CounterIn) -> Status[dict[str, Any]]:
     return _created(filed)
 
 
-@router.get("/{number}", response=PublicRequest, summary="申请进度查询（申请编号 + 查询码）")
+@router.get(
+    "/{number}",
+    response={200: PublicRequest, 403: ErrorOut, 429: ErrorOut},
+    summary="申请进度查询（申请编号 + 查询码）",
+)
 def track(
     request: HttpRequest,
     number: str,
@@ -216,7 +225,11 @@ def _tracked(request: HttpRequest, number: str, code: str, tail: str | None) -> 
     return looked.found
 
 
-@router.get("/{number}/letter.{fmt}", summary="下载告知书（申请编号 + 查询码；fmt 为 pdf 或 docx）")
+@router.get(
+    "/{number}/letter.{fmt}",
+    response={200: None, 403: ErrorOut, 429: ErrorOut},
+    summary="下载告知书（申请编号 + 查询码；fmt 为 pdf 或 docx）",
+)
 def letter(
     request: HttpRequest,
     number: str,
@@ -264,6 +277,9 @@ def staff_list(request: HttpRequest, q: Query[ListQuery]) -> list[dict[str, Any]
         found = queries.overdue(person, today)
     else:
         found = queries.open_requests(person)
+    reach = key_narrowed(request, None)
+    if reach is not None:
+        found = found.filter(organisation_id__in=reach)
     return [
         {
             "number": r.number,

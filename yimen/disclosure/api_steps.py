@@ -14,9 +14,9 @@ from django.http import Http404, HttpRequest
 from django.utils import timezone
 from ninja import Router, Schema
 from ninja.errors import HttpError
-from ninja.security import django_auth
 from pydantic import Field
 
+from yimen.core.api_schema import CalendarDate, ErrorOut
 from yimen.disclosure import queries
 from yimen.disclosure.models import (
     Appeal,
@@ -32,9 +32,10 @@ from yimen.disclosure.presenting import publication_by_index, staff_view
 from yimen.disclosure.services import appeals, fees
 from yimen.disclosure.services import clock as clock_steps
 from yimen.disclosure.services import steps as request_steps
-from yimen.org.models import Staff
+from yimen.org.api_keys import acting_staff, key_reaches, staff_auth
+from yimen.org.models import ApiScope, Staff
 
-steps = Router(auth=django_auth)
+steps = Router(auth=staff_auth(ApiScope.DISCLOSURE))
 Part = TypeVar("Part", Consultation, Appeal)
 
 
@@ -62,7 +63,7 @@ class ClarificationOut(Schema):
     notified_on: date
 
 
-class FeeOut(Schema):
+class FeeNoticeOut(Schema):
     method: str
     amount: str = Field(description="金额（元）")
     issued_on: date
@@ -87,7 +88,7 @@ class PublicRequest(Schema):
     clock: list[ClockStepOut] = Field(description="答复期限的计算过程")
     timeline: list[EventOut]
     clarification: ClarificationOut | None = Field(description="待补正时：需要补正的事项与期限")
-    fee: FeeOut | None
+    fee: FeeNoticeOut | None
     letter: bool = Field(description="已答复，可下载告知书（PDF、Word）")
 
 
@@ -106,19 +107,23 @@ class StaffRequest(PublicRequest):
     appeals: list[dict[str, Any]]
 
 
+STEP: dict[int, Any] = {200: StaffRequest, 409: ErrorOut}  # 409: stale lock_version or wrong state
+
+
 def staff(request: HttpRequest) -> Staff:
-    user = request.user
-    assert isinstance(user, Staff)
-    return user
+    return acting_staff(request)
 
 
 def request_for(http: HttpRequest, number: str, step: str = "") -> DisclosureRequest:
     """The request, for staff who may see it and take `step` (a workflow action) on it; for anyone who may
     not see it, it does not exist."""
     try:
-        return queries.request_for(staff(http), number, step=step)
+        found = queries.request_for(staff(http), number, step=step)
     except Http404:
         raise HttpError(404, queries.NOT_FOUND) from None
+    if not key_reaches(http, found):
+        raise HttpError(404, queries.NOT_FOUND)
+    return found
 
 
 def _part(model: type[Part], pk: int, of: DisclosureRequest, missing: str) -> Part:
@@ -144,12 +149,12 @@ class Step(Schema):
 
 
 class Dated(Step):
-    on: date | None = Field(None, description="日期，不填为今天")
+    on: CalendarDate | None = Field(None, description="日期，不填为今天")
 
 
 class ClarifyIn(Dated):
     items: str = Field(min_length=1, max_length=2000, description="需要补正的全部事项（一次性告知）")
-    deadline_on: date = Field(description="补正期限")
+    deadline_on: CalendarDate = Field(description="补正期限")
 
 
 class SupplementIn(Dated):
@@ -159,11 +164,11 @@ class SupplementIn(Dated):
 class ConsultIn(Step):
     party_kind: ConsultationParty
     party_name: str = Field(min_length=1, max_length=100)
-    sent_on: date | None = Field(None, description="发出日期，不填为今天")
+    sent_on: CalendarDate | None = Field(None, description="发出日期，不填为今天")
 
 
 class ConsultEndIn(Step):
-    replied_on: date | None = Field(None, description="收回日期，不填为今天")
+    replied_on: CalendarDate | None = Field(None, description="收回日期，不填为今天")
     opinion: str = Field(min_length=1, max_length=200)
 
 
@@ -173,7 +178,7 @@ class ExtendIn(Dated):
 
 
 class CustomDeadlineIn(Step):
-    due_on: date
+    due_on: CalendarDate
     reason: str = Field(min_length=1, max_length=300)
 
 
@@ -205,14 +210,14 @@ class DecisionIn(Schema):
 # --- the steps, in the order a request meets them ----------------------------------------------------
 
 
-@steps.post("/{number}/start", response=StaffRequest, summary="开始办理")
+@steps.post("/{number}/start", response=STEP, summary="开始办理")
 def start(request: HttpRequest, number: str, body: Step) -> dict[str, Any]:
     target = request_for(request, number, "start")
     request_steps.start(request=target, by=staff(request), expected_version=body.expected_version)
     return _now(target)
 
 
-@steps.post("/{number}/clarification", response=StaffRequest, summary="一次性告知补正（条例第三十条）")
+@steps.post("/{number}/clarification", response=STEP, summary="一次性告知补正（条例第三十条）")
 def clarify(request: HttpRequest, number: str, body: ClarifyIn) -> dict[str, Any]:
     target = request_for(request, number, "request_clarification")
     clock_steps.request_clarification(
@@ -226,7 +231,7 @@ def clarify(request: HttpRequest, number: str, body: ClarifyIn) -> dict[str, Any
     return _now(target)
 
 
-@steps.post("/{number}/clarification/received", response=StaffRequest, summary="收到补正")
+@steps.post("/{number}/clarification/received", response=STEP, summary="收到补正")
 def clarification_received(request: HttpRequest, number: str, body: SupplementIn) -> dict[str, Any]:
     target = request_for(request, number, "receive_clarification")
     clock_steps.receive_clarification(
@@ -239,7 +244,7 @@ def clarification_received(request: HttpRequest, number: str, body: SupplementIn
     return _now(target)
 
 
-@steps.post("/{number}/clarification/expired", response=StaffRequest, summary="逾期未补正，不再处理")
+@steps.post("/{number}/clarification/expired", response=STEP, summary="逾期未补正，不再处理")
 def clarification_expired(request: HttpRequest, number: str, body: Dated) -> dict[str, Any]:
     target = request_for(request, number, "expire_clarification")
     clock_steps.expire_clarification(
@@ -248,7 +253,7 @@ def clarification_expired(request: HttpRequest, number: str, body: Dated) -> dic
     return _now(target)
 
 
-@steps.post("/{number}/consultations", response=StaffRequest, summary="征求第三方或其他机关意见")
+@steps.post("/{number}/consultations", response=STEP, summary="征求第三方或其他机关意见")
 def consult(request: HttpRequest, number: str, body: ConsultIn) -> dict[str, Any]:
     target = request_for(request, number, "start_consultation")
     clock_steps.start_consultation(
@@ -262,7 +267,7 @@ def consult(request: HttpRequest, number: str, body: ConsultIn) -> dict[str, Any
     return _now(target)
 
 
-@steps.post("/{number}/consultations/{consultation_id}/end", response=StaffRequest, summary="意见收回")
+@steps.post("/{number}/consultations/{consultation_id}/end", response=STEP, summary="意见收回")
 def consultation_end(
     request: HttpRequest, number: str, consultation_id: int, body: ConsultEndIn
 ) -> dict[str, Any]:
@@ -277,7 +282,7 @@ def consultation_end(
     return _now(target)
 
 
-@steps.post("/{number}/extension", response=StaffRequest, summary="延期答复（公开工作机构负责人）")
+@steps.post("/{number}/extension", response=STEP, summary="延期答复（公开工作机构负责人）")
 def extend(request: HttpRequest, number: str, body: ExtendIn) -> dict[str, Any]:
     target = request_for(request, number, "extend")
     clock_steps.extend(
@@ -291,7 +296,7 @@ def extend(request: HttpRequest, number: str, body: ExtendIn) -> dict[str, Any]:
     return _now(target)
 
 
-@steps.post("/{number}/custom-deadline", response=StaffRequest, summary="确定延迟答复期限（第三十五条）")
+@steps.post("/{number}/custom-deadline", response=STEP, summary="确定延迟答复期限（第三十五条）")
 def custom_deadline(request: HttpRequest, number: str, body: CustomDeadlineIn) -> dict[str, Any]:
     target = request_for(request, number, "set_custom_deadline")
     clock_steps.set_custom_deadline(
@@ -304,7 +309,7 @@ def custom_deadline(request: HttpRequest, number: str, body: CustomDeadlineIn) -
     return _now(target)
 
 
-@steps.post("/{number}/fee-notice", response=StaffRequest, summary="发出信息处理费收费通知")
+@steps.post("/{number}/fee-notice", response=STEP, summary="发出信息处理费收费通知")
 def fee_notice(request: HttpRequest, number: str, body: FeeIn) -> dict[str, Any]:
     target = request_for(request, number, "issue_fee_notice")
     fees.issue_fee_notice(
@@ -318,7 +323,7 @@ def fee_notice(request: HttpRequest, number: str, body: FeeIn) -> dict[str, Any]
     return _now(target)
 
 
-@steps.post("/{number}/fee-notice/paid", response=StaffRequest, summary="已缴纳信息处理费")
+@steps.post("/{number}/fee-notice/paid", response=STEP, summary="已缴纳信息处理费")
 def fee_paid(request: HttpRequest, number: str, body: Dated) -> dict[str, Any]:
     target = request_for(request, number, "record_payment")
     fees.record_payment(
@@ -327,7 +332,7 @@ def fee_paid(request: HttpRequest, number: str, body: Dated) -> dict[str, Any]:
     return _now(target)
 
 
-@steps.post("/{number}/fee-notice/expired", response=StaffRequest, summary="逾期未缴费，不再处理")
+@steps.post("/{number}/fee-notice/expired", response=STEP, summary="逾期未缴费，不再处理")
 def fee_expired(request: HttpRequest, number: str, body: Dated) -> dict[str, Any]:
     target = request_for(request, number, "expire_fee")
     fees.expire_fee(
@@ -336,7 +341,7 @@ def fee_expired(request: HttpRequest, number: str, body: Dated) -> dict[str, Any
     return _now(target)
 
 
-@steps.post("/{number}/reply", response=StaffRequest, summary="答复（生成告知书）")
+@steps.post("/{number}/reply", response=STEP, summary="答复（生成告知书）")
 def reply(request: HttpRequest, number: str, body: ReplyIn) -> dict[str, Any]:
     target = request_for(request, number, "reply")
     request_steps.reply(
@@ -353,7 +358,7 @@ def reply(request: HttpRequest, number: str, body: ReplyIn) -> dict[str, Any]:
     return _now(target)
 
 
-@steps.post("/{number}/deliver", response=StaffRequest, summary="送达")
+@steps.post("/{number}/deliver", response=STEP, summary="送达")
 def deliver(request: HttpRequest, number: str, body: Dated) -> dict[str, Any]:
     target = request_for(request, number, "deliver")
     request_steps.deliver(
@@ -362,7 +367,7 @@ def deliver(request: HttpRequest, number: str, body: Dated) -> dict[str, Any]:
     return _now(target)
 
 
-@steps.post("/{number}/close", response=StaffRequest, summary="办结")
+@steps.post("/{number}/close", response=STEP, summary="办结")
 def close(request: HttpRequest, number: str, body: Dated) -> dict[str, Any]:
     target = request_for(request, number, "close")
     request_steps.close(
@@ -385,7 +390,7 @@ def appeal(request: HttpRequest, number: str, body: AppealIn) -> dict[str, Any]:
     return _now(target)
 
 
-@steps.post("/{number}/appeals/{appeal_id}/decision", response=StaffRequest, summary="复议决定或判决结果")
+@steps.post("/{number}/appeals/{appeal_id}/decision", response=STEP, summary="复议决定或判决结果")
 def decide(request: HttpRequest, number: str, appeal_id: int, body: DecisionIn) -> dict[str, Any]:
     target = request_for(request, number, "decide_appeal")
     appeals.decide_appeal(

@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from yimen.core import spreadsheet
+from yimen.core import audit, spreadsheet
 from yimen.core.errors import ApplicationError
 from yimen.disclosure import exporting, importing
 from yimen.office.disclosure_views import ACTION, desk_filters, selection
@@ -25,7 +25,21 @@ def export(request: HttpRequest) -> HttpResponse:
     consultations and appeals, in the import's layout."""
     staff, today = signed_in(request), timezone.localdate()
     queue, q = desk_filters(request)
-    content = exporting.export_workbook(selection(staff, queue, q), today)
+    chosen = selection(staff, queue, q)
+    content = exporting.export_workbook(chosen, today)
+    count = chosen.count()
+    audit.record(  # the requesters' names, ID numbers, phones and addresses leave the system
+        "disclosure.exported",
+        actor=staff,
+        object_type="disclosure.disclosurerequest",
+        object_repr=f"政府信息公开申请导出（{count} 件）",
+        after={
+            "queue": queue,
+            "q": audit.without_id_numbers(q),
+            "count": count,
+            "address": audit.address_of(request),
+        },
+    )
     return spreadsheet.download(content, f"政府信息公开申请_{today:%Y%m%d}.xlsx", "disclosure-requests.xlsx")
 
 

@@ -24,6 +24,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from yimen.core import audit
 from yimen.core.errors import ApplicationError
 from yimen.core.people import Applicant
 from yimen.disclosure import deadlines, queries, workflow
@@ -45,6 +46,9 @@ from yimen.org.permissions import can
 
 PAGE_SIZE = 50
 ACTION = "disclosure.handle"
+# Reads of a requester's personal data, one audit entry each (GB/T 22239-2019 8.1.4.3 a, 8.1.4.11 b).
+READ_REQUEST = "disclosure.request_viewed"
+READ_LETTER = "disclosure.letter_downloaded"
 QUEUES = {"due_soon": "临近到期", "overdue": "已超期", "all": "全部申请"}
 
 
@@ -307,6 +311,7 @@ def _detail(
     status: int = 200,
 ) -> HttpResponse:
     staff, today = signed_in(request), timezone.localdate()
+    audit.record_read(request, READ_REQUEST, r)  # the requester's details, in full
     actions = available(staff, r)
     step_forms = {a: STEPS[a].form(prefix=a) for a in actions if a not in PER_RECORD}
     if failed and form is not None and failed not in PER_RECORD:
@@ -384,4 +389,5 @@ def letter(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     r = queries.request_for(signed_in(request), pk)
     if problem := letter_problem(r, fmt):
         raise Http404(problem)
+    audit.record_read(request, READ_LETTER, r, what=fmt)
     return letter_response(r, fmt)

@@ -16,7 +16,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -298,7 +298,7 @@ def publication_action(request: HttpRequest, pk: int, action: str) -> HttpRespon
 
 
 @login_required
-def attachment_file(request: HttpRequest, pk: int) -> HttpResponse:
+def attachment_file(request: HttpRequest, pk: int) -> HttpResponseBase:
     attachment = get_object_or_404(Attachment.objects.select_related("publication"), pk=pk)
     _publication(request, attachment.publication_id)
     return attachments.download(attachment)

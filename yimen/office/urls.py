@@ -1,6 +1,6 @@
 from django.urls import path
 
-from yimen.office import catalog_excel_views, views
+from yimen.office import api_key_views, audit_views, catalog_excel_views, views
 
 app_name = "office"
 urlpatterns = [
@@ -13,7 +13,11 @@ urlpatterns = [
     path("calendar/", views.calendar_year, name="calendar"),
     path("calendar/notice/", views.calendar_notice, name="calendar_notice"),
     path("calendar/day/", views.calendar_day, name="calendar_day"),
-    path("audit/", views.audit_log, name="audit"),
+    path("audit/", audit_views.audit_log, name="audit"),
+    path("audit/export.<str:fmt>", audit_views.audit_export, name="audit_export"),
+    path("audit/anchors/", audit_views.anchor_export, name="audit_anchors"),
+    path("api-keys/", api_key_views.api_keys, name="api_keys"),
+    path("api-keys/<int:pk>/revoke/", api_key_views.revoke_api_key, name="api_key_revoke"),
     path("catalog/import/", catalog_excel_views.import_view, name="catalog_import"),
     path("catalog/export/", catalog_excel_views.export_view, name="catalog_export"),
 ]

@@ -1,4 +1,4 @@
-"""The staff back office: sign-in, the home page, the calendar administrator's pages, the audit log."""
+"""The staff back office: sign-in, the home page, the calendar administrator's pages."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -21,10 +20,10 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from yimen.core import audit, calendar
+from yimen.core import calendar
 from yimen.core import services as core_services
 from yimen.core.errors import ApplicationError
-from yimen.core.queries import audit_trail, loaded_notice, year_months
+from yimen.core.queries import loaded_notice, year_months
 from yimen.core.throttle import client_address
 from yimen.office import signin
 from yimen.office.forms import (
@@ -38,7 +37,7 @@ from yimen.office.forms import (
 from yimen.org import queries as org_queries
 from yimen.org import services as org_services
 from yimen.org.models import SignInLock, Staff, StaffRole
-from yimen.org.permissions import can, needs_second_factor, organisations_for
+from yimen.org.permissions import can, needs_second_factor
 
 View = Callable[..., HttpResponse]
 
@@ -161,6 +160,7 @@ def home(request: HttpRequest) -> HttpResponse:
             ("统计图表", "office_reports:dashboard", "stats.view"),
             ("工作日历", "office:calendar", "calendar.manage"),
             ("审计日志", "office:audit", "audit.view"),
+            ("接口密钥", "office:api_keys", "security.manage"),
         ]
         if can(request.user, action) and (link := _link(url))
     ]
@@ -285,16 +285,6 @@ def calendar_day(request: HttpRequest) -> HttpResponse:
             )
             return redirect(f"{reverse('office:calendar')}?year={day.year}")
     return _calendar_page(request, _year(request), day_form=form, status=422)
-
-
-@requires("audit.view")
-def audit_log(request: HttpRequest) -> HttpResponse:
-    entries = audit_trail(organisations_for(request.user, "audit.view"))
-    page = Paginator(entries.select_related(None), 50).get_page(request.GET.get("page"))
-    verified = None
-    if request.GET.get("verify") == "1":
-        verified = audit.verify()
-    return render(request, "office/audit.html", {"page": page, "verified": verified})
 
 
 @requires("security.manage")

@@ -234,3 +234,51 @@ class SignInLock(models.Model):
 
     def __str__(self) -> str:
         return f"{self.username} @ {self.address}"
+
+
+class ApiScope(models.TextChoices):
+    """What a machine client's key may call; each of the API's non-public operations names one."""
+
+    CASE_STEPS = "case.steps", "办件办理（受理、补正、办结、送达等环节）"
+    CASE_STATS = "case.stats", "办件统计"
+    DISCLOSURE = "disclosure.handle", "依申请公开办理"
+    SMS_STATUS = "sms.status", "短信网关送达回执"
+
+
+class ApiKey(models.Model):
+    """A machine client's key (a department's system, the provincial platform, the SMS gateway): shown
+    once when issued, kept only as a keyed SHA-256 (HMAC with the SECRET_KEY) of its secret. It acts as
+    its staff account, narrowed to its organisations (and those below them) and its scopes, within its
+    calls per minute, until it expires or the security administrator revokes it."""
+
+    name = models.CharField("接入系统名称", max_length=100)
+    key_id = models.CharField("密钥编号", max_length=16, unique=True)
+    digest = models.CharField("密钥摘要", max_length=64)
+    staff = models.ForeignKey(
+        Staff,
+        verbose_name="代表的接口账户",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="api_keys",
+    )
+    organisations = models.ManyToManyField(Organisation, verbose_name="可办理的单位", blank=True)
+    scopes = models.JSONField("可调用的接口", default=list)
+    per_minute = models.PositiveIntegerField("每分钟调用上限", default=60)
+    expires_at = models.DateTimeField("有效期至")
+    created_at = models.DateTimeField("签发时间", auto_now_add=True)
+    created_by = models.ForeignKey(
+        Staff, verbose_name="签发人", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    revoked_at = models.DateTimeField("吊销时间", null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        Staff, verbose_name="吊销人", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    last_used_at = models.DateTimeField("最近使用", null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "接口密钥"
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.key_id}）"

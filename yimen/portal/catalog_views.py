@@ -17,6 +17,8 @@ from django.utils.safestring import mark_safe
 
 from yimen.catalog import queries
 from yimen.catalog.models import FormFile, ItemType, ItemVersion, Level, Material, ServiceItem, VersionState
+from yimen.core import files
+from yimen.core.downloads import stored_file_response
 from yimen.portal.context import LARGE_TEXT_COOKIE
 
 # Rendered guides are kept until they go stale: their key names the version, the item's current
@@ -150,11 +152,11 @@ def form_file(request: HttpRequest, file_id: int) -> FileResponse:
     ).exists()
     if not offered:
         raise Http404("该表格不存在或已停用")
-    response = FileResponse(
-        form.file.open("rb"), content_type=form.content_type, as_attachment=True, filename=form.name
+    stem = form.name.rsplit(".", 1)[0] if "." in form.name else form.name
+    extension = form.file.name.rsplit(".", 1)[-1]  # the stored name: ours
+    return stored_file_response(
+        form.file, filename=files.download_name(stem, extension), content_type=form.content_type
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
 
 
 def reforms(request: HttpRequest) -> HttpResponse:

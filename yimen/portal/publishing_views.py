@@ -4,7 +4,7 @@ and each publication's page (a withdrawn one keeps its page with a notice instea
 from __future__ import annotations
 
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 
@@ -112,7 +112,7 @@ def version(request: HttpRequest, pk: int, number: int) -> HttpResponse:
     return render(request, "portal/publishing/version.html", context)
 
 
-def attachment(request: HttpRequest, pk: int, file_id: int) -> HttpResponse:
+def attachment(request: HttpRequest, pk: int, file_id: int) -> HttpResponseBase:
     """An attachment, only while its publication is published."""
     found = get_object_or_404(
         Attachment, pk=file_id, publication_id=pk, publication__state=PublicationState.PUBLISHED

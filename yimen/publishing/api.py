@@ -12,6 +12,7 @@ from ninja.errors import HttpError
 from pydantic import Field
 
 from yimen.core import pages
+from yimen.core.api_schema import ErrorOut
 from yimen.core.validation import label_fields
 from yimen.org.models import Organisation
 from yimen.publishing import queries
@@ -121,7 +122,9 @@ def _summary(request: HttpRequest, p: Publication) -> dict[str, object]:
 
 
 @router.get(
-    "", response=PublicationPage, summary="主动公开信息列表与检索（可按机构、目录、年份、有效性、类别筛选）"
+    "",
+    response={200: PublicationPage, 404: ErrorOut},
+    summary="主动公开信息列表与检索（可按机构、目录、年份、有效性、类别筛选）",
 )
 def list_publications(request: HttpRequest, f: Query[PublicationQuery]) -> dict[str, object]:
     organisation = None
