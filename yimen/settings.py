@@ -160,6 +160,7 @@ INSTALLED_APPS = [
     "yimen.publishing",
     "yimen.disclosure",
     "yimen.reports",
+    "yimen.privacy",
     "yimen.portal",
     "yimen.office",
     "yimen.demo",
@@ -368,6 +369,9 @@ YIMEN: dict[str, Any] = {
     "DISCLOSURE_FEE_PAUSES_CLOCK": env_bool("YIMEN_DISCLOSURE_FEE_PAUSES_CLOCK", True),
     "DISCLOSURE_NUMBER_LAYOUT": env_str("YIMEN_DISCLOSURE_NUMBER_LAYOUT", "{code}-YSQ-{year}-{serial:05d}"),
     "DISCLOSURE_YELLOW_DAYS_LEFT": env_int("YIMEN_DISCLOSURE_YELLOW_DAYS_LEFT", _YELLOW_DAYS_LEFT),
+    # 个人信息权利申请 (个人信息保护法 第四十五条—第四十七条、第五十条): working days to answer. The centre's rule,
+    # not the statute's: the law asks for a mechanism and sets no period.
+    "PRIVACY_RESPONSE_WORKDAYS": env_int("YIMEN_PRIVACY_RESPONSE_WORKDAYS", 15),
     # 年度报告 (条例第四十九条): remind this many days before 31 January / 31 March.
     "REPORT_REMINDER_DAYS": env_int_list("YIMEN_REPORT_REMINDER_DAYS", "30,7,0"),
     # Personal data at rest (core/crypto.py, docs/deployment.md): the data keys, inline ("2:hex,1:hex") or

@@ -18,6 +18,7 @@ urlpatterns = [
     path("office/publishing/", include("yimen.office.publishing_urls")),
     path("office/disclosure/", include("yimen.office.disclosure_urls")),
     path("office/reports/", include("yimen.office.report_urls")),
+    path("office/privacy/", include("yimen.office.privacy_urls")),
     path("office/", include("yimen.office.urls")),
     # One way in, with one lockout: the admin's own sign-in form would count no failures and let a locked
     # account in, so its sign-in (and its sign-out's "log in again") goes to the office's, keeping `next`.
@@ -29,6 +30,7 @@ urlpatterns = [
     path("open/", include("yimen.portal.publishing_urls")),
     path("disclosure/", include("yimen.portal.disclosure_urls")),
     path("reports/", include("yimen.portal.report_urls")),
+    path("privacy/", include("yimen.portal.privacy_urls")),
     path("", include("yimen.portal.syndication_urls")),
     path("", include("yimen.portal.urls")),
 ]

@@ -24,6 +24,7 @@ from yimen.core import crypto, fields
 from yimen.core.audit import AuditEntry
 from yimen.core.people import Applicant
 from yimen.disclosure.models import DisclosureRequest
+from yimen.privacy.models import RightsRequest
 
 pytestmark = pytest.mark.django_db
 
@@ -238,4 +239,4 @@ def test_disclosure_requests_are_sealed_too() -> None:
         f.name for f in DisclosureRequest._meta.concrete_fields if isinstance(f, fields.SealedCharField)
     }
     assert sealed == {"id_number", "phone", "address"}
-    assert fields.sealed_models() == [Case, DisclosureRequest]
+    assert fields.sealed_models() == [Case, DisclosureRequest, RightsRequest]

@@ -29,6 +29,8 @@ PUBLIC = {
     "reports:annual_index", "reports:statistics", "reports:statistics_export", "reports:annual_detail",
     "reports:annual_download",
     "syndication:sitemap", "syndication:section",
+    # 个人信息保护: the notice, and the rights request proven by a case's 查询码 or an ID number's phone tail
+    "privacy:notice", "privacy:request", "privacy:done", "privacy:track", "privacy:status", "privacy:copy",
 }  # fmt: skip
 OFFICE_DOORS = {
     "office:login",

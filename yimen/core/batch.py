@@ -201,7 +201,7 @@ def _insert_shape(
     quote = connection.ops.quote_name
     fields = tuple(f for f in model._meta.concrete_fields if keep_pk or not isinstance(f, _AUTO))
     columns = ", ".join(quote(f.column) for f in fields)
-    head = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES "
+    head = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES "  # nosec B608  # identifiers are the module's own table and column names; every value is a bound parameter
     tail = f" ON CONFLICT ({quote(skip_conflicts_on)}) DO NOTHING" if skip_conflicts_on else ""
     columns_read = tuple((f.attname, f, _plain(f)) for f in fields)
     return (head, f"({', '.join(['%s'] * len(fields))})", tail), columns_read
@@ -261,7 +261,7 @@ def _update_shape(
     assert opts.pk is not None
     table, key = quote(opts.db_table), quote(opts.pk.column)
     prepared = tuple((f, _plain(f)) for f in fields)
-    return f"UPDATE {table} SET {assignments} WHERE {key} = %s", prepared
+    return f"UPDATE {table} SET {assignments} WHERE {key} = %s", prepared  # nosec B608  # identifiers are the module's own table and column names; every value is a bound parameter
 
 
 def update_statement(obj: Model, **values: Any) -> tuple[str, list[Any]]:

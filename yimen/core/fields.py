@@ -180,7 +180,7 @@ def _write(model: type[models.Model], fields: list[models.Field[Any, Any]], rows
     quote = connection.ops.quote_name
     assignments = ", ".join(f"{quote(f.column)} = %s" for f in fields)
     assert model._meta.pk is not None
-    sql = f"UPDATE {quote(model._meta.db_table)} SET {assignments} WHERE {quote(model._meta.pk.column)} = %s"
+    sql = f"UPDATE {quote(model._meta.db_table)} SET {assignments} WHERE {quote(model._meta.pk.column)} = %s"  # nosec B608  # identifiers are the model's own table and column names; every value is a bound parameter
     if rows:
         with connection.cursor() as cursor:
             cursor.executemany(sql, rows)

@@ -124,7 +124,7 @@ def _take(key: str, limit: int, window_seconds: int) -> int:
     within = f"{table}.until <= %(now)s OR {table}.spent < %(limit)s"
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} (key, spent, until) VALUES (%(key)s, 1, %(until)s) "  # nosec B608: the table is the model's own
+            f"INSERT INTO {table} (key, spent, until) VALUES (%(key)s, 1, %(until)s) "  # nosec B608  # the table is the model's own
             f"ON CONFLICT (key) DO UPDATE SET "
             f"spent = CASE WHEN {table}.until <= %(now)s THEN 1 WHEN {table}.spent < %(limit)s "
             f"THEN {table}.spent + 1 ELSE %(limit)s + 1 END, "

@@ -146,6 +146,8 @@ def home(request: HttpRequest) -> HttpResponse:
             ("办件统计", "office_supervision:stats", "stats.view"),
             ("差评整改工单", "office_workorders:list", "workorder.handle"),
             ("超期整改工单", "office_workorders:overdue", "supervision.view"),
+            ("个人信息权利申请", "office_privacy:list", "privacy.handle"),
+            ("个人信息权利申请窗口登记", "office_privacy:new", "privacy.intake"),
             ("事项管理", "office_catalog:items", "item.edit"),
             ("法制审核", "office_catalog:queue_legal", "item.legal_review"),
             ("审改审核", "office_catalog:queue_reform", "item.reform_review"),

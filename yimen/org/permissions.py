@@ -18,9 +18,14 @@ VIEW = "view"
 # "case.view" opens cases (cases/queries/visibility.py): those whose work is cases (受理, 审批) and 监察, who
 # reads them with the applicant's ID number, phone and address masked. The roles that keep the
 # catalogue, publish or administer the platform have no use for an applicant's data and see no case.
+# 个人信息保护法 第五十条 (rights requests): the 审批 role of the organisation that holds the applicant's data
+# handles them ("privacy.handle": 受理, 查阅复制, 更正, 删除 or refusal), as it decides on that data's cases;
+# the window records one brought to the counter ("privacy.intake") after checking the ID card.
 ROLE_ACTIONS: dict[str, frozenset[str]] = {
-    Role.CLERK: frozenset({VIEW, "case.view", "case.intake"}),
-    Role.REVIEWER: frozenset({VIEW, "case.view", "case.review", "workorder.handle", "stats.view"}),
+    Role.CLERK: frozenset({VIEW, "case.view", "case.intake", "privacy.intake"}),
+    Role.REVIEWER: frozenset(
+        {VIEW, "case.view", "case.review", "workorder.handle", "stats.view", "privacy.handle"}
+    ),
     Role.OFFICER: frozenset({VIEW, "publication.edit", "disclosure.handle", "report.edit"}),
     # 政府信息公开工作机构负责人: reviews publications and reports, approves extensions (条例第三十三条).
     Role.DISCLOSURE_HEAD: frozenset(

@@ -196,14 +196,17 @@ class Download:
 
 
 def download(source: FeedSource) -> Download | None:
-    """The feed's bytes and Content-Type, or None when the portal answers 304 Not Modified."""
+    """The feed's bytes and Content-Type, or None when the portal answers 304 Not Modified. Only http(s):
+    urllib would read a file:// address from the server's own disk."""
+    if not _web_link(source.url):
+        raise FeedError("订阅地址应为 http:// 或 https:// 开头")
     request = urllib.request.Request(source.url, headers={"User-Agent": USER_AGENT})
     if source.etag:
         request.add_header("If-None-Match", source.etag)
     if source.last_modified:
         request.add_header("If-Modified-Since", source.last_modified)
     try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:
+        with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:  # nosec B310  # http(s) only, checked above
             data = response.read(MAX_BYTES + 1)
             headers = response.headers
     except urllib.error.HTTPError as exc:

@@ -141,7 +141,7 @@ class Plan:
         if sample and not sampled:
             # Written out: on PostgreSQL it is the partial indexes' predicate.
             where.append(f"(m.id / {SAMPLE_RUN}) %% {SAMPLE} = 0")
-        sql = f"SELECT {select} FROM {source} WHERE {' AND '.join(where) or '1=1'}"
+        sql = f"SELECT {select} FROM {source} WHERE {' AND '.join(where) or '1=1'}"  # nosec B608  # identifiers are the module's own table and column names; every value is a bound parameter
         params = [*text_params, *self.params]
         if group:
             sql += f" GROUP BY {group}"
@@ -172,7 +172,7 @@ class Plan:
             if walked is not None:
                 return walked
             inner, params = self.sql("m.id, m.published_at", part=part)
-            sql = f"SELECT id FROM ({inner} OFFSET 0) m ORDER BY {NEWEST} LIMIT %s OFFSET %s"
+            sql = f"SELECT id FROM ({inner} OFFSET 0) m ORDER BY {NEWEST} LIMIT %s OFFSET %s"  # nosec B608  # identifiers are the module's own table and column names; every value is a bound parameter
             with transaction.atomic():
                 # Collecting goes through the text index even when the planner, trusting its guess of
                 # a common word, would rather read every row's document.
@@ -192,13 +192,13 @@ class Plan:
             # than first gathering every matching rowid.
             fts = f"{search.TABLE} f"
             fts_where = fts_where.replace(f"{search.TABLE} MATCH", f"f.{search.TABLE} MATCH")
-            matching = f"EXISTS (SELECT 1 FROM {fts} WHERE {fts_where} AND f.rowid = m.id)"
+            matching = f"EXISTS (SELECT 1 FROM {fts} WHERE {fts_where} AND f.rowid = m.id)"  # nosec B608  # identifiers are the module's own table and column names; every value is a bound parameter
         else:
-            matching = f"m.id IN (SELECT rowid FROM {search.TABLE} WHERE {fts_where})"
+            matching = f"m.id IN (SELECT rowid FROM {search.TABLE} WHERE {fts_where})"  # nosec B608  # identifiers are the module's own table and column names; every value is a bound parameter
         where = [matching] if in_fts else []
         where += [*(c for c, _ in on_row), *self.where]
         sql = (
-            f"SELECT m.id FROM {search.META} m INDEXED BY {search.META}_recent "
+            f"SELECT m.id FROM {search.META} m INDEXED BY {search.META}_recent "  # nosec B608  # identifiers are the module's own table and column names; every value is a bound parameter
             f"WHERE {' AND '.join(where)} ORDER BY {NEWEST} LIMIT %s OFFSET %s"
         )
         return fetch_ids(sql, [*(p for _, p in in_fts), *(p for _, p in on_row), *self.params, limit, offset])
@@ -211,11 +211,11 @@ class Plan:
         budget = min(max(budget, WALK_BUDGET[0]), WALK_BUDGET[1])
         text_where, text_params = self.match(part)
         newest = (
-            f"SELECT m.id, m.published_at, m.title, m.title_terms, m.document FROM {self.source()} "
+            f"SELECT m.id, m.published_at, m.title, m.title_terms, m.document FROM {self.source()} "  # nosec B608  # identifiers are the module's own table and column names; every value is a bound parameter
             f"WHERE {' AND '.join(self.where) or '1=1'} ORDER BY {NEWEST} LIMIT %s"
         )
         sql = (
-            f"SELECT m.id FROM ({newest}) m WHERE {' AND '.join(text_where) or '1=1'} "
+            f"SELECT m.id FROM ({newest}) m WHERE {' AND '.join(text_where) or '1=1'} "  # nosec B608  # identifiers are the module's own table and column names; every value is a bound parameter
             f"ORDER BY {NEWEST} LIMIT %s OFFSET %s"
         )
         ids = fetch_ids(sql, [*self.params, budget, *text_params, limit, offset])
@@ -227,13 +227,13 @@ class Plan:
         if postgres():
             enough = EXACT_LIMIT // SAMPLE + 1
             inner, params = self.sql("1", part="title", sample=True, limit=enough)
-            return scalar(f"SELECT count(*) FROM ({inner}) s", params) * SAMPLE
+            return scalar(f"SELECT count(*) FROM ({inner}) s", params) * SAMPLE  # nosec B608  # identifiers are the module's own table and column names; every value is a bound parameter
         return self.fts_hits("title")
 
     def fts_hits(self, part: str) -> int:
         """SQLite: the hits of the words alone (no facets), counted in the FTS5 index without a join."""
         text_where, text_params = self.match(part)
-        return scalar(f"SELECT count(*) FROM {search.TABLE} WHERE {' AND '.join(text_where)}", text_params)
+        return scalar(f"SELECT count(*) FROM {search.TABLE} WHERE {' AND '.join(text_where)}", text_params)  # nosec B608  # identifiers are the module's own table and column names; every value is a bound parameter
 
 
 @memo.kept(seconds=60)
@@ -245,7 +245,7 @@ def _rows_in_index() -> int:
             "SELECT greatest(reltuples, 0)::bigint FROM pg_class WHERE relname = %s", [search.TABLE]
         )
     else:
-        rows = scalar(f"SELECT count(*) FROM {search.META}", [])
+        rows = scalar(f"SELECT count(*) FROM {search.META}", [])  # nosec B608  # identifiers are the module's own table and column names; every value is a bound parameter
     return max(rows, 1)
 
 

@@ -122,16 +122,23 @@ def _timeline(case: Case) -> list[PublicStep]:
     ]
 
 
-def lookup(*, number: str, code: str, tail: str | None = None) -> PublicCase | None:
-    """The case whose 办件编号 and 查询码 both match (and, when a second factor is asked for, the last four
-    digits of its phone: core/people.py `tail_matches`), else None — the same None whether the number is
-    unknown or the code is wrong, so the answer reveals nothing about which numbers exist."""
+def case_by_code(*, number: str, code: str) -> Case | None:
+    """The case whose 办件编号 and 查询码 both match, else None — the same None whether the number is
+    unknown or the code is wrong, so the answer reveals nothing about which numbers exist. Also the proof
+    of identity of a 个人信息权利申请 made with a case (privacy.queries)."""
     case = Case.objects.select_related("version", "window", "organisation").filter(number=number).first()
     # Compare in constant time, and compare even when there is no case, so timing tells nothing either.
     expected = case.query_code if case is not None else "-" * 6
     if not secrets.compare_digest(expected.encode(), code.encode()) or case is None:
         return None
-    if not tail_matches(phone=case.phone, id_number=case.id_number, given=tail):
+    return case
+
+
+def lookup(*, number: str, code: str, tail: str | None = None) -> PublicCase | None:
+    """办件查询: what the applicant sees of the case whose 办件编号 and 查询码 both match (and, when a second
+    factor is asked for, the last four digits of its phone: core/people.py `tail_matches`), else None."""
+    case = case_by_code(number=number, code=code)
+    if case is None or not tail_matches(phone=case.phone, id_number=case.id_number, given=tail):
         return None
     window, organisation = case.window, case.organisation
     where, phone = (

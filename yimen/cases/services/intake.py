@@ -110,12 +110,12 @@ def _next_serial(prefix: str, *, with_id: bool = False) -> tuple[int, int | None
     quote = connection.ops.quote_name
     table, last = quote(CaseCounter._meta.db_table), quote("last")
     upsert = (
-        f"INSERT INTO {table} ({quote('prefix')}, {last}) VALUES (%s, 1)"
+        f"INSERT INTO {table} ({quote('prefix')}, {last}) VALUES (%s, 1)"  # nosec B608  # identifiers are the module's own table and column names; every value is a bound parameter
         f" ON CONFLICT ({quote('prefix')}) DO UPDATE SET {last} = {table}.{last} + 1 RETURNING {last}"
     )
     params = [prefix]
     if with_id:
-        upsert = f"WITH counted AS ({upsert}) SELECT {last}, nextval(%s::regclass) FROM counted"
+        upsert = f"WITH counted AS ({upsert}) SELECT {last}, nextval(%s::regclass) FROM counted"  # nosec B608  # identifiers are the module's own table and column names; every value is a bound parameter
         params.append(_case_id_sequence(connection.alias))
     with connection.cursor() as cursor:
         cursor.execute(upsert, params)
