@@ -25,7 +25,7 @@ WHERE = "a machine that reaches pypi.org/pypi/NAME/VERSION/json (run `make audit
 
 
 def reachable(url: str) -> str:
-    """"" when PyPI answers for one installed release (Django's), else why not: one request of a few
+    """ "" when PyPI answers for one installed release (Django's), else why not: one request of a few
     hundred milliseconds instead of pip-audit asking for every package and skipping each one."""
     try:
         with urllib.request.urlopen(url, timeout=10) as response:
@@ -97,7 +97,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--strict", action="store_true", help="fail when any package could not be checked")
     parser.add_argument("--timeout", type=int, default=TIMEOUT_SECONDS)
     parser.add_argument("--pip-audit", default=str(Path(sys.executable).with_name("pip-audit")))
-    parser.add_argument("--probe", default=PROBE_URL.format(version=version("django")), help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--probe", default=PROBE_URL.format(version=version("django")), help=argparse.SUPPRESS
+    )
     args = parser.parse_args(argv)
     why = reachable(args.probe)
     report, why = (None, why) if why else run(args.pip_audit, args.timeout)

@@ -47,28 +47,37 @@ def test_the_page_shows_the_requesters_records_and_answers_with_a_copy(client: C
     assert holders.accepted.number in records and holders.withdrawn.number in records
     assert holders.lisi.number not in records and "李四" not in records
     assert "受理" in page and "生成副本并答复" not in page  # not accepted yet
-    assert client.post(f"/office/privacy/{request.pk}/accept/")["Location"] == f"/office/privacy/{request.pk}/"
+    assert (
+        client.post(f"/office/privacy/{request.pk}/accept/")["Location"] == f"/office/privacy/{request.pk}/"
+    )
     response = client.post(f"/office/privacy/{request.pk}/provide/", {"reply": ""})
     assert response.status_code == 302
     request.refresh_from_db()
     assert (request.state, request.outcome) == (RequestState.ANSWERED, Outcome.PROVIDED)
     download = client.get(f"/office/privacy/{request.pk}/copy.json")
     copy = json.loads(download.content)
-    assert sorted(c["办件编号"] for c in copy["办件"]) == sorted([holders.accepted.number, holders.withdrawn.number])
+    assert sorted(c["办件编号"] for c in copy["办件"]) == sorted(
+        [holders.accepted.number, holders.withdrawn.number]
+    )
 
 
 def test_a_correction_through_the_page_and_its_mistakes_shown_in_place(client: Client, holders) -> None:
     request = by_id(holders, RightKind.CORRECT, content="地址改为温泉路 2 号")
     client.force_login(holders.cast.reviewer)
     client.post(f"/office/privacy/{request.pk}/accept/")
-    wrong = client.post(f"/office/privacy/{request.pk}/correct/", {"case": holders.accepted.pk, "phone": "123"})
+    wrong = client.post(
+        f"/office/privacy/{request.pk}/correct/", {"case": holders.accepted.pk, "phone": "123"}
+    )
     assert wrong.status_code == 422 and "手机号码：应为11位手机号码" in wrong.content.decode()
     holders.accepted.refresh_from_db()
     assert holders.accepted.phone == APPLICANT.phone
-    stranger = client.post(f"/office/privacy/{request.pk}/correct/", {"case": holders.lisi.pk, "address": "x"})
+    stranger = client.post(
+        f"/office/privacy/{request.pk}/correct/", {"case": holders.lisi.pk, "address": "x"}
+    )
     assert "请从申请人本人的办件中选择" in stranger.content.decode()
     done = client.post(
-        f"/office/privacy/{request.pk}/correct/", {"case": holders.accepted.pk, "address": "咸宁市咸安区温泉路 2 号"}
+        f"/office/privacy/{request.pk}/correct/",
+        {"case": holders.accepted.pk, "address": "咸宁市咸安区温泉路 2 号"},
     )
     assert done.status_code == 302
     holders.accepted.refresh_from_db()
@@ -81,8 +90,14 @@ def test_a_refusal_without_a_reason_is_422_and_one_answered_is_409(client: Clien
     request = by_id(holders, RightKind.DELETE)
     client.force_login(holders.cast.reviewer)
     empty = client.post(f"/office/privacy/{request.pk}/refuse/", {"reason": ""})
-    assert empty.status_code == 422 and "不予办理的理由：必填（个人信息保护法第五十条）" in empty.content.decode()
-    assert client.post(f"/office/privacy/{request.pk}/refuse/", {"reason": "该办件正在审批中"}).status_code == 302
+    assert (
+        empty.status_code == 422
+        and "不予办理的理由：必填（个人信息保护法第五十条）" in empty.content.decode()
+    )
+    assert (
+        client.post(f"/office/privacy/{request.pk}/refuse/", {"reason": "该办件正在审批中"}).status_code
+        == 302
+    )
     again = client.post(f"/office/privacy/{request.pk}/accept/")
     assert again.status_code == 409 and "申请当前为“已答复”，不能受理" in again.content.decode()
 

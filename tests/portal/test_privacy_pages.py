@@ -56,7 +56,9 @@ def test_every_post_form_of_the_portal_is_known() -> None:
     assert found == set(FORMS)
 
 
-def test_every_form_that_collects_personal_data_links_the_notice_from_inside(client: Client, licence, cast) -> None:
+def test_every_form_that_collects_personal_data_links_the_notice_from_inside(
+    client: Client, licence, cast
+) -> None:
     pages = {
         "网上申办": f"/guide/{licence.impl_code}/apply/",
         "网上申办（法人）": f"/guide/{licence.impl_code}/apply/?kind=legal",
@@ -71,7 +73,9 @@ def test_every_form_that_collects_personal_data_links_the_notice_from_inside(cli
         for form in forms_of(page.content.decode()):
             if PERSONAL.search(form):
                 collecting.append(label)
-                assert f'href="{NOTICE}"' in form, f"{label}: the form collects personal data but has no notice link"
+                assert f'href="{NOTICE}"' in form, (
+                    f"{label}: the form collects personal data but has no notice link"
+                )
     assert collecting == ["网上申办", "网上申办（法人）", "依申请公开", "个人信息权利申请"]
 
 
@@ -202,7 +206,11 @@ def test_the_id_number_and_phone_tail_prove_identity_for_a_chosen_organisation(
     assert client.post("/privacy/request/", fields | {"phone_tail": "1234"}).status_code == 422
     assert client.post("/privacy/request/", fields).status_code == 302
     filed = RightsRequest.objects.get()
-    assert (filed.organisation, filed.kind, filed.state) == (cast.market, RightKind.CORRECT, RequestState.RECEIVED)
+    assert (filed.organisation, filed.kind, filed.state) == (
+        cast.market,
+        RightKind.CORRECT,
+        RequestState.RECEIVED,
+    )
 
 
 def test_tracking_asks_for_the_phone_tail_after_wrong_codes(client: Client, licence, cast) -> None:
@@ -212,10 +220,13 @@ def test_tracking_asks_for_the_phone_tail_after_wrong_codes(client: Client, lice
     wrong = "000000" if filed.query_code != "000000" else "111111"
     stranger = Client()
     for _ in range(5):
-        assert "申请编号或查询码不正确" in stranger.post(
-            "/privacy/track/", {"number": filed.number, "code": wrong}
-        ).content.decode()
+        assert (
+            "申请编号或查询码不正确"
+            in stranger.post("/privacy/track/", {"number": filed.number, "code": wrong}).content.decode()
+        )
     asked = Client().post("/privacy/track/", {"number": filed.number, "code": filed.query_code})
     assert asked.status_code == 403 and 'name="tail"' in asked.content.decode()
-    owner = Client().post("/privacy/track/", {"number": filed.number, "code": filed.query_code, "tail": "5678"})
+    owner = Client().post(
+        "/privacy/track/", {"number": filed.number, "code": filed.query_code, "tail": "5678"}
+    )
     assert owner["Location"] == f"/privacy/track/{filed.number}/"

@@ -57,13 +57,19 @@ def test_a_copy_holds_only_the_requesters_own_records(holders: Holders) -> None:
         "privacy.request_accepted",
         "privacy.request_answered",
     ]
-    events = list(OutboxMessage.objects.filter(name__startswith="privacy.").order_by("id").values_list("name", flat=True))
+    events = list(
+        OutboxMessage.objects.filter(name__startswith="privacy.")
+        .order_by("id")
+        .values_list("name", flat=True)
+    )
     assert events == ["privacy.request_filed", "privacy.request_accepted", "privacy.request_answered"]
 
 
 def test_the_centre_copies_the_disclosure_requests_it_holds(holders: Holders) -> None:
     request = by_id(holders, RightKind.ACCESS, organisation=holders.cast.centre)
-    answered = services.provide_copy(request=accepted(request, holders.centre_handler), by=holders.centre_handler)
+    answered = services.provide_copy(
+        request=accepted(request, holders.centre_handler), by=holders.centre_handler
+    )
     assert [asked["申请编号"] for asked in answered.export["政府信息公开申请"]] == [holders.asked.number]
     assert answered.export["办件"] == []
 
@@ -79,7 +85,9 @@ def test_a_case_and_its_query_code_reach_that_case_only(holders: Holders) -> Non
         content="查阅本办件登记的个人信息",
     )
     assert request.organisation == holders.cast.market  # the case's organisation, whatever was chosen
-    copy = services.provide_copy(request=accepted(request, holders.cast.reviewer), by=holders.cast.reviewer).export
+    copy = services.provide_copy(
+        request=accepted(request, holders.cast.reviewer), by=holders.cast.reviewer
+    ).export
     assert [c["办件编号"] for c in copy["办件"]] == [case.number]
 
 
@@ -119,7 +127,9 @@ def test_bad_input_names_each_field_and_files_nothing(holders: Holders) -> None:
             kind="forget",
             verification=Verification.ID_PHONE,
             organisation=holders.cast.market,
-            requester=services.Requester(name="", phone="12345", id_number="110105194912310020", phone_tail="56"),
+            requester=services.Requester(
+                name="", phone="12345", id_number="110105194912310020", phone_tail="56"
+            ),
             content=" ",
         )
     fields = refused.value.fields
@@ -160,7 +170,9 @@ def test_the_id_card_is_checked_only_at_the_window(holders: Holders) -> None:
             by=holders.cast.clerk,
         )
     # Checked in person, the ID number reaches every record under it, the one with another phone too.
-    copy = services.provide_copy(request=accepted(at_window, holders.cast.reviewer), by=holders.cast.reviewer).export
+    copy = services.provide_copy(
+        request=accepted(at_window, holders.cast.reviewer), by=holders.cast.reviewer
+    ).export
     assert holders.other_phone.number in {c["办件编号"] for c in copy["办件"]}
     with pytest.raises(NotPermitted):
         services.file_request(
@@ -250,7 +262,9 @@ def test_deletion_erases_what_was_never_accepted_and_gives_reasons_for_the_rest(
     assert f"已删除办件 {holders.withdrawn.number}" in answered.reply
     assert f"办件 {holders.accepted.number}：该办件已受理" in answered.reply
     assert "第四十七条第二款" in answered.reply
-    assert AuditEntry.objects.filter(action="case.applicant_erased", object_id=str(holders.withdrawn.pk)).exists()
+    assert AuditEntry.objects.filter(
+        action="case.applicant_erased", object_id=str(holders.withdrawn.pk)
+    ).exists()
 
 
 def test_files_are_removed_from_storage_once_the_deletion_commits(
@@ -279,13 +293,19 @@ def test_a_refusal_needs_its_reason_and_stores_it(holders: Holders) -> None:
     assert refused.value.fields["reason"] == ["不予办理的理由：必填（个人信息保护法第五十条）"]
     reason = "办件正在办理中，删除将妨碍依法履行审批职责（个人信息保护法第三十五条）"
     answered = services.refuse(request=request, by=reviewer, reason=reason)
-    assert (answered.state, answered.outcome, answered.reply) == (RequestState.ANSWERED, Outcome.REFUSED, reason)
+    assert (answered.state, answered.outcome, answered.reply) == (
+        RequestState.ANSWERED,
+        Outcome.REFUSED,
+        reason,
+    )
     entry = AuditEntry.objects.get(action="privacy.request_answered", object_id=str(request.pk))
     assert entry.summary["after"]["reply"] == reason
 
 
 def test_nothing_erasable_means_a_reasoned_refusal(holders: Holders) -> None:
-    request = accepted(by_id(holders, RightKind.DELETE, organisation=holders.cast.centre), holders.centre_handler)
+    request = accepted(
+        by_id(holders, RightKind.DELETE, organisation=holders.cast.centre), holders.centre_handler
+    )
     with pytest.raises(ApplicationError) as refused:
         services.erase(request=request, by=holders.centre_handler)
     assert "请以“不予办理”答复并说明理由" in refused.value.message

@@ -36,9 +36,7 @@ def test_every_nosec_names_the_bandit_test_and_says_why() -> None:
 def test_the_xml_parser_refuses_entity_expansion_and_external_entities() -> None:
     """Why the standard library's parser is safe where it reads XML from outside: expat caps entity amplification and resolves
     no external entity, so a billion-laughs document or a file:// entity is refused, not expanded."""
-    entities = "".join(
-        f'<!ENTITY {chr(98 + i)} "{("&" + chr(97 + i) + ";") * 10}">' for i in range(9)
-    )
+    entities = "".join(f'<!ENTITY {chr(98 + i)} "{("&" + chr(97 + i) + ";") * 10}">' for i in range(9))
     laughs = f'<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "aaaaaaaaaa">{entities}]><l>&j;</l>'
     with pytest.raises(ElementTree.ParseError, match="amplification"):
         ElementTree.fromstring(laughs)

@@ -193,4 +193,3 @@ def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         return _detail(request, found, failure=exc, status=422)
     messages.success(request, done)
     return redirect("office_privacy:detail", pk=found.pk)
-

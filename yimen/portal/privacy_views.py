@@ -59,7 +59,10 @@ def notice(request: HttpRequest) -> HttpResponse:
 
 def _form_page(request: HttpRequest, form: RightsRequestForm, status: int = 200) -> HttpResponse:
     return render(
-        request, "portal/privacy/request.html", {"form": form, "period": services.response_period()}, status=status
+        request,
+        "portal/privacy/request.html",
+        {"form": form, "period": services.response_period()},
+        status=status,
     )
 
 
@@ -152,7 +155,9 @@ def track(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return _track_page(request, form, status=422)
     number, code, tail = form.cleaned_data["number"], form.cleaned_data["code"], form.second_factor()
-    looked = guarded_lookup(request, number, tail, lambda tail: queries.lookup(number=number, code=code, tail=tail))
+    looked = guarded_lookup(
+        request, number, tail, lambda tail: queries.lookup(number=number, code=code, tail=tail)
+    )
     if looked.found is None:
         status, message = looked.answer(WRONG)
         again = TrackForm(initial={"number": number}, ask_tail=looked.second_factor)

@@ -12,7 +12,10 @@ from yimen.privacy import queries
 from yimen.privacy.models import RightKind, Verification
 from yimen.privacy.services import Requester
 
-ONLINE_PROOFS = [(Verification.CASE_CODE.value, "办件编号和查询码"), (Verification.ID_PHONE.value, "身份证号码和手机号码后四位")]
+ONLINE_PROOFS = [
+    (Verification.CASE_CODE.value, "办件编号和查询码"),
+    (Verification.ID_PHONE.value, "身份证号码和手机号码后四位"),
+]
 
 
 def _text(label: str, max_length: int, help_text: str = "", **attrs: str) -> forms.CharField:

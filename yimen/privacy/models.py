@@ -65,7 +65,9 @@ class RightsRequest(models.Model):
         Organisation, verbose_name="个人信息处理机关", on_delete=models.PROTECT, related_name="+"
     )
     kind = models.CharField("申请事项", max_length=10, choices=RightKind.choices)
-    state = models.CharField("状态", max_length=10, choices=RequestState.choices, default=RequestState.RECEIVED)
+    state = models.CharField(
+        "状态", max_length=10, choices=RequestState.choices, default=RequestState.RECEIVED
+    )
     outcome = models.CharField("办理结果", max_length=10, choices=Outcome.choices, blank=True)
     channel = models.CharField("提交渠道", max_length=10, choices=Channel.choices)
 
@@ -78,7 +80,9 @@ class RightsRequest(models.Model):
     case = models.ForeignKey(
         Case, verbose_name="所涉办件", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    content = models.TextField("申请内容", help_text="要查阅的内容、要更正的信息及正确内容，或要删除的信息及理由")
+    content = models.TextField(
+        "申请内容", help_text="要查阅的内容、要更正的信息及正确内容，或要删除的信息及理由"
+    )
 
     received_on = models.DateField("收到申请之日")
     due_on = models.DateField("答复期限", db_index=True)

@@ -260,13 +260,17 @@ def _checked_reply(text: str, *, required: bool, field: str = "reply") -> str:
     return text
 
 
-def _answered(current: RightsRequest, by: Staff, action: str, outcome: str, reply: str, **detail: Any) -> RightsRequest:
+def _answered(
+    current: RightsRequest, by: Staff, action: str, outcome: str, reply: str, **detail: Any
+) -> RightsRequest:
     current.state = REQUEST.target(current.state, action)
     current.outcome = outcome
     current.reply = reply
     current.answered_at = timezone.now()
     current.save(update_fields=["state", "outcome", "reply", "answered_at", "export"])
-    audit.record("privacy.request_answered", current, actor=by, after={"outcome": outcome, "reply": reply, **detail})
+    audit.record(
+        "privacy.request_answered", current, actor=by, after={"outcome": outcome, "reply": reply, **detail}
+    )
     events.emit(ANSWERED, _step(current), key=f"privacy:{current.pk}:answered")
     return current
 
@@ -298,9 +302,13 @@ def correct(
     corrected = case_privacy.correct_applicant(
         case=case, changes=changes, by=by, reason=f"个人信息权利申请 {current.number}"
     )
-    labels = "、".join(case_privacy.CORRECTABLE[field][0] for field in changes if field in case_privacy.CORRECTABLE)
+    labels = "、".join(
+        case_privacy.CORRECTABLE[field][0] for field in changes if field in case_privacy.CORRECTABLE
+    )
     text = _checked_reply(reply, required=False) or f"经核实，已更正办件 {corrected.number} 的{labels}。"
-    return _answered(current, by, "correct", Outcome.CORRECTED, text, case=corrected.number, fields=sorted(changes))
+    return _answered(
+        current, by, "correct", Outcome.CORRECTED, text, case=corrected.number, fields=sorted(changes)
+    )
 
 
 @batch.atomic
@@ -315,13 +323,17 @@ def erase(*, request: RightsRequest, by: Staff, reply: str = "") -> RightsReques
     reason = f"个人信息权利申请 {current.number}"
     for case in erasable:
         case_privacy.erase_applicant(case=case, by=by, reason=reason)
-    kept = [f"办件 {case.number}：{case_privacy.ERASE_REFUSAL}" for case in records.cases if case not in erasable]
+    kept = [
+        f"办件 {case.number}：{case_privacy.ERASE_REFUSAL}" for case in records.cases if case not in erasable
+    ]
     kept += [
         f"政府信息公开申请 {asked.number}：申请及其答复须按政府信息公开条例和档案管理规定保存，不予删除"
         for asked in records.disclosure_requests
     ]
     deleted = "、".join(case.number for case in erasable)
-    text = _checked_reply(reply, required=False) or "\n".join([f"已删除办件 {deleted} 中您的个人信息和申请材料。", *kept])
+    text = _checked_reply(reply, required=False) or "\n".join(
+        [f"已删除办件 {deleted} 中您的个人信息和申请材料。", *kept]
+    )
     return _answered(
         current, by, "erase", Outcome.DELETED, text, deleted=[c.number for c in erasable], kept=len(kept)
     )
@@ -341,6 +353,8 @@ def recompute_deadlines(*, since: date) -> int:
     for request in RightsRequest.objects.exclude(state=RequestState.ANSWERED).filter(due_on__gte=since):
         due = calendar.add_workdays(request.received_on, response_period())
         if (due.date, due.provisional) != (request.due_on, request.due_provisional):
-            RightsRequest.objects.filter(pk=request.pk).update(due_on=due.date, due_provisional=due.provisional)
+            RightsRequest.objects.filter(pk=request.pk).update(
+                due_on=due.date, due_provisional=due.provisional
+            )
             changed += 1
     return changed

@@ -68,11 +68,15 @@ def _checked_changes(case: Case, changes: Mapping[str, str]) -> dict[str, str]:
     for field, raw in changes.items():
         if field not in CORRECTABLE:
             known = "、".join(label for label, _ in CORRECTABLE.values())
-            errors[field] = [f"{field}：不能在此更正（可更正：{known}；公民身份号码等身份信息请持证件到窗口核验）"]
+            errors[field] = [
+                f"{field}：不能在此更正（可更正：{known}；公民身份号码等身份信息请持证件到窗口核验）"
+            ]
             continue
         label, limit = CORRECTABLE[field]
         value = identity.normalize(raw) if field == "phone" else raw.strip()
-        if field == "phone" and not (len(value) == 11 and value.isdigit() and value[0] == "1" and value[1] in "3456789"):
+        if field == "phone" and not (
+            len(value) == 11 and value.isdigit() and value[0] == "1" and value[1] in "3456789"
+        ):
             errors[field] = [f"{label}：应为11位手机号码"]
         elif field in ("applicant_name", "phone") and not value:
             errors[field] = [f"{label}：不能为空"]
@@ -94,7 +98,11 @@ def _write(case: Case, values: dict[str, str]) -> None:
     """The applicant's fields written only if the case is as the caller read it (its lock_version), which
     every write to a case bumps; a case changed meanwhile is refused (409), not overwritten."""
     # The sealed fields' blind indexes are written with them (core/fields.py: an update names its index).
-    indexes = {f"{name}_index": index_of(Case, name, values[name]) for name in ("id_number", "phone") if name in values}
+    indexes = {
+        f"{name}_index": index_of(Case, name, values[name])
+        for name in ("id_number", "phone")
+        if name in values
+    }
     written = Case.objects.filter(pk=case.pk, lock_version=case.lock_version).update(
         **values, **indexes, lock_version=F("lock_version") + 1
     )
