@@ -193,8 +193,8 @@ def _write(rows: list[Row], table: str = TABLE) -> None:
             adapt = connection.ops.adapt_datetimefield_value
             meta = [(*r[:6], adapt(r.published_at), *r[7:9]) for r in rows]
             cursor.executemany(
-                f"INSERT INTO {META} ({', '.join(COLUMNS)}) VALUES ({', '.join(['%s'] * len(COLUMNS))})",
-                meta,  # nosec B608  # identifiers are the module's own table and column names; every value is a bound parameter
+                f"INSERT INTO {META} ({', '.join(COLUMNS)}) VALUES ({', '.join(['%s'] * len(COLUMNS))})",  # nosec B608  # identifiers are the module's own table and column names; every value is a bound parameter
+                meta,
             )
             words = [(r.id, r.title_terms, r.body_terms) for r in rows]
             cursor.executemany(f"INSERT INTO {TABLE} (rowid, title, body) VALUES (%s, %s, %s)", words)  # nosec B608  # identifiers are the module's own table and column names; every value is a bound parameter
@@ -221,8 +221,8 @@ def _delete(ids: list[int]) -> None:
             sampled = [pk for pk in ids if in_sample(pk)]
             if sampled:
                 cursor.execute(
-                    f"DELETE FROM {SAMPLED} WHERE rowid IN ({', '.join(['%s'] * len(sampled))})",
-                    sampled,  # nosec B608  # identifiers are the module's own table and column names; every value is a bound parameter
+                    f"DELETE FROM {SAMPLED} WHERE rowid IN ({', '.join(['%s'] * len(sampled))})",  # nosec B608  # identifiers are the module's own table and column names; every value is a bound parameter
+                    sampled,
                 )
 
 

@@ -64,8 +64,8 @@ def facet_counts(found: Plan, *, sample: bool = False) -> dict[str, dict[str, in
         return counts
     hits, params = found.sql(", ".join(f"m.{c}" for c in columns), sample=sample)
     union = " UNION ALL ".join(
-        f"SELECT '{c}', CAST({c} AS text), count(*) FROM hits GROUP BY {c}"
-        for c in columns  # nosec B608  # identifiers are the module's own table and column names; every value is a bound parameter
+        f"SELECT '{c}', CAST({c} AS text), count(*) FROM hits GROUP BY {c}"  # nosec B608  # identifiers are the module's own table and column names; every value is a bound parameter
+        for c in columns
     )
     with connection.cursor() as cursor:
         cursor.execute(f"WITH hits AS MATERIALIZED ({hits}) {union}", params)
