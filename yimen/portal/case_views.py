@@ -6,7 +6,8 @@ fetches the JSON twins every few seconds and redraws the rows in place.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from django import forms
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -22,6 +23,7 @@ from yimen.core.identity import normalize
 from yimen.core.throttle import guarded_lookup
 
 WRONG = "办件编号或查询码不正确"
+T = TypeVar("T")
 BOARD_REFRESH_MS = 5000
 SCREEN_REFRESH_MS = 10000
 
@@ -64,31 +66,53 @@ class LookupForm(forms.Form):
         return normalize(self.cleaned_data["code"])
 
 
-def _lookup_page(request: HttpRequest, context: dict[str, Any], status: int = 200) -> HttpResponse:
-    return render(request, "portal/cases/lookup.html", context, status=status)
+def lookup_page(
+    request: HttpRequest,
+    *,
+    form_class: type[LookupForm],
+    template: str,
+    wrong: str,
+    find: Callable[[str, str, str | None], T | None],
+    found: Callable[[T, LookupForm], HttpResponse],
+    invalid_status: int = 422,
+) -> HttpResponse:
+    """A page that opens a record by its number and 查询码 (办件查询, 依申请公开 and 个人信息权利申请查询).
+    A wrong number and a wrong code get the same answer; once an address has failed 10 times every attempt
+    from it is refused with 429, the right code included (otherwise the 429 itself would tell a guesser
+    which code is right); a number that has failed 5 times asks for the phone's last four digits as well,
+    so its owner still gets in (core.throttle.guarded_lookup). `find(number, code, tail)` compares;
+    `found(record, form)` answers for the record found."""
+
+    def page(form: LookupForm, error: str = "", status: int = 200) -> HttpResponse:
+        return render(request, template, {"form": form, "error": error}, status=status)
+
+    if request.method == "GET":
+        return page(form_class())
+    form = form_class(request.POST)
+    if not form.is_valid():
+        return page(form, status=invalid_status)
+    number, code, tail = form.cleaned_data["number"], form.cleaned_data["code"], form.second_factor()
+    looked = guarded_lookup(request, number, tail, lambda tail: find(number, code, tail))
+    again = form_class(initial={"number": number}, ask_tail=looked.second_factor)
+    if looked.found is None:
+        status, message = looked.answer(wrong)
+        return page(again, message, 200 if status == 404 else status)
+    return found(looked.found, again)
 
 
 @never_cache
 @require_http_methods(["GET", "POST"])
 def lookup(request: HttpRequest) -> HttpResponse:
-    """办件查询. A wrong number and a wrong code get the same answer; once an address has failed 10 times
-    every attempt from it is refused with 429, the right code included (otherwise the 429 itself would tell
-    a guesser which code is right); a number that has failed 5 times asks for the phone's last four digits
-    as well, so its owner still gets in (core.throttle.guarded_lookup)."""
-    if request.method == "GET":
-        return _lookup_page(request, {"form": LookupForm()})
-    form = LookupForm(request.POST)
-    if not form.is_valid():
-        return _lookup_page(request, {"form": form})
-    number, code, tail = form.cleaned_data["number"], form.cleaned_data["code"], form.second_factor()
-    looked = guarded_lookup(
-        request, number, tail, lambda tail: public.lookup(number=number, code=code, tail=tail)
+    """办件查询 (`lookup_page`): the case is shown under the form."""
+    return lookup_page(
+        request,
+        form_class=LookupForm,
+        template="portal/cases/lookup.html",
+        wrong=WRONG,
+        find=lambda number, code, tail: public.lookup(number=number, code=code, tail=tail),
+        found=lambda case, form: render(request, "portal/cases/lookup.html", {"form": form, "case": case}),
+        invalid_status=200,
     )
-    again = LookupForm(initial={"number": number}, ask_tail=looked.second_factor)
-    if looked.found is None:
-        status, message = looked.answer(WRONG)
-        return _lookup_page(request, {"form": again, "error": message}, 200 if status == 404 else status)
-    return _lookup_page(request, {"form": again, "case": looked.found})
 
 
 def _window(request: HttpRequest) -> str:

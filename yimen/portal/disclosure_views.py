@@ -22,13 +22,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from yimen.core.errors import ApplicationError
 from yimen.core.people import Applicant
-from yimen.core.throttle import SUBMISSIONS, guarded_lookup
+from yimen.core.throttle import SUBMISSIONS
 from yimen.disclosure import queries
 from yimen.disclosure.forms import RequestForm
 from yimen.disclosure.models import Channel, DisclosureRequest, RequestState
 from yimen.disclosure.presenting import letter_problem, letter_response, public_view
 from yimen.disclosure.services import clock, intake
-from yimen.portal.case_views import LookupForm
+from yimen.portal.case_views import LookupForm, lookup_page
 
 SESSION_KEY = "disclosure_requests"
 FILED = "disclosure_filed"  # the request this browser filed last, for its receipt
@@ -134,27 +134,23 @@ def done(request: HttpRequest) -> HttpResponse:
 # --- tracking ----------------------------------------------------------------------------------------
 
 
-def _track_page(request: HttpRequest, form: TrackForm, error: str = "", status: int = 200) -> HttpResponse:
-    return render(request, "portal/disclosure/track.html", {"form": form, "error": error}, status=status)
-
-
 @never_cache
 @require_http_methods(["GET", "POST"])
 def track(request: HttpRequest) -> HttpResponse:
     """申请查询: a wrong number and a wrong code get the same answer, and spend the lookup budget."""
-    if request.method == "GET":
-        return _track_page(request, TrackForm())
-    form = TrackForm(request.POST)
-    if not form.is_valid():
-        return _track_page(request, form, status=422)
-    number, code, tail = form.cleaned_data["number"], form.cleaned_data["code"], form.second_factor()
-    looked = guarded_lookup(request, number, tail, lambda tail: queries.lookup(number, code, tail))
-    if looked.found is None:
-        status, message = looked.answer(WRONG)
-        again = TrackForm(initial={"number": number}, ask_tail=looked.second_factor)
-        return _track_page(request, again, message, 200 if status == 404 else status)
-    _remember(request, looked.found.number)
-    return redirect("disclosure:status", number=looked.found.number)
+
+    def opened(found: DisclosureRequest, form: LookupForm) -> HttpResponse:
+        _remember(request, found.number)
+        return redirect("disclosure:status", number=found.number)
+
+    return lookup_page(
+        request,
+        form_class=TrackForm,
+        template="portal/disclosure/track.html",
+        wrong=WRONG,
+        find=lambda number, code, tail: queries.lookup(number, code, tail),
+        found=opened,
+    )
 
 
 def _publication_url(found: DisclosureRequest) -> str:

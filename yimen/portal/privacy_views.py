@@ -20,8 +20,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from yimen.core.downloads import file_response
 from yimen.core.errors import ApplicationError
-from yimen.core.throttle import LOOKUPS, SECOND_FACTOR, SUBMISSIONS, client_address, guarded_lookup
+from yimen.core.throttle import LOOKUPS, SECOND_FACTOR, SUBMISSIONS, client_address
 from yimen.org.queries import centre
+from yimen.portal.case_views import LookupForm, lookup_page
 from yimen.portal.disclosure_views import TrackForm
 from yimen.privacy import queries, services
 from yimen.privacy.forms import RightsRequestForm
@@ -141,29 +142,23 @@ def done(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/privacy/done.html", {"r": filed, "period": services.response_period()})
 
 
-def _track_page(request: HttpRequest, form: TrackForm, error: str = "", status: int = 200) -> HttpResponse:
-    return render(request, "portal/privacy/track.html", {"form": form, "error": error}, status=status)
-
-
 @never_cache
 @require_http_methods(["GET", "POST"])
 def track(request: HttpRequest) -> HttpResponse:
     """申请查询: a wrong number and a wrong code get the same answer, within 办件查询's budgets."""
-    if request.method == "GET":
-        return _track_page(request, TrackForm())
-    form = TrackForm(request.POST)
-    if not form.is_valid():
-        return _track_page(request, form, status=422)
-    number, code, tail = form.cleaned_data["number"], form.cleaned_data["code"], form.second_factor()
-    looked = guarded_lookup(
-        request, number, tail, lambda tail: queries.lookup(number=number, code=code, tail=tail)
+
+    def opened(found: RightsRequest, form: LookupForm) -> HttpResponse:
+        _remember(request, found.number)
+        return redirect("privacy:status", number=found.number)
+
+    return lookup_page(
+        request,
+        form_class=TrackForm,
+        template="portal/privacy/track.html",
+        wrong=WRONG,
+        find=lambda number, code, tail: queries.lookup(number=number, code=code, tail=tail),
+        found=opened,
     )
-    if looked.found is None:
-        status, message = looked.answer(WRONG)
-        again = TrackForm(initial={"number": number}, ask_tail=looked.second_factor)
-        return _track_page(request, again, message, 200 if status == 404 else status)
-    _remember(request, looked.found.number)
-    return redirect("privacy:status", number=looked.found.number)
 
 
 @never_cache
