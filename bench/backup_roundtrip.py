@@ -42,9 +42,10 @@ PYTHON = sys.executable
 
 WRITER = textwrap.dedent(
     """
-    import sys, time
+    import io, sys, time
     from pathlib import Path
     import django
+    from pypdf import PdfWriter
     django.setup()
     from django.core.files.uploadedfile import SimpleUploadedFile
     from yimen.cases import uploads
@@ -63,13 +64,21 @@ WRITER = textwrap.dedent(
             if material is not None:
                 pairs.append((clerk, item, material.name))
     clerk, item, material = pairs[index % len(pairs)]
-    pdf = b"%PDF-1.4\\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\\ntrailer<</Root 1 0 R>>\\n%%EOF\\n"
+
+    def pdf(title):  # a real one-page PDF (uploads are parsed), each with its own title
+        writer = PdfWriter()
+        writer.add_blank_page(width=595, height=842)
+        writer.add_metadata({"/Title": title})
+        buffer = io.BytesIO()
+        writer.write(buffer)
+        return buffer.getvalue()
+
     with log.open("a") as out:
         n = 0
         while not stop.exists():
             applicant = Applicant(kind="person", name="张三", phone="13812345678", id_number="11010519491231002X")
             case = intake.submit(item=item, applicant=applicant, channel="window", by=clerk, window=clerk.window)
-            upload = SimpleUploadedFile("申请书.pdf", pdf + f"{index}-{n}".encode())
+            upload = SimpleUploadedFile("申请书.pdf", pdf(f"{index}-{n}"))
             uploads.store_material(case=case, material=material, upload=upload, by=clerk)
             out.write(f"{case.number}\\t{time.time()}\\n")
             out.flush()

@@ -26,6 +26,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 
+from tests import samples
 from tests.cases.conftest import file
 from tests.catalog.conftest import people, published  # noqa: F401 -- fixtures
 from yimen.cases import uploads
@@ -37,7 +38,6 @@ from yimen.core import backup as backups
 pytestmark = pytest.mark.django_db(transaction=True)
 
 REPO = Path(__file__).resolve().parents[2]
-PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
 
 
 def site(database_url: str, var: Path, **env: str) -> dict[str, str]:
@@ -141,7 +141,7 @@ def filed(people):  # type: ignore[no-untyped-def]  # noqa: F811
         uploads.store_material(
             case=case,
             material="食品经营许可申请书",
-            upload=SimpleUploadedFile(f"申请书{n}.pdf", PDF + str(n).encode()),
+            upload=SimpleUploadedFile(f"申请书{n}.pdf", samples.pdf(pages=n + 1)),
             by=people.base.clerk,
         )
         cases.append(case)
