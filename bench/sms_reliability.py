@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import hmac
+import contextlib
 import json
 import os
 import random
@@ -104,14 +105,12 @@ def serve(gateway: Gateway) -> ThreadingHTTPServer:
                 self.headers, self.rfile.read(int(self.headers["Content-Length"]))
             )
             data = json.dumps(answer).encode()
-            try:
+            with contextlib.suppress(OSError):  # the worker was killed meanwhile
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
                 self.wfile.write(data)
-            except OSError:
-                pass  # the worker was killed meanwhile
 
         def log_message(self, format: str, *args: Any) -> None:
             pass
