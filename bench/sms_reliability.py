@@ -26,9 +26,9 @@ same phone and text on every attempt. Exits 0 when nothing is lost or sent twice
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import hmac
-import contextlib
 import json
 import os
 import random
