@@ -157,6 +157,7 @@ INSTALLED_APPS = [
     "yimen.org",
     "yimen.catalog",
     "yimen.cases",
+    "yimen.certificates",
     "yimen.publishing",
     "yimen.disclosure",
     "yimen.reports",
