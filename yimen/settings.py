@@ -379,6 +379,15 @@ YIMEN: dict[str, Any] = {
     # in a file kept apart from the database; with neither, development uses var/data_keys, made on first use.
     "DATA_KEY": env_str("YIMEN_DATA_KEY"),
     "DATA_KEY_FILE": env_str("YIMEN_DATA_KEY_FILE"),
+    # 电子证照 系统数字签名 (certificates/signing.py, docs/deployment.md): the SM2 private key's file (mode 0600),
+    # the retired public keys beside it (.ring); unset, development uses var/signing.key, made on first use.
+    "SIGNING_KEY_FILE": env_str("YIMEN_SIGNING_KEY_FILE"),
+    # 电子印章 (GB/T 38540-2020, certificates/sealing.py): "none" (the system signature only), "http" (a CA-backed
+    # seal service at SEALER_URL, key SEALER_API_KEY), or the dotted path of a Sealer class.
+    "SEALER": env_str("YIMEN_SEALER", "none"),
+    "SEALER_URL": env_str("YIMEN_SEALER_URL"),
+    "SEALER_API_KEY": env_str("YIMEN_SEALER_API_KEY"),
+    "SEALER_TIMEOUT_SECONDS": env_int("YIMEN_SEALER_TIMEOUT_SECONDS", 30),
     # Working-day calendar: the span of the in-memory index (years outside it are refused).
     "CALENDAR_FIRST_YEAR": 1990,
     "CALENDAR_LAST_YEAR": 2100,

@@ -49,6 +49,7 @@ __all__ = [
     "new_key_line",
     "sm3",
     "sm3_hmac",
+    "write_key_file",
 ]
 
 PREFIX = "sm4:"  # every sealed value starts so: sm4:<key id>:<base64url of nonce ‖ ciphertext ‖ tag>
@@ -147,22 +148,28 @@ def new_key_line(key_id: int) -> str:
     return f"{key_id}:{secrets.token_bytes(32).hex()}"
 
 
-def _create_key_file(path: Path) -> None:
-    """Development and demo only: the first run writes one key, readable by its owner alone. The file
-    appears whole or not at all (written aside, then linked), and a process that loses the race to
-    create it reads the winner's."""
+def write_key_file(path: Path, text: str) -> bool:
+    """Create `path` holding `text`, readable by its owner alone (0600); False, and nothing written, when
+    it exists. The file appears whole or not at all (written aside, then linked), and a process that loses
+    the race to create it reads the winner's."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    header = "# Yimen 个人信息数据密钥（SM4/SM3）。与数据库分开备份；丢失即无法读出已加密的数据。\n"
     draft = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
     descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
         with os.fdopen(descriptor, "w") as file:
-            file.write(f"{header}{new_key_line(1)}\n")
+            file.write(text)
         os.link(draft, path)
     except FileExistsError:
-        pass
+        return False
     finally:
         draft.unlink()
+    return True
+
+
+def _create_key_file(path: Path) -> None:
+    """Development and demo only: the first run writes one key."""
+    header = "# Yimen 个人信息数据密钥（SM4/SM3）。与数据库分开备份；丢失即无法读出已加密的数据。\n"
+    write_key_file(path, f"{header}{new_key_line(1)}\n")
 
 
 def key_file() -> Path:
