@@ -373,6 +373,9 @@ YIMEN: dict[str, Any] = {
     # 个人信息权利申请 (个人信息保护法 第四十五条—第四十七条、第五十条): working days to answer. The centre's rule,
     # not the statute's: the law asks for a mechanism and sets no period.
     "PRIVACY_RESPONSE_WORKDAYS": env_int("YIMEN_PRIVACY_RESPONSE_WORKDAYS", 15),
+    # 电子证照标识 (GB/T 36904-2018) check character: "mod37_36" (ISO 7064 MOD 37,36, as published
+    # implementations compute it) or "none"; configuration until the standard's text is confirmed.
+    "CERTIFICATE_CHECK": env_str("YIMEN_CERTIFICATE_CHECK", "mod37_36"),
     # 年度报告 (条例第四十九条): remind this many days before 31 January / 31 March.
     "REPORT_REMINDER_DAYS": env_int_list("YIMEN_REPORT_REMINDER_DAYS", "30,7,0"),
     # Personal data at rest (core/crypto.py, docs/deployment.md): the data keys, inline ("2:hex,1:hex") or

@@ -31,6 +31,7 @@ urlpatterns = [
     path("disclosure/", include("yimen.portal.disclosure_urls")),
     path("reports/", include("yimen.portal.report_urls")),
     path("privacy/", include("yimen.portal.privacy_urls")),
+    path("certificates/", include("yimen.portal.certificate_urls")),
     path("", include("yimen.portal.syndication_urls")),
     path("", include("yimen.portal.urls")),
 ]

@@ -20,6 +20,7 @@ from django.urls import reverse
 from tests.cases import conftest as cases
 from tests.cases.conftest import APPLICANT, file
 from yimen.cases.models import Case
+from yimen.certificates.models import Certificate
 from yimen.core import crypto, fields
 from yimen.core.audit import AuditEntry
 from yimen.core.people import Applicant
@@ -239,4 +240,4 @@ def test_disclosure_requests_are_sealed_too() -> None:
         f.name for f in DisclosureRequest._meta.concrete_fields if isinstance(f, fields.SealedCharField)
     }
     assert sealed == {"id_number", "phone", "address"}
-    assert fields.sealed_models() == [Case, DisclosureRequest, RightsRequest]
+    assert fields.sealed_models() == [Case, Certificate, DisclosureRequest, RightsRequest]

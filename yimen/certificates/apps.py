@@ -5,3 +5,9 @@ class CertificatesConfig(AppConfig):
     name = "yimen.certificates"
     label = "certificates"
     verbose_name = "电子证照"
+
+    def ready(self) -> None:
+        from yimen.cases import issuers
+        from yimen.certificates.queries import issues_for_item
+
+        issuers.register(issues_for_item)

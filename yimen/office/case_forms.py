@@ -36,7 +36,7 @@ class IntakeForm(NamedErrorsForm, ApplicationForm):
         initial=ApplicantKind.PERSON,
         widget=forms.RadioSelect,
     )
-    certificate_no = text_field("证照编号", 60, help_text="即办件当场办结时必填")
+    certificate_no = text_field("证照编号", 60, help_text="即办件当场办结时必填；系统签发电子证照的事项不填")
     then = forms.ChoiceField(label="办理方式", choices=list(INTAKE_STEPS.items()), initial="register")
 
     def __init__(self, *args: Any, version: ItemVersion, **kwargs: Any) -> None:

@@ -21,10 +21,20 @@ VIEW = "view"
 # 个人信息保护法 第五十条 (rights requests): the 审批 role of the organisation that holds the applicant's data
 # handles them ("privacy.handle": 受理, 查阅复制, 更正, 删除 or refusal), as it decides on that data's cases;
 # the window records one brought to the counter ("privacy.intake") after checking the ID card.
+# 电子证照: the 审批 role of the issuing organisation 注销, 吊销, 暂扣 and renews its certificates
+# ("certificate.manage"); issuing itself follows the case's 出证办结, not a hand.
 ROLE_ACTIONS: dict[str, frozenset[str]] = {
     Role.CLERK: frozenset({VIEW, "case.view", "case.intake", "privacy.intake"}),
     Role.REVIEWER: frozenset(
-        {VIEW, "case.view", "case.review", "workorder.handle", "stats.view", "privacy.handle"}
+        {
+            VIEW,
+            "case.view",
+            "case.review",
+            "workorder.handle",
+            "stats.view",
+            "privacy.handle",
+            "certificate.manage",
+        }
     ),
     Role.OFFICER: frozenset({VIEW, "publication.edit", "disclosure.handle", "report.edit"}),
     # 政府信息公开工作机构负责人: reviews publications and reports, approves extensions (条例第三十三条).

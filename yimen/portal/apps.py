@@ -10,6 +10,7 @@ PAGES = {
     "publication.attachment": "publishing:attachment",
     "publication.search": "publishing:search",
     "request.tracking": "disclosure:track",
+    "certificate.verify": "certificates:verify",
 }
 
 

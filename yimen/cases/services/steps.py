@@ -13,7 +13,7 @@ from datetime import date, datetime
 from django.conf import settings
 from django.utils import timezone
 
-from yimen.cases import figures, links
+from yimen.cases import figures, issuers, links
 from yimen.cases.deadlines import Pause, compute_deadlines, paused_workdays
 from yimen.cases.events import (
     ACCEPTED,
@@ -42,7 +42,7 @@ from yimen.cases.transitions import (
     step,
     steps_of,
 )
-from yimen.core import audit, calendar
+from yimen.core import audit, batch, calendar
 from yimen.core.errors import ApplicationError, TransitionError
 from yimen.org.models import Staff
 
@@ -199,11 +199,12 @@ def conclude(
     expected_version: int | None = None,
     at: datetime | None = None,
 ) -> Case:
-    """办结: 出证办结 with its certificate number; 不予许可, 退件, 作废 or 转报 with a reason."""
+    """办结: 出证办结 with its certificate number (none for an item whose 电子证照 the system issues and
+    numbers, cases.issuers); 不予许可, 退件, 作废 or 转报 with a reason."""
     if result not in Result.values:
         raise ApplicationError("办结结果不正确", fields={"result": ["办结结果：取值不在目录中"]})
     if result == Result.ISSUED:
-        if not certificate_no.strip():
+        if not certificate_no.strip() and not issuers.system_issued(case.item_id):
             raise ApplicationError(
                 "出证办结须填写证照编号", fields={"certificate_no": ["证照编号：出证办结必填"]}
             )
@@ -230,8 +231,28 @@ def conclude(
     return case
 
 
+@batch.atomic
+def record_certificate(*, case_id: int, number: str) -> None:
+    """The number of a certificate the system issued for the case, written on the case (电子监察's
+    result_cetr_no): several certificates of one case are joined with 「；」. A number already written is
+    not written again. The case's state and version are untouched: no step is taken."""
+    case = Case.objects.select_for_update().get(pk=case_id)
+    numbers = [n for n in case.certificate_no.split("；") if n]
+    if number in numbers:
+        return
+    before = case.certificate_no
+    case.certificate_no = "；".join([*numbers, number])[:60]
+    Case.objects.filter(pk=case_id).update(certificate_no=case.certificate_no)
+    audit.record(
+        "cases.certificate_recorded",
+        case,
+        before={"certificate_no": before},
+        after={"certificate_no": case.certificate_no},
+    )
+
+
 @step
-def accept_immediately(*, case: Case, by: Staff, certificate_no: str) -> Case:
+def accept_immediately(*, case: Case, by: Staff, certificate_no: str = "") -> Case:
     """即办件: accepted and concluded (出证办结) at the window in one step."""
     if not case.version.is_immediate:
         raise TransitionError("该事项不是即办件")

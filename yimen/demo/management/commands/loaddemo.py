@@ -9,7 +9,7 @@ from typing import Any
 from django.apps import apps
 from django.core.management.base import BaseCommand, CommandParser
 
-from yimen.demo import cases, catalog, disclosure, org, publishing, reports
+from yimen.demo import cases, catalog, certificates, disclosure, org, publishing, reports
 
 SCALES = ("small", "city", "province")
 # Each app's label and its part of the demo, lowest first: every part builds on the ones before it.
@@ -17,6 +17,7 @@ PARTS: tuple[tuple[str, Callable[..., str]], ...] = (
     ("org", org.load),
     ("catalog", catalog.load),
     ("cases", cases.load),
+    ("certificates", certificates.load),
     ("publishing", publishing.load),
     ("disclosure", disclosure.load),
     ("reports", reports.load),

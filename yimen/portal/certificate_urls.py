@@ -1,0 +1,10 @@
+"""电子证照 on the portal, mounted by the site at path("certificates/", include(...))."""
+
+from django.urls import path
+
+from yimen.portal import certificate_views as views
+
+app_name = "certificates"
+urlpatterns = [
+    path("verify/", views.verify, name="verify"),
+]
