@@ -27,12 +27,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from yimen.core import crypto, events
 from yimen.core.errors import ApplicationError
-from yimen.core.fields import matching
+from yimen.core.fields import matching, write_stored
 from yimen.core.identity import normalize
 from yimen.core.models import SmsMessage, SmsStatus, SmsTemplate
 from yimen.core.sms_transports import OutgoingSms, SmsRejected, configured
@@ -127,19 +127,20 @@ def reseal_payload_phones(outbox: type[models.Model], *, plain: bool = False, ba
     waits); with `plain`, write every one out plain again (the migration's reverse, for the release
     before, which reads them plain). Returns the rows rewritten."""
     current, rewritten = crypto.keyring().current.id, 0
+    payload_field = outbox._meta.get_field("payload")
+    assert isinstance(payload_field, models.JSONField)
     for batch in stored_payload_phones(outbox, batch_size):
-        changed = []
+        rows = []
         for pk, payload in batch:
             stored = payload.get("phone", "")
             key_id = crypto.key_id_of(stored)
             if not stored or key_id == (None if plain else current):
                 continue
             phone = stored if key_id is None else crypto.decrypt(stored, PAYLOAD_PHONE)
-            changed.append(
-                outbox(pk=pk, payload={**payload, "phone": phone if plain else seal_payload_phone(phone)})
-            )
-        outbox._base_manager.bulk_update(changed, ["payload"])
-        rewritten += len(changed)
+            changed = {**payload, "phone": phone if plain else seal_payload_phone(phone)}
+            rows.append([payload_field.get_db_prep_save(changed, connection), pk])
+        write_stored(outbox, [payload_field], rows)
+        rewritten += len(rows)
     return rewritten
 
 
