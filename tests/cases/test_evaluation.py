@@ -236,7 +236,7 @@ def test_a_late_reply_counts_against_the_rate_and_an_open_period_not_yet(licence
 def test_the_applicant_is_texted_the_reply(licence, cast) -> None:
     from tests.cases.conftest import file
     from yimen.cases.models import Result
-    from yimen.core import events
+    from yimen.core import events, notify
     from yimen.core.models import SmsMessage
 
     case = steps.accept(case=file(licence, cast), by=cast.clerk)
@@ -247,7 +247,8 @@ def test_the_applicant_is_texted_the_reply(licence, cast) -> None:
     )
     # Queued by the reply itself, in its transaction: before any worker runs.
     queued = OutboxMessage.objects.get(name="sms.send", payload__template="workorder.replied")
-    assert queued.payload["phone"] == case.phone and queued.payload["context"]["number"] == case.number
+    payload = events.SMS_SEND.load(queued.payload)
+    assert notify.payload_phone(payload) == case.phone and payload.context["number"] == case.number
     events.run_once()
     events.run_once()
     OutboxMessage.objects.update(status=OutboxStatus.PENDING)  # delivered again: still one SMS

@@ -198,6 +198,7 @@ def test_supervisors_are_texted_the_digest_within_their_reach(licence, cast) -> 
     from tests.cases.conftest import file, local
     from yimen.cases.services.supervision import emit_digest
     from yimen.core import events
+    from yimen.core.fields import matching
     from yimen.core.models import SmsMessage
 
     cast.supervisor.phone = "13900001111"
@@ -206,5 +207,7 @@ def test_supervisors_are_texted_the_digest_within_their_reach(licence, cast) -> 
     emit_digest(now=local(2024, 10, 31, 8))
     events.run_once()
     events.run_once()
-    text = SmsMessage.objects.get(template="supervision.digest", phone="13900001111").text
+    text = SmsMessage.objects.get(
+        matching(SmsMessage, "phone", "13900001111"), template="supervision.digest"
+    ).text
     assert "电子监察日报（2024-10-31）：红牌1件，黄牌0件。红牌较多：咸宁市市场监督管理局1件。" in text

@@ -252,7 +252,8 @@ def test_a_bad_phone_number_is_refused_in_chinese_and_nothing_is_queued(phone: s
 
 def test_a_phone_with_spaces_is_queued_normalised() -> None:
     _queue(phone=" 138 1234 5678 ")
-    assert OutboxMessage.objects.get().payload["phone"] == PHONE
+    payload = events.SMS_SEND.load(OutboxMessage.objects.get().payload)
+    assert notify.payload_phone(payload) == PHONE
 
 
 def test_a_template_missing_a_value_fails_once_instead_of_retrying_forever() -> None:

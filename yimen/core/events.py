@@ -293,7 +293,7 @@ CALENDAR_CHANGED = define(
 
 @dataclass(frozen=True)
 class SmsQueued:
-    phone: str  # a mainland mobile number
+    phone: str  # a mainland mobile number, SM4-GCM-sealed (notify.seal_payload_phone; plain in older rows)
     template: str  # a code of notify.ALLOWED_PLACEHOLDERS
     context: dict[str, str]  # the template's values
     queued_at: datetime  # counts toward that month's quota

@@ -37,6 +37,7 @@ __all__ = [
     "sealed_models",
     "stored_values",
     "unseal",
+    "write_stored",
 ]
 
 
@@ -174,7 +175,9 @@ def stored_values(
         last = batch[-1][0]
 
 
-def _write(model: type[models.Model], fields: list[models.Field[Any, Any]], rows: list[list[Any]]) -> None:
+def write_stored(
+    model: type[models.Model], fields: list[models.Field[Any, Any]], rows: list[list[Any]]
+) -> None:
     """UPDATE … SET the fields' columns to each row's stored values (already prepared) WHERE id = its
     last item, in one executemany."""
     quote = connection.ops.quote_name
@@ -210,7 +213,7 @@ def reseal(model: type[models.Model], *, batch_size: int = 1000) -> Resealed:
                 + [crypto.blind_index(identity.normalize(plain[i.of]), i.of) for i in indexes]
                 + [pk]
             )
-        _write(model, [*sealed, *indexes], rows)
+        write_stored(model, [*sealed, *indexes], rows)
         done.sealed += len(rows)
     return done
 
@@ -228,6 +231,6 @@ def unseal(model: type[models.Model], *, batch_size: int = 1000) -> int:
             + [pk]
             for pk, *stored in batch
         ]
-        _write(model, [*sealed, *indexes], rows)
+        write_stored(model, [*sealed, *indexes], rows)
         written += len(rows)
     return written

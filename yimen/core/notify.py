@@ -5,6 +5,10 @@ The worker's handler (core/handlers.py) calls `send_queued()`, which renders the
 template, applies the per-phone monthly quota, and sends through the configured channel
 (sms_transports.py); a channel that is down raises, and the outbox retries with backoff.
 
+The phone is personal data at rest (GB/T 22239-2019 8.1.4.8) in both tables that keep it: the event's
+payload carries it SM4-GCM-sealed (`seal_payload_phone`; the outbox row stays after delivery), and the
+SmsMessage row seals it with a blind index beside it, which the quota and the admin's search compare.
+
 A redelivered event sends nothing twice. Its SmsMessage row is keyed by the event's key: once the row
 says sent (or refused), a redelivery changes nothing. A worker killed after the channel took the SMS but
 before the row says so leaves it to be sent again, with the same key, and the channel drops the repeat:
@@ -18,14 +22,17 @@ from __future__ import annotations
 import logging
 import re
 import string
+from collections.abc import Iterator
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
-from yimen.core import events
+from yimen.core import crypto, events
 from yimen.core.errors import ApplicationError
+from yimen.core.fields import matching, write_stored
 from yimen.core.identity import normalize
 from yimen.core.models import SmsMessage, SmsStatus, SmsTemplate
 from yimen.core.sms_transports import OutgoingSms, SmsRejected, configured
@@ -47,6 +54,9 @@ ALLOWED_PLACEHOLDERS: dict[str, tuple[str, ...]] = {
 }
 
 _COUNTED = [SmsStatus.SENT, SmsStatus.DELIVERED]
+
+# What a sealed phone in an "sms.send" payload is bound to (crypto.encrypt's context): it opens there only.
+PAYLOAD_PHONE = "core.outboxmessage.sms.send.phone"
 
 
 class SmsNotFound(ApplicationError):
@@ -75,13 +85,63 @@ def queue_sms(*, phone: str, template: str, context: dict[str, str], key: str) -
     events.emit_later(
         events.SMS_SEND,
         events.SmsQueued(
-            phone=phone,
+            phone=seal_payload_phone(phone),
             template=template,
             context={name: str(value) for name, value in context.items()},
             queued_at=timezone.now(),
         ),
         key=key,
     )
+
+
+def seal_payload_phone(phone: str) -> str:
+    """The phone as an "sms.send" payload carries it: sealed under the newest data key."""
+    return crypto.encrypt(phone, PAYLOAD_PHONE)
+
+
+def payload_phone(payload: events.SmsQueued) -> str:
+    """The number an "sms.send" payload goes to. An event queued before the phone was sealed (by a
+    process of the previous release) carries it plain and is still sent; a sealed one that does not open
+    raises crypto.DecryptionError, so the outbox retries and then keeps it as a dead letter."""
+    if crypto.key_id_of(payload.phone) is None:
+        return payload.phone
+    return crypto.decrypt(payload.phone, PAYLOAD_PHONE)
+
+
+def stored_payload_phones(
+    outbox: type[models.Model], batch_size: int = 1000
+) -> Iterator[list[tuple[int, dict[str, Any]]]]:
+    """The "sms.send" events of the outbox (`outbox`: OutboxMessage, or a migration's) as (id, stored
+    payload), in id order, `batch_size` at a time: the phones `reseal_payload_phones` and `yimen datakey
+    check` read."""
+    rows = outbox._base_manager.filter(name=events.SMS_SEND.name).order_by("pk")
+    last = 0
+    while batch := list(rows.filter(pk__gt=last).values_list("pk", "payload")[:batch_size]):
+        yield batch
+        last = batch[-1][0]
+
+
+def reseal_payload_phones(outbox: type[models.Model], *, plain: bool = False, batch_size: int = 1000) -> int:
+    """Seal the phone of every "sms.send" event in the outbox under the newest data key, delivered or not
+    (the migration that sealed them, and `yimen datakey rotate`, so a key can be retired while an SMS
+    waits); with `plain`, write every one out plain again (the migration's reverse, for the release
+    before, which reads them plain). Returns the rows rewritten."""
+    current, rewritten = crypto.keyring().current.id, 0
+    payload_field = outbox._meta.get_field("payload")
+    assert isinstance(payload_field, models.JSONField)
+    for batch in stored_payload_phones(outbox, batch_size):
+        rows = []
+        for pk, payload in batch:
+            stored = payload.get("phone", "")
+            key_id = crypto.key_id_of(stored)
+            if not stored or key_id == (None if plain else current):
+                continue
+            phone = stored if key_id is None else crypto.decrypt(stored, PAYLOAD_PHONE)
+            changed = {**payload, "phone": phone if plain else seal_payload_phone(phone)}
+            rows.append([payload_field.get_db_prep_save(changed, connection), pk])
+        write_stored(outbox, [payload_field], rows)
+        rewritten += len(rows)
+    return rewritten
 
 
 # --- Templates -------------------------------------------------------------------------------------
@@ -147,10 +207,11 @@ def _month(at: datetime) -> tuple[datetime, datetime]:
 
 
 def sent_in_month(phone: str, *, at: datetime) -> int:
-    """SMS sent to `phone` in the calendar month (local time) of `at`: what the monthly quota counts."""
+    """SMS sent to `phone` in the calendar month (local time) of `at`: what the monthly quota counts,
+    found by the phone's blind index (under every data key, so rows not yet rotated count too)."""
     start, end = _month(at)
     return SmsMessage.objects.filter(
-        phone=phone, created_at__gte=start, created_at__lt=end, status__in=_COUNTED
+        matching(SmsMessage, "phone", phone), created_at__gte=start, created_at__lt=end, status__in=_COUNTED
     ).count()
 
 
@@ -159,14 +220,15 @@ def sent_in_month(phone: str, *, at: datetime) -> int:
 
 def _new_message(key: str, payload: events.SmsQueued) -> SmsMessage:
     """The row for a first delivery: rendered and within quota (queued), or refused for good."""
-    sms = SmsMessage(key=key, phone=payload.phone, template=payload.template, created_at=payload.queued_at)
+    phone = payload_phone(payload)
+    sms = SmsMessage(key=key, phone=phone, template=payload.template, created_at=payload.queued_at)
     try:
         sms.text = _text_for(sms.template, payload.context)
     except SmsRejected as exc:
         sms.status, sms.error = SmsStatus.FAILED, str(exc)
         return sms
     quota = int(settings.YIMEN["SMS_MONTHLY_QUOTA"])
-    if sent_in_month(sms.phone, at=payload.queued_at) >= quota:
+    if sent_in_month(phone, at=payload.queued_at) >= quota:
         sms.status = SmsStatus.OVER_QUOTA
         sms.error = f"本月已向该号码发送 {quota} 条短信，达到每月限额，未发送"
         log.warning("短信 %s 超出每月限额（%s 条），未发送", key, quota)

@@ -6,6 +6,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
 
+from yimen.core.fields import BlindIndexField, SealedCharField
 from yimen.core.identity import mask_phone
 
 __all__ = ["SmsMessage", "SmsStatus", "SmsTemplate"]
@@ -46,10 +47,13 @@ class SmsStatus(models.TextChoices):
 
 
 class SmsMessage(models.Model):
-    """One SMS, keyed by its outbox idempotency key so a redelivered event sends it only once."""
+    """One SMS, keyed by its outbox idempotency key so a redelivered event sends it only once. The phone
+    is sealed (GB/T 22239-2019 8.1.4.8; core/fields.py): the quota and the admin find a number's rows
+    through its blind index, which is the same digest as the case's `phone_index` for that number."""
 
     key = models.CharField("幂等键", max_length=100, unique=True)
-    phone = models.CharField("手机号码", max_length=20)
+    phone = SealedCharField("手机号码", max_length=20)
+    phone_index = BlindIndexField("手机号码检索码", of="phone")
     template = models.CharField("模板编号", max_length=60)
     text = models.TextField("短信内容", blank=True)
     status = models.CharField("状态", max_length=12, choices=SmsStatus.choices, default=SmsStatus.QUEUED)
@@ -64,7 +68,7 @@ class SmsMessage(models.Model):
     class Meta:
         verbose_name = verbose_name_plural = "短信记录"
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["phone", "created_at"], name="sms_quota")]
+        indexes = [models.Index(fields=["phone_index", "created_at"], name="sms_quota")]
 
     def __str__(self) -> str:
         return f"{mask_phone(self.phone)} {self.template} [{self.get_status_display()}]"
