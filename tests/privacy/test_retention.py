@@ -28,7 +28,7 @@ from yimen.core.errors import ApplicationError, NotPermitted, TransitionError
 from yimen.core.models import AuditEntry, OutboxMessage
 from yimen.core.notify_models import SmsMessage
 from yimen.core.people import ERASED_NAME
-from yimen.disclosure.models import Appeal, AppealKind, DisclosureRequest
+from yimen.disclosure.models import Appeal, AppealKind, Clarification, DisclosureRequest, Reply
 from yimen.org.models import Role, Staff
 from yimen.privacy import retention
 from yimen.privacy.models import LegalHold, RecordKind
@@ -168,6 +168,19 @@ def test_table_three_of_the_annual_report_is_the_same_after_the_purge(requests, 
     """The hand-counted requests of 2022–2024, closed ten years and more before 2035-03-01: every closed one
     is anonymised, the open ones E and J are not, and 2023's table 三 gives the same cells."""
     keys = ["new", "carried_in", "r1", "r2", "r3_4", "r4_1", "r5_2", "r6_1", "r_total", "carried_out"]
+    Reply.objects.create(
+        request=requests["C"],
+        outcome="r1",
+        issued_on=date(2023, 3, 20),
+        body="张三：\n你于2023年3月1日提出的申请收悉。",
+    )
+    Clarification.objects.create(
+        request=requests["C"],
+        notified_on=date(2023, 3, 2),
+        items="请写明年份",
+        deadline_on=date(2023, 3, 16),
+        content="我是张三，电话13812345678",
+    )
     before = {key: row(build_annual_report(cast.centre, 2023), key) for key in keys}
 
     done = retention.purge(today=date(2035, 3, 1))
@@ -179,6 +192,8 @@ def test_table_three_of_the_annual_report_is_the_same_after_the_purge(requests, 
     assert set(
         DisclosureRequest.objects.filter(applicant_name=ERASED_NAME).values_list("phone", flat=True)
     ) == {""}
+    assert Reply.objects.get().body == f"{ERASED_NAME}：\n你于2023年3月1日提出的申请收悉。"
+    assert Clarification.objects.get().content == ""
 
 
 def test_a_request_with_an_undecided_appeal_is_kept(requests, cast) -> None:  # noqa: F811
