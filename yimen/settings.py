@@ -84,6 +84,18 @@ def env_networks(name: str) -> list[str]:
     return words
 
 
+def env_period(name: str, default: str) -> tuple[int, str]:
+    """A period as a number of years or days: 30y (30 years) or 365d (365 days), read as (30, "years") or
+    (365, "days"); anything else is refused."""
+    value = (_env(name) or default).lower()
+    units = {"y": "years", "d": "days"}
+    if len(value) < 2 or value[-1] not in units or not value[:-1].isdigit() or int(value[:-1]) < 1:
+        raise ImproperlyConfigured(
+            f"环境变量 {name}={value!r} 不是期限：请填写如 30y（30 年）或 365d（365 天）的正整数加单位，留空则取默认值 {default}"
+        )
+    return int(value[:-1]), units[value[-1]]
+
+
 VAR_DIR = Path(env_str("YIMEN_VAR", str(BASE_DIR / "var")))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
@@ -376,6 +388,20 @@ YIMEN: dict[str, Any] = {
     # 电子证照标识 (GB/T 36904-2018) check character: "mod37_36" (ISO 7064 MOD 37,36, as published
     # implementations compute it) or "none"; configuration until the standard's text is confirmed.
     "CERTIFICATE_CHECK": env_str("YIMEN_CERTIFICATE_CHECK", "mod37_36"),
+    # Retention of personal data (个人信息保护法 第十九条: 保存期限应当为实现处理目的所必要的最短时间; 第四十七条:
+    # deleted once it has passed), per kind of record, counted from the record's end. These are the
+    # centre's configuration, not law: set them to the archive rules the centre follows (档案法 and the
+    # archive administration's 保管期限表 for its records). `yimen retention purge` (and the worker, daily)
+    # anonymises cases and requests past them and deletes SMS; records under a legal hold are kept.
+    # Cases, from 办结 (or 不予受理 / 撤件): 30 years, as 行政许可 case files are commonly kept.
+    "RETENTION_CASES": env_period("YIMEN_RETENTION_CASES", "30y"),
+    # 政府信息公开申请, from 办结: 10 years, a common 保管期限 for 依申请公开 files.
+    "RETENTION_DISCLOSURE_REQUESTS": env_period("YIMEN_RETENTION_DISCLOSURE_REQUESTS", "10y"),
+    # 个人信息权利申请, from the answer: 3 years, the centre's choice, leaving time for a complaint or a suit
+    # over the answer (行政诉讼法 第四十六条: six months from knowing of it).
+    "RETENTION_RIGHTS_REQUESTS": env_period("YIMEN_RETENTION_RIGHTS_REQUESTS", "3y"),
+    # SMS sent to applicants (phone and text), from sending: 1 year; the case keeps its own timeline.
+    "RETENTION_SMS": env_period("YIMEN_RETENTION_SMS", "1y"),
     # 年度报告 (条例第四十九条): remind this many days before 31 January / 31 March.
     "REPORT_REMINDER_DAYS": env_int_list("YIMEN_REPORT_REMINDER_DAYS", "30,7,0"),
     # Personal data at rest (core/crypto.py, docs/deployment.md): the data keys, inline ("2:hex,1:hex") or

@@ -342,3 +342,25 @@ def test_an_item_with_an_open_revision_is_not_overwritten(people) -> None:
     book.save(buffer)
     report = excel.import_workbook(buffer.getvalue(), by=None)
     assert located(report) == [("事项", 2, "实施编码", excel_rows.OPEN_REVISION)]
+
+
+def test_a_title_that_would_run_as_a_formula_exports_as_text_and_imports_back_unchanged(people) -> None:
+    title = '=HYPERLINK("http://evil.example/x","点此查看")'
+    published(people, name=title, conditions="-1 日内补齐材料", legal_limit=Decimal(20))
+    before = snapshot()
+    content = excel.export_workbook()
+
+    sheet = load_workbook(io.BytesIO(content))["事项"]
+    row = {header: cell for header, cell in zip(ITEM_HEADERS, sheet[2], strict=False)}
+    assert row["事项名称"].value == "'" + title and row["事项名称"].data_type == "s"
+    assert row["申请条件"].value == "'-1 日内补齐材料"
+    assert row["法定时限"].value == 20 and row["法定时限"].data_type == "n"  # numbers stay numbers
+
+    for item in ServiceItem.objects.all():
+        search.remove_item(item)
+    ServiceItem.objects.all().delete()
+    report = excel.import_workbook(content, by=None)
+
+    assert report.errors == [] and len(report.created) == 1
+    assert snapshot() == before
+    assert ServiceItem.objects.get().current.name == title  # type: ignore[union-attr]

@@ -69,7 +69,8 @@ def test_killed_worker_loses_nothing_and_the_effect_happens_once(env: dict[str, 
         worker.wait(timeout=10)
 
     status = (
-        "from yimen.core.models import OutboxMessage as M; m = M.objects.get(); print(m.status, m.attempts)"
+        "from yimen.core.models import OutboxMessage as M; m = M.objects.get(key='case-X1:concluded'); "
+        "print(m.status, m.attempts)"
     )
     assert _shell(env, status) == "claimed 1"  # claimed, never acknowledged
 

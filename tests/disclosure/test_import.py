@@ -221,7 +221,9 @@ def test_only_the_office_numbers_a_request_itself(cast) -> None:
 
 
 def test_the_desk_export_imports_back_unchanged(client: Client, cast) -> None:
-    """Numbers, clocks, consultations and appeals come back as they were; the 查询码 are new."""
+    """Numbers, clocks, consultations and appeals come back as they were; the 查询码 are new. A name that a
+    spreadsheet would run as a formula is exported as quoted text and imported back as it was."""
+    formula = '=HYPERLINK("http://evil.example","李四")'
     history = xlsx(
         row(),
         row(申请人姓名或名称="李四", 答复日期=None, 办理结果="", 送达日期=None, 办结日期=None),
@@ -230,12 +232,15 @@ def test_the_desk_export_imports_back_unchanged(client: Client, cast) -> None:
         appeals=[REVIEW, SUIT],
     )
     assert not importing.import_requests(history, by=cast.officer).errors
+    DisclosureRequest.objects.filter(applicant_name="李四").update(applicant_name=formula)  # as typed in
     assert client.login(username="officer", password=PASSWORD)
     exported = client.get("/office/disclosure/export/?queue=all").content
     book = load_workbook(io.BytesIO(exported))
     assert book.sheetnames == ["申请", "征求意见", "复议诉讼"]
     assert [c.value for c in book["申请"][1]][:3] == ["申请编号", "状态", "收到申请之日"]
     assert [c.value for c in book["复议诉讼"][3]][5] == "尚未审结"
+    names = [c.value for c in book["申请"]["I"]]
+    assert names[0] == "申请人姓名或名称" and "'" + formula in names and formula not in names
     fields = ("number", "applicant_name", "received_on", "due_on", "paused_workdays", "state", "outcome")
     before = sorted(DisclosureRequest.objects.values_list(*fields))
     consultations = sorted(Consultation.objects.values_list("request__number", *CONSULTATION_FIELDS))

@@ -185,6 +185,42 @@ def handle_once(message: Message[Any], handler: str, effect: Callable[[], None])
     return True
 
 
+# --- daily jobs: one message a day, however many workers run -----------------------------------------
+
+
+@dataclass(frozen=True)
+class Day:
+    day: date  # the local day the job runs for
+
+
+_daily: list[Event[Day]] = []
+
+
+def every_day(event: Event[Day]) -> Event[Day]:
+    """Have the worker emit `event` once each local day (`emit_daily`); its handlers do the day's job."""
+    if _catalogued(event).payload is not Day:
+        raise TypeError(f"{event.name}: a daily event's payload is events.Day")
+    if event not in _daily:
+        _daily.append(event)
+    return event
+
+
+def emit_daily(*, now: datetime | None = None) -> int:
+    """Emit each daily event for today, keyed by its name and the day, so that every worker may call this
+    every minute and each job is still queued (and delivered) once a day. Returns how many were new."""
+    today = timezone.localtime(now or timezone.now()).date()
+    return sum(_emit_day(event, today) for event in _daily)
+
+
+def _emit_day(event: Event[Day], today: date) -> bool:
+    key = f"{event.name}:{today.isoformat()}"
+    if OutboxMessage.objects.filter(key=key).exists():
+        return False
+    with transaction.atomic():
+        emit(event=event, payload=Day(day=today), key=key)
+    return True
+
+
 def backoff(attempt: int) -> timedelta:
     """Exponential: base, 2×base, 4×base … capped."""
     conf = settings.YIMEN

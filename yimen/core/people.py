@@ -8,6 +8,10 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 
+# What an applicant's or requester's name becomes when their personal data is removed (个人信息保护法
+# 第四十七条): on a rights request, or past the record's retention (privacy.retention). Every app writes this.
+ERASED_NAME = "（已删除）"
+
 
 @dataclass(frozen=True)
 class Applicant:

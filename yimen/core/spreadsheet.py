@@ -4,10 +4,16 @@ in Chinese; every export a plain .xlsx with a bold header row.
 Imports (the service catalogue, historical disclosure requests, enforcement figures) read rows with
 `read_rows` and cells with `Cells`, which notes each problem as a `RowError` instead of stopping, so
 the officer sees every problem of a file at once.
+
+Every row written out (`append_row` for .xlsx, `csv_bytes` for CSV) passes its cells through `guarded`:
+text a spreadsheet would run as a formula (CSV/formula injection, OWASP: a cell beginning with = + - @,
+a tab or a carriage return) is prefixed with a single quote, so it opens as text; numbers stay numbers.
+`read_rows` takes that quote off again, so what Yimen exports imports back unchanged.
 """
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import io
 import re
@@ -42,6 +48,27 @@ class RowError:
     def __str__(self) -> str:
         where = f"{self.sheet}表" + (f" 第{self.row}行" if self.row else "")
         return f"{where} 〔{self.column}〕：{self.message}" if self.column else f"{where}：{self.message}"
+
+
+# What a spreadsheet reads as the start of a formula (Excel, WPS, LibreOffice; tab and CR as well, which
+# some of them skip before looking for one), and the mark that keeps such a cell text.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+GUARD = "'"
+
+
+def guarded(value: Any) -> Any:
+    """The value as a cell to write: text that would start a formula gets a leading quote; anything else
+    (numbers, dates, ordinary text) is returned as it is."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return GUARD + value
+    return value
+
+
+def unguarded(value: Any) -> Any:
+    """A cell as read back: the quote `guarded` added is taken off (and only that quote)."""
+    if isinstance(value, str) and value.startswith(GUARD) and value[1:].startswith(FORMULA_START):
+        return value[1:]
+    return value
 
 
 # --- reading cells ----------------------------------------------------------------------------------
@@ -171,7 +198,7 @@ def read_rows(
     index = {column: header.index(column) for column in header if column}
     found = []
     for number, row in enumerate(rows, start=2):
-        values = {column: row[i] if i < len(row) else None for column, i in index.items()}
+        values = {column: unguarded(row[i]) if i < len(row) else None for column, i in index.items()}
         if any(cell_text(value) for value in values.values()):
             found.append((number, values))
     return found
@@ -199,9 +226,11 @@ def open_workbook(content: bytes, *, max_bytes: int = MAX_UPLOAD_BYTES) -> Any:
 
 
 def append_row(sheet: WriteOnlyWorksheet, values: Iterable[Any], *, header: bool = False) -> None:
-    """A row of a write-only sheet: bold when it is the header, wrapped when a cell has several lines."""
+    """A row of a write-only sheet: bold when it is the header, wrapped when a cell has several lines; text
+    that would start a formula is kept as text (`guarded`)."""
     cells = []
-    for value in values:
+    for raw in values:
+        value = guarded(raw)
         cell = WriteOnlyCell(sheet, value)
         if header:
             cell.font = Font(bold=True)
@@ -223,6 +252,15 @@ def workbook_bytes(sheets: Iterable[tuple[str, Sequence[str], Iterable[Sequence[
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+def csv_bytes(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
+    """A CSV file (UTF-8 with a BOM, so Excel reads the Chinese) of a header and rows, cells `guarded`."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([guarded(value) for value in header])
+    writer.writerows([guarded(value) for value in row] for row in rows)
+    return ("\ufeff" + buffer.getvalue()).encode()
 
 
 def download(content: bytes, filename: str, fallback: str) -> HttpResponse:

@@ -5,8 +5,6 @@ audited). Nothing here changes an entry."""
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Iterable
 from datetime import datetime, time, timedelta
@@ -43,7 +41,6 @@ COLUMNS = [
     "变更摘要",
     "哈希",
 ]
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 class AuditFilter(forms.Form):
@@ -123,13 +120,6 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     return render(request, "office/audit.html", context, status=200 if entries is not None else 422)
 
 
-def _cell(value: Any) -> Any:
-    """Text a spreadsheet would run as a formula is kept as text."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
-
-
 def _address(summary: Any) -> str:
     """The client address an entry keeps (`audit.record_read` and the exports put it under "after")."""
     after = summary.get("after") if isinstance(summary, dict) else None
@@ -139,21 +129,18 @@ def _address(summary: Any) -> str:
 def _rows(entries: Iterable[AuditEntry]) -> Iterable[list[Any]]:
     for e in entries:
         yield [
-            _cell(v)
-            for v in (
-                e.seq,
-                timezone.localtime(e.at).strftime("%Y-%m-%d %H:%M:%S"),
-                e.actor_label,
-                e.actor_id or "",
-                e.action,
-                e.object_type,
-                e.object_id,
-                e.object_repr,
-                e.organisation_id or "",
-                _address(e.summary),
-                json.dumps(e.summary, ensure_ascii=False, sort_keys=True),
-                e.hash,
-            )
+            e.seq,
+            timezone.localtime(e.at).strftime("%Y-%m-%d %H:%M:%S"),
+            e.actor_label,
+            e.actor_id or "",
+            e.action,
+            e.object_type,
+            e.object_id,
+            e.object_repr,
+            e.organisation_id or "",
+            _address(e.summary),
+            json.dumps(e.summary, ensure_ascii=False, sort_keys=True),
+            e.hash,
         ]
 
 
@@ -173,13 +160,8 @@ def audit_export(request: HttpRequest, fmt: str) -> HttpResponse:
         content = spreadsheet.workbook_bytes([("审计日志", COLUMNS, _rows(ordered))])
         response = spreadsheet.download(content, f"审计日志_{stamp}.xlsx", f"audit-{stamp}.xlsx")
     else:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(COLUMNS)
-        writer.writerows(_rows(ordered))
-        content = ("\ufeff" + buffer.getvalue()).encode()
         response = file_response(
-            content,
+            spreadsheet.csv_bytes(COLUMNS, _rows(ordered)),
             filename=f"审计日志_{stamp}.csv",
             fallback=f"audit-{stamp}.csv",
             content_type="text/csv; charset=utf-8",

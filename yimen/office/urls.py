@@ -1,6 +1,6 @@
 from django.urls import path
 
-from yimen.office import api_key_views, audit_views, catalog_excel_views, views
+from yimen.office import api_key_views, audit_views, catalog_excel_views, hold_views, views
 
 app_name = "office"
 urlpatterns = [
@@ -18,6 +18,8 @@ urlpatterns = [
     path("audit/anchors/", audit_views.anchor_export, name="audit_anchors"),
     path("api-keys/", api_key_views.api_keys, name="api_keys"),
     path("api-keys/<int:pk>/revoke/", api_key_views.revoke_api_key, name="api_key_revoke"),
+    path("holds/", hold_views.holds, name="holds"),
+    path("holds/<int:pk>/release/", hold_views.release, name="hold_release"),
     path("catalog/import/", catalog_excel_views.import_view, name="catalog_import"),
     path("catalog/export/", catalog_excel_views.export_view, name="catalog_export"),
 ]

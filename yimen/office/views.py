@@ -161,6 +161,7 @@ def home(request: HttpRequest) -> HttpResponse:
             ("工作日历", "office:calendar", "calendar.manage"),
             ("审计日志", "office:audit", "audit.view"),
             ("接口密钥", "office:api_keys", "security.manage"),
+            ("保留（暂停删除）", "office:holds", "retention.hold"),
         ]
         if can(request.user, action) and (link := _link(url))
     ]

@@ -61,7 +61,9 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
     # 三权分立 (GB/T 22239-2019 8.1.4.2 d, 8.1.5.1–8.1.5.3): the system administrator keeps accounts and
     # configuration, the security administrator the security policy, the audit administrator reads and exports
     # the audit log and changes nothing else.
-    Role.SECURITY_ADMIN: frozenset({VIEW, "security.manage"}),
+    # The security administrator also places and releases legal holds (privacy/retention.py): keeping a
+    # record past its retention is a data-security decision, and needs no reading of the record itself.
+    Role.SECURITY_ADMIN: frozenset({VIEW, "security.manage", "retention.hold"}),
     Role.AUDIT_ADMIN: frozenset({VIEW, "audit.view", "audit.export"}),
 }
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from yimen.core.events import define
+from yimen.core.events import Day, define, every_day
 
 
 @dataclass(frozen=True)
@@ -33,4 +33,13 @@ ANSWERED = define(
     RightsStep,
     """A rights request was answered: a copy provided, the data corrected or deleted, or the request refused
     with its reason (privacy.services: provide_copy, correct, erase, refuse).""",
+)
+RETENTION_DUE = every_day(
+    define(
+        "privacy.retention_due",
+        Day,
+        """The day's personal-data retention purge is due (queued by the worker once a local day,
+        core.events.every_day). Privacy listens: it anonymises the cases and requests past their retention
+        and deletes old SMS, skipping records under a legal hold (privacy.retention.purge).""",
+    )
 )

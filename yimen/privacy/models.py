@@ -113,3 +113,57 @@ class RightsRequest(models.Model):
     def overdue(self) -> bool:
         """Past its response period and not answered (derived, never stored)."""
         return self.state != RequestState.ANSWERED and timezone.localdate() > self.due_on
+
+
+class RecordKind(models.TextChoices):
+    """The records holding applicants' personal data that a retention period applies to and a hold may keep."""
+
+    CASE = "case", "办件"
+    DISCLOSURE_REQUEST = "disclosure_request", "政府信息公开申请"
+    RIGHTS_REQUEST = "rights_request", "个人信息权利申请"
+
+
+class LegalHold(models.Model):
+    """A record kept past its retention (个人信息保护法 第四十七条第二款: a period set by law not yet over;
+    a 复议, suit, audit or investigation that needs it): while a hold is in force the retention purge skips
+    the record. Placed and released by the security administrator, each with a reason, both audited."""
+
+    kind = models.CharField("记录类别", max_length=20, choices=RecordKind.choices)
+    record_id = models.PositiveBigIntegerField("记录")
+    number = models.CharField("编号", max_length=80)
+    organisation = models.ForeignKey(
+        Organisation, verbose_name="所属机关", on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.CharField("保留理由", max_length=200)
+    placed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="设置人", on_delete=models.PROTECT, related_name="+"
+    )
+    placed_at = models.DateTimeField("设置时间", default=timezone.now)
+    released_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="解除人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    released_at = models.DateTimeField("解除时间", null=True, blank=True)
+    release_reason = models.CharField("解除理由", max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "保留（暂停删除）"
+        constraints = [
+            # One hold in force per record; released ones stay as history.
+            models.UniqueConstraint(
+                fields=["kind", "record_id"],
+                condition=models.Q(released_at__isnull=True),
+                name="one_hold_in_force",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.number}"
+
+    @property
+    def in_force(self) -> bool:
+        return self.released_at is None

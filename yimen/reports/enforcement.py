@@ -18,7 +18,15 @@ from django.utils import timezone
 
 from yimen.core import audit, batch
 from yimen.core.errors import ApplicationError, NotPermitted
-from yimen.core.spreadsheet import MAX_UPLOAD_BYTES, XLSX_SIGNATURE, Cells, RowError, open_workbook, read_rows
+from yimen.core.spreadsheet import (
+    MAX_UPLOAD_BYTES,
+    XLSX_SIGNATURE,
+    Cells,
+    RowError,
+    open_workbook,
+    read_rows,
+    unguarded,
+)
 from yimen.org.models import Organisation, Staff
 from yimen.org.permissions import can
 from yimen.reports.models import EnforcementKind, EnforcementRecord
@@ -167,7 +175,10 @@ def _csv_rows(content: bytes, errors: list[RowError]) -> list[tuple[int, dict[st
     if missing:
         return []
     return [
-        (number, {column: row[i] if i < len(row) else "" for i, column in enumerate(header) if column})
+        (
+            number,
+            {column: unguarded(row[i]) if i < len(row) else "" for i, column in enumerate(header) if column},
+        )
         for number, row in enumerate(reader, start=2)
         if any(cell.strip() for cell in row)
     ]

@@ -2,7 +2,11 @@
 
 查看敏感信息: a person who sees a case without handling it (监察) reads its applicant masked, and may
 unmask one case for one page by saying why; the reason is kept in the audit log, so every look at an
-applicant's full ID number, phone and address outside case work can be accounted for."""
+applicant's full ID number, phone and address outside case work can be accounted for.
+
+个人信息保护法 第四十六条、第四十七条: the applicant's data corrected or erased on a rights request, and
+`anonymise`, the one way a case's applicant is removed — on such a request, or when the case is past its
+retention (privacy.retention)."""
 
 from __future__ import annotations
 
@@ -13,7 +17,7 @@ from django.db.models import F
 
 from yimen.cases.models import ApplicantKind, Case, CaseFile, CaseState
 from yimen.cases.queries import visibility
-from yimen.core import audit, batch, identity
+from yimen.core import audit, batch, identity, people
 from yimen.core.errors import ApplicationError, NotPermitted, TransitionError
 from yimen.core.fields import index_of
 from yimen.org.models import Staff
@@ -50,7 +54,7 @@ CORRECTABLE = {
     "address": ("联系地址", 200),
     "legal_representative": ("法定代表人", 50),
 }
-ERASED_NAME = "（已删除）"
+ERASED_NAME = people.ERASED_NAME
 
 
 def _masked(field: str, value: str) -> str:
@@ -140,14 +144,13 @@ ERASE_REFUSAL = (
 )
 
 
-@batch.atomic
-def erase_applicant(*, case: Case, by: Staff, reason: str) -> int:
-    """第四十七条: the applicant's data on an erasable case blanked and its uploaded materials removed (the
-    files once the transaction commits). Returns how many files were removed."""
-    if not can(by, HANDLE, case):
-        raise NotPermitted("您无权删除该办件的申请人信息")
-    if not erasable(case):
-        raise ApplicationError(f"办件 {case.number}：{ERASE_REFUSAL}")
+def anonymise(case: Case) -> int:
+    """The one way a case's applicant is anonymised: name replaced by ERASED_NAME, ID number, credit code,
+    legal representative, phone and address blanked (with their blind indexes), and the uploaded materials
+    removed (the files once the transaction commits). The case itself stays — its item, organisation,
+    dates, state and result — so every statistic and report counts it as before. Returns how many files
+    were removed. Checks nothing and audits nothing: its callers do (erase_applicant for a rights request,
+    privacy.retention for records past their retention)."""
     files = list(CaseFile.objects.filter(case=case))
     stored = [f.file.name for f in files if f.file]
     blank = dict.fromkeys(("id_number", "uscc", "legal_representative", "phone", "address"), "")
@@ -161,5 +164,17 @@ def erase_applicant(*, case: Case, by: Staff, reason: str) -> int:
                 storage.delete(name)
 
         transaction.on_commit(remove_files)
-    audit.record(ERASED, case, actor=by, after={"files": len(files), "reason": reason})
     return len(files)
+
+
+@batch.atomic
+def erase_applicant(*, case: Case, by: Staff, reason: str) -> int:
+    """第四十七条: the applicant's data on an erasable case blanked and its uploaded materials removed
+    (`anonymise`). Returns how many files were removed."""
+    if not can(by, HANDLE, case):
+        raise NotPermitted("您无权删除该办件的申请人信息")
+    if not erasable(case):
+        raise ApplicationError(f"办件 {case.number}：{ERASE_REFUSAL}")
+    removed = anonymise(case)
+    audit.record(ERASED, case, actor=by, after={"files": removed, "reason": reason})
+    return removed

@@ -1,5 +1,7 @@
 """`yimen worker`: deliver outbox events to their handlers, at least once, and seal the audit log's
-new entries every second, and drop spent budgets whose windows have passed every minute, until stopped."""
+new entries every second; every minute, drop spent budgets whose windows have passed and queue the day's
+daily jobs (`events.every_day`: once a day however many workers run, e.g. the personal-data retention
+purge); until stopped."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from django.db import close_old_connections
 from yimen.core import audit, events, throttle
 
 SEAL_SECONDS = 1.0  # how long a new audit entry waits, at most, for its place in the chain
-SWEEP_SECONDS = 60.0  # how often spent budgets whose windows have passed are dropped
+SWEEP_SECONDS = 60.0  # how often spent budgets are dropped and the day's daily jobs queued
 
 
 class Command(BaseCommand):
@@ -42,6 +44,7 @@ class Command(BaseCommand):
                 sealed_at = time.monotonic()
             if time.monotonic() - swept_at >= SWEEP_SECONDS:
                 throttle.forget_expired()
+                events.emit_daily()
                 swept_at = time.monotonic()
             delivered, failed = events.run_once(options["batch"])
             if delivered or failed:
