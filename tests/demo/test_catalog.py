@@ -53,7 +53,29 @@ def demo(
 
 def test_loaddemo_loads_each_apps_part_in_dependency_order(demo: str) -> None:
     parts = [line.split("：", 1)[0] for line in demo.splitlines()]
-    assert parts == ["机构与人员", "事项目录与办事指南", "办件", "主动公开", "依申请公开", "统计与年度报告"]
+    assert parts == [
+        "机构与人员",
+        "事项目录与办事指南",
+        "办件",
+        "电子证照",
+        "主动公开",
+        "依申请公开",
+        "统计与年度报告",
+    ]
+
+
+def test_the_demo_years_issued_cases_carry_signed_certificates(demo: str) -> None:
+    from yimen.certificates import services
+    from yimen.certificates.models import Certificate, CertificateType
+
+    assert CertificateType.objects.count() == 7
+    issued = Certificate.objects.select_related("type", "case", "replaces")
+    assert issued.count() > 50, demo
+    for certificate in issued.order_by("?")[:20]:
+        assert certificate.case.result == "issued"
+        assert certificate.case.item_id in set(certificate.type.items.values_list("pk", flat=True))
+        assert services.signature_holds(certificate)
+        assert certificate.number in certificate.case.certificate_no
 
 
 def _item(name: str) -> ServiceItem:
