@@ -301,3 +301,11 @@ def test_a_holders_certificates_need_a_key_with_the_scope_and_the_read_is_audite
     assert COMPANY.uscc not in json.dumps(entry.summary, ensure_ascii=False) + entry.object_repr
     bad = held(key, code="91350100M000100Y4X")
     assert bad.status_code == 422 and "holder_code" in bad.json()["fields"]
+
+
+def test_the_upload_operation_is_documented_as_multipart_with_its_refusals() -> None:
+    from yimen.api import api
+
+    operation = api.get_openapi_schema()["paths"]["/api/v1/certificates/verify"]["post"]
+    assert list(operation["requestBody"]["content"]) == ["multipart/form-data"]
+    assert {200, 404, 415, 422, 429} <= set(operation["responses"])

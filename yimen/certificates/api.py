@@ -105,7 +105,7 @@ def _out(result: Result) -> VerificationOut:
 # Declared before "/{identifier}": a POST to /verify must not reach the GET-only path of an identifier.
 @router.post(
     "/verify",
-    response={200: VerificationOut, 429: ErrorOut},
+    response={200: VerificationOut, 404: ErrorOut, 429: ErrorOut},
     summary="上传 OFD 或 PDF 证照文件核验（multipart/form-data，字段 file）",
 )
 def verify_file(request: HttpRequest, file: File[UploadedFile]) -> Any:
