@@ -7,4 +7,6 @@ from yimen.portal import certificate_views as views
 app_name = "certificates"
 urlpatterns = [
     path("verify/", views.verify, name="verify"),
+    path("verify/file/", views.verify_file, name="verify_file"),
+    path("keys/", views.keys, name="keys"),
 ]
