@@ -31,6 +31,10 @@ PUBLIC = {
     "syndication:sitemap", "syndication:section",
     # 个人信息保护: the notice, and the rights request proven by a case's 查询码 or an ID number's phone tail
     "privacy:notice", "privacy:request", "privacy:done", "privacy:track", "privacy:status", "privacy:copy",
+    # 电子证照: verification by anyone shown a certificate
+    "certificates:verify",
+    # 我的电子证照: the holder proven by ID number + registered phone + SMS code; files only for that holder
+    "certificates:mine", "certificates:mine_leave", "certificates:mine_file",
 }  # fmt: skip
 OFFICE_DOORS = {
     "office:login",
