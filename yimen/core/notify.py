@@ -51,6 +51,7 @@ ALLOWED_PLACEHOLDERS: dict[str, tuple[str, ...]] = {
     "case.delivered": ("centre", "item", "number", "method", "tracking"),
     "workorder.replied": ("centre", "number", "reply"),
     "supervision.digest": ("centre", "date", "red", "yellow", "units"),
+    "identity.code": ("centre", "code", "minutes"),
 }
 
 _COUNTED = [SmsStatus.SENT, SmsStatus.DELIVERED]
