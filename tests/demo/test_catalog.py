@@ -76,6 +76,14 @@ def test_the_demo_years_issued_cases_carry_signed_certificates(demo: str) -> Non
         assert certificate.case.item_id in set(certificate.type.items.values_list("pk", flat=True))
         assert services.signature_holds(certificate)
         assert certificate.number in certificate.case.certificate_no
+    # Holders of a 营业执照 filed their next application online with it (免提交), and see the use.
+    from yimen.certificates.models import CertificateUse
+
+    uses = CertificateUse.objects.filter(channel="online", case__isnull=False).select_related("certificate")
+    assert uses.count() >= 5, demo
+    for use in uses:
+        assert use.certificate.type.name == "营业执照" and use.material
+        assert use.case.uscc == use.certificate.holder_code
 
 
 def _item(name: str) -> ServiceItem:

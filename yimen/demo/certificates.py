@@ -5,15 +5,20 @@ own, not a ministry's) and say so in their names' tooltips; the issuers are the 
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
 
 from django.db.models import Q
 
-from yimen.cases.models import Case, CaseState, Result
+from yimen.cases.models import Case, CaseState, Channel, Result
+from yimen.cases.services import intake, steps
 from yimen.catalog.models import ServiceItem
 from yimen.certificates import services
 from yimen.certificates.models import Certificate, CertificateType, NumberRule
 from yimen.core import audit
+from yimen.core.identity import USCC_ALPHABET, uscc_check_char
+from yimen.core.people import Applicant
+from yimen.demo.cases import invented_person
 from yimen.org.models import Organisation
 
 # The defining authority part of the demo's type codes: 18 characters, as a 统一社会信用代码 is.
@@ -67,12 +72,63 @@ def _types() -> list[CertificateType]:
     return made
 
 
+COMPANIES_PER_TYPE = 12
+TRADES = ("青山", "金桂", "温泉", "香城", "淦河", "潜山", "九宫", "隐水", "赤壁", "陆水", "通山", "崇阳")
+INDUSTRIES = ("餐饮管理", "食品", "商贸", "酒店管理", "生物科技", "医药连锁")
+
+
+def _company(rng: random.Random, serial: int) -> Applicant:
+    body = "91421200" + "".join(rng.choice(USCC_ALPHABET) for _ in range(9))
+    name, _ = invented_person(rng)
+    return Applicant(
+        kind="legal",
+        name=f"咸宁市{TRADES[serial % len(TRADES)]}{INDUSTRIES[serial % len(INDUSTRIES)]}有限公司（{serial + 1}）",
+        phone=f"139{rng.randrange(10**8):08d}",
+        uscc=body + uscc_check_char(body),
+        legal_representative=name,
+        address=f"咸宁市咸安区金桂路 {rng.randrange(1, 300)} 号",
+    )
+
+
+def _companies_licensed(rng: random.Random, types: list[CertificateType]) -> int:
+    """The demo's cases are filed by persons; a legal person's certificates come from companies that apply
+    at the window here, through the services a clerk and a reviewer use, and are concluded 出证办结."""
+    from yimen.org.models import Role, Staff
+
+    done = 0
+    for certificate_type in types:
+        if certificate_type.holder_kind != "legal":
+            continue
+        issuer = certificate_type.issuer
+        clerk = Staff.objects.filter(
+            roles__role=Role.CLERK, roles__organisation=issuer, window__isnull=False
+        ).first()
+        reviewer = Staff.objects.filter(roles__role=Role.REVIEWER, roles__organisation=issuer).first()
+        items = [i for i in certificate_type.items.select_related("current") if i.current]
+        if clerk is None or reviewer is None or not items:
+            continue
+        for n in range(COMPANIES_PER_TYPE):
+            case = intake.submit(
+                item=items[n % len(items)],
+                applicant=_company(rng, done),
+                channel=Channel.WINDOW,
+                by=clerk,
+                window=clerk.window,
+            )
+            case = steps.accept(case=case, by=clerk)
+            case = steps.conclude(case=case, by=reviewer, result=Result.ISSUED)
+            services.issue_for_case(case_id=case.pk, render=False)
+            done += 1
+    return done
+
+
 def load(*, scale: str = "small") -> str:
     """The demo's types, and a certificate for each 出证办结 case of their items (at most `LIMIT` a type at
     the bigger scales, the newest: a city's year would take the demo an hour to sign)."""
     if CertificateType.objects.exists():
         return "演示证照已存在，跳过"
     types = _types()
+    companies = _companies_licensed(random.Random(36904), types)
     issued = 0
     for certificate_type in types:
         cases = (
@@ -87,7 +143,11 @@ def load(*, scale: str = "small") -> str:
         )
         for case_id in reversed(list(cases)):
             issued += len(services.issue_for_case(case_id=case_id, render=False))
-    summary = f"{len(types)} 类证照，{issued} 本电子证照（{Certificate.objects.count()} 个版本）"
+    reused = _next_applications()
+    summary = (
+        f"{len(types)} 类证照，{Certificate.objects.count()} 本电子证照（其中 {companies} 家企业窗口申办），"
+        f"{reused} 件新申请调用电子证照免提交"
+    )
     audit.record(
         "demo.loaded",
         actor="系统",
@@ -100,3 +160,54 @@ def load(*, scale: str = "small") -> str:
 
 
 LIMIT = 400
+NEXT_APPLICATIONS = 12
+
+
+def _next_applications() -> int:
+    """Holders of a demo 营业执照 file their next application online, and the materials their certificate
+    replaces are recorded as used (免提交), as the portal does after the holder's SMS proof."""
+    from yimen.certificates import reuse
+    from yimen.certificates.models import UseChannel
+
+    targets = [
+        item
+        for item in ServiceItem.objects.filter(
+            current__isnull=False, current__materials__certificate_type="营业执照"
+        )
+        .select_related("current")
+        .distinct()
+        .order_by("pk")
+        if item.current
+        and item.current.state == "published"
+        and not item.current.is_immediate
+        and intake.accepts_online(item.current)
+    ][:NEXT_APPLICATIONS]
+    holders = (
+        Certificate.objects.filter(type__name="营业执照", case__isnull=False)
+        .select_related("case")
+        .order_by("-issued_on", "-id")[: len(targets)]
+    )
+    filed = 0
+    for item, certificate in zip(targets, holders, strict=False):
+        case, version = certificate.case, item.current
+        assert case is not None and version is not None
+        applicant = Applicant(
+            kind="legal",
+            name=case.applicant_name,
+            phone=case.phone,
+            uscc=case.uscc,
+            legal_representative=case.legal_representative or "王经理",
+        )
+        offered = reuse.replaceable(version, "001", case.uscc)
+        if not offered:
+            continue
+        reuse.submit_reusing(
+            item=item,
+            applicant=applicant,
+            channel=Channel.ONLINE,
+            uploads_given=[],
+            replacements=offered,
+            use_channel=UseChannel.ONLINE,
+        )
+        filed += 1
+    return filed
