@@ -151,7 +151,7 @@ def meal(people, combined_items) -> World:
     )
     front = make_staff("front", "陈综窗", cast.centre, (Role.CLERK, cast.centre), window=hall)
     police_reviewer = make_staff("police_reviewer", "刘公安", cast.police, (Role.REVIEWER, cast.police))
-    service = combined.define(definition=definition(combined_items), by=people.editor)
+    service = combined.save_draft(definition=definition(combined_items), by=people.editor)
     combined.submit(service=service, by=people.editor)
     service = combined.approve(service=service, by=people.reform)
     return World(people, registration, seal, licence, front, police_reviewer, service)

@@ -71,7 +71,7 @@ def issue(world: World, case: Case, by=None) -> Case:
 def test_a_combined_service_needs_two_published_items_without_a_loop(people, combined_items) -> None:
     registration, seal, licence = combined_items
     with pytest.raises(ApplicationError) as one:
-        combined.define(
+        combined.save_draft(
             definition=definition(combined_items, parts=[combined.PartSpec(registration.pk)]),
             by=people.editor,
         )
@@ -82,7 +82,7 @@ def test_a_combined_service_needs_two_published_items_without_a_loop(people, com
         combined.PartSpec(licence.pk, after_item_id=registration.pk),
     ]
     with pytest.raises(ApplicationError) as looped:
-        combined.define(definition=definition(combined_items, parts=loop), by=people.editor)
+        combined.save_draft(definition=definition(combined_items, parts=loop), by=people.editor)
     assert looped.value.fields["after"] == [
         "前置事项：“企业设立登记（多证合一）”→“食品经营许可证核发”→“企业设立登记（多证合一）”形成循环，"
         "串联办理的事项须有先后"
@@ -90,11 +90,11 @@ def test_a_combined_service_needs_two_published_items_without_a_loop(people, com
 
     catalog.retire_item(item=seal, by=people.base.admin, reason="并入登记")
     with pytest.raises(ApplicationError) as retired:
-        combined.define(definition=definition(combined_items), by=people.editor)
+        combined.save_draft(definition=definition(combined_items), by=people.editor)
     assert retired.value.fields["parts"] == ["包含的事项：“公章刻制备案”尚未发布或已废止，不能纳入一件事"]
 
     with pytest.raises(ApplicationError) as kind:
-        combined.define(definition=definition(combined_items, applicant_kind="person"), by=people.editor)
+        combined.save_draft(definition=definition(combined_items, applicant_kind="person"), by=people.editor)
     assert (
         "包含的事项：“企业设立登记（多证合一）”不面向自然人，与一件事的申请人类型不符"
         in kind.value.fields["parts"]
@@ -103,7 +103,7 @@ def test_a_combined_service_needs_two_published_items_without_a_loop(people, com
 
 
 def test_the_editor_drafts_and_the_reform_reviewer_publishes_or_returns(people, combined_items) -> None:
-    service = combined.define(definition=definition(combined_items), by=people.editor)
+    service = combined.save_draft(definition=definition(combined_items), by=people.editor)
     assert service.state == CombinedState.DRAFT
     with pytest.raises(NotPermitted):
         combined.submit(service=service, by=people.legal)  # 法制审核 keeps no combined service
@@ -120,7 +120,7 @@ def test_the_editor_drafts_and_the_reform_reviewer_publishes_or_returns(people, 
     assert published.state == CombinedState.PUBLISHED and published.published_at is not None
     assert published.reviewed_by == people.reform
     with pytest.raises(TransitionError, match="一件事当前为“已发布”，不能修改"):
-        combined.define(definition=definition(combined_items), by=people.editor, service=published)
+        combined.save_draft(definition=definition(combined_items), by=people.editor, service=published)
     assert combined.retire(service=published, by=people.editor).state == CombinedState.RETIRED
 
 

@@ -65,7 +65,7 @@ def test_the_editor_drafts_with_parts_and_a_loop_is_refused_by_name(
 def test_the_reform_reviewer_publishes_what_the_editor_submitted(
     client: Client, people, combined_items
 ) -> None:
-    service = combined.define(
+    service = combined.save_draft(
         definition=combined.Definition(
             code="KBCYD2",
             name="开办小餐馆",
@@ -129,6 +129,8 @@ def test_the_window_files_once_accepts_once_and_the_page_lists_every_certificate
         meal.seal.pk: CaseState.HANDLING,
         meal.licence.pk: CaseState.SUBMITTED,
     }
+    seal_page = client.get(f"/office/cases/{Case.objects.get(item=meal.seal).pk}/").content.decode()
+    assert f'href="/office/cases/combined/{combined_case.pk}/"' in seal_page  # the sub-case names its whole
     again = client.post(f"/office/cases/combined/{combined_case.pk}/accept/")
     assert again.status_code == 409 and "该一件事已受理，不能重复受理" in again.content.decode()
 

@@ -57,6 +57,8 @@ def test_one_online_application_files_every_sub_case_with_the_shared_file_once(
 ) -> None:
     token, fields = _form(client, meal.service.code)
     assert len(fields) == 5  # five lines, though the three guides list seven materials
+    form = client.get(f"/combined/{meal.service.code}/apply/").content.decode()
+    assert 'href="/privacy/"' in form[form.index('data-testid="apply-form"') :]  # the notice, inside the form
     data = {k: v for k, v in COMPANY.items() if k != "kind"} | {"token": token}
     files = {name: SimpleUploadedFile(f"{label}.pdf", PDF) for label, name in fields.items()}
     response = client.post(f"/combined/{meal.service.code}/apply/", {**data, **files})

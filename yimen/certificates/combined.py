@@ -233,7 +233,7 @@ def _locked(service: CombinedService, expected_version: int | None) -> CombinedS
 
 
 @batch.atomic
-def define(
+def save_draft(
     *,
     definition: Definition,
     by: Staff,

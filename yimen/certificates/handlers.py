@@ -39,6 +39,10 @@ def _carry_on(
     """A sub-case of a 一件事 ended: the parts after it go on (or are refused), and the combined case
     concludes when all have — once however often the event is delivered."""
     from yimen.certificates import combined
+    from yimen.certificates.models import CombinedCasePart
+
+    if not CombinedCasePart.objects.filter(case_id=message.payload.case).exists():
+        return  # most cases are no 一件事's: nothing to record as handled
 
     def advance() -> None:
         combined.advance(case_id=message.payload.case)

@@ -76,7 +76,7 @@ def _define(demo: DemoCombined, admin: Staff, reform: Staff) -> CombinedService 
     parts = [
         combined.PartSpec(items[name].pk, items[after].pk if after else None) for name, after in demo.parts
     ]
-    service = combined.define(
+    service = combined.save_draft(
         definition=combined.Definition(
             code=demo.code,
             name=demo.name,

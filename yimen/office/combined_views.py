@@ -85,7 +85,7 @@ def _save(request: HttpRequest, form: CombinedServiceForm, service: CombinedServ
     staff = signed_in(request)
     if form.is_valid():
         try:
-            saved = combined.define(
+            saved = combined.save_draft(
                 definition=form.definition(),
                 by=staff,
                 service=service,
