@@ -231,6 +231,7 @@ def _routers() -> list[tuple[str, Any]]:
     from yimen.cases.api import router as cases_router
     from yimen.cases.api import stats_router
     from yimen.catalog.api import router as items_router
+    from yimen.certificates.api import router as certificates_router
     from yimen.core.api import router as calendar_router
     from yimen.core.identity_api import router as identity_router
     from yimen.core.sms_api import router as sms_router
@@ -249,6 +250,7 @@ def _routers() -> list[tuple[str, Any]]:
         ("/publications", publications_router),
         ("/disclosure-requests", disclosure_router),
         ("/reports", reports_router),
+        ("/certificates", certificates_router),
     ]
 
 

@@ -59,3 +59,31 @@ def issued(cast, food: CertificateType, licence: ServiceItem) -> Certificate:
     case = concluded(cast, licence)
     work_off()
     return Certificate.objects.get(case=case)
+
+
+BUSINESS_TYPE = "11100000000013338W001"  # a 营业执照 type code of the tests' own
+
+
+@pytest.fixture
+def business(cast, instant: ServiceItem) -> CertificateType:
+    """营业执照: issued by the 营业执照遗失补领 item; the `licence` item's guide lists 营业执照 as a material
+    whose 关联证照类型 is this type's name."""
+    cast.market.uscc = MARKET_USCC
+    cast.market.save(update_fields=["uscc"])
+    certificate_type = CertificateType.objects.create(
+        code=BUSINESS_TYPE,
+        name="营业执照",
+        issuer=cast.market,
+        holder_kind="legal",
+        number_rule=NumberRule.HOLDER,
+    )
+    certificate_type.items.add(instant)
+    return certificate_type
+
+
+@pytest.fixture
+def licensed(cast, business: CertificateType, instant: ServiceItem) -> Certificate:
+    """青山食品's live 营业执照, from a concluded case (which also registers the company's phone)."""
+    case = concluded(cast, instant)
+    work_off()
+    return Certificate.objects.get(case=case)

@@ -154,6 +154,8 @@ PUBLIC_OPERATIONS = {
     ("get", "/api/v1/disclosure-requests/{number}"),
     ("get", "/api/v1/disclosure-requests/{number}/letter.{fmt}"),
     ("get", "/api/v1/reports/annual/{org}/{year}"),
+    ("get", "/api/v1/certificates/{identifier}"),
+    ("post", "/api/v1/certificates/verify"),
 }
 
 

@@ -32,6 +32,7 @@ from tests.catalog.conftest import people, published  # noqa: F401 -- fixtures
 from yimen.cases import uploads
 from yimen.cases.models import Case
 from yimen.catalog.models import ServiceItem
+from yimen.certificates import signing
 from yimen.core import audit
 from yimen.core import backup as backups
 
@@ -53,6 +54,7 @@ def site(database_url: str, var: Path, **env: str) -> dict[str, str]:
         "YIMEN_AUDIT_KEY": settings.YIMEN["AUDIT_KEY"],
         "SECRET_KEY": settings.SECRET_KEY,
         "YIMEN_DATA_KEY": data_keys(),
+        "YIMEN_SIGNING_KEY_FILE": str(signing.key_file()) if signing.key_file().exists() else "",
         **env,
     }
 
@@ -186,12 +188,16 @@ def test_the_keys_stay_out_of_the_backup_unless_asked_and_then_in_a_file_of_thei
     filed, tmp_path: Path
 ) -> None:
     secret = settings.SECRET_KEY.encode()
+    signing.keys()  # the certificates' signing key exists (made on first use in development)
     manifest = _backup(tmp_path / "plain")
     everything = b"".join(p.read_bytes() for p in (tmp_path / "plain").rglob("*") if p.is_file())
     for key in backups.configured_keys().values():
         assert key not in everything
     assert manifest["key_fingerprints"]["SECRET_KEY"] == backups.fingerprint(secret)
     assert manifest["keys_included"] is False
+    assert manifest["key_fingerprints"]["YIMEN_SIGNING_KEY_FILE"] == backups.fingerprint(
+        signing.key_file().read_bytes()
+    )
 
     keys = tmp_path / "elsewhere" / "yimen-keys.json"
     keys.parent.mkdir()
@@ -203,6 +209,7 @@ def test_the_keys_stay_out_of_the_backup_unless_asked_and_then_in_a_file_of_thei
     kept = json.loads(keys.read_text())
     assert kept["SECRET_KEY"] == settings.SECRET_KEY
     assert kept["YIMEN_AUDIT_KEY"] == settings.YIMEN["AUDIT_KEY"]
+    assert kept["YIMEN_SIGNING_KEY_FILE"] == signing.key_file().read_text()
     assert (
         ",".join(f"{n.rpartition(':')[2]}:{v}" for n, v in kept.items() if n.startswith("YIMEN_DATA_KEY"))
         == data_keys()

@@ -65,6 +65,20 @@ def test_loaddemo_loads_each_apps_part_in_dependency_order(demo: str) -> None:
     ]
 
 
+def test_the_demo_years_issued_cases_carry_signed_certificates(demo: str) -> None:
+    from yimen.certificates import services
+    from yimen.certificates.models import Certificate, CertificateType
+
+    assert CertificateType.objects.count() == 7
+    issued = Certificate.objects.select_related("type", "case", "replaces")
+    assert issued.count() > 50, demo
+    for certificate in issued.order_by("?")[:20]:
+        assert certificate.case.result == "issued"
+        assert certificate.case.item_id in set(certificate.type.items.values_list("pk", flat=True))
+        assert services.signature_holds(certificate)
+        assert certificate.number in certificate.case.certificate_no
+
+
 def _item(name: str) -> ServiceItem:
     return queries.published().get(current__name=name)
 

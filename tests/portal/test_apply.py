@@ -32,6 +32,7 @@ from tests.portal.applying import (
 from yimen.cases.models import Case, CaseFile, CaseState, Channel
 from yimen.cases.services import steps
 from yimen.catalog.models import ServiceItem
+from yimen.core import events, notify
 from yimen.core.models import OutboxMessage
 
 pytestmark = pytest.mark.django_db
@@ -154,7 +155,9 @@ def test_the_applicant_is_texted_the_query_code_when_the_case_is_accepted(
     post(client, licence, application(client, licence))
     case = steps.accept(case=Case.objects.get(), by=cast.clerk)
     sms = OutboxMessage.objects.get(name="sms.send", payload__template="case.accepted")
-    assert sms.payload["phone"] == "13812345678" and sms.payload["template"] == "case.accepted"
+    assert "13812345678" not in str(sms.payload)  # sealed in the outbox
+    assert notify.payload_phone(events.SMS_SEND.load(sms.payload)) == "13812345678"
+    assert sms.payload["template"] == "case.accepted"
     assert sms.payload["context"]["code"] == case.query_code
 
 

@@ -36,6 +36,10 @@ FORMS = {
     "portal/disclosure/status.html": "no personal data: the text of a 补正",
     "portal/_number_code_form.html": "no personal data: a number and its 查询码",
     "portal/apply_done.html": "no personal data: a number and its 查询码 (办件查询)",
+    "portal/certificates/verify.html": "nothing kept but the verification's outcome: a certificate's identifier "
+    "and 核验码, or its file, compared with the register and not stored",
+    "portal/certificates/_proof.html": "持证人身份核验: ID number or 统一社会信用代码, phone, SMS code",
+    "portal/certificates/mine.html": "no personal data: 退出 (forgets the holder's proof)",
 }
 
 

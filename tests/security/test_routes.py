@@ -33,6 +33,11 @@ PUBLIC = {
     "privacy:notice", "privacy:request", "privacy:done", "privacy:track", "privacy:status", "privacy:copy",
     # 一件事一次办: the published combined services' list and guides, and applying online as for an item
     "combined:index", "combined:guide", "combined:apply",
+    # 电子证照核验: anyone shown a certificate checks it (identifier + 核验码, the QR code, or its file), and
+    # the system signature's public keys are published so anyone can check a signature
+    "certificates:verify", "certificates:verify_file", "certificates:keys",
+    # 我的电子证照: the holder proven by ID number + registered phone + SMS code; files only for that holder
+    "certificates:mine", "certificates:mine_leave", "certificates:mine_file",
 }  # fmt: skip
 OFFICE_DOORS = {
     "office:login",

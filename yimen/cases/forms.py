@@ -1,15 +1,17 @@
 """The application form both doors share: 网上申办 on the portal and 一窗受理 in the office.
 
 The applicant's fields, the business type when the guide lists several, and one upload per material of
-the item's version. The form only parses what
+the item's version; a material a live certificate of the applicant replaces (免提交, offered by
+`certificates.reuse`) carries a box, checked by default, that skips its upload. The form only parses what
 was typed; the rules (ID numbers, credit codes, phones) live in `cases.services.intake` and come back as
 `ApplicationError.fields`, which `show()` puts next to the field they name.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 from django import forms
 
@@ -22,6 +24,30 @@ from yimen.core.people import Applicant
 # A hint for the browser's file picker only: the content decides (cases.uploads.detect).
 ACCEPT = ",".join([*(f".{kind.extension}" for kind in uploads.ACCEPTED), ".jpeg"])
 MATERIAL_PREFIX = "material_"
+REUSE_PREFIX = "reuse_"
+
+
+class Offered(Protocol):
+    """A material a live certificate of the applicant replaces (免提交; certificates.reuse.Replacement)."""
+
+    @property
+    def material_id(self) -> int: ...
+    @property
+    def material(self) -> str: ...
+    @property
+    def type_name(self) -> str: ...
+    @property
+    def identifier(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class MaterialRow:
+    """One material as the form shows it: its upload, and, when a certificate replaces it, the box that
+    confirms the replacement and the certificate."""
+
+    upload: forms.BoundField
+    reuse: forms.BoundField | None
+    offered: Offered | None
 
 
 def text_field(label: str, max_length: int, **kwargs: Any) -> forms.CharField:
@@ -58,12 +84,14 @@ class ApplicationForm(forms.Form):
         self,
         *args: Any,
         version: ItemVersion | None,
+        offered: Sequence[Offered] = (),
         materials: Iterable[Material] | None = None,
         **kwargs: Any,
     ) -> None:
         """The form for `version`'s guide; or, without one, for `materials` (a 一件事's single list)."""
         super().__init__(*args, **kwargs)
         self.version = version  # type: ignore[assignment]
+        self.offered = {r.material_id: r for r in offered}
         types = list(version.business_types or []) if version is not None else []
         if len(types) > 1:  # with one, that one is the case's (cases.services.intake)
             self.fields["business_type"] = forms.ChoiceField(
@@ -80,7 +108,8 @@ class ApplicationForm(forms.Form):
         for material in materials:
             field = f"{MATERIAL_PREFIX}{material.pk}"
             self.materials[field] = material
-            needed = self.uploads_required and material.required
+            # A material a certificate may replace is not marked required for the browser: its box decides.
+            needed = self.uploads_required and material.required and material.pk not in self.offered
             self.fields[field] = forms.FileField(
                 label=material.name,
                 required=False,
@@ -90,9 +119,28 @@ class ApplicationForm(forms.Form):
                 ),
                 error_messages={"invalid": f"{material.name}：未收到文件，请重新选择"},
             )
+            if material.pk in self.offered:
+                self.fields[f"{REUSE_PREFIX}{material.pk}"] = forms.BooleanField(
+                    label="已调用电子证照，无需提交", required=False, initial=True
+                )
 
     def material_fields(self) -> list[forms.BoundField]:
         return [self[name] for name in self.materials]
+
+    def material_rows(self) -> list[MaterialRow]:
+        rows = []
+        for name, material in self.materials.items():
+            reuse = f"{REUSE_PREFIX}{material.pk}"
+            offered = self.offered.get(material.pk)
+            rows.append(MaterialRow(self[name], self[reuse] if offered else None, offered))
+        return rows
+
+    def _confirmed(self, material: Material) -> bool:
+        return material.pk in self.offered and bool(self.cleaned_data.get(f"{REUSE_PREFIX}{material.pk}"))
+
+    def replaced(self) -> list[Offered]:
+        """The offered replacements the clerk or the applicant confirmed (valid once cleaned)."""
+        return [self.offered[m.pk] for m in self.materials.values() if self._confirmed(m)]
 
     def applicant(self) -> Applicant:
         """The applicant as typed (a field that failed its own check reads as empty); the other kind's
@@ -118,13 +166,15 @@ class ApplicationForm(forms.Form):
         return [
             uploads.Upload(material=material.name, file=self.cleaned_data[field])
             for field, material in self.materials.items()
-            if self.cleaned_data.get(field)
+            if self.cleaned_data.get(field) and not self._confirmed(material)
         ]
 
     def check_materials(self) -> None:
         """Each file by its content; the 必要 materials present when uploads are required."""
         for field, material in self.materials.items():
             upload = self.cleaned_data.get(field)
+            if self._confirmed(material):
+                continue  # 免提交: a live certificate replaces it
             if upload:
                 try:
                     uploads.detect(upload)

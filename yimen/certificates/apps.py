@@ -9,5 +9,8 @@ class CertificatesConfig(AppConfig):
     def ready(self) -> None:
         from yimen.cases import issuers
         from yimen.certificates.queries import issues_for_item
+        from yimen.certificates.signing import backup_keys
+        from yimen.core import backup
 
         issuers.register(issues_for_item)
+        backup.register_key_source(backup_keys)

@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from yimen.cases.models import Case
 from yimen.certificates.models import (
     LIVE,
     Certificate,
@@ -84,3 +85,32 @@ def uses_of_holder(code_type: str, code: str) -> QuerySet[CertificateUse]:
         .select_related("certificate", "organisation", "case")
         .order_by("-at", "-id")
     )
+
+
+def replaced_count(case: Case) -> int:
+    """免提交材料数 of a case: its uses that replaced a material of its list."""
+    return CertificateUse.objects.filter(case=case).exclude(material="").count()
+
+
+def replaced_materials(case: Case) -> QuerySet[CertificateUse]:
+    """The materials a case did not ask for, with the certificate used for each."""
+    return (
+        CertificateUse.objects.filter(case=case)
+        .exclude(material="")
+        .select_related("certificate", "operator")
+        .order_by("pk")
+    )
+
+
+def phone_registered(code_type: str, code: str, phone: str) -> bool:
+    """Is `phone` one an applicant with this code (111: ID number, 001: 统一社会信用代码) registered on an
+    earlier case? What a holder proves, with a code sent to that phone, before their certificates are
+    shown or used online. Both through their blind indexes where they are sealed."""
+    if not code or not phone:
+        return False
+    cases = Case.objects.filter(matching(Case, "phone", phone))
+    if code_type == HolderCodeType.ID_CARD:
+        cases = cases.filter(matching(Case, "id_number", code))
+    else:
+        cases = cases.filter(uscc=code)
+    return cases.exists()

@@ -228,8 +228,13 @@ def _render(certificate: Certificate, *, ofd: bool = True, pdf: bool = True) -> 
 def ensure_files(*, certificate: Certificate) -> Certificate:
     """The certificate's files, rendered now if they were not at issue: the PDF after each issue (the
     worker, handlers.py), both after a bulk issue such as the demo's (on first download)."""
+    # Only the certificate's row is locked: PostgreSQL refuses FOR UPDATE on the outer join to `replaces`.
     current = (
-        Certificate.objects.select_for_update().select_related("type", "replaces").get(pk=certificate.pk)
+        # Only the certificate's row is locked: PostgreSQL cannot lock the nullable side of the outer join
+        # to the version it replaces.
+        Certificate.objects.select_for_update(of=("self",))
+        .select_related("type", "replaces")
+        .get(pk=certificate.pk)
     )
     if not current.ofd or not current.pdf:
         _render(current, ofd=not current.ofd, pdf=not current.pdf)

@@ -213,6 +213,18 @@ def _key_file(named: str, var_dir: str) -> Path:
     return Path(named) if named else Path(var_dir) / "signing.key"
 
 
+def backup_keys() -> dict[str, str]:
+    """The signing key file and its ring as core.backup keeps keys (nothing when no key was made yet)."""
+    path = key_file()
+    if not path.exists():
+        return {}
+    ring = ring_file(path)
+    return {
+        "YIMEN_SIGNING_KEY_FILE": path.read_text(),
+        "YIMEN_SIGNING_KEY_FILE.ring": ring.read_text() if ring.exists() else "",
+    }
+
+
 def ring_file(path: Path | None = None) -> Path:
     """The retired public keys, next to the key file: signing.key → signing.ring."""
     return (path or key_file()).with_suffix(".ring")

@@ -81,6 +81,13 @@ _KEY_SOURCES: list[Callable[[], dict[str, str]]] = [
 ]
 
 
+def register_key_source(source: Callable[[], dict[str, str]]) -> None:
+    """A key kept by an app above core (the certificates' signing key): fingerprinted in every manifest and
+    written by `--include-keys` like the others. Registered from the app's `ready()`."""
+    if source not in _KEY_SOURCES:
+        _KEY_SOURCES.append(source)
+
+
 def configured_keys() -> dict[str, bytes]:
     keys = {}
     for source in _KEY_SOURCES:

@@ -52,6 +52,7 @@ ALLOWED_PLACEHOLDERS: dict[str, tuple[str, ...]] = {
     "combined.concluded": ("centre", "service", "number", "result", "certificates", "verify_url"),
     "workorder.replied": ("centre", "number", "reply"),
     "supervision.digest": ("centre", "date", "red", "yellow", "units"),
+    "identity.code": ("centre", "code", "minutes"),
 }
 
 _COUNTED = [SmsStatus.SENT, SmsStatus.DELIVERED]

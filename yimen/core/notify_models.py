@@ -9,7 +9,7 @@ from django.utils import timezone
 from yimen.core.fields import BlindIndexField, SealedCharField
 from yimen.core.identity import mask_phone
 
-__all__ = ["SmsMessage", "SmsStatus", "SmsTemplate"]
+__all__ = ["SmsCode", "SmsMessage", "SmsStatus", "SmsTemplate"]
 
 
 class SmsTemplate(models.Model):
@@ -72,3 +72,23 @@ class SmsMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{mask_phone(self.phone)} {self.template} [{self.get_status_display()}]"
+
+
+class SmsCode(models.Model):
+    """短信验证码: a one-time code sent to a phone to prove the phone is at hand (core/sms_codes.py). Only
+    its HMAC-SM3 is kept, bound to the phone and the purpose; the phone itself is kept as its blind index."""
+
+    phone_index = models.CharField("手机号码检索码", max_length=64)
+    purpose = models.CharField("用途", max_length=40)
+    digest = models.CharField("验证码摘要", max_length=64)
+    attempts = models.PositiveSmallIntegerField("已尝试次数", default=0)
+    created_at = models.DateTimeField("发送时间", default=timezone.now)
+    expires_at = models.DateTimeField("失效时间")
+    used_at = models.DateTimeField("使用时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "短信验证码"
+        indexes = [models.Index(fields=["phone_index", "purpose", "created_at"], name="sms_code_latest")]
+
+    def __str__(self) -> str:
+        return f"{self.purpose} {self.created_at:%Y-%m-%d %H:%M}"

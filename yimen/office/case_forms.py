@@ -20,6 +20,7 @@ from yimen.core.errors import ApplicationError
 from yimen.office.catalog_forms import NamedErrorsForm
 
 INTAKE_STEPS = {
+    "identify": "调取电子证照",  # shows the materials the applicant's live certificates replace; files nothing
     "register": "收件登记",
     "accept": "收件并受理",
     "finish": "受理并当场办结",

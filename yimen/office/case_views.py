@@ -29,12 +29,15 @@ from yimen.cases.queries.visibility import CASE_VIEW
 from yimen.cases.services import privacy, steps
 from yimen.cases.services import reviews as case_reviews
 from yimen.catalog import queries as catalog_queries
-from yimen.catalog.models import ServiceItem
+from yimen.catalog.models import ItemVersion, ServiceItem
+from yimen.certificates import reuse
+from yimen.certificates.models import UseChannel
 from yimen.core import audit
 from yimen.core.downloads import stored_file_response
 from yimen.core.errors import ApplicationError
 from yimen.core.fields import matching
 from yimen.core.identity import mask_id_number, mask_phone
+from yimen.core.people import Applicant
 from yimen.office.case_forms import IntakeForm, ItemSearchForm, expected_version, one_per_line, optional_date
 from yimen.office.sections import Section
 from yimen.office.views import requires, signed_in
@@ -114,11 +117,13 @@ def _file(staff: Staff, item: ServiceItem, form: IntakeForm) -> tuple[Case, str]
     """Submit with the files, then accept (or accept and conclude a 即办件): all of it, or nothing."""
     step = form.cleaned_data["then"]
     with uploads.all_or_nothing():
-        case = uploads.submit_with_materials(
+        case = reuse.submit_reusing(
             item=item,
             applicant=form.applicant(),
             channel=Channel.WINDOW,
-            uploads=form.uploads(),
+            uploads_given=form.uploads(),
+            replacements=[r for r in form.replaced() if isinstance(r, reuse.Replacement)],
+            use_channel=UseChannel.WINDOW,
             by=staff,
             window=staff.window,
         ).case
@@ -136,14 +141,42 @@ def _file(staff: Staff, item: ServiceItem, form: IntakeForm) -> tuple[Case, str]
     return case, f"已收件登记（{told}），待受理。"
 
 
+def _offered(version: ItemVersion, data: QueryDict) -> list[reuse.Replacement]:
+    """免提交: the materials the live certificates of the applicant the clerk typed replace."""
+    typed = Applicant(
+        kind=data.get("kind", ""),
+        name="",
+        phone="",
+        id_number=data.get("id_number", ""),
+        uscc=data.get("uscc", ""),
+    )
+    holder = reuse.holder_of(typed)
+    return reuse.replaceable(version, *holder) if holder else []
+
+
 @requires("case.intake")
 def intake_item(request: HttpRequest, item_id: int) -> HttpResponse:
+    """The window's form. 调取电子证照 (then=identify) shows, for the ID number or 统一社会信用代码 typed,
+    each material a live certificate replaces, checked (「已调用电子证照，无需提交」) for the clerk to
+    confirm; filing records the confirmed uses with the case and keeps no file for those materials."""
     staff = signed_in(request)
     item = get_object_or_404(_intake_items(staff), pk=item_id)
     assert item.current is not None
     version = catalog_queries.guide(item.current)
     posted = request.method == "POST"
-    form = IntakeForm(request.POST if posted else None, request.FILES if posted else None, version=version)
+    offered = _offered(version, request.POST) if posted else []
+    identify = posted and request.POST.get("then") == "identify"
+    data: QueryDict = request.POST
+    if identify:  # shown checked: the clerk unticks what the applicant brings on paper instead
+        data = request.POST.copy()
+        for replacement in offered:
+            data[f"reuse_{replacement.material_id}"] = "on"
+    form = IntakeForm(
+        data if posted else None, request.FILES if posted else None, version=version, offered=offered
+    )
+    if identify:
+        context = {"item": item, "version": version, "form": form, "identified": True, "offered": offered}
+        return _render(request, "intake.html", context)
     if posted and form.is_valid():
         try:
             case, message = _file(staff, item, form)
@@ -154,7 +187,7 @@ def intake_item(request: HttpRequest, item_id: int) -> HttpResponse:
         else:
             messages.success(request, message)
             return redirect("office_cases:detail", pk=case.pk)
-    context = {"item": item, "version": version, "form": form, "failed": posted}
+    context = {"item": item, "version": version, "form": form, "failed": posted, "offered": offered}
     return _render(request, "intake.html", context, status=422 if posted else 200)
 
 

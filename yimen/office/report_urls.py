@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from yimen.office import certificate_stats_views as certificate_stats
 from yimen.office import report_dashboard_views as dashboard
 from yimen.office import report_enforcement_views as enforcement
 from yimen.office import report_views as views
@@ -12,6 +13,7 @@ urlpatterns = [
     path("start/", views.report_start, name="start"),
     path("dashboard/", dashboard.office_dashboard, name="dashboard"),
     path("dashboard.xlsx", dashboard.office_dashboard_export, name="dashboard_export"),
+    path("certificate-reuse/", certificate_stats.reuse_stats, name="certificate_reuse"),
     path("enforcement/", enforcement.enforcement_list, name="enforcement"),
     path("enforcement/add/", enforcement.enforcement_add, name="enforcement_add"),
     path("enforcement/import/", enforcement.enforcement_import, name="enforcement_import"),

@@ -53,6 +53,7 @@ SECTION = Section(
         ("年度报告", "office_reports:list", ("report.edit",)),
         ("处罚强制收费", "office_reports:enforcement", ("report.edit",)),
         ("统计图表", "office_reports:dashboard", ("stats.view",)),
+        ("电子证照免提交统计", "office_reports:certificate_reuse", ("stats.view",)),
     ),
 )
 render_page = SECTION.render

@@ -243,6 +243,7 @@ class ApiScope(models.TextChoices):
     CASE_STATS = "case.stats", "办件统计"
     DISCLOSURE = "disclosure.handle", "依申请公开办理"
     SMS_STATUS = "sms.status", "短信网关送达回执"
+    CERTIFICATES_READ = "certificates.read", "电子证照查询（按持证主体调取证照，记入审计日志）"
 
 
 class ApiKey(models.Model):

@@ -9,6 +9,11 @@ not: the browser fetches the page again (and refills the fields and files). So t
 a cookie for this item's apply page; a fetched page reuses it and, once it has filed a case, says so
 and offers “另行申请一件”, the only way to a fresh token. Each client address may file at most
 APPLY_SUBMISSIONS_PER_HOUR cases an hour.
+
+免提交: an applicant who proves they are the holder (ID number or 统一社会信用代码, a phone registered on an
+earlier case, the code texted to it: portal/holder_proof.py, a form of its own on the page) sees each
+material a live certificate of theirs replaces as 「已调用电子证照，无需提交」, checked; its upload is then
+not required, and the uses are recorded with the case when it is filed (certificates.reuse).
 """
 
 from __future__ import annotations
@@ -19,19 +24,21 @@ from typing import Any
 
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_http_methods
 
-from yimen.cases import uploads
 from yimen.cases.models import ApplicantKind, Channel
 from yimen.cases.services.intake import accepts_online
 from yimen.catalog import queries as catalog_queries
 from yimen.catalog.models import ItemVersion, OnlineDepth, ServiceItem
+from yimen.certificates import reuse
+from yimen.certificates.models import UseChannel
 from yimen.core.errors import ApplicationError
 from yimen.core.identity import mask_phone
 from yimen.core.throttle import SUBMISSIONS
+from yimen.portal import holder_proof
 from yimen.portal.apply_forms import (
     ApplyForm,
     kinds_for,
@@ -89,7 +96,9 @@ def _remember(response: HttpResponse, item: ServiceItem, remembered: _Remembered
     )
 
 
-def _form_page(request: HttpRequest, item: ServiceItem, context: dict[str, Any]) -> HttpResponse:
+def _form_page(
+    request: HttpRequest, item: ServiceItem, context: dict[str, Any], status: int = 200
+) -> HttpResponse:
     """The blank form, with this browser's token for the item, or a fresh one when it has none yet or
     follows “另行申请一件” from the receipt of the case its token filed."""
     version = context["v"]
@@ -98,10 +107,17 @@ def _form_page(request: HttpRequest, item: ServiceItem, context: dict[str, Any])
         remembered = None
     fresh = remembered is None
     remembered = remembered or _Remembered(token=new_token(version), number="")
+    initial = {"token": remembered.token, "kind": context["kind"]}
+    holder = context["holder"]
+    if holder is not None:  # the proven holder's code and phone, which the reuse is for
+        code_field = "id_number" if holder.kind == ApplicantKind.PERSON else "uscc"
+        initial |= {code_field: holder.code, "phone": holder.phone}
     form = ApplyForm(
-        initial={"token": remembered.token, "kind": context["kind"]}, version=version, kind=context["kind"]
+        initial=initial, version=version, kind=context["kind"], offered=context["offered"], holder=holder
     )
-    response = render(request, "portal/apply.html", {**context, "form": form, "remembered": remembered})
+    response = render(
+        request, "portal/apply.html", {**context, "form": form, "remembered": remembered}, status=status
+    )
     if fresh:
         _remember(response, item, remembered)
     return response
@@ -111,6 +127,28 @@ def _applicant_kind(request: HttpRequest, version: ItemVersion) -> str:
     kinds = kinds_for(version)
     asked = (request.POST if request.method == "POST" else request.GET).get("kind", "")
     return asked if asked in kinds else kinds[0]
+
+
+def _prove(request: HttpRequest, item: ServiceItem, context: dict[str, Any]) -> HttpResponse:
+    """The holder-proof form of the page: a code sent, or the proof checked (then the page again)."""
+    proof = holder_proof.ProofForm(request.POST, kind=context["kind"])
+    if not proof.is_valid():
+        return _form_page(request, item, {**context, "proof": proof}, status=422)
+    outcome = holder_proof.handle(request, proof)
+    if outcome.holder is not None:
+        return redirect(f"{reverse('catalog:apply', args=[item.impl_code])}?kind={context['kind']}")
+    if outcome.sent:
+        proof = holder_proof.ProofForm(initial={**proof.cleaned_data, "sms_code": ""}, kind=context["kind"])
+    shown = {"proof": proof, "proof_message": outcome.message, "proof_sent": outcome.sent}
+    return _form_page(request, item, {**context, **shown}, status=outcome.status)
+
+
+def _reuse(request: HttpRequest, version: ItemVersion, kind: str) -> dict[str, Any]:
+    """The proven holder (when of the page's applicant kind) and the materials their certificates replace."""
+    holder = holder_proof.proven(request)
+    if holder is None or holder.kind != kind:
+        return {"holder": None, "offered": [], "proof": holder_proof.ProofForm(kind=kind)}
+    return {"holder": holder, "offered": reuse.replaceable(version, holder.code_type, holder.code)}
 
 
 @require_http_methods(["GET", "POST"])
@@ -131,20 +169,32 @@ def apply(request: HttpRequest, code: str) -> HttpResponse:
         "kinds": [(k, ApplicantKind(k).label) for k in kinds_for(version)],
         "pre_review": version.online_depth == OnlineDepth.PRE_REVIEW,
         "max_mb": f"{settings.YIMEN['UPLOAD_MAX_BYTES'] / 1024 / 1024:g}",
+        **_reuse(request, version, kind),
     }
     if request.method == "GET":
         return _form_page(request, item, context)
-    form = ApplyForm(request.POST, request.FILES, version=version, kind=kind)
+    if "proof_action" in request.POST:
+        return _prove(request, item, context)
+    form = ApplyForm(
+        request.POST,
+        request.FILES,
+        version=version,
+        kind=kind,
+        offered=context["offered"],
+        holder=context["holder"],
+    )
     if form.is_valid():
         with SUBMISSIONS.spending(request) as ticket:
             if ticket is None:
                 return _unavailable(request, item, SUBMISSIONS.message, 429)
             try:
-                submitted = uploads.submit_with_materials(
+                submitted = reuse.submit_reusing(
                     item=item,
                     applicant=form.applicant(),
                     channel=Channel.ONLINE,
-                    uploads=form.uploads(),
+                    uploads_given=form.uploads(),
+                    replacements=[r for r in form.replaced() if isinstance(r, reuse.Replacement)],
+                    use_channel=UseChannel.ONLINE,
                     idempotency_key=f"{KEY_PREFIX}{form.nonce()}",
                 )
             except ApplicationError as exc:

@@ -20,6 +20,7 @@ SECTIONS = [
     Section("办事指南", "catalog:index"),
     Section("一件事一次办", "combined:index"),
     Section("办件查询", "cases:lookup"),
+    Section("电子证照核验", "certificates:verify"),
     Section("政务公开", "publishing:index"),
     Section("依申请公开", "disclosure:apply"),
     Section("年度报告", "reports:annual_index"),

@@ -12,7 +12,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import close_old_connections
 
-from yimen.core import audit, events, throttle
+from yimen.core import audit, events, sms_codes, throttle
 
 SEAL_SECONDS = 1.0  # how long a new audit entry waits, at most, for its place in the chain
 SWEEP_SECONDS = 60.0  # how often spent budgets are dropped and the day's daily jobs queued
@@ -44,6 +44,7 @@ class Command(BaseCommand):
                 sealed_at = time.monotonic()
             if time.monotonic() - swept_at >= SWEEP_SECONDS:
                 throttle.forget_expired()
+                sms_codes.forget_expired()
                 events.emit_daily()
                 swept_at = time.monotonic()
             delivered, failed = events.run_once(options["batch"])
