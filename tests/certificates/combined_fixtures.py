@@ -23,7 +23,10 @@ LICENCE_TYPE = "11100000000013334W032"  # 营业执照's type code in these test
 
 
 def material(name: str, *, required: bool = True, source: str = "applicant") -> dict[str, Any]:
-    return {"name": name, "form": "original", "copies": 1, "source": source, "required": required}
+    row = {"name": name, "form": "original", "copies": 1, "source": source, "required": required}
+    if source == "certificate":  # the certificate that may replace it (免提交)
+        row |= {"form": "electronic", "certificate_type": name}
+    return row
 
 
 SHARED_ID = "法定代表人身份证明"

@@ -19,13 +19,14 @@ from tests.certificates.combined_fixtures import (
 )
 from tests.certificates.conftest import work_off
 from yimen.cases.models import Case, CaseFile, CaseState, Channel, Result
-from yimen.cases.services import steps
+from yimen.cases.services import intake, steps
 from yimen.cases.uploads import Upload
 from yimen.catalog import services as catalog
 from yimen.certificates import combined, combined_queries
 from yimen.certificates.events import COMBINED_CONCLUDED
 from yimen.certificates.models import (
     Certificate,
+    CertificateUse,
     CombinedCase,
     CombinedPart,
     CombinedResult,
@@ -42,7 +43,7 @@ def pdf(name: str = "scan.pdf") -> SimpleUploadedFile:
     return SimpleUploadedFile(name, PDF, content_type="application/pdf")
 
 
-def file_combined(world: World, uploads=()) -> CombinedCase:
+def file_combined(world: World, uploads=(), reused=()) -> CombinedCase:
     return combined.apply(
         service=world.service,
         applicant=COMPANY,
@@ -50,7 +51,19 @@ def file_combined(world: World, uploads=()) -> CombinedCase:
         by=world.front,
         window=world.front.window,
         uploads=uploads,
+        reused=reused,
     ).combined
+
+
+def combined_intake(world: World) -> Case:
+    """A registration filed on its own, outside any 一件事."""
+    return intake.submit(
+        item=world.registration,
+        applicant=COMPANY,
+        channel=Channel.WINDOW,
+        by=world.front,
+        window=world.front.window,
+    )
 
 
 def sub(combined_case: CombinedCase, item) -> Case:
@@ -273,3 +286,29 @@ def test_an_unpublished_service_takes_no_application(meal: World) -> None:
     with pytest.raises(ApplicationError) as retired:
         file_combined(world)
     assert retired.value.fields == {"service": ["一件事：未发布或已停用，不能申报"]}
+
+
+def test_a_material_a_live_certificate_replaces_is_used_not_uploaded_for_each_sub_case(meal: World) -> None:
+    world = meal
+    earlier = steps.accept(
+        case=combined_intake(world), by=world.front
+    )  # the company's 营业执照 from an earlier registration
+    issue(world, earlier)
+    work_off()
+    combined_case = file_combined(
+        world, [Upload(SHARED_LICENCE, pdf()), Upload(SHARED_ID, pdf())], reused={SHARED_LICENCE}
+    )
+    uses = CertificateUse.objects.filter(case__combined_part__combined=combined_case)
+    assert sorted(uses.values_list("case__item_id", flat=True)) == sorted([world.seal.pk, world.licence.pk])
+    assert {u.certificate.name for u in uses} == {"营业执照"} and {u.material for u in uses} == {
+        SHARED_LICENCE
+    }
+    assert not CaseFile.objects.filter(material=SHARED_LICENCE).exists()
+    assert CaseFile.objects.filter(material=SHARED_ID).count() == 2
+
+
+def test_reuse_without_a_live_certificate_files_nothing(meal: World) -> None:
+    with pytest.raises(ApplicationError) as none:
+        file_combined(meal, reused={SHARED_LICENCE})
+    assert none.value.fields == {SHARED_LICENCE: [f"材料“{SHARED_LICENCE}”没有可调用的电子证照，请提交材料"]}
+    assert not Case.objects.exists() and not CertificateUse.objects.exists()

@@ -9,14 +9,14 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from tests.cases.conftest import COMPANY
-from tests.certificates.combined_fixtures import SHARED_ID, World
+from tests.certificates.combined_fixtures import SHARED_ID, SHARED_LICENCE, World
 from tests.certificates.conftest import work_off
 from tests.conftest import sign_in
 from tests.portal.applying import PDF
 from yimen.cases.models import Case, CaseState, Channel, Result
-from yimen.cases.services import steps
+from yimen.cases.services import intake, steps
 from yimen.certificates import combined
-from yimen.certificates.models import CombinedCase, CombinedService, CombinedState
+from yimen.certificates.models import CertificateUse, CombinedCase, CombinedService, CombinedState
 
 pytestmark = pytest.mark.django_db
 
@@ -174,3 +174,36 @@ def test_staff_without_case_work_cannot_open_a_combined_case(client: Client, mea
     assert page.status_code == 200
     assert client.post(f"/office/cases/combined/{filed.pk}/accept/").status_code == 403  # not its window
     assert set(Case.objects.values_list("state", flat=True)) == {CaseState.SUBMITTED}
+
+
+def test_the_window_calls_up_a_live_certificate_once_for_every_item_that_lists_it(
+    client: Client, meal: World
+) -> None:
+    earlier = intake.submit(
+        item=meal.registration,
+        applicant=COMPANY,
+        channel=Channel.WINDOW,
+        by=meal.front,
+        window=meal.front.window,
+    )
+    steps.conclude(
+        case=steps.accept(case=earlier, by=meal.front), by=meal.cast.reviewer, result=Result.ISSUED
+    )
+    work_off()  # the company now holds a live 营业执照
+
+    sign_in(client, meal.front)
+    url = f"/office/cases/combined/intake/{meal.service.pk}/"
+    data = {
+        "name": COMPANY.name,
+        "uscc": COMPANY.uscc,
+        "legal_representative": COMPANY.legal_representative,
+        "phone": COMPANY.phone,
+    }
+    shown = client.post(url, {**data, "then": "identify"}).content.decode()
+    assert shown.count("已调用电子证照，无需提交</strong>") == 1  # one line, though two items list it
+    box = shown.split('data-testid="reused-')[1].split('"')[0]
+    filed = client.post(url, {**data, "then": "register", f"reuse_{box}": "on"})
+    assert filed.status_code == 302
+    uses = CertificateUse.objects.filter(case__combined_part__isnull=False)
+    assert sorted(uses.values_list("case__item_id", flat=True)) == sorted([meal.seal.pk, meal.licence.pk])
+    assert {u.material for u in uses} == {SHARED_LICENCE}

@@ -19,7 +19,7 @@ refused when it did not. When every sub-case has ended the combined case conclud
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -28,10 +28,11 @@ from django.db.models import F, Max
 from django.utils import timezone
 
 from yimen.cases import uploads as case_uploads
-from yimen.cases.models import ApplicantKind, Case, CaseState, Result
+from yimen.cases.models import ApplicantKind, Case, CaseState, Channel, Result
 from yimen.cases.services import intake, steps
 from yimen.cases.transitions import centre_name
 from yimen.catalog.models import ItemVersion, ServiceItem
+from yimen.certificates import reuse
 from yimen.certificates.combined_queries import material_list
 from yimen.certificates.events import COMBINED_CONCLUDED, CombinedConcluded
 from yimen.certificates.models import (
@@ -43,6 +44,8 @@ from yimen.certificates.models import (
     CombinedResult,
     CombinedService,
     CombinedState,
+    HolderCodeType,
+    UseChannel,
 )
 from yimen.core import audit, batch, events, notify, pages
 from yimen.core.errors import ApplicationError, NotPermitted, TransitionError
@@ -386,13 +389,17 @@ def apply(
     by: Staff | None = None,
     window: Window | None = None,
     uploads: Sequence[case_uploads.Upload] = (),
+    reused: Collection[str] = (),
     idempotency_key: str | None = None,
 ) -> Filed:
     """申报一件事: one form and one material list, a sub-case per part (each filed as the cases file any,
-    online or at a window), each shared file stored with every sub-case whose guide lists it. All of it
-    or nothing, files included. A second call with the same `idempotency_key` files nothing."""
+    online or at a window), each shared file stored with every sub-case whose guide lists it. `reused`
+    names the materials the applicant (or the clerk) confirmed a live certificate of theirs replaces
+    (免提交, certificates.reuse): each sub-case listing one records its use and keeps no file for it. All
+    of it or nothing, files included. A second call with the same `idempotency_key` files nothing."""
     service = CombinedService.objects.get(pk=service.pk)
-    _check_application(service, applicant, {upload.material for upload in uploads})
+    _check_application(service, applicant, {upload.material for upload in uploads} | set(reused))
+    uploads = [upload for upload in uploads if upload.material not in reused]
     parts = list(service.parts.select_related("item__current").order_by("order", "pk"))
     now = timezone.now()
     with case_uploads.all_or_nothing():
@@ -423,6 +430,8 @@ def apply(
                 pk__in=[part.item.current_id for part in parts]
             ).values_list("pk", "materials__name")
         }
+        for link in links:
+            _reuse(link.case, reused, by, channel)
         for upload in uploads:
             for link in links:
                 if (link.case.version_id, upload.material) in needs:
@@ -438,6 +447,27 @@ def apply(
         organisation_id=service.organisation_id,
     )
     return Filed(combined)
+
+
+def _reuse(case: Case, reused: Collection[str], by: Staff | None, channel: str) -> None:
+    """The confirmed 免提交 materials this sub-case lists, recorded as uses of the holder's certificates;
+    one no live certificate replaces any more is refused by name (reuse.reuse_at_intake)."""
+    if not reused:
+        return
+    code_type, code = (
+        (HolderCodeType.ID_CARD, case.id_number)
+        if case.applicant_kind == ApplicantKind.PERSON
+        else (HolderCodeType.USCC, case.uscc)
+    )
+    offered = {r.material: r for r in reuse.replaceable(case.version, code_type, code)}
+    listed = set(case.version.materials.values_list("name", flat=True))
+    missing = sorted(name for name in reused if name in listed and name not in offered)
+    if missing:
+        message = f"材料“{'、'.join(missing)}”没有可调用的电子证照，请提交材料"
+        raise ApplicationError(message, fields={name: [message] for name in missing})
+    use_channel = UseChannel.ONLINE if channel == Channel.ONLINE else UseChannel.WINDOW
+    chosen = [offered[name] for name in reused if name in offered]
+    reuse.reuse_at_intake(case=case, replacements=chosen, by=by, channel=use_channel)
 
 
 def _sub_cases(combined: CombinedCase) -> list[CombinedCasePart]:

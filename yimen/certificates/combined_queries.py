@@ -4,6 +4,7 @@ certificates, and the figures per service — counted by the database."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -14,6 +15,7 @@ from django.http import Http404
 
 from yimen.cases.queries.visibility import cases_visible_to
 from yimen.catalog.models import Material
+from yimen.certificates import reuse
 from yimen.certificates.models import (
     Certificate,
     CombinedCase,
@@ -103,6 +105,25 @@ def promised_workdays(parts: Iterable[CombinedPart]) -> Decimal:
         return finish[part.pk]
 
     return max((end(part) for part in by_id.values()), default=Decimal(0))
+
+
+def offered(
+    lines: list[CombinedMaterial], parts: Iterable[CombinedPart], holder: tuple[str, str] | None
+) -> list[reuse.Replacement]:
+    """免提交 on the single list: each line one of the holder's live certificates replaces for one of the
+    items, named by the line's own material (the form's field)."""
+    if holder is None:
+        return []
+    found: dict[str, reuse.Replacement] = {}
+    for part in parts:
+        if part.item.current is not None:
+            for replacement in reuse.replaceable(part.item.current, *holder):
+                found.setdefault(replacement.material, replacement)
+    return [
+        dataclasses.replace(found[line.name], material_id=line.material.pk)
+        for line in lines
+        if line.name in found
+    ]
 
 
 # --- the office ---------------------------------------------------------------------------------------

@@ -4,11 +4,12 @@ items need it. The rules stay with the services (`combined.apply`, the cases' in
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django import forms
 
-from yimen.cases.forms import ApplicationForm
+from yimen.cases.forms import ApplicationForm, Offered
 from yimen.cases.services.intake import checked_applicant
 from yimen.certificates.combined_queries import CombinedMaterial
 from yimen.certificates.models import CombinedService
@@ -19,16 +20,23 @@ class CombinedApplicationForm(ApplicationForm):
     """The applicant of the service's kind, and the materials of all its items, a shared one asked once."""
 
     def __init__(
-        self, *args: Any, service: CombinedService, materials: list[CombinedMaterial], **kwargs: Any
+        self,
+        *args: Any,
+        service: CombinedService,
+        materials: list[CombinedMaterial],
+        offered: Sequence[Offered] = (),
+        **kwargs: Any,
     ) -> None:
-        super().__init__(*args, version=None, materials=[m.material for m in materials], **kwargs)
+        super().__init__(
+            *args, version=None, materials=[m.material for m in materials], offered=offered, **kwargs
+        )
         self.service = service
         self.lines = {field: line for field, line in zip(self.materials, materials, strict=True)}
         for field, line in self.lines.items():
             needed = self.uploads_required and line.required
             upload = self.fields[field]
             upload.help_text = f"{upload.help_text} · 用于：{'、'.join(line.items)}"
-            if needed:
+            if needed and line.material.pk not in self.offered:
                 upload.widget.attrs["required"] = True
             else:
                 upload.widget.attrs.pop("required", None)

@@ -17,15 +17,19 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, Qu
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from yimen.cases.forms import REUSE_PREFIX
 from yimen.cases.models import Channel
 from yimen.cases.queries.visibility import cases_visible_to
 from yimen.catalog import queries as catalog_queries
-from yimen.certificates import combined, combined_queries
+from yimen.certificates import combined, combined_queries, reuse
 from yimen.certificates import services as certificate_services
-from yimen.certificates.models import Certificate, CombinedService, CombinedState
+from yimen.certificates.combined_queries import CombinedMaterial
+from yimen.certificates.models import Certificate, CombinedPart, CombinedService, CombinedState
+from yimen.certificates.reuse import Replacement
 from yimen.core import audit
 from yimen.core.downloads import stored_file_response
 from yimen.core.errors import ApplicationError
+from yimen.core.people import Applicant
 from yimen.office.case_views import SECTION as CASES
 from yimen.office.catalog_views import SECTION as CATALOG
 from yimen.office.combined_forms import CombinedIntakeForm, CombinedServiceForm, initial_of
@@ -204,12 +208,23 @@ def intake_service(request: HttpRequest, pk: int) -> HttpResponse:
     parts = combined_queries.parts_of(service)
     materials = combined_queries.material_list(service, parts)
     posted = request.method == "POST"
+    offered = _offered(service, parts, materials, request.POST) if posted else []
+    identify = posted and request.POST.get("then") == "identify"
+    data: QueryDict = request.POST
+    if identify:  # shown checked: the clerk unticks what the applicant brings on paper instead
+        data = request.POST.copy()
+        for replacement in offered:
+            data[f"{REUSE_PREFIX}{replacement.material_id}"] = "on"
     form = CombinedIntakeForm(
-        request.POST if posted else None,
+        data if posted else None,
         request.FILES if posted else None,
         service=service,
         materials=materials,
+        offered=offered,
     )
+    context = {"service": service, "parts": parts, "form": form, "offered": offered}
+    if identify:
+        return CASES.render(request, "combined_intake.html", {**context, "identified": True})
     if posted and form.is_valid():
         try:
             filed = combined.apply(
@@ -219,6 +234,7 @@ def intake_service(request: HttpRequest, pk: int) -> HttpResponse:
                 by=staff,
                 window=staff.window,
                 uploads=form.uploads(),
+                reused={r.material for r in form.replaced()},
             )
         except ApplicationError as exc:
             if exc.status != 422:
@@ -229,8 +245,22 @@ def intake_service(request: HttpRequest, pk: int) -> HttpResponse:
                 request, f"已收件登记一件事（编号 {filed.combined.number}），共 {len(parts)} 个办件，待受理。"
             )
             return redirect("office_cases:combined", pk=filed.combined.pk)
-    context = {"service": service, "parts": parts, "form": form, "failed": posted}
+    context["failed"] = posted
     return CASES.render(request, "combined_intake.html", context, status=422 if posted else 200)
+
+
+def _offered(
+    service: CombinedService, parts: list[CombinedPart], lines: list[CombinedMaterial], data: QueryDict
+) -> list[Replacement]:
+    """免提交: the lines the live certificates of the applicant the clerk typed replace."""
+    typed = Applicant(
+        kind=service.applicant_kind,
+        name="",
+        phone="",
+        id_number=data.get("id_number", ""),
+        uscc=data.get("uscc", ""),
+    )
+    return combined_queries.offered(lines, parts, reuse.holder_of(typed))
 
 
 @requires("case.view")
