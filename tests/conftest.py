@@ -217,3 +217,4 @@ def chromium_path() -> str | None:
 # The catalogue's people and the cases' items are wanted by portal, office and browser tests too.
 from tests.cases.conftest import instant, joint, licence  # noqa: E402, F401
 from tests.catalog.conftest import people  # noqa: E402, F401
+from tests.certificates.combined_fixtures import combined_items, meal  # noqa: E402, F401

@@ -32,6 +32,7 @@ urlpatterns = [
     path("reports/", include("yimen.portal.report_urls")),
     path("privacy/", include("yimen.portal.privacy_urls")),
     path("certificates/", include("yimen.portal.certificate_urls")),
+    path("combined/", include("yimen.portal.combined_urls")),
     path("", include("yimen.portal.syndication_urls")),
     path("", include("yimen.portal.urls")),
 ]

@@ -57,7 +57,8 @@ def test_loaddemo_loads_each_apps_part_in_dependency_order(demo: str) -> None:
         "机构与人员",
         "事项目录与办事指南",
         "办件",
-        "电子证照",
+        "电子证照",  # the certificates
+        "电子证照",  # the 一件事 combined services, which issue them together
         "主动公开",
         "依申请公开",
         "统计与年度报告",
@@ -207,3 +208,23 @@ def test_loading_twice_changes_nothing(demo: str) -> None:
     call_command("loaddemo", scale="small", stdout=out)
     assert "演示事项已存在" in out.getvalue()
     assert (ServiceItem.objects.count(), ItemVersion.objects.count(), FormFile.objects.count()) == before
+
+
+def test_two_combined_services_are_published_and_their_cases_deliver_every_certificate(demo: str) -> None:
+    from yimen.certificates import combined_queries
+    from yimen.certificates.models import CombinedResult
+
+    services = {s.name: s for s in combined_queries.published()}
+    assert set(services) == {"开办餐饮店", "二手房买卖"}
+    meal = [p.item.current.name for p in combined_queries.parts_of(services["开办餐饮店"])]
+    assert meal == ["企业设立登记（多证合一）", "食品经营许可证核发", "发票领用"]
+    shared = {m.name for m in combined_queries.material_list(services["开办餐饮店"]) if m.shared}
+    assert "营业执照" in shared
+    for service in services.values():
+        [case] = service.cases.all()
+        assert case.result == CombinedResult.ALL
+    names = {
+        name: sorted(c.name for c in combined_queries.certificates_of(services[name].cases.get()))
+        for name in services
+    }
+    assert names == {"开办餐饮店": ["营业执照", "食品经营许可证"], "二手房买卖": ["不动产权证书"]}

@@ -29,6 +29,7 @@ PERSONAL = re.compile(
 # notice link), or why it does not. A new form fails here until it is placed.
 FORMS = {
     "portal/apply.html": "网上申办: applicant's name, ID number, phone, address",
+    "portal/combined/apply.html": "网上申办一件事: applicant's name, ID number or credit code, phone, address",
     "portal/disclosure/apply.html": "依申请公开: applicant's name, ID number, phone, email, address",
     "portal/privacy/request.html": "个人信息权利申请: name, phone, ID number",
     "portal/evaluate/form.html": "no personal data: a level, ratings and a comment on a case",

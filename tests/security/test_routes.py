@@ -31,6 +31,8 @@ PUBLIC = {
     "syndication:sitemap", "syndication:section",
     # 个人信息保护: the notice, and the rights request proven by a case's 查询码 or an ID number's phone tail
     "privacy:notice", "privacy:request", "privacy:done", "privacy:track", "privacy:status", "privacy:copy",
+    # 一件事一次办: the published combined services' list and guides, and applying online as for an item
+    "combined:index", "combined:guide", "combined:apply",
     # 电子证照核验: anyone shown a certificate checks it (identifier + 核验码, the QR code, or its file), and
     # the system signature's public keys are published so anyone can check a signature
     "certificates:verify", "certificates:verify_file", "certificates:keys",

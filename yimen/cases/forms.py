@@ -9,7 +9,7 @@ was typed; the rules (ID numbers, credit codes, phones) live in `cases.services.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -71,6 +71,7 @@ class ApplicationForm(forms.Form):
     item's 必要 materials must be uploaded (online) or may be shown on paper (at the window)."""
 
     uploads_required = False
+    version: ItemVersion  # the item's guide (None only on a 一件事's form, which lists `materials`)
 
     name = text_field("申请人", 100)
     id_number = text_field("公民身份号码", 18, help_text="18位，末位可为 X")
@@ -80,12 +81,18 @@ class ApplicationForm(forms.Form):
     address = text_field("联系地址", 200)
 
     def __init__(
-        self, *args: Any, version: ItemVersion, offered: Sequence[Offered] = (), **kwargs: Any
+        self,
+        *args: Any,
+        version: ItemVersion | None,
+        offered: Sequence[Offered] = (),
+        materials: Iterable[Material] | None = None,
+        **kwargs: Any,
     ) -> None:
+        """The form for `version`'s guide; or, without one, for `materials` (a 一件事's single list)."""
         super().__init__(*args, **kwargs)
-        self.version = version
+        self.version = version  # type: ignore[assignment]
         self.offered = {r.material_id: r for r in offered}
-        types = list(version.business_types or [])
+        types = list(version.business_types or []) if version is not None else []
         if len(types) > 1:  # with one, that one is the case's (cases.services.intake)
             self.fields["business_type"] = forms.ChoiceField(
                 label="业务类型",
@@ -95,7 +102,10 @@ class ApplicationForm(forms.Form):
                 error_messages={"invalid_choice": "业务类型：只能从列出的业务类型中选择"},
             )
         self.materials: dict[str, Material] = {}
-        for material in version.materials.all():
+        if materials is None:
+            assert version is not None
+            materials = version.materials.all()
+        for material in materials:
             field = f"{MATERIAL_PREFIX}{material.pk}"
             self.materials[field] = material
             # A material a certificate may replace is not marked required for the browser: its box decides.

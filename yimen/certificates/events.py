@@ -44,3 +44,20 @@ USED = define(
     """用证: a certificate replaced an application material (免提交) and the use was recorded
     (certificates.services.use).""",
 )
+
+
+@dataclass(frozen=True)
+class CombinedConcluded:
+    combined: int  # the CombinedCase's id
+    number: str  # 一件事办件编号
+    service: str  # the combined service's code
+    result: str  # CombinedResult: all parts 出证办结, or 部分办结
+    certificates: int  # how many certificates its sub-cases issued
+
+
+COMBINED_CONCLUDED = define(
+    "combined.concluded",
+    CombinedConcluded,
+    """一件事办结: every sub-case of a combined case has concluded (or was refused or withdrawn), and the
+    applicant is told once that the certificates are ready (certificates.combined.settle).""",
+)

@@ -354,6 +354,13 @@ class CombinedPart(models.Model):
         return f"{self.service_id}:{self.item_id}"
 
 
+class CombinedResult(models.TextChoices):
+    """How a 一件事 ended: every part 出证办结, or some refused, denied or withdrawn (部分办结)."""
+
+    ALL = "all", "全部办结（证照已全部出具）"
+    PARTIAL = "partial", "部分办结（有事项未出证）"
+
+
 class CombinedCase(models.Model):
     """One 一件事 application: one applicant, one form, one material list; a sub-case per part concludes on
     its own, and the combined case concludes when all have."""
@@ -363,10 +370,21 @@ class CombinedCase(models.Model):
         CombinedService, verbose_name="一件事", on_delete=models.PROTECT, related_name="cases"
     )
     submitted_at = models.DateTimeField("申报时间", default=timezone.now)
+    accepted_at = models.DateTimeField("受理时间", null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="受理人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     concluded_at = models.DateTimeField("办结时间", null=True, blank=True)
+    result = models.CharField("办结结果", max_length=10, choices=CombinedResult.choices, blank=True)
 
     class Meta:
         verbose_name = verbose_name_plural = "一件事办件"
+        indexes = [models.Index(fields=["service", "submitted_at"], name="combined_case_service")]
 
     def __str__(self) -> str:
         return self.number

@@ -49,6 +49,7 @@ ALLOWED_PLACEHOLDERS: dict[str, tuple[str, ...]] = {
     "case.supplement": ("centre", "item", "number", "materials", "due"),
     "case.concluded": ("centre", "item", "number", "result", "evaluate_url"),
     "case.delivered": ("centre", "item", "number", "method", "tracking"),
+    "combined.concluded": ("centre", "service", "number", "result", "certificates", "verify_url"),
     "workorder.replied": ("centre", "number", "reply"),
     "supervision.digest": ("centre", "date", "red", "yellow", "units"),
     "identity.code": ("centre", "code", "minutes"),

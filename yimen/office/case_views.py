@@ -57,6 +57,7 @@ SECTION = Section(
     pages=(
         ("办件列表", "office_cases:list", (CASE_VIEW,)),
         ("一窗受理", "office_cases:intake", ("case.intake",)),
+        ("一件事受理", "office_cases:combined_intake", ("case.intake",)),
         ("并联审查", "office_cases:reviews", ("case.review",)),
     ),
 )

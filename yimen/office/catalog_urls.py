@@ -3,6 +3,7 @@
 from django.urls import path
 
 from yimen.office import catalog_views as views
+from yimen.office import combined_views
 
 app_name = "office_catalog"
 urlpatterns = [
@@ -14,4 +15,9 @@ urlpatterns = [
     path("versions/<int:pk>/<slug:action>/", views.version_action, name="version_action"),
     path("queue/legal/", views.queue_legal, name="queue_legal"),
     path("queue/reform/", views.queue_reform, name="queue_reform"),
+    path("combined/", combined_views.service_list, name="combined_list"),
+    path("combined/new/", combined_views.service_new, name="combined_new"),
+    path("combined/<int:pk>/", combined_views.service_detail, name="combined"),
+    path("combined/<int:pk>/edit/", combined_views.service_edit, name="combined_edit"),
+    path("combined/<int:pk>/<slug:action>/", combined_views.service_action, name="combined_action"),
 ]

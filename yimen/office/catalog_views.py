@@ -39,6 +39,7 @@ SECTION = Section(
         ("事项管理", "office_catalog:items", ("item.edit",)),
         ("法制审核", "office_catalog:queue_legal", ("item.legal_review",)),
         ("审改审核", "office_catalog:queue_reform", ("item.reform_review",)),
+        ("一件事", "office_catalog:combined_list", ("item.edit", "item.reform_review")),
     ),
 )
 _render, _refused = SECTION.render, SECTION.refused

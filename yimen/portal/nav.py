@@ -18,6 +18,7 @@ class Section:
 SECTIONS = [
     Section("首页", "portal:home"),
     Section("办事指南", "catalog:index"),
+    Section("一件事一次办", "combined:index"),
     Section("办件查询", "cases:lookup"),
     Section("电子证照核验", "certificates:verify"),
     Section("政务公开", "publishing:index"),

@@ -48,8 +48,11 @@ from yimen.org.models import Staff
 
 
 @step
-def accept(*, case: Case, by: Staff, expected_version: int | None = None, at: datetime | None = None) -> Case:
-    """受理: the clock starts; deadlines are set; a joint item gets one review per participating organisation."""
+def accept(
+    *, case: Case, by: Staff | None, expected_version: int | None = None, at: datetime | None = None
+) -> Case:
+    """受理: the clock starts; deadlines are set; a joint item gets one review per participating organisation.
+    `by` None: the system, for a 一件事's serial part once the part before it issued (certificates.combined)."""
     case, target = checked(case, "accept", by, expected_version)
     case.accepted_at = at or timezone.now()
     figures.written(case.accepted_at)
@@ -73,8 +76,9 @@ def _reason(reason: str, field: str = "reason") -> str:
 
 
 @step
-def refuse(*, case: Case, by: Staff, reason: str, expected_version: int | None = None) -> Case:
-    """不予受理, with the reason the notice gives the applicant."""
+def refuse(*, case: Case, by: Staff | None, reason: str, expected_version: int | None = None) -> Case:
+    """不予受理, with the reason the notice gives the applicant. `by` None: the system, for a 一件事's serial
+    part whose predecessor did not issue (certificates.combined)."""
     reason = _reason(reason)
     case, target = checked(case, "refuse", by, expected_version)
     case.result_reason, case.concluded_at = reason, timezone.now()

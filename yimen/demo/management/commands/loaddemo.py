@@ -9,7 +9,7 @@ from typing import Any
 from django.apps import apps
 from django.core.management.base import BaseCommand, CommandParser
 
-from yimen.demo import cases, catalog, certificates, disclosure, org, publishing, reports
+from yimen.demo import cases, catalog, certificates, combined, disclosure, org, publishing, reports
 
 SCALES = ("small", "city", "province")
 # Each app's label and its part of the demo, lowest first: every part builds on the ones before it.
@@ -18,6 +18,7 @@ PARTS: tuple[tuple[str, Callable[..., str]], ...] = (
     ("catalog", catalog.load),
     ("cases", cases.load),
     ("certificates", certificates.load),
+    ("certificates", combined.load),
     ("publishing", publishing.load),
     ("disclosure", disclosure.load),
     ("reports", reports.load),
