@@ -84,3 +84,10 @@ def uses_of_holder(code_type: str, code: str) -> QuerySet[CertificateUse]:
         .select_related("certificate", "organisation", "case")
         .order_by("-at", "-id")
     )
+
+
+def of_case(case_id: int) -> QuerySet[Certificate]:
+    """The certificates a case issued (新发, or 延续 of a holder's live one), by type."""
+    return (
+        Certificate.objects.filter(case_id=case_id).select_related("type").order_by("type__code", "version")
+    )
