@@ -230,7 +230,10 @@ def ensure_files(*, certificate: Certificate) -> Certificate:
     """The certificate's files, rendered now if they were not at issue: the PDF after each issue (the
     worker, handlers.py), both after a bulk issue such as the demo's (on first download)."""
     current = (
-        Certificate.objects.select_for_update().select_related("type", "replaces").get(pk=certificate.pk)
+        # Only the row is locked: PostgreSQL cannot lock the nullable side of the outer join to `replaces`.
+        Certificate.objects.select_for_update(of=("self",))
+        .select_related("type", "replaces")
+        .get(pk=certificate.pk)
     )
     if not current.ofd or not current.pdf:
         _render(current, ofd=not current.ofd, pdf=not current.pdf)
