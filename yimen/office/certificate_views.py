@@ -161,9 +161,7 @@ def certificate_list(request: HttpRequest) -> HttpResponse:
         found = found.filter(holder_name__icontains=chosen["holder"])
     if chosen["q"]:
         found = found.filter(Q(number=chosen["q"]) | Q(identifier=chosen["q"]))
-    types = CertificateType.objects.filter(
-        pk__in=queries.certificates_visible_to(staff).values("type_id")
-    ).order_by("code")
+    types = _in_reach(CertificateType.objects.order_by("code"), "issuer_id", organisations_for(staff, MANAGE))
     page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
     query = urlencode({key: value for key, value in chosen.items() if value})
     context = {"page": page, "chosen": chosen, "types": types, "states": STATE_FILTERS, "query": query}
