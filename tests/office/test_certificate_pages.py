@@ -256,13 +256,13 @@ def test_the_administrator_adds_and_edits_a_certificate_type(client: Client, cas
     assert made.issuer == cast.market and list(made.items.all()) == [licence] and made.validity_years == 5
     assert AuditEntry.objects.filter(action="certificates.type_saved", actor_id=cast.admin.pk).count() == 1
 
-    response = client.post(
-        f"/office/certificates/types/{made.pk}/",
-        type_form(licence, name="餐饮服务许可证（新）", is_active=""),
-    )
+    # 不动产权证书 numbers read 鄂（2026）咸宁市不动产权第0001234号: the prefix is long.
+    prefix = "鄂（2026）咸宁市不动产权第"
+    changes = {"name": "餐饮服务许可证（新）", "is_active": "", "number_prefix": prefix}
+    response = client.post(f"/office/certificates/types/{made.pk}/", type_form(licence, **changes))
     assert response.status_code == 302
     made.refresh_from_db()
-    assert made.name == "餐饮服务许可证（新）" and not made.is_active
+    assert made.name == "餐饮服务许可证（新）" and not made.is_active and made.number_prefix == prefix
 
 
 @pytest.mark.parametrize(
