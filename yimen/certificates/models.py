@@ -76,7 +76,7 @@ class CertificateType(models.Model):
     number_rule = models.CharField(
         "证照编号规则", max_length=10, choices=NumberRule.choices, default=NumberRule.SERIAL
     )
-    number_prefix = models.CharField("证照编号前缀", max_length=10, blank=True)
+    number_prefix = models.CharField("证照编号前缀", max_length=40, blank=True)
     several_per_holder = models.BooleanField(
         "同一持证主体可持多证", default=False, help_text="不勾选时，同一持证主体只能有一本有效证照"
     )

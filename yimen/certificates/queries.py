@@ -114,3 +114,10 @@ def phone_registered(code_type: str, code: str, phone: str) -> bool:
     else:
         cases = cases.filter(uscc=code)
     return cases.exists()
+
+
+def of_case(case_id: int) -> QuerySet[Certificate]:
+    """The certificates a case issued (新发, or 延续 of a holder's live one), by type."""
+    return (
+        Certificate.objects.filter(case_id=case_id).select_related("type").order_by("type__code", "version")
+    )

@@ -41,9 +41,10 @@ from yimen.certificates.models import (
 from yimen.core import audit, batch, events, pages
 from yimen.core.errors import ApplicationError, NotPermitted, TransitionError
 from yimen.core.fields import matching
+from yimen.core.identity import IdentityError, validate_uscc
 from yimen.core.workflow import Workflow
 from yimen.org.models import Organisation, Staff
-from yimen.org.permissions import can
+from yimen.org.permissions import can, subtree
 
 MANAGE = "certificate.manage"
 REASON_LIMIT = 300
@@ -541,3 +542,156 @@ def use(
         key=f"{USED.name}:{record.pk}",
     )
     return record
+
+
+# --- the catalogue of certificate types, and reading a holder's code in full --------------------------
+
+TYPE_EDIT = "certificate.type.edit"
+HOLDER_VIEWED = "certificates.holder_viewed"
+TYPE_CODE_LENGTH = 21  # 制定部门的统一社会信用代码 (18) + 顺序号 (3)
+
+
+def _type_code(code: str) -> str:
+    """证照类型代码: the defining authority's 统一社会信用代码 (checked as GB 32100 says) and a 3-digit
+    sequence number, as the national catalogue of certificate types numbers them."""
+    code = code.strip().upper()
+    if len(code) != TYPE_CODE_LENGTH:
+        raise ApplicationError(
+            "证照类型代码应为21位",
+            fields={
+                "code": [
+                    f"证照类型代码：应为21位（制定部门统一社会信用代码18位＋顺序号3位），当前{len(code)}位"
+                ]
+            },
+        )
+    try:
+        validate_uscc(code[:18])
+    except IdentityError as exc:
+        raise ApplicationError(
+            "证照类型代码的前18位不是有效的统一社会信用代码",
+            fields={"code": [f"证照类型代码前18位（制定部门）：{exc.message}"]},
+        ) from None
+    if not code[18:].isdigit():
+        raise ApplicationError(
+            "证照类型代码的后3位应为数字", fields={"code": ["证照类型代码：后3位（顺序号）应为数字"]}
+        )
+    return code
+
+
+def _type_items(issuer: Organisation, items: list[ServiceItem]) -> list[ServiceItem]:
+    """发证事项: published items of the issuing organisation or of an organisation below it."""
+    reach = subtree(issuer.pk)
+    wrong = [i for i in items if i.organisation_id not in reach or not i.is_public]
+    if wrong:
+        names = "、".join(i.impl_code for i in wrong)
+        raise ApplicationError(
+            f"发证事项须为颁发机构及其下级机构的现行事项：{names}",
+            fields={"items": [f"发证事项：{names} 不是“{issuer.name}”及其下级机构的现行事项"]},
+        )
+    return items
+
+
+@batch.atomic
+def save_type(
+    *,
+    certificate_type: CertificateType | None,
+    by: Staff,
+    code: str,
+    name: str,
+    issuer: Organisation,
+    holder_kind: str,
+    validity_years: int | None,
+    number_rule: str,
+    number_prefix: str,
+    several_per_holder: bool,
+    items: list[ServiceItem],
+    is_active: bool,
+) -> CertificateType:
+    """证照类型目录: a new type, or an existing one changed, by an administrator of the issuing organisation
+    (or one above it). A type that has issued certificates keeps its code and issuer: both are part of
+    every identifier issued (GB/T 36904-2018)."""
+    for target in (issuer, certificate_type):
+        if target is not None and not can(by, TYPE_EDIT, target):
+            raise NotPermitted("您无权维护该机构的证照类型")
+    errors: dict[str, list[str]] = {}
+    code = _type_code(code)
+    name = name.strip()
+    if not name:
+        errors["name"] = ["证照类型名称：必填"]
+    if not issuer.uscc:
+        errors["issuer"] = [
+            f"颁发机构：“{issuer.name}”须先登记统一社会信用代码（电子证照标识含颁发机构代码）"
+        ]
+    if holder_kind not in ApplicantKind.values:
+        errors["holder_kind"] = ["持证主体类型：自然人或法人"]
+    if number_rule not in NumberRule.values:
+        errors["number_rule"] = ["证照编号规则：流水号或持证主体代码"]
+    if validity_years is not None and not 1 <= validity_years <= 100:
+        errors["validity_years"] = ["有效期（年）：1至100年，长期有效的不填"]
+    taken = CertificateType.objects.filter(code=code)
+    if certificate_type is not None:
+        taken = taken.exclude(pk=certificate_type.pk)
+        if certificate_type.certificates.exists() and (
+            code != certificate_type.code or issuer.pk != certificate_type.issuer_id
+        ):
+            errors["code"] = ["证照类型代码与颁发机构：已签发证照的类型不能修改（已写入电子证照标识）"]
+    if taken.exists():
+        errors.setdefault("code", []).append(f"证照类型代码：{code} 已被其他证照类型使用")
+    if errors:
+        raise ApplicationError(next(iter(errors.values()))[0], fields=errors)
+    chosen = _type_items(issuer, items)
+    before = (
+        None
+        if certificate_type is None
+        else {
+            "code": certificate_type.code,
+            "name": certificate_type.name,
+            "issuer": certificate_type.issuer_id,
+            "is_active": certificate_type.is_active,
+            "items": sorted(certificate_type.items.values_list("impl_code", flat=True)),
+        }
+    )
+    saved = certificate_type or CertificateType()
+    saved.code, saved.name, saved.issuer = code, name, issuer
+    saved.holder_kind, saved.validity_years = holder_kind, validity_years
+    saved.number_rule, saved.number_prefix = number_rule, number_prefix.strip()
+    saved.several_per_holder, saved.is_active = several_per_holder, is_active
+    saved.save()
+    saved.items.set(chosen)
+    audit.record(
+        "certificates.type_saved",
+        saved,
+        actor=by,
+        before=before,
+        after={
+            "code": code,
+            "name": name,
+            "issuer": issuer.pk,
+            "is_active": is_active,
+            "items": sorted(i.impl_code for i in chosen),
+        },
+        organisation_id=issuer.pk,
+    )
+    return saved
+
+
+@batch.atomic
+def reveal_holder(*, certificate: Certificate, by: Staff, reason: str) -> None:
+    """查看持证主体代码: the holder's full ID number on one page, for a reason kept in the audit log
+    (GB/T 22239-2019 8.1.4.3 a); the caller then shows it."""
+    reason = reason.strip()
+    if not reason:
+        message = "查看理由：必填，请写明为何需要查看完整的持证主体代码"
+        raise ApplicationError("请填写查看理由", fields={"reason": [message]})
+    if len(reason) > REASON_LIMIT:
+        message = f"查看理由：不能超过{REASON_LIMIT}个字"
+        raise ApplicationError(message, fields={"reason": [message]})
+    if not can(by, MANAGE, certificate):
+        raise NotPermitted("您无权查看该证照")
+    audit.record(
+        HOLDER_VIEWED,
+        certificate,
+        actor=by,
+        after={"查看": "持证主体代码", "reason": reason},
+        organisation_id=certificate.issuer_id,
+    )

@@ -30,8 +30,10 @@ from yimen.cases.services import privacy, steps
 from yimen.cases.services import reviews as case_reviews
 from yimen.catalog import queries as catalog_queries
 from yimen.catalog.models import ItemVersion, ServiceItem
+from yimen.certificates import queries as certificate_queries
 from yimen.certificates import reuse
 from yimen.certificates.models import UseChannel
+from yimen.certificates.queries import VIEW as CERTIFICATE_MANAGE
 from yimen.core import audit
 from yimen.core.downloads import stored_file_response
 from yimen.core.errors import ApplicationError
@@ -261,6 +263,9 @@ def _detail(
         "reviews": reviews,
         "decidable": _decidable(staff, reviews) if case.state == CaseState.HANDLING else set(),
         "procedures": case.special_procedures.all(),
+        "certificates": [
+            (c, can(staff, CERTIFICATE_MANAGE, c)) for c in certificate_queries.of_case(case.pk)
+        ],
         "actions": available_actions(staff, case, reviews),
         "results": Result.choices,
         "methods": DeliveryMethod.choices,

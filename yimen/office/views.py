@@ -149,6 +149,8 @@ def home(request: HttpRequest) -> HttpResponse:
             ("个人信息权利申请", "office_privacy:list", "privacy.handle"),
             ("个人信息权利申请窗口登记", "office_privacy:new", "privacy.intake"),
             ("事项管理", "office_catalog:items", "item.edit"),
+            ("电子证照", "office_certificates:list", "certificate.manage"),
+            ("证照类型", "office_certificates:types", "certificate.type.edit"),
             ("法制审核", "office_catalog:queue_legal", "item.legal_review"),
             ("审改审核", "office_catalog:queue_reform", "item.reform_review"),
             ("事项目录导入导出", "office:catalog_import", "item.edit"),

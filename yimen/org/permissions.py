@@ -22,7 +22,9 @@ VIEW = "view"
 # handles them ("privacy.handle": 受理, 查阅复制, 更正, 删除 or refusal), as it decides on that data's cases;
 # the window records one brought to the counter ("privacy.intake") after checking the ID card.
 # 电子证照: the 审批 role of the issuing organisation 注销, 吊销, 暂扣 and renews its certificates
-# ("certificate.manage"); issuing itself follows the case's 出证办结, not a hand.
+# ("certificate.manage"); issuing itself follows the case's 出证办结, not a hand. The catalogue of certificate
+# types (which items issue which type, under which code) is kept with the catalogue of items, by those who
+# keep items ("certificate.type.edit"): an administrative record, not case work, and no applicant's data.
 ROLE_ACTIONS: dict[str, frozenset[str]] = {
     Role.CLERK: frozenset({VIEW, "case.view", "case.intake", "privacy.intake"}),
     Role.REVIEWER: frozenset(
@@ -53,9 +55,17 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
     ),
     # The system administrator does not read the audit log (三权分立, below): that is the audit administrator's.
     Role.ADMIN: frozenset(
-        {VIEW, "org.manage", "calendar.manage", "item.edit", "supervision.view", "stats.view"}
+        {
+            VIEW,
+            "org.manage",
+            "calendar.manage",
+            "item.edit",
+            "certificate.type.edit",
+            "supervision.view",
+            "stats.view",
+        }
     ),
-    Role.ITEM_EDITOR: frozenset({VIEW, "item.edit"}),
+    Role.ITEM_EDITOR: frozenset({VIEW, "item.edit", "certificate.type.edit"}),
     Role.LEGAL_REVIEWER: frozenset({VIEW, "item.legal_review"}),
     Role.REFORM_REVIEWER: frozenset({VIEW, "item.reform_review"}),
     # 三权分立 (GB/T 22239-2019 8.1.4.2 d, 8.1.5.1–8.1.5.3): the system administrator keeps accounts and
