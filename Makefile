@@ -30,15 +30,15 @@ lint: $(VENV)/.dev
 	$(BIN)/ruff check yimen tests bench scripts
 	$(BIN)/mypy yimen
 
-# Static security checks (GB/T 22239-2019 8.1.4.4 e), about 4 s on an idle machine (bandit 3 s, the audit's probe under 1 s).
+# Static security checks (GB/T 22239-2019 8.1.4.4 e), about 8 s on an idle machine (bandit 3 s, the audit about 5 s).
 # bandit: medium and high findings fail; each one kept carries `# nosec Bxxx  # why` on its line.
 # Its warnings about those comments go to var/bandit.log, shown only when it fails.
-# pip-audit: known vulnerabilities of the installed packages, from PyPI's per-release JSON
-# (/pypi/NAME/VERSION/json). The project's machines and CI reach PyPI's index but those pages answer 404, and
-# pip-audit then skips every package yet prints "No known vulnerabilities found". The script asks PyPI for one
-# release first and, without an answer, prints NOT AUDITED at once; so here dependencies are NOT checked.
-# Only a vulnerability found fails make test; `make audit` also fails on anything left unchecked: run it
-# where PyPI's JSON API is reachable.
+# Dependency audit: pip-audit with PyPI's per-release JSON (/pypi/NAME/VERSION/json) where that answers. The
+# project's machines and CI get 404 there (pip-audit would skip every package yet print "No known
+# vulnerabilities found"), so the script reads each project's JSON (/pypi/NAME/json) instead, whose
+# vulnerabilities are those of the latest release: a package at its latest release is audited, one behind it
+# only partly (a vulnerability fixed in between is not listed), one without an answer is NOT AUDITED.
+# A vulnerability found fails make test; `make audit` also fails on any package not fully audited.
 security: $(VENV)/.dev
 	@mkdir -p var
 	$(BIN)/bandit -c pyproject.toml -r yimen -ll -q 2>var/bandit.log || { cat var/bandit.log; exit 1; }
