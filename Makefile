@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 
 $(VENV)/.runtime: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --disable-pip-version-check -U pip
+	$(BIN)/pip install -q --disable-pip-version-check -U pip setuptools
 	$(BIN)/pip install -q --disable-pip-version-check -e .
 	touch $@
 
