@@ -43,9 +43,10 @@ class Token:
     version_id: int
 
 
-def read_token(value: str) -> Token:
+def signed_page(value: str, salt: str) -> dict[str, Any]:
+    """What an application page's signed token carries; a clear error when it expired or was altered."""
     try:
-        data = signing.loads(value, salt=TOKEN_SALT, max_age=token_max_age())
+        data: dict[str, Any] = signing.loads(value, salt=salt, max_age=token_max_age())
     except signing.SignatureExpired:
         raise ApplicationError(
             "页面已过期", fields={"token": ["页面已过期：请刷新页面后重新填写并提交"]}
@@ -54,6 +55,11 @@ def read_token(value: str) -> Token:
         raise ApplicationError(
             "页面校验失败", fields={"token": ["页面校验失败：请从办事指南重新进入在线申办"]}
         ) from None
+    return data
+
+
+def read_token(value: str) -> Token:
+    data = signed_page(value, TOKEN_SALT)
     return Token(nonce=str(data["n"]), version_id=int(data["v"]))
 
 

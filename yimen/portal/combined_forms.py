@@ -12,7 +12,7 @@ from django.core import signing
 from yimen.certificates.forms import CombinedApplicationForm
 from yimen.certificates.models import CombinedService
 from yimen.core.errors import ApplicationError
-from yimen.portal.apply_forms import token_max_age
+from yimen.portal.apply_forms import signed_page
 
 TOKEN_SALT = "yimen.portal.combined"
 
@@ -22,16 +22,7 @@ def new_token(service: CombinedService) -> str:
 
 
 def read_nonce(value: str, service: CombinedService) -> str:
-    try:
-        data = signing.loads(value, salt=TOKEN_SALT, max_age=token_max_age())
-    except signing.SignatureExpired:
-        raise ApplicationError(
-            "页面已过期", fields={"token": ["页面已过期：请刷新页面后重新填写并提交"]}
-        ) from None
-    except signing.BadSignature:
-        raise ApplicationError(
-            "页面校验失败", fields={"token": ["页面校验失败：请从办事指南重新进入在线申办"]}
-        ) from None
+    data = signed_page(value, TOKEN_SALT)
     if data.get("s") != service.pk:
         raise ApplicationError(
             "页面校验失败", fields={"token": ["页面校验失败：请从办事指南重新进入在线申办"]}
