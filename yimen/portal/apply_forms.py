@@ -22,7 +22,7 @@ from yimen.cases.models import ApplicantKind
 from yimen.cases.services.intake import checked_applicant
 from yimen.catalog.models import ItemVersion
 from yimen.core.errors import ApplicationError
-from yimen.core.identity import normalize
+from yimen.portal import holder_proof
 
 TOKEN_SALT = "yimen.portal.apply"
 
@@ -113,25 +113,8 @@ class ApplyForm(ApplicationForm):
         if data.get("kind"):
             self._check_applicant()
         self.check_materials()
-        if self.replaced():
-            self._check_holder()
+        holder_proof.check_applicant(self, self.holder)
         return data
-
-    def _check_holder(self) -> None:
-        """免提交 is for the holder proven by SMS: the application's code and phone must be theirs."""
-        applicant = self.applicant()
-        code = applicant.id_number if applicant.kind == ApplicantKind.PERSON else applicant.uscc
-        holder = self.holder
-        if (
-            holder is None
-            or normalize(code).upper() != holder.code
-            or normalize(applicant.phone) != holder.phone
-        ):
-            field = "id_number" if applicant.kind == ApplicantKind.PERSON else "uscc"
-            self.add_error(
-                field,
-                "调用电子证照：证件号码和手机号码须与短信核验的一致；请改回核验的号码，或取消勾选调用的证照并上传材料",
-            )
 
     def _check_token(self, value: str) -> None:
         try:

@@ -131,22 +131,17 @@ def _applicant_kind(request: HttpRequest, version: ItemVersion) -> str:
 
 def _prove(request: HttpRequest, item: ServiceItem, context: dict[str, Any]) -> HttpResponse:
     """The holder-proof form of the page: a code sent, or the proof checked (then the page again)."""
-    proof = holder_proof.ProofForm(request.POST, kind=context["kind"])
-    if not proof.is_valid():
-        return _form_page(request, item, {**context, "proof": proof}, status=422)
-    outcome = holder_proof.handle(request, proof)
+    proof, outcome = holder_proof.press(request, context["kind"])
     if outcome.holder is not None:
         return redirect(f"{reverse('catalog:apply', args=[item.impl_code])}?kind={context['kind']}")
-    if outcome.sent:
-        proof = holder_proof.ProofForm(initial={**proof.cleaned_data, "sms_code": ""}, kind=context["kind"])
     shown = {"proof": proof, "proof_message": outcome.message, "proof_sent": outcome.sent}
     return _form_page(request, item, {**context, **shown}, status=outcome.status)
 
 
 def _reuse(request: HttpRequest, version: ItemVersion, kind: str) -> dict[str, Any]:
     """The proven holder (when of the page's applicant kind) and the materials their certificates replace."""
-    holder = holder_proof.proven(request)
-    if holder is None or holder.kind != kind:
+    holder = holder_proof.proven_as(request, kind)
+    if holder is None:
         return {"holder": None, "offered": [], "proof": holder_proof.ProofForm(kind=kind)}
     return {"holder": holder, "offered": reuse.replaceable(version, holder.code_type, holder.code)}
 

@@ -67,22 +67,16 @@ def _until(request: HttpRequest) -> datetime | None:
 @require_http_methods(["GET", "POST"])
 def mine(request: HttpRequest) -> HttpResponse:
     """The proof form, or the proven holder's certificates and uses."""
-    context: dict[str, object] = {}
-    status = 200
     if request.method == "POST":
-        proof = holder_proof.ProofForm(request.POST)
-        if proof.is_valid():
-            outcome = holder_proof.handle(request, proof)
-            if outcome.holder is not None:
-                return redirect("certificates:mine")
-            context.update(proof_message=outcome.message, proof_sent=outcome.sent)
-            status = outcome.status
-            if outcome.sent:  # the same form again, to type the code into
-                proof = holder_proof.ProofForm(initial={**proof.cleaned_data, "sms_code": ""})
-        else:
-            status = 422
-        context["proof"] = proof
-        return render(request, "portal/certificates/mine.html", context, status=status)
+        proof, outcome = holder_proof.press(request, None)
+        if outcome.holder is not None:
+            return redirect("certificates:mine")
+        context: dict[str, object] = {
+            "proof": proof,
+            "proof_message": outcome.message,
+            "proof_sent": outcome.sent,
+        }
+        return render(request, "portal/certificates/mine.html", context, status=outcome.status)
     holder = holder_proof.proven(request)
     if holder is None:
         return render(request, "portal/certificates/mine.html", {"proof": holder_proof.ProofForm()})

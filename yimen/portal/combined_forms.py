@@ -1,5 +1,7 @@
 """网上申办一件事: the shared 一件事 form (`certificates.forms`) with a consent and a one-time token whose
-nonce keys the application, so a second submission of the same page files nothing."""
+nonce keys the application, so a second submission of the same page files nothing. A material a live
+certificate of the holder proven by SMS replaces (免提交) is confirmed only on that holder's application
+(`holder_proof.check_applicant`)."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from django.core import signing
 from yimen.certificates.forms import CombinedApplicationForm
 from yimen.certificates.models import CombinedService
 from yimen.core.errors import ApplicationError
+from yimen.portal import holder_proof
 from yimen.portal.apply_forms import signed_page
 
 TOKEN_SALT = "yimen.portal.combined"
@@ -39,6 +42,10 @@ class CombinedApplyForm(CombinedApplicationForm):
         error_messages={"required": "承诺：请阅读并勾选真实性承诺后再提交"},
     )
 
+    def __init__(self, *args: Any, holder: holder_proof.Holder | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.holder = holder  # the proven holder the offered materials are for
+
     def nonce(self) -> str:
         return read_nonce(self.cleaned_data["token"], self.service)
 
@@ -49,4 +56,5 @@ class CombinedApplyForm(CombinedApplicationForm):
                 read_nonce(data["token"], self.service)
             except ApplicationError as exc:
                 self.add_error(None, exc.fields["token"][0])
+        holder_proof.check_applicant(self, self.holder)
         return data

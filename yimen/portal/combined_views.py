@@ -1,7 +1,12 @@
 """一件事一次办 on the portal: the list of published combined services, each one's guide (its items and
 organisations, in parallel or in series, the single material list, the promised time of the whole) and
 online application: one form and one material list, filed as a combined case of one sub-case per item
-(`certificates.combined.apply`), at most APPLY_SUBMISSIONS_PER_HOUR per client address an hour."""
+(`certificates.combined.apply`), at most APPLY_SUBMISSIONS_PER_HOUR per client address an hour.
+
+免提交 as on one item's form (portal/apply_views.py): the holder proves who they are on the page
+(portal/holder_proof.py); each line of the single list a live certificate of theirs replaces for one of
+the items is then shown 「已调用电子证照，无需提交」, checked, its upload not required; on filing, every
+sub-case that lists it records the use (`combined.apply`'s `reused`)."""
 
 from __future__ import annotations
 
@@ -9,7 +14,8 @@ from typing import Any
 
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_http_methods
 
@@ -20,6 +26,7 @@ from yimen.certificates.models import CombinedService
 from yimen.core.errors import ApplicationError
 from yimen.core.identity import mask_phone
 from yimen.core.throttle import SUBMISSIONS
+from yimen.portal import holder_proof
 from yimen.portal.combined_forms import CombinedApplyForm, new_token
 
 KEY_PREFIX = "portal:combined:"
@@ -52,6 +59,48 @@ def guide(request: HttpRequest, code: str) -> HttpResponse:
     return render(request, "portal/combined/guide.html", _guide(_published(code)))
 
 
+def _reuse(request: HttpRequest, context: dict[str, Any]) -> dict[str, Any]:
+    """The proven holder (when of the service's applicant kind) and the lines their certificates replace."""
+    service: CombinedService = context["service"]
+    holder = holder_proof.proven_as(request, service.applicant_kind)
+    if holder is None:
+        return {"holder": None, "offered": [], "proof": holder_proof.ProofForm(kind=service.applicant_kind)}
+    offered = combined_queries.offered(
+        context["materials"], context["parts"], (holder.code_type, holder.code)
+    )
+    return {"holder": holder, "offered": offered}
+
+
+def _blank(request: HttpRequest, context: dict[str, Any], status: int = 200) -> HttpResponse:
+    """The form with a fresh token, the proven holder's code and phone filled in."""
+    service: CombinedService = context["service"]
+    initial = {"token": new_token(service)}
+    holder = context["holder"]
+    if holder is not None:
+        initial |= {
+            "uscc" if service.applicant_kind == "legal" else "id_number": holder.code,
+            "phone": holder.phone,
+        }
+    form = CombinedApplyForm(
+        initial=initial,
+        service=service,
+        materials=context["materials"],
+        offered=context["offered"],
+        holder=holder,
+    )
+    return render(request, "portal/combined/apply.html", {**context, "form": form}, status=status)
+
+
+def _prove(request: HttpRequest, context: dict[str, Any]) -> HttpResponse:
+    """The holder-proof form of the page: a code sent, or the proof checked (then the page again)."""
+    service: CombinedService = context["service"]
+    proof, outcome = holder_proof.press(request, service.applicant_kind)
+    if outcome.holder is not None:
+        return redirect(reverse("combined:apply", args=[service.code]))
+    shown = {"proof": proof, "proof_message": outcome.message, "proof_sent": outcome.sent}
+    return _blank(request, {**context, **shown}, status=outcome.status)
+
+
 @require_http_methods(["GET", "POST"])
 def apply(request: HttpRequest, code: str) -> HttpResponse:
     context = _guide(_published(code))
@@ -59,12 +108,19 @@ def apply(request: HttpRequest, code: str) -> HttpResponse:
     if not context["online"]:
         raise Http404("该一件事包含不支持网上申报的事项，请到窗口办理")
     context["max_mb"] = f"{settings.YIMEN['UPLOAD_MAX_BYTES'] / 1024 / 1024:g}"
+    context |= _reuse(request, context)
     if request.method == "GET":
-        form = CombinedApplyForm(
-            initial={"token": new_token(service)}, service=service, materials=context["materials"]
-        )
-        return render(request, "portal/combined/apply.html", {**context, "form": form})
-    form = CombinedApplyForm(request.POST, request.FILES, service=service, materials=context["materials"])
+        return _blank(request, context)
+    if "proof_action" in request.POST:
+        return _prove(request, context)
+    form = CombinedApplyForm(
+        request.POST,
+        request.FILES,
+        service=service,
+        materials=context["materials"],
+        offered=context["offered"],
+        holder=context["holder"],
+    )
     if form.is_valid():
         with SUBMISSIONS.spending(request) as ticket:
             if ticket is None:
@@ -77,6 +133,7 @@ def apply(request: HttpRequest, code: str) -> HttpResponse:
                     applicant=form.applicant(),
                     channel=Channel.ONLINE,
                     uploads=form.uploads(),
+                    reused={r.material for r in form.replaced()},
                     idempotency_key=f"{KEY_PREFIX}{form.nonce()}",
                 )
             except ApplicationError as exc:

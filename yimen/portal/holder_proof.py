@@ -4,6 +4,11 @@ and a phone registered with it on an earlier case, then the 6-digit code texted 
 (core/sms_codes.py). The proof lasts `PROOF_SECONDS` (30 minutes) in the session, the code and the phone
 sealed there (SM4-GCM, core/crypto.py) as they are in the tables.
 
+The pages that offer 免提交 (网上申办 of one item, portal/apply_views.py, and of a 一件事,
+portal/combined_views.py) share `press` (the page's proof form posted), `proven_as` (the proof, when of
+the page's applicant kind) and `check_applicant` (a confirmed replacement only on the proven holder's
+application).
+
 Whether the pair is registered is never told: asking for a code answers the same words either way and
 spends the same budgets (per phone and per client address); only a registered pair is texted.
 """
@@ -17,6 +22,7 @@ from typing import Any
 from django import forms
 from django.http import HttpRequest
 
+from yimen.cases.forms import ApplicationForm
 from yimen.cases.models import ApplicantKind
 from yimen.cases.transitions import centre_name
 from yimen.certificates import queries
@@ -29,6 +35,9 @@ PROOF_SECONDS = 30 * 60
 PURPOSE = "certificate.holder"
 SEALED_AS = "portal.session.certificate_holder"
 ACTIONS = {"send": "获取短信验证码", "check": "验证"}
+MISMATCH = (
+    "调用电子证照：证件号码和手机号码须与短信核验的一致；请改回核验的号码，或取消勾选调用的证照并上传材料"
+)
 
 
 @dataclass(frozen=True)
@@ -67,6 +76,12 @@ def proven(request: HttpRequest) -> Holder | None:
         )
     except (KeyError, crypto.DecryptionError):
         return None
+
+
+def proven_as(request: HttpRequest, kind: str) -> Holder | None:
+    """The proven holder when of the applicant kind a page takes (自然人 or 法人), else None."""
+    holder = proven(request)
+    return holder if holder is not None and holder.kind == kind else None
 
 
 def forget(request: HttpRequest) -> None:
@@ -178,3 +193,32 @@ def handle(request: HttpRequest, form: ProofForm) -> Outcome:
         return Outcome("证件号码与手机号码不匹配", status=422)  # a code sent for another holder's pair
     _remember(request, holder)
     return Outcome(f"身份已核验，{PROOF_SECONDS // 60}分钟内有效", holder=holder)
+
+
+def press(request: HttpRequest, kind: str | None) -> tuple[ProofForm, Outcome]:
+    """A page's proof form posted (`kind`: the applicant kind the page takes, None to ask): checked, then
+    a code sent or the proof kept (`handle`). The form to show again (its code field emptied once a code
+    was sent) and what came of it; a form with errors comes back as it was, status 422, no message."""
+    proof = ProofForm(request.POST, kind=kind)
+    if not proof.is_valid():
+        return proof, Outcome("", status=422)
+    outcome = handle(request, proof)
+    if outcome.sent:
+        proof = ProofForm(initial={**proof.cleaned_data, "sms_code": ""}, kind=kind)
+    return proof, outcome
+
+
+def check_applicant(form: ApplicationForm, holder: Holder | None) -> None:
+    """免提交 online is for the holder proven by SMS: when the (cleaned) form confirms a replaced material,
+    the application's ID number or 统一社会信用代码 and its phone must be the proven holder's; otherwise
+    the code's field says so."""
+    if not form.replaced():
+        return
+    applicant = form.applicant()
+    code = applicant.id_number if applicant.kind == ApplicantKind.PERSON else applicant.uscc
+    if (
+        holder is None
+        or identity.normalize(code).upper() != holder.code
+        or identity.normalize(applicant.phone) != holder.phone
+    ):
+        form.add_error("id_number" if applicant.kind == ApplicantKind.PERSON else "uscc", MISMATCH)
