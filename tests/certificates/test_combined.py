@@ -312,3 +312,27 @@ def test_reuse_without_a_live_certificate_files_nothing(meal: World) -> None:
         file_combined(meal, reused={SHARED_LICENCE})
     assert none.value.fields == {SHARED_LICENCE: [f"材料“{SHARED_LICENCE}”没有可调用的电子证照，请提交材料"]}
     assert not Case.objects.exists() and not CertificateUse.objects.exists()
+
+
+def test_a_combined_case_filed_online_is_taken_in_by_the_lead_organisations_window_or_a_comprehensive_one(
+    meal: World, cast
+) -> None:
+    """An online 一件事 has no window: the lead organisation's clerk (市场监管) or the 综合窗口 sees and accepts
+    it; a department that is neither (公安, whose sub-case it holds) cannot accept it for the others."""
+    filed = combined.apply(
+        service=meal.service, applicant=COMPANY, channel=Channel.ONLINE, uploads=(), reused=()
+    ).combined
+    assert filed in combined_queries.combined_visible_to(cast.clerk)
+    assert filed in combined_queries.combined_visible_to(meal.front)
+    assert not combined.may_accept(cast.other, filed)
+    with pytest.raises(NotPermitted, match="牵头机构"):
+        combined.accept(combined=filed, by=cast.other)
+    assert combined.may_accept(meal.front, filed)
+
+    accepted = combined.accept(combined=filed, by=cast.clerk)
+    assert accepted.accepted_by == cast.clerk
+    registration, seal = sub(filed, meal.registration), sub(filed, meal.seal)
+    assert registration.state == seal.state == CaseState.HANDLING
+    # The market clerk accepted the market's sub-case; the police sub-case was accepted on that acceptance.
+    assert registration.events.get(action="accept").by == cast.clerk
+    assert seal.events.get(action="accept").by is None

@@ -30,7 +30,7 @@ from yimen.cases.services import intake, steps
 from yimen.certificates.models import Certificate, CertificateUse, CombinedCase, CombinedResult
 from yimen.core.identity import mask_name
 from yimen.core.models import SmsMessage, SmsTemplate
-from yimen.org.models import Role, Staff, StaffRole
+from yimen.org.models import Staff
 
 pytestmark = pytest.mark.browser
 
@@ -165,9 +165,7 @@ def test_reuse_a_certificate_for_a_combined_service_and_verify_the_new_one_by_it
     assert {u.certificate_id for u in uses} == {holder.pk}
     assert not CaseFile.objects.filter(case__in=cases, material=SHARED_LICENCE).exists()
 
-    # The 综合窗口 clerk, who takes 一件事 for every department of the government (受理 over them), accepts
-    # it once: the parallel parts go to their organisations.
-    StaffRole.objects.create(staff=meal.front, role=Role.CLERK, organisation=meal.cast.government)
+    # The 综合窗口 clerk takes the online 一件事 in (一窗受理) once: the parallel parts go to their organisations.
     office, clerk = signed_in(browser, page_log, live_server.url, meal.front)
     clerk.goto(f"{live_server.url}/office/cases/combined/{filed.pk}/")
     expect(clerk.get_by_test_id("combined-result")).to_have_text("待受理")

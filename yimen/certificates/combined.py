@@ -30,7 +30,7 @@ from django.utils import timezone
 from yimen.cases import uploads as case_uploads
 from yimen.cases.models import ApplicantKind, Case, CaseState, Channel, Result
 from yimen.cases.services import intake, steps
-from yimen.cases.transitions import centre_name
+from yimen.cases.transitions import centre_name, may_act
 from yimen.catalog.models import ItemVersion, ServiceItem
 from yimen.certificates import reuse
 from yimen.certificates.combined_queries import material_list
@@ -476,11 +476,27 @@ def _sub_cases(combined: CombinedCase) -> list[CombinedCasePart]:
     )
 
 
+def may_accept(staff: Staff, combined: CombinedCase) -> bool:
+    """Who takes a 一件事 in (一窗受理): a window of its lead organisation (case.intake over it), or a clerk of
+    the centre's 综合窗口, whoever's organisations its sub-cases go to — an application filed online has
+    no window, and no department may accept another's sub-case by itself."""
+    if can(staff, "case.intake", combined.service.organisation):
+        return True
+    window = staff.window
+    return window is not None and window.is_comprehensive and can(staff, "case.intake")
+
+
 @batch.atomic
 def accept(*, combined: CombinedCase, by: Staff) -> CombinedCase:
-    """受理 (一窗受理, 分类审批): the window accepts the combined case once; each parallel part's sub-case is
-    accepted for its organisation now, a serial part when the part before it issues (`advance`)."""
-    combined = CombinedCase.objects.select_for_update().get(pk=combined.pk)
+    """受理 (一窗受理, 分类审批): the lead organisation's window or a 综合窗口 accepts the combined case once
+    (may_accept); each parallel part's sub-case is accepted for its organisation now — by the clerk where the
+    clerk may take that organisation's cases in, else by the system on the clerk's acceptance (the combined
+    case names the clerk) — and a serial part when the part before it issues (`advance`)."""
+    combined = (
+        CombinedCase.objects.select_for_update().select_related("service__organisation").get(pk=combined.pk)
+    )
+    if not may_accept(by, combined):
+        raise NotPermitted("您无权受理该一件事：由牵头机构的窗口或综合窗口受理")
     if combined.accepted_at is not None:
         raise TransitionError("该一件事已受理，不能重复受理")
     if combined.concluded_at is not None:
@@ -488,7 +504,7 @@ def accept(*, combined: CombinedCase, by: Staff) -> CombinedCase:
     accepted = []
     for link in _sub_cases(combined):
         if link.part.after_id is None and link.case.state == CaseState.SUBMITTED:
-            steps.accept(case=link.case, by=by)
+            steps.accept(case=link.case, by=by if may_act(by, "case.intake", link.case) else None)
             accepted.append(link.case.number)
     combined.accepted_at, combined.accepted_by = timezone.now(), by
     combined.save(update_fields=["accepted_at", "accepted_by"])

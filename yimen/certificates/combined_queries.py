@@ -26,7 +26,7 @@ from yimen.certificates.models import (
     CombinedState,
 )
 from yimen.org.models import Staff
-from yimen.org.permissions import organisations_for_any
+from yimen.org.permissions import can, organisations_for, organisations_for_any
 
 # --- the guide ----------------------------------------------------------------------------------------
 
@@ -137,9 +137,17 @@ def services_for(staff: Staff, *actions: str) -> QuerySet[CombinedService]:
 
 
 def combined_visible_to(staff: Staff) -> QuerySet[CombinedCase]:
-    """The combined cases of which `staff` may open at least one sub-case (cases' one selector)."""
+    """The combined cases of which `staff` may open at least one sub-case (cases' one selector), and those
+    they take in (一窗受理): the lead organisation's windows see its 一件事, the centre's 综合窗口 every one."""
     seen = CombinedCasePart.objects.filter(case__in=cases_visible_to(staff)).values("combined_id")
-    return CombinedCase.objects.filter(pk__in=seen).select_related("service__organisation")
+    found = CombinedCase.objects.select_related("service__organisation")
+    window = staff.window
+    if window is not None and window.is_comprehensive and can(staff, "case.intake"):
+        return found
+    intake = organisations_for(staff, "case.intake")
+    if intake is None:
+        return found
+    return found.filter(Q(pk__in=seen) | Q(service__organisation_id__in=intake))
 
 
 def combined_for(staff: Staff, pk: int) -> CombinedCase:

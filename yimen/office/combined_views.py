@@ -273,7 +273,9 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "links": links,
         "applicant": links[0].case if links else None,
         "certificates": combined_queries.certificates_of(found),
-        "may_accept": found.accepted_at is None and found.concluded_at is None and can(staff, "case.intake"),
+        "may_accept": found.accepted_at is None
+        and found.concluded_at is None
+        and combined.may_accept(staff, found),
     }
     return CASES.render(request, "combined_case.html", context)
 
