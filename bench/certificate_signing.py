@@ -30,7 +30,7 @@ CONTENT = {
     "number": "粤食经字第 4401060012345 号",
     "name": "食品经营许可证",
     "holder_name": "广州市某某餐饮管理有限公司",
-    "holder_code": "91440101MA5XXXXXX1",
+    "holder_code": "91421200MA4K3T2Q77",  # an invented code with a valid check character
     "holder_code_type": "001",
     "issuer_name": "广州市市场监督管理局",
     "issuer_code": "11440100MB2C97263E",
