@@ -21,7 +21,7 @@ from yimen.certificates.models import (
 from yimen.core.fields import matching
 from yimen.org.permissions import organisations_for
 
-VIEW = "certificate.manage"
+MANAGE = "certificate.manage"  # the issuing organisation sees and changes its certificates
 
 
 def issues_for_item(item_id: int) -> bool:
@@ -43,7 +43,7 @@ def is_live(certificate: Certificate, today: date | None = None) -> bool:
 
 def certificates_visible_to(staff: object) -> QuerySet[Certificate]:
     """The one selector: the certificates of the organisations where `staff` manages certificates."""
-    reach = organisations_for(staff, VIEW)
+    reach = organisations_for(staff, MANAGE)
     found = Certificate.objects.select_related("type")
     return found if reach is None else found.filter(issuer_id__in=reach)
 
@@ -76,6 +76,12 @@ def live_of_holder(code_type: str, code: str, type_codes: set[str] | None = None
 
 def holder_code_type(applicant_kind: str) -> str:
     return HolderCodeType.ID_CARD if applicant_kind == "person" else HolderCodeType.USCC
+
+
+def holder_of_case(case: Case) -> tuple[str, str]:
+    """(code type, code) of a case's applicant: 111 and the ID number, or 001 and the 统一社会信用代码."""
+    code = case.id_number if case.applicant_kind == "person" else case.uscc
+    return holder_code_type(case.applicant_kind), code
 
 
 def uses_of_holder(code_type: str, code: str) -> QuerySet[CertificateUse]:

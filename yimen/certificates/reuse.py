@@ -51,11 +51,6 @@ def holder_of(applicant: Applicant) -> tuple[str, str] | None:
     return None
 
 
-def _case_holder(case: Case) -> tuple[str, str]:
-    code = case.id_number if case.applicant_kind == ApplicantKind.PERSON else case.uscc
-    return queries.holder_code_type(case.applicant_kind), code
-
-
 def replaceable(version: ItemVersion, holder_code_type: str, holder_code: str) -> list[Replacement]:
     """The materials of `version` that a live certificate of the holder replaces, in the list's order:
     a material whose `certificate_type` is the code or the name of a type the holder has a live
@@ -101,7 +96,7 @@ def reuse_at_intake(
     a material not on the case's list is refused, and nothing is recorded."""
     if not replacements:
         return []
-    code_type, code = _case_holder(case)
+    code_type, code = queries.holder_of_case(case)
     offered = {(r.material, r.certificate) for r in replaceable(case.version, code_type, code)}
     wrong = [r.material for r in replacements if (r.material, r.certificate) not in offered]
     if wrong:

@@ -24,7 +24,7 @@ from django.utils import timezone
 from yimen.cases.models import ApplicantKind, Case
 from yimen.cases.services.steps import record_certificate
 from yimen.catalog.models import ServiceItem
-from yimen.certificates import identifiers, rendering, sealing, signing
+from yimen.certificates import identifiers, queries, rendering, sealing, signing
 from yimen.certificates.events import ISSUED, STATE_CHANGED, USED, CertificateStep, CertificateUsed
 from yimen.certificates.models import (
     LIVE,
@@ -33,20 +33,18 @@ from yimen.certificates.models import (
     CertificateState,
     CertificateType,
     CertificateUse,
-    HolderCodeType,
     NumberRule,
     Operation,
     UseChannel,
 )
 from yimen.core import audit, batch, events, pages
 from yimen.core.errors import ApplicationError, NotPermitted, TransitionError
-from yimen.core.fields import matching
 from yimen.core.identity import IdentityError, validate_uscc
 from yimen.core.workflow import Workflow
 from yimen.org.models import Organisation, Staff
 from yimen.org.permissions import can, subtree
 
-MANAGE = "certificate.manage"
+MANAGE = queries.MANAGE
 REASON_LIMIT = 300
 
 S = CertificateState
@@ -146,9 +144,8 @@ def _holder_of(case: Case, certificate_type: CertificateType) -> tuple[str, str]
     """(code type, code) of the case's applicant for this type, or None when the case lacks it."""
     if certificate_type.holder_kind != case.applicant_kind:
         return None
-    if case.applicant_kind == ApplicantKind.PERSON:
-        return (HolderCodeType.ID_CARD, case.id_number) if case.id_number else None
-    return (HolderCodeType.USCC, case.uscc) if case.uscc else None
+    holder = queries.holder_of_case(case)
+    return holder if holder[1] else None
 
 
 def content_of_case(case: Case, certificate_type: CertificateType) -> list[list[str]]:
@@ -339,11 +336,7 @@ def _new_version(
 
 def _live_of_holder(certificate_type: CertificateType, holder: tuple[str, str]) -> Certificate | None:
     return (
-        Certificate.objects.select_for_update()
-        .filter(LIVE, matching(Certificate, "holder_code", holder[1]), type=certificate_type)
-        .filter(holder_code_type=holder[0])
-        .order_by("-issued_on", "-id")
-        .first()
+        queries.held_by(*holder).filter(LIVE, type=certificate_type).select_for_update(of=("self",)).first()
     )
 
 
@@ -506,9 +499,7 @@ def use(
     if channel not in UseChannel.values:
         raise ApplicationError("调用渠道不正确", fields={"channel": ["调用渠道：窗口、网上申报或接口"]})
     current = Certificate.objects.select_for_update().get(pk=certificate.pk)
-    if current.state != CertificateState.VALID or (
-        current.valid_to and current.valid_to < timezone.localdate()
-    ):
+    if not queries.is_live(current):
         raise TransitionError("证照已不在有效状态，不能调用")
     if case is not None and material:
         existing = CertificateUse.objects.filter(case=case, material=material).first()

@@ -33,7 +33,6 @@ from yimen.catalog.models import ItemVersion, ServiceItem
 from yimen.certificates import queries as certificate_queries
 from yimen.certificates import reuse
 from yimen.certificates.models import UseChannel
-from yimen.certificates.queries import VIEW as CERTIFICATE_MANAGE
 from yimen.core import audit
 from yimen.core.downloads import stored_file_response
 from yimen.core.errors import ApplicationError
@@ -264,7 +263,7 @@ def _detail(
         "decidable": _decidable(staff, reviews) if case.state == CaseState.HANDLING else set(),
         "procedures": case.special_procedures.all(),
         "certificates": [
-            (c, can(staff, CERTIFICATE_MANAGE, c)) for c in certificate_queries.of_case(case.pk)
+            (c, can(staff, certificate_queries.MANAGE, c)) for c in certificate_queries.of_case(case.pk)
         ],
         "actions": available_actions(staff, case, reviews),
         "results": Result.choices,
