@@ -22,7 +22,18 @@ from yimen.core import pages
 
 ROOT = Path(yimen.__file__).resolve().parent
 # Lowest first: an app may import the apps before it, never one after it.
-DOMAIN = ("core", "org", "catalog", "cases", "certificates", "publishing", "disclosure", "reports", "privacy")
+DOMAIN = (
+    "core",
+    "org",
+    "catalog",
+    "cases",
+    "certificates",
+    "publishing",
+    "disclosure",
+    "reports",
+    "privacy",
+    "exchange",
+)
 WEB = ("portal", "office")
 PROJECT = "yimen"  # yimen/settings.py, urls.py, api.py, cli.py, wsgi.py: the project that composes the apps
 DEMO = "demo"

@@ -174,6 +174,7 @@ INSTALLED_APPS = [
     "yimen.disclosure",
     "yimen.reports",
     "yimen.privacy",
+    "yimen.exchange",
     "yimen.portal",
     "yimen.office",
     "yimen.demo",
@@ -338,6 +339,12 @@ YIMEN: dict[str, Any] = {
     "OUTBOX_BACKOFF_SECONDS": env_int("YIMEN_OUTBOX_BACKOFF_SECONDS", 5),
     "OUTBOX_BACKOFF_MAX_SECONDS": env_int("YIMEN_OUTBOX_BACKOFF_MAX_SECONDS", 3600),
     "OUTBOX_LEASE_SECONDS": env_int("YIMEN_OUTBOX_LEASE_SECONDS", 300),
+    # Data exchange: seconds to wait before each retry of a failed push (Standard Webhooks' schedule, about
+    # three days; the last failure is a dead letter) and the lease a worker holds on a batch it sends.
+    "EXCHANGE_RETRY_SECONDS": env_int_list(
+        "YIMEN_EXCHANGE_RETRY_SECONDS", "0,5,300,1800,7200,18000,36000,50400,72000,86400"
+    ),
+    "EXCHANGE_LEASE_SECONDS": env_int("YIMEN_EXCHANGE_LEASE_SECONDS", 120),
     # Extra modules whose @handles functions the worker should load (integrations, site plugins).
     "EVENT_HANDLER_MODULES": env_list("YIMEN_EVENT_HANDLER_MODULES"),
     # 实施编码 of a new item (the national layout is not confirmed): credit code, type, 5-digit serial, sub-item.

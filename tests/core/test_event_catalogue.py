@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import importlib
+import sys
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -39,11 +40,20 @@ def catalogue_modules() -> list[str]:
     return sorted({event.module for event in events.catalogue() if event.module.startswith("yimen.")})
 
 
+def events_modules() -> list[str]:
+    """Each app's events module, also one whose events all carry another module's payload (a daily
+    event's core Day)."""
+    events.catalogue()
+    return sorted(
+        {*catalogue_modules(), *(m for m in sys.modules if m.startswith("yimen.") and m.endswith(".events"))}
+    )
+
+
 def constants() -> set[str]:
     """The names the catalogue modules give their events."""
     return {
         name
-        for module in catalogue_modules()
+        for module in events_modules()
         for name, value in vars(importlib.import_module(module)).items()
         if isinstance(value, events.Event)
     }

@@ -1,8 +1,8 @@
 """The events of cases (办件), their evaluations (好差评) and 电子监察.
 
 A case's step emits its event in the step's transaction, keyed by the case and its lock version, so a
-step run again after a conflict writes it once. Nothing in Yimen listens to the case steps yet: they are
-the contract for subscribers outside the apps (e-certificates, data exchange).
+step run again after a conflict writes it once. They are the contract for subscribers
+outside the apps (e-certificates, data exchange).
 """
 
 from __future__ import annotations
@@ -38,6 +38,12 @@ class CaseConcluded(CaseStep):
 @dataclass(frozen=True)
 class CaseDelivered(CaseStep):
     method: str  # DeliveryMethod
+
+
+@dataclass(frozen=True)
+class CaseUpdated(CaseStep):
+    change: str  # what changed: advance, supplement_received, start_special, end_special, review,
+    # certificate_recorded, applicant_corrected, applicant_erased, anonymised, file_added
 
 
 SUBMITTED = define(
@@ -77,6 +83,14 @@ DELIVERED = define(
     "case.delivered",
     CaseDelivered,
     """送达: the decision reached the applicant (cases.services.steps.deliver).""",
+)
+UPDATED = define(
+    "case.updated",
+    CaseUpdated,
+    """A change to what a case's record says that has no event of its own: a step done (环节办理), 补正
+    materials received, a 特别程序 begun or ended, a joint review decided, a certificate number recorded,
+    the applicant's data corrected or erased, the case anonymised past its retention, a file added. Data
+    exchange re-reads the case and re-sends what changed (a correction under the same row_guid).""",
 )
 
 

@@ -219,6 +219,13 @@ def emit(case: Case, event: events.Event[CaseStep], **details: Any) -> None:
     )
 
 
+def updated(case: Case, change: str) -> None:
+    """`case.updated` for a change to the case's record that has no event of its own (events.UPDATED)."""
+    from yimen.cases.events import UPDATED, CaseUpdated
+
+    events.emit_later(UPDATED, CaseUpdated(case=case.pk, number=case.number, state=case.state, change=change))
+
+
 def day(moment: datetime | date | None) -> str:
     """A date as an SMS writes it: 2024年10月30日."""
     if moment is None:

@@ -27,6 +27,7 @@ from django.db.models import Count, Sum
 from yimen.cases import transitions
 from yimen.cases.models import Case, CaseFile
 from yimen.cases.services import intake
+from yimen.cases.transitions import updated
 from yimen.catalog.models import ServiceItem
 from yimen.core import audit, files
 from yimen.core.errors import ApplicationError, NotPermitted, TransitionError
@@ -136,6 +137,7 @@ def store_material(*, case: Case, material: str, upload: UploadedFile, by: Staff
                 "sha256": stored.sha256,
             },
         )
+        updated(case, "file_added")
     return stored
 
 

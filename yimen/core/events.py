@@ -221,6 +221,30 @@ def _emit_day(event: Event[Day], today: date) -> bool:
     return True
 
 
+# --- jobs of each worker pass: work an app does beside its handlers (e.g. pushing exchange rows) --------
+
+_passes: list[Callable[[], int]] = []
+
+
+def every_pass(job: Callable[[], int]) -> Callable[[], int]:
+    """Have the worker run `job` on each pass, after delivering events; it returns how much it did (0 when
+    idle, so that an idle worker sleeps). Register from an app's `ready()`."""
+    if job not in _passes:
+        _passes.append(job)
+    return job
+
+
+def run_passes() -> int:
+    """Each registered pass job once; a failing job is logged and the others still run."""
+    done = 0
+    for job in _passes:
+        try:
+            done += job()
+        except Exception:
+            log.exception("worker pass job %s failed", getattr(job, "__qualname__", job))
+    return done
+
+
 def backoff(attempt: int) -> timedelta:
     """Exponential: base, 2×base, 4×base … capped."""
     conf = settings.YIMEN

@@ -53,6 +53,7 @@ ALLOWED_PLACEHOLDERS: dict[str, tuple[str, ...]] = {
     "workorder.replied": ("centre", "number", "reply"),
     "supervision.digest": ("centre", "date", "red", "yellow", "units"),
     "identity.code": ("centre", "code", "minutes"),
+    "exchange.dead": ("centre", "target", "count"),
 }
 
 _COUNTED = [SmsStatus.SENT, SmsStatus.DELIVERED]

@@ -17,6 +17,7 @@ from django.db.models import F
 
 from yimen.cases.models import ApplicantKind, Case, CaseFile, CaseState
 from yimen.cases.queries import visibility
+from yimen.cases.transitions import updated
 from yimen.core import audit, batch, identity, people
 from yimen.core.errors import ApplicationError, NotPermitted, TransitionError
 from yimen.core.fields import index_of
@@ -129,6 +130,7 @@ def correct_applicant(*, case: Case, changes: Mapping[str, str], by: Staff, reas
     _write(case, checked)
     after = {field: _masked(field, value) for field, value in checked.items()}
     audit.record(CORRECTED, case, actor=by, before=before, after={**after, "reason": reason})
+    updated(case, "applicant_corrected")
     return case
 
 
@@ -177,4 +179,5 @@ def erase_applicant(*, case: Case, by: Staff, reason: str) -> int:
         raise ApplicationError(f"办件 {case.number}：{ERASE_REFUSAL}")
     removed = anonymise(case)
     audit.record(ERASED, case, actor=by, after={"files": removed, "reason": reason})
+    updated(case, "applicant_erased")
     return removed

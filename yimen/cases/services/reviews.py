@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.utils import timezone
 
 from yimen.cases.models import Case, Review, ReviewState
-from yimen.cases.transitions import CASE, event, save
+from yimen.cases.transitions import CASE, event, save, updated
 from yimen.core import audit, batch
 from yimen.core.errors import ApplicationError, NotPermitted, TransitionError
 from yimen.org.models import Staff
@@ -40,4 +40,5 @@ def decide_review(*, review: Review, by: Staff, approve: bool, opinion: str = ""
         actor=by,
         after={"organisation": review.organisation.name, "state": review.state},
     )
+    updated(case, "review")
     return review

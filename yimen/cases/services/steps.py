@@ -41,6 +41,7 @@ from yimen.cases.transitions import (
     sms,
     step,
     steps_of,
+    updated,
 )
 from yimen.core import audit, batch, calendar
 from yimen.core.errors import ApplicationError, TransitionError
@@ -115,6 +116,7 @@ def supplement_received(*, case: Case, by: Staff, expected_version: int | None =
     save(case, target)
     event(case, "supplement_received", by)
     audit.record("cases.supplement_received", case, actor=by)
+    updated(case, "supplement_received")
     return case
 
 
@@ -148,6 +150,7 @@ def advance(*, case: Case, by: Staff, opinion: str = "", expected_version: int |
     save(case, target, "step", "step_index")
     event(case, "advance", by, note=opinion, done=done, next=case.step)
     audit.record("cases.advanced", case, actor=by, after={"done": done, "next": case.step})
+    updated(case, "advance")
     return case
 
 
@@ -162,6 +165,7 @@ def start_special(
     save(case, target)
     event(case, "start_special", by, note=reason)
     audit.record("cases.special_started", case, actor=by, after={"reason": reason})
+    updated(case, "start_special")
     return case
 
 
@@ -189,6 +193,7 @@ def end_special(
         actor=by,
         after={"workdays": procedure.workdays, "promised_due": case.promised_due},
     )
+    updated(case, "end_special")
     return case
 
 
@@ -253,6 +258,7 @@ def record_certificate(*, case_id: int, number: str) -> None:
         before={"certificate_no": before},
         after={"certificate_no": case.certificate_no},
     )
+    updated(case, "certificate_recorded")
 
 
 @step

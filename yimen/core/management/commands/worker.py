@@ -1,6 +1,6 @@
-"""`yimen worker`: deliver outbox events to their handlers, at least once, and seal the audit log's
-new entries every second; every minute, drop spent budgets whose windows have passed and queue the day's
-daily jobs (`events.every_day`: once a day however many workers run, e.g. the personal-data retention
+"""`yimen worker`: deliver outbox events to their handlers, at least once, run the apps' pass jobs
+(`events.every_pass`: pushing data-exchange rows), and seal the audit log's new entries every second;
+every minute, drop spent budgets whose windows have passed and queue the day's daily jobs (`events.every_day`: once a day however many workers run, e.g. the personal-data retention
 purge); until stopped."""
 
 from __future__ import annotations
@@ -50,8 +50,9 @@ class Command(BaseCommand):
             delivered, failed = events.run_once(options["batch"])
             if delivered or failed:
                 self.stdout.write(f"投递 {delivered} 条，失败 {failed} 条")
+            worked = events.run_passes()
             if options["once"]:
                 break
-            if not delivered and not failed:
+            if not delivered and not failed and not worked:
                 time.sleep(options["interval"])
         self.stdout.write("事件投递进程已停止")
