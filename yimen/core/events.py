@@ -110,13 +110,17 @@ Handler = Callable[[Message[Any]], None]
 _handlers: dict[str, list[Handler]] = defaultdict(list)
 
 
-def handles(event: Event[T]) -> Callable[[Callable[[Message[T]], None]], Callable[[Message[T]], None]]:
-    """Register a handler for a catalogued event; register from an app's `ready()` (via its handlers module)."""
-    name = _catalogued(event).name
+def handles(
+    event: Event[T], *more: Event[T]
+) -> Callable[[Callable[[Message[T]], None]], Callable[[Message[T]], None]]:
+    """Register a handler for a catalogued event (or several, whose payloads it reads alike); register
+    from an app's `ready()` (via its handlers module)."""
+    names = [_catalogued(each).name for each in (event, *more)]
 
     def register(func: Callable[[Message[T]], None]) -> Callable[[Message[T]], None]:
-        if func not in _handlers[name]:
-            _handlers[name].append(func)
+        for name in names:
+            if func not in _handlers[name]:
+                _handlers[name].append(func)
         return func
 
     return register

@@ -14,40 +14,30 @@ from yimen.exchange import rows, sync
 from yimen.exchange.events import RECONCILE_DUE
 
 
-@events.handles(case_events.SUBMITTED)
-@events.handles(case_events.ACCEPTED)
-@events.handles(case_events.REFUSED)
-@events.handles(case_events.SUPPLEMENT_REQUESTED)
-@events.handles(case_events.WITHDRAWN)
-@events.handles(case_events.CONCLUDED)
-@events.handles(case_events.DELIVERED)
-@events.handles(case_events.UPDATED)
-@events.handles(case_events.EVALUATION_RECEIVED)
+@events.handles(
+    case_events.SUBMITTED,
+    case_events.ACCEPTED,
+    case_events.REFUSED,
+    case_events.SUPPLEMENT_REQUESTED,
+    case_events.WITHDRAWN,
+    case_events.CONCLUDED,
+    case_events.DELIVERED,
+    case_events.UPDATED,
+    case_events.EVALUATION_RECEIVED,
+)
 def sync_case(message: events.Message[Any]) -> None:
     case_id = message.payload.case
     sync.sync(rows.case_group(case_id), rows.rows_of_case(case_id))
 
 
-@events.handles(catalog_events.ITEM_PUBLISHED)
-def sync_item(message: events.Message[catalog_events.ItemPublished]) -> None:
+@events.handles(catalog_events.ITEM_PUBLISHED, catalog_events.ITEM_RETIRED)
+def sync_item(message: events.Message[Any]) -> None:
     code = message.payload.impl_code
     sync.sync(rows.item_group(code), rows.rows_of_item(code))
 
 
-@events.handles(catalog_events.ITEM_RETIRED)
-def sync_retired_item(message: events.Message[catalog_events.ItemRetired]) -> None:
-    code = message.payload.impl_code
-    sync.sync(rows.item_group(code), rows.rows_of_item(code))
-
-
-@events.handles(certificate_events.ISSUED)
-def sync_issued_certificate(message: events.Message[certificate_events.CertificateStep]) -> None:
-    certificate = message.payload.certificate
-    sync.sync(rows.certificate_group(certificate), rows.rows_of_certificate(certificate))
-
-
-@events.handles(certificate_events.STATE_CHANGED)
-def sync_certificate_state(message: events.Message[certificate_events.CertificateStep]) -> None:
+@events.handles(certificate_events.ISSUED, certificate_events.STATE_CHANGED)
+def sync_certificate(message: events.Message[certificate_events.CertificateStep]) -> None:
     certificate = message.payload.certificate
     sync.sync(rows.certificate_group(certificate), rows.rows_of_certificate(certificate))
 
