@@ -174,6 +174,7 @@ INSTALLED_APPS = [
     "yimen.disclosure",
     "yimen.reports",
     "yimen.privacy",
+    "yimen.opendata",
     "yimen.portal",
     "yimen.office",
     "yimen.demo",
