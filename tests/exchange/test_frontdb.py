@@ -31,6 +31,7 @@ from yimen.core.models import AuditEntry
 from yimen.exchange import ddl, push, rows, sync
 from yimen.exchange.models import Delivery, Kind, Status, Target
 from yimen.exchange.transports import Outgoing
+from yimen.exchange.transports import frontdb as frontdb_transport
 from yimen.exchange.transports.frontdb import FrontDb, connect, parse_endpoint
 
 SERVER = os.environ.get("YIMEN_TEST_MARIADB", "mysql://root@127.0.0.1:3306")
@@ -237,6 +238,30 @@ def test_a_connection_failure_leaves_the_rows_pending_for_retry(cast, licence, f
         assert delivery.status == Status.PENDING and delivery.attempts == 1
         assert "OperationalError" in delivery.last_error and delivery.next_at >= before
     assert select(frontdb, "SELECT id FROM up_pro_accept") == []
+
+
+def test_rows_for_a_table_the_front_db_lacks_wait_for_it(cast, licence, frontdb):
+    target = province(frontdb, mapping={Kind.RESULT: {"table": "up_pro_result_2026"}})
+    concluded(licence, cast)
+    work_off()
+    pushed = push.push(target)
+    waiting = Delivery.objects.get(target=target, kind=Kind.RESULT)
+    assert pushed.retried == 1 and waiting.status == Status.PENDING
+    assert "中没有表 up_pro_result_2026" in waiting.last_error
+    assert len(select(frontdb, "SELECT id FROM up_pro_accept")) == 1  # the others are not held up
+
+
+def test_a_kept_connection_the_server_closed_is_opened_again(cast, licence, frontdb):
+    target = province(frontdb)
+    concluded(licence, cast)
+    work_off()
+    push.push(target, limit=2)
+    _, kept = frontdb_transport._kept.connections[parse_endpoint(frontdb)]
+    with closing(server()) as admin, admin.cursor() as cursor:
+        cursor.execute("KILL %s", (kept.thread_id(),))  # the server restarted, or its wait_timeout passed
+    pushed = push.push(target)
+    assert pushed.sent == Delivery.objects.filter(target=target).count() - 2 and pushed.retried == 0
+    assert len(select(frontdb, "SELECT id FROM up_pro_process")) == 3
 
 
 def test_fields_the_table_lacks_are_dropped_and_logged_once(cast, licence, frontdb, caplog):
