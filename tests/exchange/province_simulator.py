@@ -92,6 +92,14 @@ class Pass:
     reasons: list[tuple[str, str, str]] = field(default_factory=list)  # (row_guid, err_type, remark)
 
 
+@dataclass
+class Known:
+    """What the 汇聚区 received before a page: row_guids sent as new (I), cases whose 受理 row came."""
+
+    guids: set[str] = field(default_factory=set)
+    projects: set[str] = field(default_factory=set)
+
+
 @dataclass(frozen=True)
 class Column:
     name: str
@@ -156,22 +164,21 @@ class Simulator:
             after = int(found["last_id"]) if found else 0
             cursor.execute(f"SELECT * FROM `{table}` WHERE id > %s ORDER BY id LIMIT %s", (after, PAGE))  # nosec B608  # table from ddl.TABLES
             rows = cursor.fetchall()
+            if not rows:
+                return 0
+            known = self._known(cursor, table, rows)
+            seen, taken = [], []
             for row in rows:
-                errors = self.check(cursor, table, columns, row)
+                errors = self.check(table, columns, row, known)
                 if row.get("cd_operation") == "I":
-                    cursor.execute(
-                        "INSERT IGNORE INTO sim_seen (row_guid, table_sql_name, project_no, seen_at) "
-                        "VALUES (%s, %s, %s, %s)",
-                        (row["row_guid"], table, row.get("project_no"), now),
-                    )
+                    known.guids.add(row["row_guid"])
+                    seen.append((row["row_guid"], table, row.get("project_no"), now))
                 if errors:
                     self._refuse(cursor, table, title, row, errors, now)
                     result.rejected += 1
                     result.reasons += [(row["row_guid"], kind, remark) for kind, remark in errors]
                 else:
-                    cursor.execute(
-                        "INSERT INTO hj_accepted (table_sql_name, row_guid, cd_batch, cd_operation, project_no, "
-                        "accepted_at) VALUES (%s, %s, %s, %s, %s, %s)",
+                    taken.append(
                         (
                             table,
                             row["row_guid"],
@@ -179,26 +186,54 @@ class Simulator:
                             row["cd_operation"],
                             row.get("project_no"),
                             now,
-                        ),
+                        )
                     )
                     result.accepted += 1
-            if rows:
-                cursor.execute(
-                    "REPLACE INTO sim_cursor (table_sql_name, last_id) VALUES (%s, %s)",
-                    (table, rows[-1]["id"]),
+            if seen:
+                cursor.executemany(
+                    "INSERT IGNORE INTO sim_seen (row_guid, table_sql_name, project_no, seen_at) "
+                    "VALUES (%s, %s, %s, %s)",
+                    seen,
                 )
+            if taken:
+                cursor.executemany(
+                    "INSERT INTO hj_accepted (table_sql_name, row_guid, cd_batch, cd_operation, project_no, "
+                    "accepted_at) VALUES (%s, %s, %s, %s, %s, %s)",
+                    taken,
+                )
+            cursor.execute(
+                "REPLACE INTO sim_cursor (table_sql_name, last_id) VALUES (%s, %s)", (table, rows[-1]["id"])
+            )
         connection.commit()
         return len(rows)
 
+    def _known(self, cursor: Any, table: str, rows: list[dict[str, Any]]) -> Known:
+        """Of the page's row_guids, those received as new before; of its cases, those whose 受理 was."""
+        guids = list({row["row_guid"] for row in rows})
+        cursor.execute(
+            f"SELECT row_guid FROM sim_seen WHERE row_guid IN ({', '.join(['%s'] * len(guids))})",  # nosec B608  # placeholders only
+            guids,
+        )
+        known = Known(guids={found["row_guid"] for found in cursor.fetchall()})
+        projects = list({row["project_no"] for row in rows if row.get("project_no")})
+        if table in RELATED and projects:
+            cursor.execute(
+                "SELECT project_no FROM sim_seen WHERE table_sql_name = 'up_pro_accept' AND project_no IN "
+                f"({', '.join(['%s'] * len(projects))})",  # nosec B608  # placeholders only
+                projects,
+            )
+            known.projects = {found["project_no"] for found in cursor.fetchall()}
+        return known
+
     def check(
-        self, cursor: Any, table: str, columns: dict[str, Column], row: dict[str, Any]
+        self, table: str, columns: dict[str, Column], row: dict[str, Any], known: Known
     ) -> list[tuple[str, str]]:
         """The row's faults as (异常类型, 说明 naming the field); none if the 汇聚区 takes it."""
         errors: list[tuple[str, str]] = []
         operation = row.get("cd_operation")
         if operation not in ("I", "U", "D"):
             errors.append(("编码不符合规范", f"同步类型（cd_operation）：应为 I、U 或 D，实为“{operation}”"))
-        if operation in ("U", "D") and not self._seen(cursor, "row_guid = %s", row["row_guid"]):
+        if operation in ("U", "D") and row["row_guid"] not in known.guids:
             errors.append(
                 ("关联数据缺失", f"记录唯一标识（row_guid）：此前未收到以新增（I）上报的 {row['row_guid']}")
             )
@@ -229,21 +264,11 @@ class Simulator:
             code = str(row.get(code_field) or "")
             if check and code and not check[0](code):
                 errors.append(("编码不符合规范", f"{columns[code_field].label}（{code_field}）：{check[1]}"))
-        if (
-            table in RELATED
-            and row.get("project_no")
-            and not self._seen(
-                cursor, "table_sql_name = 'up_pro_accept' AND project_no = %s", row["project_no"]
-            )
-        ):
+        if table in RELATED and row.get("project_no") and row["project_no"] not in known.projects:
             errors.append(
                 ("关联数据缺失", f"办件编号（project_no）：未收到办件 {row['project_no']} 的受理信息")
             )
         return errors
-
-    def _seen(self, cursor: Any, where: str, value: str) -> bool:
-        cursor.execute(f"SELECT 1 FROM sim_seen WHERE {where} LIMIT 1", (value,))  # nosec B608  # fixed clauses
-        return cursor.fetchone() is not None
 
     def _refuse(
         self,
