@@ -170,7 +170,7 @@ class Simulator:
             seen, taken = [], []
             for row in rows:
                 errors = self.check(table, columns, row, known)
-                if row.get("cd_operation") == "I":
+                if row.get("cd_operation") == "I" and not errors:  # a refused row never entered the 汇聚区
                     known.guids.add(row["row_guid"])
                     seen.append((row["row_guid"], table, row.get("project_no"), now))
                 if errors:

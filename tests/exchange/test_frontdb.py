@@ -133,20 +133,23 @@ def test_the_province_rejects_a_bad_row_and_accepts_the_others_after_the_wait(ca
     work_off()
     push.push(target)
     verdict = Simulator(frontdb).run_once()
-    assert verdict.rejected == 1 and verdict.accepted == Delivery.objects.filter(target=target).count() - 1
-    assert push.collect_feedback(target) == 1
+    # The bad 受理 row is refused, and with it every row of that case (their 受理 never entered the 汇聚区).
+    of_company = Delivery.objects.filter(target=target, record__group=f"case:{company.pk}")
+    assert verdict.rejected == of_company.count()
+    assert verdict.accepted == Delivery.objects.filter(target=target).count() - of_company.count()
+    assert {kind for _, kind, _ in verdict.reasons} == {"编码不符合规范", "关联数据缺失"}
+    assert push.collect_feedback(target) == of_company.count()
     bad = delivery_of(target, Kind.ACCEPT, company)
     assert bad.status == Status.REJECTED and bad.err_type == "编码不符合规范"
     assert "applyer_page_code" in bad.remark and "GB 32100" in bad.remark
     assert delivery_of(target, Kind.ACCEPT, person).status == Status.SENT  # not yet: the wait
     later = timezone.now() + timedelta(minutes=61)
     push.confirm_quiet(target, now=later)
-    others = Delivery.objects.filter(target=target).exclude(pk=bad.pk)
+    others = Delivery.objects.filter(target=target).exclude(record__group=f"case:{company.pk}")
     assert set(others.values_list("status", flat=True)) == {Status.ACCEPTED}
-    bad.refresh_from_db()
-    assert bad.status == Status.REJECTED
+    assert set(of_company.values_list("status", flat=True)) == {Status.REJECTED}
     target.refresh_from_db()
-    assert target.feedback_cursor == "1:0"
+    assert target.feedback_cursor == f"{of_company.count()}:0"
     assert push.collect_feedback(target, now=later) == 0  # read once
 
 
@@ -170,14 +173,15 @@ def test_a_correction_is_resent_under_the_same_row_guid_and_accepted(cast, licen
     work_off()
     push.push(target)
     written = select(frontdb, "SELECT * FROM up_pro_accept ORDER BY id")
-    assert [r["cd_operation"] for r in written] == ["I", "U"]
+    # The province refused the first: it holds nothing under that row_guid, so the correction is new.
+    assert [r["cd_operation"] for r in written] == ["I", "I"]
     first, again = written
     assert again["row_guid"] == first["row_guid"] == rejected.record.row_guid
     assert again["cd_batch"] != first["cd_batch"] and again["applyer_page_code"] == COMPANY.uscc
     verdict = Simulator(frontdb).run_once()
     assert verdict.rejected == 0 and verdict.accepted >= 1
     taken = Simulator(frontdb).accepted("up_pro_accept")
-    assert [(r["row_guid"], r["cd_operation"]) for r in taken] == [(again["row_guid"], "U")]
+    assert [(r["row_guid"], r["cd_operation"]) for r in taken] == [(again["row_guid"], "I")]
     push.collect_feedback(target, now=timezone.now() + timedelta(minutes=61))
     corrected = delivery_of(target, Kind.ACCEPT, company)
     assert corrected.status == Status.ACCEPTED and corrected.correction
