@@ -244,6 +244,7 @@ class ApiScope(models.TextChoices):
     DISCLOSURE = "disclosure.handle", "依申请公开办理"
     SMS_STATUS = "sms.status", "短信网关送达回执"
     CERTIFICATES_READ = "certificates.read", "电子证照查询（按持证主体调取证照，记入审计日志）"
+    EXCHANGE_READ = "exchange.read", "数据交换读取（本单位及下级单位办件、事项、证照、好差评的变更数据）"
 
 
 class ApiKey(models.Model):
