@@ -34,6 +34,7 @@ urlpatterns = [
     path("privacy/", include("yimen.portal.privacy_urls")),
     path("certificates/", include("yimen.portal.certificate_urls")),
     path("combined/", include("yimen.portal.combined_urls")),
+    path("open311/", include("yimen.portal.open311_urls")),
     path("", include("yimen.portal.syndication_urls")),
     path("", include("yimen.portal.urls")),
 ]

@@ -38,6 +38,8 @@ PUBLIC = {
     "certificates:verify", "certificates:verify_file", "certificates:keys",
     # 我的电子证照: the holder proven by ID number + registered phone + SMS code; files only for that holder
     "certificates:mine", "certificates:mine_leave", "certificates:mine_file",
+    # Open311 GeoReport v2, read only: items as services, cases' public status as requests, no personal data
+    "open311:discovery", "open311:services", "open311:requests", "open311:request",
 }  # fmt: skip
 OFFICE_DOORS = {
     "office:login",
