@@ -42,6 +42,22 @@ def concluded_case(cast, licence, applicant=COMPANY):
     return steps.conclude(case=case, by=cast.reviewer, result=Result.ISSUED, certificate_no="SP-0001")
 
 
+@pytest.fixture
+def owed(cast, licence, drop):
+    """A files target owed a concluded case's rows (not yet pushed)."""
+    target = files_target(drop)
+    concluded_case(cast, licence)
+    work_off()
+    return target
+
+
+@pytest.fixture
+def sealed(owed, drop) -> Path:
+    """The encrypted file of the target's first push."""
+    push.push(owed)
+    return only(drop, ".zip.sm4")
+
+
 def only(drop: Path, suffix: str) -> Path:
     found = sorted(p for p in drop.iterdir() if p.name.endswith(suffix))
     assert len(found) == 1, found
@@ -85,13 +101,8 @@ def test_a_batch_round_trips_through_the_encrypted_file(cast, licence, drop):
     assert accept["project_no"] == case.number and accept["applyer_page_code"] == APPLICANT.id_number
 
 
-def test_each_manifest_entry_carries_the_sm3_of_its_bytes(cast, licence, drop):
-    target = files_target(drop)
-    concluded_case(cast, licence)
-    work_off()
-    push.push(target)
-    sealed = only(drop, ".zip.sm4").read_bytes()
-    archive = zipfile.ZipFile(io.BytesIO(files.decrypt(sealed, bytes.fromhex(KEY))))
+def test_each_manifest_entry_carries_the_sm3_of_its_bytes(sealed):
+    archive = zipfile.ZipFile(io.BytesIO(files.decrypt(sealed.read_bytes(), bytes.fromhex(KEY))))
     manifest = json.loads(archive.read("manifest.json"))
     assert manifest["entries"]
     for entry in manifest["entries"]:
@@ -100,12 +111,7 @@ def test_each_manifest_entry_carries_the_sm3_of_its_bytes(cast, licence, drop):
         assert entry["rows"] == len(data.decode().splitlines())
 
 
-def test_a_tampered_file_fails_verification(cast, licence, drop):
-    target = files_target(drop)
-    concluded_case(cast, licence)
-    work_off()
-    push.push(target)
-    sealed = only(drop, ".zip.sm4")
+def test_a_tampered_file_fails_verification(sealed, drop):
     data = bytearray(sealed.read_bytes())
     data[40] ^= 0x01
     sealed.write_bytes(bytes(data))
@@ -119,12 +125,7 @@ def test_a_tampered_file_fails_verification(cast, licence, drop):
         open_batch(sealed, KEY)
 
 
-def test_a_wrong_key_fails(cast, licence, drop):
-    target = files_target(drop)
-    concluded_case(cast, licence)
-    work_off()
-    push.push(target)
-    sealed = only(drop, ".zip.sm4")
+def test_a_wrong_key_fails(sealed):
     with pytest.raises(BatchError, match="密钥不对"):
         open_batch(sealed, "f" * 32)
     with pytest.raises(BatchError, match="32位十六进制"):
@@ -162,11 +163,8 @@ def test_a_manifest_that_does_not_match_its_entries_fails(drop):
         open_batch(sealed(right, {good["name"]: data}, name="B2"), KEY)
 
 
-def test_receipts_mark_rows_accepted_and_rejected(cast, licence, drop):
-    target = files_target(drop)
-    concluded_case(cast, licence)
-    work_off()
-    push.push(target)
+def test_receipts_mark_rows_accepted_and_rejected(owed, sealed, drop):
+    target = owed
     sent = list(Delivery.objects.filter(target=target).select_related("record").order_by("pk"))
     batch_id = sent[0].cd_batch
     rejected, accepted = sent[0], sent[1:]
@@ -202,11 +200,8 @@ def test_receipts_mark_rows_accepted_and_rejected(cast, licence, drop):
     assert push.collect_feedback(target) == 0
 
 
-def test_a_receipt_of_an_older_attempt_does_not_touch_the_newer_one(cast, licence, drop):
-    target = files_target(drop)
-    concluded_case(cast, licence)
-    work_off()
-    push.push(target)
+def test_a_receipt_of_an_older_attempt_does_not_touch_the_newer_one(owed, sealed, drop):
+    target = owed
     delivery = Delivery.objects.filter(target=target).select_related("record").first()
     assert delivery is not None
     inbox = drop / "feedback"
@@ -216,10 +211,7 @@ def test_a_receipt_of_an_older_attempt_does_not_touch_the_newer_one(cast, licenc
     assert Delivery.objects.get(pk=delivery.pk).status == Status.SENT
 
 
-def test_no_partial_file_is_ever_visible_under_the_final_name(cast, licence, drop, monkeypatch):
-    target = files_target(drop)
-    concluded_case(cast, licence)
-    work_off()
+def test_no_partial_file_is_ever_visible_under_the_final_name(owed, drop, monkeypatch):
     real_replace = os.replace
     seen: list[tuple[str, bool, int]] = []
 
@@ -231,7 +223,7 @@ def test_no_partial_file_is_ever_visible_under_the_final_name(cast, licence, dro
         return real_replace(source, destination)
 
     monkeypatch.setattr(files.os, "replace", replace)
-    push.push(target)
+    push.push(owed)
     sealed = only(drop, ".zip.sm4")
     assert [(name, exists) for name, exists, _ in seen] == [
         (sealed.name, False),
@@ -240,10 +232,8 @@ def test_no_partial_file_is_ever_visible_under_the_final_name(cast, licence, dro
     assert seen[0][2] == sealed.stat().st_size
 
 
-def test_a_write_that_fails_leaves_nothing_and_the_rows_are_retried(cast, licence, drop, monkeypatch):
-    target = files_target(drop)
-    concluded_case(cast, licence)
-    work_off()
+def test_a_write_that_fails_leaves_nothing_and_the_rows_are_retried(owed, drop, monkeypatch):
+    target = owed
 
     def full_disk(source, destination):
         raise OSError(28, "No space left on device")
@@ -257,10 +247,8 @@ def test_a_write_that_fails_leaves_nothing_and_the_rows_are_retried(cast, licenc
     assert "No space left" in Delivery.objects.filter(target=target).first().last_error
 
 
-def test_a_missing_drop_directory_or_a_bad_key_is_retried_with_a_clear_error(cast, licence, drop):
-    target = files_target(drop, name="省级文件交换")
-    concluded_case(cast, licence)
-    work_off()
+def test_a_missing_drop_directory_or_a_bad_key_is_retried_with_a_clear_error(owed, drop):
+    target = owed
     drop.rmdir()
     push.push(target)
     assert "投放目录不存在" in Delivery.objects.filter(target=target).first().last_error
