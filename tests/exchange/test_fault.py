@@ -25,9 +25,9 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from tests.core.test_worker_process import ROOT, _yimen
 from tests.exchange.receiver import SECRET, running_receiver
 
-ROOT = Path(__file__).resolve().parents[2]
 CASES = 5_000
 WORKERS = 2  # running at once, as on two worker nodes
 TIMED_KILLS = 10  # SIGKILLs of a worker at a random moment 3–8 s after it started
@@ -43,44 +43,19 @@ def seed(count: int, url: str, secret: str) -> None:
     `count` accepted cases, each with its case.accepted event in the outbox."""
     from datetime import timedelta
     from decimal import Decimal
-    from types import SimpleNamespace
 
     from django.db import transaction
     from django.utils import timezone
 
     import tests.conftest  # first: it imports the catalogue's conftest itself
-    from tests.catalog.conftest import CatalogCast, published
+    from tests.catalog.conftest import make_people, published
     from yimen.cases import events as case_events
     from yimen.cases.models import Case, CaseState
     from yimen.core import events
     from yimen.exchange.models import Kind, Target
-    from yimen.org.models import Organisation, OrganisationKind, Region, RegionLevel, Role, Window
 
-    city = Region.objects.create(code="421200", name="咸宁市", level=RegionLevel.CITY)
-    government = Organisation.objects.create(
-        code="GOV", name="咸宁市人民政府", kind=OrganisationKind.GOVERNMENT, region=city
-    )
-    Organisation.objects.create(
-        code="ZWFW", name="咸宁市政务服务中心", kind=OrganisationKind.CENTRE, region=city, parent=government
-    )
-    market = Organisation.objects.create(
-        code="SJJ",
-        name="咸宁市市场监督管理局",
-        kind=OrganisationKind.DEPARTMENT,
-        region=city,
-        parent=government,
-    )
-    window = Window.objects.create(number="B012", name="市场监管窗口")
-    window.organisations.add(market)
-    people = CatalogCast(
-        base=SimpleNamespace(market=market),  # type: ignore[arg-type]
-        editor=tests.conftest.make_staff("editor", "吴编辑", market, (Role.ITEM_EDITOR, market)),
-        legal=tests.conftest.make_staff("legal", "郑法制", government, (Role.LEGAL_REVIEWER, government)),
-        reform=tests.conftest.make_staff("reform", "冯审改", government, (Role.REFORM_REVIEWER, government)),
-    )
-    version = published(
-        people, name="食品经营许可证核发", promised_limit=Decimal(20), legal_limit=Decimal(20)
-    )
+    cast = tests.conftest.make_cast()
+    version = published(make_people(cast), promised_limit=Decimal(20), legal_limit=Decimal(20))
     Target.objects.create(
         code="department", name="市场监管局业务系统", role="department", transport="http",
         endpoint=url, secret=secret, kinds=[Kind.ACCEPT], batch_size=200,
@@ -94,8 +69,8 @@ def seed(count: int, url: str, secret: str) -> None:
                     query_code=f"{n % 1_000_000:06d}",
                     item_id=version.item_id,
                     version=version,
-                    organisation=market,
-                    window=window,
+                    organisation=cast.market,
+                    window=cast.window,
                     channel="window",
                     state=CaseState.HANDLING,
                     applicant_kind="person",
@@ -168,19 +143,6 @@ class Workers:
         self.log.close()
 
 
-def _yimen(env: dict[str, str], *args: str) -> str:
-    done = subprocess.run(
-        [sys.executable, "-m", "yimen.cli", *args],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert done.returncode == 0, done.stderr
-    return done.stdout
-
-
 def _query(database: Path, sql: str) -> list[tuple[Any, ...]]:
     with sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=30) as connection:
         return connection.execute(sql).fetchall()
@@ -206,12 +168,12 @@ def test_killed_workers_and_a_receiver_down_lose_nothing_and_apply_nothing_twice
     )
     database = tmp_path / "yimen.sqlite3"
     began = time.monotonic()
-    _yimen(env, "migrate", "--verbosity", "0")
+    _yimen(env, "migrate", "--verbosity", "0", timeout=300)
     print(f"\nmigrated in {time.monotonic() - began:.0f} s")
     rng = random.Random(2026)
     with running_receiver(SECRET) as receiver:
         code = f"from tests.exchange.test_fault import seed; seed({CASES}, {receiver.url!r}, {SECRET!r})"
-        _yimen(env, "shell", "--no-imports", "-c", code)
+        _yimen(env, "shell", "--no-imports", "-c", code, timeout=300)
         print(f"seeded in {time.monotonic() - began:.0f} s")
         workers = Workers(env, tmp_path / "worker.log", WORKERS)
         in_flight: list[int] = []
