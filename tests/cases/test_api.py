@@ -85,6 +85,7 @@ def test_the_public_status_is_masked_and_a_wrong_code_looks_like_an_unknown_numb
     unknown = client.get("/api/v1/cases/NO-SUCH-CASE", {"code": case.query_code})
     assert wrong.status_code == unknown.status_code == 404
     assert wrong.json() == unknown.json() == {"message": "办件编号或查询码不正确", "fields": {}}
+    assert public.lookup(number=case.number + "\x00", code=case.query_code) is None  # not a database error
 
 
 def test_the_portal_and_the_api_answer_the_status_with_one_shape(client: Client, licence, cast) -> None:

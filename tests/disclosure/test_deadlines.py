@@ -155,3 +155,6 @@ def test_the_desk_queues_are_answered_from_the_stored_deadline(cast) -> None:
     assert list(queries.find(cast.officer, yellow.number)) == [yellow]
     assert queries.lookup(yellow.number, yellow.query_code) == yellow
     assert queries.lookup(yellow.number, "000000" if yellow.query_code != "000000" else "111111") is None
+    # A NUL byte (a fuzzer's, or a hostile caller's) is no match, not a database error on PostgreSQL.
+    assert queries.lookup(yellow.number, yellow.query_code + "\x00") is None
+    assert queries.lookup(yellow.number + "\x00", yellow.query_code) is None

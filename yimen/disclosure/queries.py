@@ -122,7 +122,7 @@ def lookup(number: str, code: str, tail: str | None = None) -> DisclosureRequest
     """The public tracking page: a request by its number and 查询码 (and, when a second factor is asked
     for, the last four digits of its phone: core/people.py `tail_matches`), or None."""
     number, code = number.strip(), code.strip()
-    if not number or not code:
+    if not number or not code or "\x00" in number + code:  # no number or code holds NUL (PostgreSQL refuses it)
         return None
     found = (
         DisclosureRequest.objects.select_related("organisation", "reply")

@@ -126,6 +126,8 @@ def case_by_code(*, number: str, code: str) -> Case | None:
     """The case whose 办件编号 and 查询码 both match, else None — the same None whether the number is
     unknown or the code is wrong, so the answer reveals nothing about which numbers exist. Also the proof
     of identity of a 个人信息权利申请 made with a case (privacy.queries)."""
+    if "\x00" in number:  # no number holds NUL (PostgreSQL refuses it in a query)
+        number = ""
     case = Case.objects.select_related("version", "window", "organisation").filter(number=number).first()
     # Compare in constant time, and compare even when there is no case, so timing tells nothing either.
     expected = case.query_code if case is not None else "-" * 6
