@@ -13,6 +13,7 @@ row it owes; `sync.sync` compares them with what was sent before.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -20,7 +21,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from yimen.cases.models import ApplicantKind, Case, CaseEvent, Evaluation
+from yimen.cases.models import ApplicantKind, Case, CaseEvent, CaseFile, Evaluation, SpecialProcedure
 from yimen.catalog.models import ServiceItem
 from yimen.certificates.models import Certificate, CertificateState
 from yimen.exchange.models import Kind
@@ -82,13 +83,31 @@ def rows_of_case(case_id: int) -> list[Row]:
     procedure, a 材料 row per file and the 结果 row once concluded. An unknown case owes nothing (its
     earlier rows are then deleted: a case is only ever removed by the retention purge's anonymising,
     which keeps it, so this is a safety net)."""
-    case = (
-        Case.objects.select_related("item", "version", "organisation", "evaluation")
-        .filter(pk=case_id)
-        .first()
-    )
-    if case is None:
-        return []
+    return rows_of_cases([case_id]).get(case_id, [])
+
+
+def rows_of_cases(case_ids: Iterable[int]) -> dict[int, list[Row]]:
+    """`rows_of_case` for many cases in four queries (the daily reconciliation, the demo's history)."""
+    ids = list(case_ids)
+    cases = Case.objects.select_related("item", "version", "organisation", "evaluation").filter(pk__in=ids)
+    timelines: dict[int, list[CaseEvent]] = defaultdict(list)
+    for entry in CaseEvent.objects.filter(case__in=ids).select_related("by").order_by("case", "at", "pk"):
+        timelines[entry.case_id].append(entry)
+    procedures: dict[int, list[SpecialProcedure]] = defaultdict(list)
+    for procedure in SpecialProcedure.objects.filter(case__in=ids, ended_on__isnull=False).order_by("pk"):
+        procedures[procedure.case_id].append(procedure)
+    files: dict[int, list[CaseFile]] = defaultdict(list)
+    for file in CaseFile.objects.filter(case__in=ids).order_by("pk"):
+        files[file.case_id].append(file)
+    return {
+        case.pk: _rows_of_case(case, timelines[case.pk], procedures[case.pk], files[case.pk])
+        for case in cases
+    }
+
+
+def _rows_of_case(
+    case: Case, timeline: list[CaseEvent], procedures: list[SpecialProcedure], files: list[CaseFile]
+) -> list[Row]:
     group = case_group(case.pk)
     org = case.organisation
     base = {"project_no": case.number}
@@ -124,7 +143,7 @@ def rows_of_case(case_id: int) -> list[Row]:
                 "legal": case.legal_representative,
                 "org_name": org.name,
                 "org_code": org.uscc or org.code,
-                "handle_user_name": _accepted_by(case),
+                "handle_user_name": _done_by(timeline, "accept", first=True),
                 "apply_date": when(case.submitted_at),
                 "accept_date": when(case.accepted_at),
                 "accept_doc_no": case.number,
@@ -132,7 +151,7 @@ def rows_of_case(case_id: int) -> list[Row]:
             },
         )
     previous = case.submitted_at
-    for entry in CaseEvent.objects.filter(case=case).select_related("by").order_by("at", "pk"):
+    for entry in timeline:
         add(
             Kind.PROCESS,
             f"event:{entry.pk}",
@@ -148,7 +167,7 @@ def rows_of_case(case_id: int) -> list[Row]:
             },
         )
         previous = entry.at
-    for procedure in case.special_procedures.filter(ended_on__isnull=False).order_by("pk"):
+    for procedure in procedures:
         assert procedure.ended_on is not None
         add(
             Kind.SPECIAL,
@@ -165,7 +184,7 @@ def rows_of_case(case_id: int) -> list[Row]:
                 "applyer_user_name": case.applicant_name,
             },
         )
-    for file in case.files.order_by("pk"):
+    for file in files:
         add(
             Kind.MATERIAL,
             f"file:{file.pk}",
@@ -193,7 +212,7 @@ def rows_of_case(case_id: int) -> list[Row]:
                 "result_cetr_no": case.certificate_no,
                 "is_delivery_results": CODES["is_delivery_results"].get(case.delivery_method, "0"),
                 "satisfaction": SATISFACTION.get(evaluation.level, "") if evaluation else "",
-                "handle_user_name": _concluded_by(case),
+                "handle_user_name": _done_by(timeline, "conclude", first=False),
             },
         )
     if evaluation_row := _evaluation_row(case, group):
@@ -201,15 +220,10 @@ def rows_of_case(case_id: int) -> list[Row]:
     return rows
 
 
-def _accepted_by(case: Case) -> str:
-    entry = CaseEvent.objects.filter(case=case, action="accept").select_related("by").first()
-    return entry.by.full_name if entry and entry.by else ""
-
-
-def _concluded_by(case: Case) -> str:
-    entry = (
-        CaseEvent.objects.filter(case=case, action="conclude").select_related("by").order_by("-at").first()
-    )
+def _done_by(timeline: list[CaseEvent], action: str, *, first: bool) -> str:
+    """Who took the case's first (or latest) step of this kind: the 受理人员, the 办结 reviewer."""
+    entries = [entry for entry in timeline if entry.action == action]
+    entry = (entries[0] if first else entries[-1]) if entries else None
     return entry.by.full_name if entry and entry.by else ""
 
 
@@ -319,6 +333,9 @@ def rows_of_certificate(certificate_id: int) -> list[Row]:
     ]
 
 
+CHUNK = 500  # cases read together
+
+
 def groups_of_day(day: date) -> Iterable[tuple[str, list[Row]]]:
     """Every source object that changed on `day` and its rows, for the daily reconciliation."""
     start = timezone.make_aware(datetime.combine(day, datetime.min.time()))
@@ -326,8 +343,10 @@ def groups_of_day(day: date) -> Iterable[tuple[str, list[Row]]]:
     cases = (
         Case.objects.filter(events__at__gte=start, events__at__lt=end).values_list("pk", flat=True).distinct()
     )
-    for case_id in cases.iterator():
-        yield case_group(case_id), rows_of_case(case_id)
+    ids = list(cases)
+    for begin in range(0, len(ids), CHUNK):
+        for case_id, rows in rows_of_cases(ids[begin : begin + CHUNK]).items():
+            yield case_group(case_id), rows
     items = ServiceItem.objects.filter(current__published_at__gte=start, current__published_at__lt=end)
     for impl_code in items.values_list("impl_code", flat=True):
         yield item_group(impl_code), rows_of_item(impl_code)
