@@ -39,12 +39,22 @@ def history(django_db_setup: None, django_db_blocker: DjangoDbBlocker) -> Iterat
 def test_the_demo_pushes_to_the_province_and_to_the_market_regulators_system(history: str) -> None:
     targets = {t.code: t for t in Target.objects.all()}
     province, department = targets["hubei-province"], targets["xn-market"]
-    assert (province.name, province.transport, province.active) == ("湖北省一体化政务服务平台", "frontdb", True)
+    assert (province.name, province.transport, province.active) == (
+        "湖北省一体化政务服务平台",
+        "frontdb",
+        True,
+    )
     assert province.endpoint == "mysql://root@127.0.0.1:3306/yimen_demo_province"
-    assert (department.name, department.transport, department.active) == ("市市场监管局业务系统", "http", True)
+    assert (department.name, department.transport, department.active) == (
+        "市市场监管局业务系统",
+        "http",
+        True,
+    )
     assert department.endpoint == "http://127.0.0.1:8765/hook" and department.secret.startswith("whsec_")
     assert Delivery.objects.filter(target=province).count() > 5000, history
-    owners = set(Delivery.objects.filter(target=department).values_list("record__organisation__name", flat=True))
+    owners = set(
+        Delivery.objects.filter(target=department).values_list("record__organisation__name", flat=True)
+    )
     assert owners == {"咸宁市市场监督管理局"}
 
 
@@ -84,7 +94,9 @@ def test_a_later_event_of_a_demo_case_finds_nothing_to_send(history: str) -> Non
     corrected = list(
         Record.objects.filter(version=2, group__startswith="case:").values_list("group", flat=True)[:5]
     )
-    groups = corrected + [rows.case_group(pk) for pk in Case.objects.order_by("?").values_list("pk", flat=True)[:30]]
+    groups = corrected + [
+        rows.case_group(pk) for pk in Case.objects.order_by("?").values_list("pk", flat=True)[:30]
+    ]
     before = Delivery.objects.count()
     for group in groups:
         case_id = int(group.split(":")[1])
