@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+from tests.certificates.conftest import food  # noqa: F401  (a certificate type the licence item issues)
 from yimen.core import events
 from yimen.exchange import transports
 from yimen.exchange.models import Kind, Target
