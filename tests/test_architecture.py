@@ -2,7 +2,7 @@
 routes.
 
 core imports no other app; the domain apps import only those below them (core → org → catalog → cases →
-certificates → publishing → disclosure → reports → privacy); no domain app imports the web layer (portal, office) or the project's
+certificates → publishing → disclosure → reports → privacy → opendata); no domain app imports the web layer (portal, office) or the project's
 own modules (settings, urls, api); only demo, which sits on top of everything, imports demo; and no module
 imports another app's private helpers (a name starting with `_`). Every module is parsed with `ast`, so
 imports inside functions count as much as those at the top, and so do modules named by string to
@@ -33,6 +33,7 @@ DOMAIN = (
     "reports",
     "privacy",
     "exchange",
+    "opendata",
 )
 WEB = ("portal", "office")
 PROJECT = "yimen"  # yimen/settings.py, urls.py, api.py, cli.py, wsgi.py: the project that composes the apps

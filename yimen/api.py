@@ -236,6 +236,7 @@ def _routers() -> list[tuple[str, Any]]:
     from yimen.core.identity_api import router as identity_router
     from yimen.core.sms_api import router as sms_router
     from yimen.disclosure.api import router as disclosure_router
+    from yimen.opendata.api import router as opendata_router
     from yimen.org import api_keys  # noqa: F401 - registers the check of machine clients' keys
     from yimen.publishing.api import router as publications_router
     from yimen.reports.api import router as reports_router
@@ -251,6 +252,7 @@ def _routers() -> list[tuple[str, Any]]:
         ("/disclosure-requests", disclosure_router),
         ("/reports", reports_router),
         ("/certificates", certificates_router),
+        ("/opendata", opendata_router),
     ]
 
 

@@ -175,6 +175,7 @@ INSTALLED_APPS = [
     "yimen.reports",
     "yimen.privacy",
     "yimen.exchange",
+    "yimen.opendata",
     "yimen.portal",
     "yimen.office",
     "yimen.demo",

@@ -20,6 +20,7 @@ urlpatterns = [
     path("office/reports/", include("yimen.office.report_urls")),
     path("office/privacy/", include("yimen.office.privacy_urls")),
     path("office/certificates/", include("yimen.office.certificate_urls")),
+    path("office/opendata/", include("yimen.office.opendata_urls")),
     path("office/", include("yimen.office.urls")),
     # One way in, with one lockout: the admin's own sign-in form would count no failures and let a locked
     # account in, so its sign-in (and its sign-out's "log in again") goes to the office's, keeping `next`.
@@ -34,6 +35,7 @@ urlpatterns = [
     path("privacy/", include("yimen.portal.privacy_urls")),
     path("certificates/", include("yimen.portal.certificate_urls")),
     path("combined/", include("yimen.portal.combined_urls")),
+    path("opendata/", include("yimen.portal.opendata_urls")),
     path("", include("yimen.portal.syndication_urls")),
     path("", include("yimen.portal.urls")),
 ]

@@ -40,6 +40,8 @@ FORMS = {
     "and 核验码, or its file, compared with the register and not stored",
     "portal/certificates/_proof.html": "持证人身份核验: ID number or 统一社会信用代码, phone, SMS code",
     "portal/certificates/mine.html": "no personal data: 退出 (forgets the holder's proof)",
+    "portal/opendata/dataset.html": "数据开放申请: the contact person's name, phone and email "
+    "(tests/opendata/test_applications.py checks its notice link)",
 }
 
 

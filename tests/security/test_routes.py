@@ -38,6 +38,10 @@ PUBLIC = {
     "certificates:verify", "certificates:verify_file", "certificates:keys",
     # 我的电子证照: the holder proven by ID number + registered phone + SMS code; files only for that holder
     "certificates:mine", "certificates:mine_leave", "certificates:mine_file",
+    # 政务数据开放: the catalogue, its DCAT export, a data set's page and 无条件开放 downloads, and the
+    # application to 有条件开放 data sets with its receipt (shown only to the browser that filed it)
+    "opendata:index", "opendata:dcat", "opendata:dataset", "opendata:download", "opendata:apply",
+    "opendata:applied",
 }  # fmt: skip
 OFFICE_DOORS = {
     "office:login",

@@ -244,6 +244,7 @@ class ApiScope(models.TextChoices):
     DISCLOSURE = "disclosure.handle", "依申请公开办理"
     SMS_STATUS = "sms.status", "短信网关送达回执"
     CERTIFICATES_READ = "certificates.read", "电子证照查询（按持证主体调取证照，记入审计日志）"
+    OPENDATA_READ = "opendata.read", "有条件开放数据下载（限数据开放申请批准的数据集）"
 
 
 class ApiKey(models.Model):

@@ -248,6 +248,28 @@ def issue_api_key(
         errors["expires_at"] = [f"有效期至：应晚于现在，且不超过{MAX_KEY_DAYS}天"]
     if errors:
         raise ApplicationError(next(iter(errors.values()))[0], fields=errors)
+    return _new_key(
+        name=name,
+        staff=staff,
+        organisations=organisations,
+        scopes=scopes,
+        per_minute=per_minute,
+        expires_at=expires_at,
+        by=by,
+    )
+
+
+def _new_key(
+    *,
+    name: str,
+    staff: Staff | None,
+    organisations: list[Organisation],
+    scopes: list[str],
+    per_minute: int,
+    expires_at: datetime,
+    by: Staff,
+) -> tuple[ApiKey, str]:
+    """The key written and audited, once its issuer's right and its fields are checked."""
     key_id = secrets.token_hex(6)
     plain = f"{KEY_PREFIX}_{key_id}_{secrets.token_urlsafe(32)}"
     key = ApiKey.objects.create(
@@ -271,6 +293,37 @@ def issue_api_key(
     }
     audit.record("apikey.issued", key, actor=by, after=after)
     return key, plain
+
+
+OPEN_DATA_PER_MINUTE = 60
+
+
+@batch.atomic
+def issue_open_data_key(
+    *, name: str, organisation: Organisation, expires_at: datetime, by: Staff
+) -> tuple[ApiKey, str]:
+    """The key an approved application to 有条件开放 data receives: scope `opendata.read` only, no staff
+    account behind it, 60 calls a minute. It is issued by the administrator who approves the application
+    (org.manage over the data provider, `organisation`), not by the security administrator: it reads
+    nothing but data sets that provider already publishes, and which of them the application's approval
+    says (opendata keeps that list); it is revoked on 接口密钥 like any other key."""
+    if not can(by, "org.manage", organisation):
+        raise NotPermitted("只有数据提供方的系统管理员可以签发数据开放接口密钥")
+    now = timezone.now()
+    if not now < expires_at <= now + timedelta(days=MAX_KEY_DAYS):
+        message = f"有效期至：应晚于现在，且不超过{MAX_KEY_DAYS}天"
+        raise ApplicationError(message, fields={"expires_at": [message]})
+    if not name.strip():
+        raise ApplicationError("接入系统名称：不能为空", fields={"name": ["接入系统名称：不能为空"]})
+    return _new_key(
+        name=name[:100],
+        staff=None,
+        organisations=[organisation],
+        scopes=[ApiScope.OPENDATA_READ],
+        per_minute=OPEN_DATA_PER_MINUTE,
+        expires_at=expires_at,
+        by=by,
+    )
 
 
 @batch.atomic

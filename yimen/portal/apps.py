@@ -11,6 +11,10 @@ PAGES = {
     "publication.search": "publishing:search",
     "request.tracking": "disclosure:track",
     "certificate.verify": "certificates:verify",
+    "opendata.catalogue": "opendata:index",
+    "opendata.dcat": "opendata:dcat",
+    "opendata.dataset": "opendata:dataset",
+    "opendata.download": "opendata:download",
 }
 
 

@@ -24,6 +24,7 @@ SECTIONS = [
     Section("政务公开", "publishing:index"),
     Section("依申请公开", "disclosure:apply"),
     Section("年度报告", "reports:annual_index"),
+    Section("数据开放", "opendata:index"),
     Section("好差评", "evaluate:stats"),
     Section("进驻单位", "portal:units"),
 ]

@@ -6,6 +6,7 @@ rates are divided here. The definitions below are the ones the public statistics
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -58,6 +59,7 @@ class SatisfactionRow:
     bad: int
     due: int  # 应整改
     on_time: int
+    code: str = ""  # the organisation's code, on rows by organisation
 
     @property
     def satisfied(self) -> int:
@@ -87,8 +89,9 @@ def _aggregates() -> dict[str, Any]:
     }
 
 
-def _row(name: str, values: dict[str, Any]) -> SatisfactionRow:
+def _row(name: str, values: dict[str, Any], code: str = "") -> SatisfactionRow:
     return SatisfactionRow(
+        code=code,
         name=name,
         total=values["total"],
         levels=tuple(values[f"level_{value}"] for value in LEVEL_ORDER),
@@ -103,14 +106,19 @@ def _in(period: Period) -> QuerySet[Evaluation]:
     return Evaluation.objects.filter(at__gte=first, at__lt=after)
 
 
-def satisfaction_by_organisation(period: Period) -> list[SatisfactionRow]:
+def satisfaction_by_organisation(
+    period: Period, organisations: Collection[int] | None = None
+) -> list[SatisfactionRow]:
+    """One row per organisation evaluated in the period; `organisations` narrows them (None: all)."""
+    found = _in(period)
+    if organisations is not None:
+        found = found.filter(organisation_id__in=list(organisations))
     rows = (
-        _in(period)
-        .values("organisation__code", "organisation__name")
+        found.values("organisation__code", "organisation__name")
         .annotate(**_aggregates())
         .order_by("organisation__code")
     )
-    return [_row(row["organisation__name"], row) for row in rows]
+    return [_row(row["organisation__name"], row, row["organisation__code"]) for row in rows]
 
 
 ONLINE_ROW = "网上办理（无窗口）"

@@ -9,7 +9,18 @@ from typing import Any
 from django.apps import apps
 from django.core.management.base import BaseCommand, CommandParser
 
-from yimen.demo import cases, catalog, certificates, combined, disclosure, exchange, org, publishing, reports
+from yimen.demo import (
+    cases,
+    catalog,
+    certificates,
+    combined,
+    disclosure,
+    exchange,
+    opendata,
+    org,
+    publishing,
+    reports,
+)
 
 SCALES = ("small", "city", "province")
 # Each app's label and its part of the demo, lowest first: every part builds on the ones before it.
@@ -22,6 +33,7 @@ PARTS: tuple[tuple[str, Callable[..., str]], ...] = (
     ("publishing", publishing.load),
     ("disclosure", disclosure.load),
     ("reports", reports.load),
+    ("opendata", opendata.load),
     ("exchange", exchange.load),
 )
 
