@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from yimen.cases.transitions import centre_name
 from yimen.core import audit, notify
-from yimen.exchange.models import Delivery, Status, Target
+from yimen.exchange.models import Delivery, Operation, Revision, Status, Target
 from yimen.exchange.rows import when
 from yimen.exchange.transports import Feedback, Outcome, Outgoing, TargetGone, transport_for
 
@@ -107,6 +107,16 @@ def outgoing(target: Target, delivery: Delivery) -> Outgoing:
     import json
 
     fields = json.loads(delivery.revision.payload)
+    if delivery.operation == Operation.DELETE and not fields:
+        # A deletion names the row as it was last written: a table's required columns must be filled.
+        last = (
+            Revision.objects.filter(record_id=delivery.record_id, version__lt=delivery.revision.version)
+            .exclude(operation=Operation.DELETE)
+            .order_by("-version")
+            .values_list("payload", flat=True)
+            .first()
+        )
+        fields = json.loads(last) if last else {}
     table, row = mapped(target, delivery.kind, fields)
     row.update(
         row_guid=delivery.record.row_guid,
@@ -271,8 +281,9 @@ def confirm_quiet(target: Target, *, now: datetime | None = None) -> int:
 
 def collect_feedback(target: Target, *, now: datetime | None = None) -> int:
     """Read the target's feedback (if its transport has any) and apply it; then the quiet confirmations."""
-    reports = transport_for(target).feedback(target)
-    changed = apply_feedback(target, reports, now=now)
+    with transaction.atomic():  # the feedback cursor moves only with the reports applied
+        reports = transport_for(target).feedback(target)
+        changed = apply_feedback(target, reports, now=now)
     if target.transport == "frontdb":
         changed += confirm_quiet(target, now=now)
     return changed

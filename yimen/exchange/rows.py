@@ -79,8 +79,10 @@ def case_group(case_id: int) -> str:
 
 
 def rows_of_case(case_id: int) -> list[Row]:
-    """A case's 受理 row once accepted, a 过程 row per step of its timeline, a 特别程序 row per ended
-    procedure, a 材料 row per file and the 结果 row once concluded. An unknown case owes nothing (its
+    """Once a case is accepted: its 受理 row, a 过程 row per step of its timeline (申报 included), a 特别程序
+    row per ended procedure, a 材料 row per file, the 结果 row once concluded, the evaluation's row. Before
+    acceptance it owes nothing (every table hangs on the 受理 row; a case refused or withdrawn before
+    acceptance is not exchanged). An unknown case owes nothing (its
     earlier rows are then deleted: a case is only ever removed by the retention purge's anonymising,
     which keeps it, so this is a safety net)."""
     return rows_of_cases([case_id]).get(case_id, [])
@@ -150,6 +152,8 @@ def _rows_of_case(
                 "promise_date": when(case.promised_due),
             },
         )
+    if not case.accepted_at:
+        return rows  # the tables start at 受理: a 过程 row without its 受理 row is refused
     previous = case.submitted_at
     for entry in timeline:
         add(

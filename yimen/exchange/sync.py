@@ -136,7 +136,9 @@ def fan_out(revisions: list[Revision], targets: list[Target], *, now: datetime) 
             before = earlier.get((target.pk, record.pk), set())
             if before & set(OPEN):
                 superseded.append((target.pk, record.pk))
-            sent_before = bool(before - {Status.PENDING, Status.SUPERSEDED})
+            # The target holds the row only if it took it (or has it and may yet report on it); a row it
+            # refused, or one that never reached it, is sent again as new.
+            sent_before = bool(before & {Status.SENT, Status.ACCEPTED})
             if revision.operation == Operation.DELETE and not sent_before:
                 continue  # never sent: nothing to delete there
             operation = revision.operation
