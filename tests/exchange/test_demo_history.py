@@ -74,7 +74,9 @@ def test_a_year_of_rows_is_accepted_on_first_try_above_99_percent(history: str) 
 def test_rejected_rows_were_corrected_and_accepted_under_the_same_row_guid(history: str) -> None:
     corrections = Delivery.objects.filter(correction=True).select_related("record", "revision", "target")
     assert corrections.exists()
-    assert all(d.status == Status.ACCEPTED and d.operation == Operation.UPDATE for d in corrections)
+    # a second revision, sent as new: the targets never took the row they refused
+    assert all(d.status == Status.ACCEPTED and d.operation == Operation.INSERT for d in corrections)
+    assert all(d.revision.version == 2 and d.revision.operation == Operation.UPDATE for d in corrections)
     correction = next(d for d in corrections if d.target.code == "hubei-province")
     rejected = Delivery.objects.select_related("revision").get(
         target=correction.target, record=correction.record, revision__version=1

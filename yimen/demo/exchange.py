@@ -348,8 +348,8 @@ class History:
         self, row: Row, record: int, text: str, peers: list[Peer], defect: tuple[dict[str, str], str, str]
     ) -> datetime:
         """Sent with a defect and rejected; corrected by staff within two days (the row is three days old or
-        more) and sent again as an update under the same row_guid, its clock started when it was made, as
-        sync does. Returns the moment of the correction."""
+        more) and sent again under the same row_guid — as new, since no target took the refused row — its
+        clock started when it was made, as sync does. Returns the moment of the correction."""
         fields, err_type, remark = defect
         first = self._revision(record, 1, Operation.INSERT, sync.canonical(fields), row.changed_at)
         fates = [(peer, peer.reject(row.changed_at, self.rng, err_type, remark)) for peer in peers]
@@ -361,7 +361,7 @@ class History:
         for peer, _ in fates:
             fate = peer.deliver(fixed, self.now, self.rng)
             self._deliver(
-                peer, row, record, second, Operation.UPDATE, fixed, fate, current=True, correction=True
+                peer, row, record, second, Operation.INSERT, fixed, fate, current=True, correction=True
             )
         self.tally.corrected += 1
         return fixed
