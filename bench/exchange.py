@@ -335,8 +335,21 @@ def peak(run: Run, offers: data.Offers, minutes: float) -> None:
 def profile(run: Run, offers: data.Offers, province: Any, http: Any) -> None:
     """cProfile of (a) and (b) on 300 more cases: yimen's functions and the database drivers' waits, by
     cumulative time, as shares of the profiled wall time."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
 
+    from yimen.core import events
+
+    data.add_cases(offers, 1, timezone.now(), 1, filed=600)
+    with CaptureQueriesContext(connection) as one:
+        events.run_once(1)
+    statements = [q["sql"].split()[0].upper() for q in one.captured_queries]
+    run.notes.append(
+        f"One `case.accepted` event of a 即办件 through `events.run_once(1)`: {len(statements)} statements, "
+        f"{statements.count('COMMIT')} of them COMMIT (the claim, the sync, the acknowledgement in autocommit: "
+        f"{statements.count('UPDATE')} UPDATE), {statements.count('INSERT')} INSERT, {statements.count('SELECT')} SELECT."
+    )
     batch = data.add_cases(offers, 300, timezone.now() - timedelta(seconds=600), 2, filed=600)
     profiler = cProfile.Profile()
     start = time.perf_counter()
