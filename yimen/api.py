@@ -236,6 +236,7 @@ def _routers() -> list[tuple[str, Any]]:
     from yimen.core.identity_api import router as identity_router
     from yimen.core.sms_api import router as sms_router
     from yimen.disclosure.api import router as disclosure_router
+    from yimen.exchange.api import router as exchange_router
     from yimen.opendata.api import router as opendata_router
     from yimen.org import api_keys  # noqa: F401 - registers the check of machine clients' keys
     from yimen.publishing.api import router as publications_router
@@ -253,6 +254,7 @@ def _routers() -> list[tuple[str, Any]]:
         ("/reports", reports_router),
         ("/certificates", certificates_router),
         ("/opendata", opendata_router),
+        ("/exchange", exchange_router),
     ]
 
 

@@ -408,6 +408,9 @@ YIMEN: dict[str, Any] = {
     # 个人信息权利申请, from the answer: 3 years, the centre's choice, leaving time for a complaint or a suit
     # over the answer (行政诉讼法 第四十六条: six months from knowing of it).
     "RETENTION_RIGHTS_REQUESTS": env_period("YIMEN_RETENTION_RIGHTS_REQUESTS", "3y"),
+    # 有条件开放 data applications' contact person, phone and e-mail, from the decision (or the approved key's
+    # end): 3 years, the centre's choice, as for rights requests.
+    "RETENTION_OPENDATA_APPLICATIONS": env_period("YIMEN_RETENTION_OPENDATA_APPLICATIONS", "3y"),
     # SMS sent to applicants (phone and text), from sending: 1 year; the case keeps its own timeline.
     "RETENTION_SMS": env_period("YIMEN_RETENTION_SMS", "1y"),
     # 年度报告 (条例第四十九条): remind this many days before 31 January / 31 March.

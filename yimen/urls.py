@@ -36,6 +36,7 @@ urlpatterns = [
     path("certificates/", include("yimen.portal.certificate_urls")),
     path("combined/", include("yimen.portal.combined_urls")),
     path("opendata/", include("yimen.portal.opendata_urls")),
+    path("open311/", include("yimen.portal.open311_urls")),
     path("", include("yimen.portal.syndication_urls")),
     path("", include("yimen.portal.urls")),
 ]

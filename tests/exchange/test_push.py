@@ -153,3 +153,24 @@ def test_the_reconciliation_finds_a_deleted_row_and_owes_it_again(accepted_case,
     Record.objects.all().delete()  # even the record: it is written again, and owed
     [third] = reconcile.reconcile_day(timezone.localdate(), targets=[target])
     assert third.requeued == 1 and Delivery.objects.filter(status=Status.PENDING).count() == 1
+
+
+def test_a_row_waiting_for_a_retry_is_never_sent_after_its_newer_version(cast, accepted_case, recorder):
+    from yimen.cases.services.privacy import correct_applicant
+
+    target = make_target(kinds=[Kind.ACCEPT])
+    work_off()
+    recorder.answer = lambda row: Outcome(row.delivery, "retry", remark="超时")
+    push.push(target)  # in flight, then failed: waiting for its retry
+    correct_applicant(
+        case=accepted_case, changes={"applicant_name": "改名公司"}, by=cast.reviewer, reason="更正"
+    )
+    work_off()
+    recorder.answer, recorder.sent = None, []
+    push.push(target, now=timezone.now() + timedelta(days=1))
+    push.push(target, now=timezone.now() + timedelta(days=1))
+    assert [row.row["applyer_name"] for row in recorder.sent] == ["改名公司"]
+    assert list(Delivery.objects.order_by("id").values_list("status", flat=True)) == [
+        Status.SUPERSEDED,
+        Status.ACCEPTED,
+    ]

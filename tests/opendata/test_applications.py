@@ -234,3 +234,23 @@ def test_the_open_data_key_is_issued_only_by_the_providers_administrator(cast) -
         )
     assert caught.value.fields == {"expires_at": ["有效期至：应晚于现在，且不超过366天"]}
     assert not ApiKey.objects.exists()
+
+
+def test_contact_data_past_the_retention_is_blanked_unless_the_key_is_live(restricted, cast) -> None:
+    from yimen.core.people import ERASED_NAME
+
+    refused = services.refuse(application=application(restricted), by=cast.admin, reason="用途不符")
+    approved = application(restricted)
+    services.approve(application=approved, by=cast.admin, datasets=[restricted], expires_on=later(300))
+    recent = services.refuse(application=application(restricted), by=cast.admin, reason="用途不符")
+    four_years_ago = timezone.now() - timedelta(days=4 * 366)
+    AccessApplication.objects.filter(pk__in=[refused.pk, approved.pk]).update(decided_at=four_years_ago)
+    assert services.purge_applications(today=timezone.localdate()) == 1
+    refused.refresh_from_db()
+    assert (refused.contact_person, refused.phone, refused.email) == (ERASED_NAME, "", "")
+    assert refused.purpose == PURPOSE and refused.reason == "用途不符"  # the record of the decision stays
+    for kept in (approved, recent):
+        kept.refresh_from_db()
+        assert kept.contact_person == APPLICANT.contact_person and kept.phone == APPLICANT.phone
+    assert AuditEntry.objects.filter(action="opendata.application_purged").count() == 1
+    assert services.purge_applications(today=timezone.localdate()) == 0

@@ -42,6 +42,8 @@ PUBLIC = {
     # application to 有条件开放 data sets with its receipt (shown only to the browser that filed it)
     "opendata:index", "opendata:dcat", "opendata:dataset", "opendata:download", "opendata:apply",
     "opendata:applied",
+    # Open311 GeoReport v2, read only: items as services, cases' public status as requests, no personal data
+    "open311:discovery", "open311:services", "open311:requests", "open311:request",
 }  # fmt: skip
 OFFICE_DOORS = {
     "office:login",

@@ -139,6 +139,8 @@ class Case(models.Model):
             # The centre-wide board and the day's figures.
             models.Index(fields=["accepted_at"], name="case_accepted"),
             models.Index(fields=["concluded_at"], name="case_concluded"),
+            # Open311's requests, by the time they were filed (exchange.open311).
+            models.Index(fields=["submitted_at"], name="case_submitted"),
             # The counter's search by ID number or phone, through their blind indexes.
             models.Index(fields=["id_number_index"], name="case_id_number_index"),
             models.Index(fields=["phone_index"], name="case_phone_index"),

@@ -98,9 +98,15 @@ def claim(target: Target, *, now: datetime, limit: int | None = None) -> list[De
             cd_batch=batch,
             cd_time=now,
         )
-    return list(
+    claimed = (
         Delivery.objects.filter(id__in=ids).select_related("record", "revision").order_by("next_at", "id")
     )
+    # A row that changed again while this one waited for a retry is owed in its newer version: the older
+    # one is never sent after it.
+    stale = [d.pk for d in claimed if d.revision.version < d.record.version]
+    if stale:
+        Delivery.objects.filter(id__in=stale).update(status=Status.SUPERSEDED, lease_until=None)
+    return [d for d in claimed if d.pk not in stale]
 
 
 def outgoing(target: Target, delivery: Delivery) -> Outgoing:

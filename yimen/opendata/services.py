@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -27,6 +28,7 @@ from django.utils import timezone
 
 from yimen.core import audit, batch, events, identity
 from yimen.core.errors import ApplicationError, NotPermitted, TransitionError
+from yimen.core.people import ERASED_NAME
 from yimen.core.workflow import Workflow
 from yimen.opendata import formats, queries
 from yimen.opendata.events import (
@@ -480,3 +482,36 @@ def refuse(*, application: AccessApplication, by: Staff, reason: str) -> AccessA
 
 def default_expiry() -> date:
     return timezone.localdate() + timedelta(days=KEY_DAYS)
+
+
+def past_retention(today: date) -> date:
+    """The first day still kept: an application decided before it (unless its key is still live) loses its contact person, phone and e-mail (个人信息保护法 第十九条: kept no longer than the purpose
+    needs; the period is the centre's, settings RETENTION_OPENDATA_APPLICATIONS)."""
+    count, unit = settings.YIMEN["RETENTION_OPENDATA_APPLICATIONS"]
+    if unit == "days":
+        return today - timedelta(days=int(count))
+    try:
+        return today.replace(year=today.year - int(count))
+    except ValueError:  # 29 February
+        return date(today.year - int(count), 3, 1)
+
+
+def purge_applications(*, today: date) -> int:
+    """Blank the contact data of applications past their retention; the application itself (who asked
+    for which data, why, and the decision) stays. Returns how many were purged."""
+    cutoff = timezone.make_aware(datetime.combine(past_retention(today), time.min))
+    due = AccessApplication.objects.filter(decided_at__lt=cutoff).exclude(contact_person=ERASED_NAME)
+    due = due.exclude(
+        state=ApplicationState.APPROVED,
+        api_key__revoked_at__isnull=True,
+        api_key__expires_at__gte=timezone.now(),  # a live key's holder must stay reachable
+    )
+    purged = 0
+    for application in due.iterator():
+        with transaction.atomic():
+            AccessApplication.objects.filter(pk=application.pk).update(
+                contact_person=ERASED_NAME, phone="", email=""
+            )
+            audit.record("opendata.application_purged", application, actor="系统（保存期限届满）")
+        purged += 1
+    return purged

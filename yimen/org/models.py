@@ -245,6 +245,7 @@ class ApiScope(models.TextChoices):
     SMS_STATUS = "sms.status", "短信网关送达回执"
     CERTIFICATES_READ = "certificates.read", "电子证照查询（按持证主体调取证照，记入审计日志）"
     OPENDATA_READ = "opendata.read", "有条件开放数据下载（限数据开放申请批准的数据集）"
+    EXCHANGE_READ = "exchange.read", "数据交换读取（本单位及下级单位办件、事项、证照、好差评的变更数据）"
 
 
 class ApiKey(models.Model):
