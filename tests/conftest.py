@@ -166,6 +166,11 @@ def current_code(staff: Staff) -> str:
 
 @pytest.fixture
 def cast(db: None) -> Cast:
+    return make_cast()
+
+
+def make_cast() -> Cast:
+    """The cast in the current database (the `cast` fixture's; also for processes a test starts)."""
     city = Region.objects.create(code="421200", name="咸宁市", level=RegionLevel.CITY)
     government = Organisation.objects.create(
         code="GOV", name="咸宁市人民政府", kind=OrganisationKind.GOVERNMENT, region=city

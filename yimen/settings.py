@@ -346,6 +346,8 @@ YIMEN: dict[str, Any] = {
         "YIMEN_EXCHANGE_RETRY_SECONDS", "0,5,300,1800,7200,18000,36000,50400,72000,86400"
     ),
     "EXCHANGE_LEASE_SECONDS": env_int("YIMEN_EXCHANGE_LEASE_SECONDS", 120),
+    # HTTP pushes: seconds to wait for a target to connect and to answer each row (Standard Webhooks: 15–30).
+    "EXCHANGE_HTTP_TIMEOUT_SECONDS": env_int("YIMEN_EXCHANGE_HTTP_TIMEOUT_SECONDS", 15),
     # Extra modules whose @handles functions the worker should load (integrations, site plugins).
     "EVENT_HANDLER_MODULES": env_list("YIMEN_EVENT_HANDLER_MODULES"),
     # 实施编码 of a new item (the national layout is not confirmed): credit code, type, 5-digit serial, sub-item.

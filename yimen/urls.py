@@ -21,6 +21,7 @@ urlpatterns = [
     path("office/privacy/", include("yimen.office.privacy_urls")),
     path("office/certificates/", include("yimen.office.certificate_urls")),
     path("office/opendata/", include("yimen.office.opendata_urls")),
+    path("office/exchange/", include("yimen.office.exchange_urls")),
     path("office/", include("yimen.office.urls")),
     # One way in, with one lockout: the admin's own sign-in form would count no failures and let a locked
     # account in, so its sign-in (and its sign-out's "log in again") goes to the office's, keeping `next`.

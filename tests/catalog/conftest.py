@@ -24,6 +24,10 @@ class CatalogCast:
 
 @pytest.fixture
 def people(cast: Cast) -> CatalogCast:
+    return make_people(cast)
+
+
+def make_people(cast: Cast) -> CatalogCast:
     return CatalogCast(
         base=cast,
         editor=make_staff("editor", "吴编辑", cast.market, (Role.ITEM_EDITOR, cast.market)),

@@ -6,10 +6,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from django.utils import timezone
 
-from tests.certificates.conftest import food  # noqa: F401  (a certificate type the licence item issues)
-from yimen.core import events
+from tests.certificates.conftest import food, work_off  # noqa: F401  (food: a type the licence item issues)
 from yimen.exchange import transports
 from yimen.exchange.models import Kind, Target
 from yimen.exchange.transports import Feedback, Outcome, Outgoing
@@ -51,14 +49,3 @@ def make_target(code: str = "province", kinds: list[str] | None = None, **fields
         kinds=kinds if kinds is not None else [*CASE_KINDS, Kind.TASK, Kind.LICENCE],
         **fields,
     )
-
-
-def work_off() -> int:
-    """Deliver every outbox event (as the worker does): how many."""
-    delivered = 0
-    while True:
-        done, failed = events.run_once(now=timezone.now())
-        assert failed == 0, "a handler failed"
-        if not done:
-            return delivered
-        delivered += done

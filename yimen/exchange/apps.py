@@ -10,5 +10,8 @@ class ExchangeConfig(AppConfig):
         from yimen.core import events
         from yimen.exchange import handlers  # noqa: F401  (subscribes to the event catalogue)
         from yimen.exchange.push import worker_pass
+        from yimen.exchange.stats import report_sentence
+        from yimen.reports import contributions
 
         events.every_pass(worker_pass)
+        contributions.register(report_sentence)  # 及时率、准确率 in the annual report's wording

@@ -118,42 +118,41 @@ def _rows_of_case(
     def add(kind: str, suffix: str, at: datetime | None, fields: dict[str, Any]) -> None:
         rows.append(Row(kind, f"{group}:{suffix}", group, case.organisation_id, at or timezone.now(), fields))
 
-    if case.accepted_at:
-        immediate = case.version.is_immediate
-        add(
-            Kind.ACCEPT,
-            "accept",
-            case.accepted_at,
-            {
-                **base,
-                "task_code": case.item.impl_code,
-                "task_handle_item": case.item.handle_code,
-                "catalog_code": case.item.basic_code,
-                "local_task_code": case.item.impl_code,
-                "task_name": case.version.name,
-                "task_version": case.version.number,
-                "project_name": f"{case.applicant_name}申请{case.version.name}"[:1000],
-                "project_type": CODES["project_type"]["immediate" if immediate else "promised"],
-                "apply_type": CODES["apply_type"].get(case.channel, "2"),
-                "applyer_name": case.applicant_name,
-                "applyer_type": CODES["applyer_type"][case.applicant_kind],
-                "applyer_page_type": CODES["applyer_page_type"][case.applicant_kind],
-                "applyer_page_code": case.id_number or case.uscc,
-                "contact_name": case.applicant_name,
-                "contact_mobile": case.phone,
-                "address": case.address,
-                "legal": case.legal_representative,
-                "org_name": org.name,
-                "org_code": org.uscc or org.code,
-                "handle_user_name": _done_by(timeline, "accept", first=True),
-                "apply_date": when(case.submitted_at),
-                "accept_date": when(case.accepted_at),
-                "accept_doc_no": case.number,
-                "promise_date": when(case.promised_due),
-            },
-        )
     if not case.accepted_at:
         return rows  # the tables start at 受理: a 过程 row without its 受理 row is refused
+    immediate = case.version.is_immediate
+    add(
+        Kind.ACCEPT,
+        "accept",
+        case.accepted_at,
+        {
+            **base,
+            "task_code": case.item.impl_code,
+            "task_handle_item": case.item.handle_code,
+            "catalog_code": case.item.basic_code,
+            "local_task_code": case.item.impl_code,
+            "task_name": case.version.name,
+            "task_version": case.version.number,
+            "project_name": f"{case.applicant_name}申请{case.version.name}"[:1000],
+            "project_type": CODES["project_type"]["immediate" if immediate else "promised"],
+            "apply_type": CODES["apply_type"].get(case.channel, "2"),
+            "applyer_name": case.applicant_name,
+            "applyer_type": CODES["applyer_type"][case.applicant_kind],
+            "applyer_page_type": CODES["applyer_page_type"][case.applicant_kind],
+            "applyer_page_code": case.id_number or case.uscc,
+            "contact_name": case.applicant_name,
+            "contact_mobile": case.phone,
+            "address": case.address,
+            "legal": case.legal_representative,
+            "org_name": org.name,
+            "org_code": org.uscc or org.code,
+            "handle_user_name": _by(timeline, "accept", first=True),
+            "apply_date": when(case.submitted_at),
+            "accept_date": when(case.accepted_at),
+            "accept_doc_no": case.number,
+            "promise_date": when(case.promised_due),
+        },
+    )
     previous = case.submitted_at
     for entry in timeline:
         add(
@@ -216,7 +215,7 @@ def _rows_of_case(
                 "result_cetr_no": case.certificate_no,
                 "is_delivery_results": CODES["is_delivery_results"].get(case.delivery_method, "0"),
                 "satisfaction": SATISFACTION.get(evaluation.level, "") if evaluation else "",
-                "handle_user_name": _done_by(timeline, "conclude", first=False),
+                "handle_user_name": _by(timeline, "conclude", first=False),
             },
         )
     if evaluation_row := _evaluation_row(case, group):
@@ -224,11 +223,13 @@ def _rows_of_case(
     return rows
 
 
-def _done_by(timeline: list[CaseEvent], action: str, *, first: bool) -> str:
-    """Who took the case's first (or latest) step of this kind: the 受理人员, the 办结 reviewer."""
+def _by(timeline: list[CaseEvent], action: str, *, first: bool) -> str:
+    """Who took the timeline's first (or last) step of this action."""
     entries = [entry for entry in timeline if entry.action == action]
-    entry = (entries[0] if first else entries[-1]) if entries else None
-    return entry.by.full_name if entry and entry.by else ""
+    if not entries:
+        return ""
+    entry = entries[0] if first else entries[-1]
+    return entry.by.full_name if entry.by else ""
 
 
 def _evaluation_row(case: Case, group: str) -> Row | None:

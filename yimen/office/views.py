@@ -161,6 +161,7 @@ def home(request: HttpRequest) -> HttpResponse:
             ("年度报告", "office_reports:list", "report.edit"),
             ("统计图表", "office_reports:dashboard", "stats.view"),
             ("政务数据开放", "office_opendata:list", "org.manage"),
+            ("数据交换", "office_exchange:targets", "exchange.view"),
             ("工作日历", "office:calendar", "calendar.manage"),
             ("审计日志", "office:audit", "audit.view"),
             ("接口密钥", "office:api_keys", "security.manage"),

@@ -25,6 +25,9 @@ VIEW = "view"
 # ("certificate.manage"); issuing itself follows the case's 出证办结, not a hand. The catalogue of certificate
 # types (which items issue which type, under which code) is kept with the catalogue of items, by those who
 # keep items ("certificate.type.edit"): an administrative record, not case work, and no applicant's data.
+# 数据交换: the centre's 监察 and the administrator watch every push ("exchange.view"); a department's 审批 role
+# sees the rows of its own records, and re-queues one the target rejected once the record is right
+# ("exchange.requeue"), as the administrator may; targets themselves are the administrator's ("org.manage").
 ROLE_ACTIONS: dict[str, frozenset[str]] = {
     Role.CLERK: frozenset({VIEW, "case.view", "case.intake", "privacy.intake"}),
     Role.REVIEWER: frozenset(
@@ -36,6 +39,8 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
             "stats.view",
             "privacy.handle",
             "certificate.manage",
+            "exchange.view",
+            "exchange.requeue",
         }
     ),
     Role.OFFICER: frozenset({VIEW, "publication.edit", "disclosure.handle", "report.edit"}),
@@ -51,7 +56,15 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
         }
     ),
     Role.SUPERVISOR: frozenset(
-        {VIEW, "case.view", "supervision.view", "audit.view", "stats.view", "workorder.handle"}
+        {
+            VIEW,
+            "case.view",
+            "supervision.view",
+            "audit.view",
+            "stats.view",
+            "workorder.handle",
+            "exchange.view",
+        }
     ),
     # The system administrator does not read the audit log (三权分立, below): that is the audit administrator's.
     Role.ADMIN: frozenset(
@@ -63,6 +76,8 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
             "certificate.type.edit",
             "supervision.view",
             "stats.view",
+            "exchange.view",
+            "exchange.requeue",
         }
     ),
     Role.ITEM_EDITOR: frozenset({VIEW, "item.edit", "certificate.type.edit"}),

@@ -15,7 +15,7 @@ from django.db.models import Count, Q
 from yimen.disclosure.models import AppealKind
 from yimen.org.models import Organisation
 from yimen.publishing.models import DisclosureSettings
-from yimen.reports import counts, service_figures
+from yimen.reports import contributions, counts, service_figures
 from yimen.reports.document import AnnualReportData, Figure, Section, report_title
 from yimen.reports.models import ReportFormat
 from yimen.reports.narrative import fee_amount, render, short_name
@@ -112,6 +112,7 @@ def legacy_figures(org: Organisation, y: Year) -> dict[str, Any]:
         "period": f"{y.year}年1月1日至{y.year}年12月31日",
         "office": office,
         "phone": phone or "—",
+        "contributed": "".join(contributions.sentences(seated, y.year)),
     }
 
 

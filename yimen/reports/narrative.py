@@ -12,7 +12,7 @@ from django.template.loader import render_to_string
 from yimen.catalog.models import ItemType
 from yimen.disclosure.models import AppealKind
 from yimen.org.models import Organisation, OrganisationKind
-from yimen.reports import counts, service_figures
+from yimen.reports import contributions, counts, service_figures
 from yimen.reports.document import Table
 from yimen.reports.models import EnforcementKind
 from yimen.reports.scope import Year, hall
@@ -86,6 +86,7 @@ def prefilled_2021(
         "items": catalogue.items,
         "forms": catalogue.forms,
         "accepted": service_figures.case_year(platform, y).accepted,
+        "contributed": "".join(contributions.sentences(platform, y.year)),
         "reconsiderations": totals.get(str(AppealKind.RECONSIDERATION.label), 0),
         "litigations": sum(v for k, v in totals.items() if k != AppealKind.RECONSIDERATION.label),
         "corrected": corrected,
