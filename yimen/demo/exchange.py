@@ -7,7 +7,8 @@ event of a demo case finds nothing changed. They are written in bulk rather than
 case at a time (20,000 cases would add minutes to the demo). The fates are invented, of the size a centre
 reports (「及时性和准确性均达到99%以上」): almost every row written to the 前置库 within a minute and
 confirmed an hour later, or taken by the department's system within seconds; a few hundredths of a percent
-retried through a brief network fault; two 前置库 outages of a few hours (rows late); the department's
+retried through a brief network fault; Yimen's worker stopped for 75 minutes one morning (the rows of its
+first 45 minutes first pushed late); two 前置库 outages of a few hours (rows retried); the department's
 system down for maintenance over a weekend (Monday morning's rows late); two rows in a thousand that the
 department's system fails on (HTTP 500) until the schedule is spent (dead letters); about three rows in a
 thousand rejected by the province's 汇聚区 (the department answers 422 to the same rows) —
@@ -25,7 +26,7 @@ import json
 import random
 import secrets
 from base64 import b64encode
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -41,7 +42,7 @@ from yimen.certificates.models import Certificate
 from yimen.core import audit, calendar
 from yimen.core.fields import SealedCharField
 from yimen.demo import cases as cases_demo
-from yimen.exchange import push, rows, sync
+from yimen.exchange import push, rows, stats, sync
 from yimen.exchange.models import (
     Delivery,
     Kind,
@@ -64,6 +65,8 @@ YEAR = timedelta(days=365)
 REJECTED_SHARE = 0.0028  # 受理 and 结果 rows sent with a defect, rejected and (mostly) corrected
 STANDING_SHARE = 0.0003  # rows rejected for what the province lacks (关联数据缺失), not corrected yet
 FAULT_SHARE = 0.0008  # rows retried once or twice through a brief network fault
+# Yimen's worker stopped one morning and started again 75 minutes later: days before today, start, length.
+WORKER_PAUSE = (45, time(10, 5), timedelta(minutes=75))
 # 前置库 outages: days before today (moved to the working day before), start, length.
 PROVINCE_OUTAGES = (
     (210, time(9, 40), timedelta(hours=2, minutes=40)),
@@ -86,6 +89,7 @@ DEFECTS: dict[
     ),
     Kind.RESULT: (("result_cetr_no", "必填项为空", "result_cetr_no（结果证照编号）为空，办结结果为出证"),),
 }
+FRONT_DB_DOWN = "OperationalError: (2003, \"Can't connect to MySQL server on '127.0.0.1' ([Errno 111] Connection refused)\")"
 BROKEN = 'HTTP 500: {"code":500,"message":"数据入库失败：办件编号已存在于归档库"}'
 STANDING: dict[str, str] = {
     Kind.ACCEPT: "实施编码 {task_code} 未在省级事项库登记，请先同步事项目录",
@@ -167,6 +171,7 @@ class Peer:
     target: Target
     outages: list[tuple[datetime, datetime]]
     error: str  # what a push during an outage reports
+    paused: tuple[datetime, datetime]  # when Yimen's worker was not running
     batches: dict[datetime, str] = field(default_factory=dict)
 
     @property
@@ -174,7 +179,10 @@ class Peer:
         return self.target.transport == Transport.FRONT_DB
 
     def pushed(self, moment: datetime, rng: random.Random) -> datetime:
-        """When the worker's next pass pushes a row due at `moment`: the 前置库 each minute, HTTP at once."""
+        """When the worker's next pass pushes a row due at `moment`: the 前置库 each minute, HTTP at once;
+        while the worker was stopped, when it started again."""
+        if self.paused[0] <= moment < self.paused[1]:
+            moment = self.paused[1]
         if self.front_db:
             return moment.replace(second=3, microsecond=0) + timedelta(minutes=1)
         return moment + timedelta(seconds=1 + rng.random() * 6)
@@ -253,11 +261,6 @@ def _defective(row: Row, rng: random.Random) -> tuple[dict[str, str], str, str] 
 @dataclass
 class Tally:
     records: int = 0
-    deliveries: Counter[str] = field(default_factory=Counter)
-    corrected: int = 0
-    late: int = 0
-    first_try: int = 0
-    firsts: int = 0
     # (target, day): (kind, source, status) of each row owed that day, for the reconciliations
     by_day: dict[tuple[int, date], list[tuple[str, str, str]]] = field(
         default_factory=lambda: defaultdict(list)
@@ -363,7 +366,6 @@ class History:
             self._deliver(
                 peer, row, record, second, Operation.INSERT, fixed, fate, current=True, correction=True
             )
-        self.tally.corrected += 1
         return fixed
 
     def _deliver(
@@ -382,12 +384,6 @@ class History:
         """One delivery; `changed_at` is when it became owed (a row older than the target: the target's start)."""
         target = peer.target
         due_by = changed_at + timedelta(minutes=target.limit_for(row.kind))
-        self.tally.deliveries[fate.status] += 1
-        if not correction:
-            self.tally.firsts += 1
-            self.tally.first_try += fate.status in (Status.ACCEPTED, Status.SENT) and fate.attempts == 1
-        if fate.cd_time and fate.cd_time > due_by and fate.status != Status.DEAD:
-            self.tally.late += 1
         if current and changed_at >= self.recent:
             day = timezone.localtime(changed_at).date()
             self.tally.by_day[(target.pk, day)].append((row.kind, row.source, fate.status))
@@ -455,24 +451,14 @@ def load(*, scale: str = "small") -> str:
     today = timezone.localdate()
     with transaction.atomic():
         province, department = _targets(start)
+        paused = _window(_working_day_before(today - timedelta(days=WORKER_PAUSE[0])), *WORKER_PAUSE[1:])
+        outages = [_window(_working_day_before(today - timedelta(days=ago)), at, length) for ago, at, length in PROVINCE_OUTAGES]  # fmt: skip
+        weekend = _window(
+            _friday_before(today - timedelta(days=DEPARTMENT_OUTAGE[0])), *DEPARTMENT_OUTAGE[1:]
+        )
         peers = [
-            Peer(
-                province,
-                [
-                    _window(_working_day_before(today - timedelta(days=ago)), at, length)
-                    for ago, at, length in PROVINCE_OUTAGES
-                ],
-                "OperationalError: (2003, \"Can't connect to MySQL server on '127.0.0.1' ([Errno 111] Connection refused)\")",
-            ),
-            Peer(
-                department,
-                [
-                    _window(
-                        _friday_before(today - timedelta(days=DEPARTMENT_OUTAGE[0])), *DEPARTMENT_OUTAGE[1:]
-                    )
-                ],
-                "ConnectError: [Errno 111] Connection refused",
-            ),
+            Peer(province, outages, FRONT_DB_DOWN, paused),
+            Peer(department, [weekend], "ConnectError: [Errno 111] Connection refused", paused),
         ]
         history = History(peers, now, rng)
         for groups in _groups(start):
@@ -488,13 +474,16 @@ def load(*, scale: str = "small") -> str:
             )
             Target.objects.filter(pk=peer.target.pk).update(last_push_at=last.cd_time if last else None)
         reconciled = _reconciliations(history.tally, peers, timezone.localtime(now))
-        tally = history.tally
-        rate = tally.first_try / tally.firsts if tally.firsts else 0
+        figures = stats.by_target(Delivery.objects.all(), start.date(), today, now=now)
+        rates = "；".join(
+            f"{peer.target.name}及时率 {figures[peer.target.pk].timely_text}、准确率 {figures[peer.target.pk].accuracy_text}"
+            for peer in peers
+        )
+        every = stats.total(figures.values())
         summary = (
-            f"2 个交换目标（{province.name}、{department.name}），近一年 {tally.records} 条记录、"
-            f"{sum(tally.deliveries.values())} 次推送（首次即被接收 {rate:.2%}，超时 {tally.late}，"
-            f"被退回 {tally.deliveries[Status.REJECTED]}，其中已更正重报 {tally.corrected}，"
-            f"推送失败 {tally.deliveries[Status.DEAD]}），{reconciled} 份每日对账"
+            f"2 个交换目标，近一年 {history.tally.records} 条记录、{every.pushed} 次推送（{rates}；"
+            f"超时 {every.late}，被退回 {every.rejected}，已更正重报 {every.corrected}，推送失败 {every.dead}），"
+            f"{reconciled} 份每日对账"
         )
         audit.record(
             "demo.loaded",
