@@ -11,16 +11,19 @@ from datetime import timedelta
 import pytest
 from django.db import transaction
 from django.db.models import F
+from django.test import Client
 from django.utils import timezone
 from pytest_django import DjangoDbBlocker
 
+from tests.conftest import sign_in
 from yimen.cases.models import Case
 from yimen.demo import cases as cases_demo
 from yimen.demo import catalog as catalog_demo
 from yimen.demo import exchange as demo
 from yimen.demo import org as org_demo
-from yimen.exchange import rows, stats, sync
+from yimen.exchange import queries, rows, stats, sync
 from yimen.exchange.models import Delivery, Kind, Operation, Reconciliation, Record, Status, Target
+from yimen.org.models import Staff
 
 pytestmark = pytest.mark.django_db
 
@@ -121,3 +124,21 @@ def test_the_last_week_is_reconciled(history: str) -> None:
         assert len(reconciled.gaps) == reconciled.expected - reconciled.accepted
     kinds = {Kind(k).label for k in Kind}
     assert all(gap["kind"] in kinds for r in days for gap in r.gaps)
+
+
+def test_the_office_shows_the_demo_exchange_to_the_supervisor(history: str, client: Client) -> None:
+    Staff.objects.filter(username="supervisor").update(
+        password_changed_at=timezone.now()
+    )  # chosen at first sign-in
+    sign_in(client, Staff.objects.get(username="supervisor"))
+    board = client.get("/office/exchange/dashboard/")
+    assert board.status_code == 200
+    text = board.content.decode()
+    assert "湖北省一体化政务服务平台" in text and "市市场监管局业务系统" in text
+    province = Target.objects.get(code="hubei-province")
+    page = client.get(f"/office/exchange/{province.pk}/")
+    assert page.status_code == 200
+    waiting = queries.open_rejections(Delivery.objects.filter(target=province)).first()
+    if waiting is not None:  # a row rejected for what the province lacks, not sent again
+        assert waiting.remark in page.content.decode()
+    assert client.get("/office/exchange/reconciliations/").status_code == 200
