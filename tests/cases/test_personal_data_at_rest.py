@@ -26,6 +26,8 @@ from yimen.core.audit import AuditEntry
 from yimen.core.models import SmsMessage
 from yimen.core.people import Applicant
 from yimen.disclosure.models import DisclosureRequest
+from yimen.exchange.models import Revision, Target
+from yimen.opendata.models import AccessApplication
 from yimen.privacy.models import RightsRequest
 
 pytestmark = pytest.mark.django_db
@@ -241,4 +243,13 @@ def test_disclosure_requests_are_sealed_too() -> None:
         f.name for f in DisclosureRequest._meta.concrete_fields if isinstance(f, fields.SealedCharField)
     }
     assert sealed == {"id_number", "phone", "address"}
-    assert fields.sealed_models() == [SmsMessage, Case, Certificate, DisclosureRequest, RightsRequest]
+    assert fields.sealed_models() == [
+        SmsMessage,
+        Case,
+        Certificate,
+        DisclosureRequest,
+        RightsRequest,
+        Target,  # its secret
+        Revision,  # the exchanged rows: applicants' ID numbers and phones
+        AccessApplication,  # an open-data applicant's phone
+    ]

@@ -281,7 +281,7 @@ def test_each_run_is_audited_once_with_its_counts_and_a_second_run_finds_nothing
 def test_the_worker_queues_the_purge_once_a_day_and_runs_it(licence, cast) -> None:
     concluded_on_2020_01_10(licence, cast)
     now = timezone.make_aware(datetime(2050, 1, 11, 0, 1))
-    assert events.emit_daily(now=now) == 1
+    assert events.emit_daily(now=now) >= 1  # with the other apps' daily jobs (exchange, open data)
     assert events.emit_daily(now=now) == 0  # another minute, another worker: still one a day
     assert OutboxMessage.objects.filter(name="privacy.retention_due").count() == 1
 
