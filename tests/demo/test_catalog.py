@@ -63,6 +63,7 @@ def test_loaddemo_loads_each_apps_part_in_dependency_order(demo: str) -> None:
         "依申请公开",
         "统计与年度报告",
         "政务数据开放",
+        "数据交换",
     ]
 
 

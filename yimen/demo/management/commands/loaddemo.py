@@ -15,6 +15,7 @@ from yimen.demo import (
     certificates,
     combined,
     disclosure,
+    exchange,
     opendata,
     org,
     publishing,
@@ -33,6 +34,7 @@ PARTS: tuple[tuple[str, Callable[..., str]], ...] = (
     ("disclosure", disclosure.load),
     ("reports", reports.load),
     ("opendata", opendata.load),
+    ("exchange", exchange.load),
 )
 
 
