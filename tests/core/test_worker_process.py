@@ -61,9 +61,10 @@ def test_killed_worker_loses_nothing_and_the_effect_happens_once(env: dict[str, 
     )
     try:
         deadline = time.monotonic() + 30
-        while not marker.exists() and time.monotonic() < deadline:
+        # The line, not just the file: the handler opens the file before it writes and closes it.
+        while not (marker.exists() and marker.read_text().endswith("\n")) and time.monotonic() < deadline:
             time.sleep(0.1)
-        assert marker.exists(), "the worker never picked the event up"
+        assert marker.exists() and marker.read_text(), "the worker never picked the event up"
     finally:
         os.killpg(worker.pid, signal.SIGKILL)
         worker.wait(timeout=10)
