@@ -11,8 +11,10 @@ passes with no rejection in its feedback table.
 
 from __future__ import annotations
 
+import json
 import logging
 import random
+import time
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass
@@ -110,8 +112,6 @@ def claim(target: Target, *, now: datetime, limit: int | None = None) -> list[De
 
 
 def outgoing(target: Target, delivery: Delivery) -> Outgoing:
-    import json
-
     fields = json.loads(delivery.revision.payload)
     if delivery.operation == Operation.DELETE and not fields:
         # A deletion names the row as it was last written: a table's required columns must be filled.
@@ -321,8 +321,6 @@ _feedback_read_at = 0.0
 
 def worker_pass() -> int:
     """The worker's pass job (events.every_pass): a batch to each due target; every minute, the feedback."""
-    import time
-
     global _feedback_read_at
     handled = run_once()
     if time.monotonic() - _feedback_read_at >= FEEDBACK_SECONDS:
