@@ -20,6 +20,7 @@ digest, for the tests and for a province that takes Yimen's files.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import logging
@@ -102,9 +103,9 @@ def _sync_directory(directory: Path) -> None:
     except OSError:
         return
     try:
-        os.fsync(handle)
-    except OSError:
-        pass  # some file systems (network mounts) cannot sync a directory; the rename stands
+        # Some file systems (network mounts) cannot sync a directory; the rename stands all the same.
+        with contextlib.suppress(OSError):
+            os.fsync(handle)
     finally:
         os.close(handle)
 
