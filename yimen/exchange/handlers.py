@@ -4,13 +4,14 @@ delivered twice finds nothing changed."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from yimen.cases import events as case_events
 from yimen.catalog import events as catalog_events
 from yimen.certificates import events as certificate_events
 from yimen.core import events
-from yimen.exchange import rows, sync
+from yimen.exchange import reconcile, rows, sync
 from yimen.exchange.events import RECONCILE_DUE
 
 
@@ -44,8 +45,4 @@ def sync_certificate(message: events.Message[certificate_events.CertificateStep]
 
 @events.handles(RECONCILE_DUE)
 def reconcile_yesterday(message: events.Message[events.Day]) -> None:
-    from datetime import timedelta
-
-    from yimen.exchange import reconcile
-
     reconcile.reconcile_day(message.payload.day - timedelta(days=1))

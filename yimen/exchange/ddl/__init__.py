@@ -10,6 +10,7 @@ carries the refused row's `row_guid`, so its reports match a row as dn_audit_abn
 
 from __future__ import annotations
 
+from contextlib import closing
 from pathlib import Path
 
 from yimen.exchange.models import Kind
@@ -44,8 +45,6 @@ def script() -> str:
 def apply(endpoint: str, password: str) -> tuple[list[str], list[str]]:
     """Create the tables missing in the database at `endpoint`: (created, already there). A table that
     exists is left as it is."""
-    from contextlib import closing
-
     from yimen.exchange.transports.frontdb import connect, parse_endpoint
 
     dsn = parse_endpoint(endpoint)
